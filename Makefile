@@ -1,0 +1,41 @@
+# The two commands: `make run` (the whole OMS locally) and `make test` (the whole suite).
+# Both create .venv and install what they need on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt infra/requirements.txt | sha1sum | cut -c1-12)
+PORT ?= 8000
+MOTO_PORT ?= 5055
+
+.PHONY: run test lint typecheck unit bench reset clean
+
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/python -m infra.local --port $(PORT) --moto-port $(MOTO_PORT)
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+reset:
+	rm -rf .oms-local
+
+clean: reset
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,55 @@
+"""The OMS on AWS Chalice: routes and event handlers only. Everything else is in chalicelib/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, ConvertToMiddleware, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
+
+from chalicelib.http import admin_api, ops_api, orders_api
+from chalicelib.http.routing import http_middleware
+from chalicelib.observability import logger, metrics, tracer
+from chalicelib.resources import RESOURCES, physical_name
+
+app = Chalice(app_name="oms")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(http_middleware, "http")
+
+for blueprint in (orders_api.bp, admin_api.bp, ops_api.bp):
+    app.register_blueprint(blueprint)
+
+
+@app.on_sqs_message(queue=physical_name("order-intake"), batch_size=RESOURCES.queue("order-intake").batch_size)
+def order_intake(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.service import intake
+    from chalicelib.service.batches import each_record
+
+    return each_record(event, intake.handle)
+
+
+@app.on_sqs_message(queue=physical_name("channel-updates"), batch_size=RESOURCES.queue("channel-updates").batch_size)
+def channel_updates(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.service import channel_updates as updates
+    from chalicelib.service.batches import each_record
+
+    return each_record(event, updates.handle)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_sweep")
+def outbox_sweep(event: CloudWatchEvent) -> None:
+    from chalicelib.adapters import outbox
+    from chalicelib.adapters.dynamo import Table
+
+    outbox.sweep(Table())
+
+
+@app.lambda_function(name="outbox_stream")
+def outbox_stream(event: dict[str, Any], context: Any) -> None:
+    """The table's stream (wired in infra/): new events are published within a second."""
+    from chalicelib.adapters import outbox
+    from chalicelib.adapters.dynamo import Table
+
+    outbox.relay_stream_records(Table(), event.get("Records", []))

@@ -1,0 +1,1 @@
+"""Adapters: DynamoDB, EventBridge and SQS behind small interfaces; botocore errors stop here."""

@@ -1,0 +1,51 @@
+"""boto3 clients, made on first use (never at import: cold start, and moto patches late clients).
+
+`AWS_ENDPOINT_URL` (boto3's own setting) points them at the local moto server; a deployed stage
+never sets it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+_clients: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    found = _clients.get(service)
+    if found is None:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=5)
+        found = _clients[service] = boto3.session.Session().client(service, config=config)
+    return found
+
+
+def reset() -> None:
+    """Forget every client (tests switch between moto back ends)."""
+    _clients.clear()
+    names.cache_clear()
+
+
+@functools.cache
+def names() -> dict[str, str]:
+    from chalicelib.resources import RESOURCES, physical_name
+
+    out = {f"table:{t.key}": os.environ.get(f"OMS_TABLE_{_env(t.key)}", physical_name(t.key)) for t in RESOURCES.tables}
+    out["bus"] = os.environ.get("OMS_BUS", physical_name(RESOURCES.bus))
+    return out
+
+
+def table_name(key: str) -> str:
+    return names()[f"table:{key}"]
+
+
+def bus_name() -> str:
+    return names()["bus"]
+
+
+def _env(key: str) -> str:
+    return key.upper().replace("-", "_")

@@ -1,0 +1,229 @@
+"""Orders in the single table: the header item, its events (history + outbox), and the read model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.domain.money import Money
+from chalicelib.domain.orders import (
+    Customer,
+    Delivery,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Refund,
+)
+
+
+class OrdersRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def load(self, order_id: str) -> tuple[Order, list[Item]]:
+        """The order aggregate and every item of its partition, in one Query."""
+        items = self.table.partition(keys.order_pk(order_id))
+        header = next((i for i in items if i["SK"] == keys.ORDER_SK), None)
+        if header is None:
+            raise NotFound(f"no order {order_id!r}")
+        return order_from_item(header), items
+
+    def order_id_for(self, channel: str, external_id: str) -> str | None:
+        found = self.table.get(keys.external_key(channel, external_id))
+        return found["orderId"] if found else None
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    def add(self, order: Order) -> list[Write]:
+        """The writes that create an order: uniqueness per (channel, externalId), header, events."""
+        name = self.table.name
+
+        def exists(old: Item | None) -> DomainError:
+            existing = old["orderId"] if old else None
+            return Conflict(
+                f"channel {order.channel} already has an order {order.external_id}",
+                orderId=existing,
+            )
+
+        return [
+            put(
+                name,
+                {
+                    **keys.external_key(order.channel, order.external_id),
+                    "type": "external",
+                    "orderId": order.order_id,
+                },
+                condition="attribute_not_exists(PK)",
+                on_condition_failed=exists,
+            ),
+            put(name, order_to_item(order), condition="attribute_not_exists(PK)"),
+            *self._event_writes(order),
+        ]
+
+    def save(self, order: Order, *, expected_version: int) -> list[Write]:
+        """The writes that store a changed order, refused if anyone changed it meanwhile."""
+
+        def stale(old: Item | None) -> DomainError:
+            return VersionMismatch(
+                f"order {order.order_id} changed meanwhile (now version {old['version'] if old else '?'})",
+                currentVersion=old["version"] if old else None,
+            )
+
+        return [
+            put(
+                self.table.name,
+                order_to_item(order),
+                condition="version = :v",
+                values={":v": expected_version},
+                on_condition_failed=stale,
+            ),
+            *self._event_writes(order),
+        ]
+
+    def _event_writes(self, order: Order) -> list[Write]:
+        return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(order)]
+
+
+def event_items(order: Order) -> list[Item]:
+    """The events a change recorded, as items: its history, and its outbox until published."""
+    items = []
+    for seq, event in enumerate(order.new_events):
+        evt_id = keys.event_id(order.order_id, order.version, seq)
+        items.append(
+            {
+                "PK": keys.order_pk(order.order_id),
+                "SK": keys.event_sk(order.version, seq),
+                "type": "event",
+                "eventId": evt_id,
+                "eventType": event.type,
+                "orderId": order.order_id,
+                "version": order.version,
+                "at": event.at,
+                "actor": event.actor,
+                "detail": event.detail,
+                **keys.outbox_index(evt_id, event.at),
+            }
+        )
+    return items
+
+
+def order_to_item(order: Order) -> Item:
+    return {
+        **keys.order_key(order.order_id),
+        **keys.customer_index(order.customer.customer_id, order.placed_at, order.order_id),
+        **keys.channel_index(order.channel, order.created_at, order.order_id),
+        **keys.status_index(order.status.value, order.created_at, order.order_id),
+        "type": "order",
+        "orderId": order.order_id,
+        "channel": order.channel,
+        "externalId": order.external_id,
+        "customer": {
+            "id": order.customer.customer_id,
+            "email": order.customer.email,
+            "name": order.customer.name,
+            "phone": order.customer.phone,
+        },
+        "placedAt": order.placed_at,
+        "storeId": order.store_id,
+        "payment": {"status": order.payment.status, "amount": order.payment.amount.as_dict()},
+        "delivery": order.delivery.as_dict() if order.delivery else None,
+        "status": order.status.value,
+        "version": order.version,
+        "total": order.total.as_dict(),
+        "createdAt": order.created_at,
+        "updatedAt": order.updated_at,
+        "lines": [
+            {
+                "lineId": ln.line_id,
+                "sku": ln.sku,
+                "quantity": ln.quantity,
+                "cancelledQuantity": ln.cancelled_quantity,
+                "unitPrice": ln.unit_price.as_dict(),
+                "delivery": ln.delivery.as_dict(),
+                "shipFrom": ln.ship_from,
+                "status": ln.status.value,
+            }
+            for ln in order.lines
+        ],
+        "refunds": [
+            {"refundId": r.refund_id, "amount": r.amount.as_dict(), "status": r.status, "reason": r.reason}
+            for r in order.refunds
+        ],
+    }
+
+
+def order_from_item(item: Item) -> Order:
+    c = item["customer"]
+    return Order(
+        order_id=item["orderId"],
+        channel=item["channel"],
+        external_id=item["externalId"],
+        customer=Customer(c["id"], c.get("email"), c.get("name"), c.get("phone")),
+        placed_at=item["placedAt"],
+        store_id=item.get("storeId"),
+        payment=Payment(item["payment"]["status"], Money.from_dict(item["payment"]["amount"])),
+        delivery=Delivery.from_dict(item["delivery"]) if item.get("delivery") else None,
+        status=OrderStatus(item["status"]),
+        version=item["version"],
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        lines=[
+            OrderLine(
+                line_id=ln["lineId"],
+                sku=ln["sku"],
+                quantity=ln["quantity"],
+                cancelled_quantity=ln.get("cancelledQuantity", 0),
+                unit_price=Money.from_dict(ln["unitPrice"]),
+                delivery=Delivery.from_dict(ln["delivery"]),
+                ship_from=ln.get("shipFrom"),
+                status=LineStatus(ln["status"]),
+            )
+            for ln in item["lines"]
+        ],
+        refunds=[
+            Refund(r["refundId"], Money.from_dict(r["amount"]), r["status"], r["reason"])
+            for r in item.get("refunds", [])
+        ],
+    )
+
+
+_HIDDEN = {"PK", "SK", "type", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"}
+
+
+def order_view(items: list[Item]) -> dict[str, Any]:
+    """The whole order as the API shows it, from the items of its partition."""
+    header = next(i for i in items if i["SK"] == keys.ORDER_SK)
+    view = {k: v for k, v in header.items() if k not in _HIDDEN and v is not None}
+    view["fulfilmentOrders"] = [_public(i) for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)]
+    view["returns"] = [_public(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
+    view["history"] = [
+        {"at": i["at"], "type": i["eventType"], "actor": i["actor"], "detail": i["detail"]}
+        for i in items
+        if i["SK"].startswith(keys.EVENT_PREFIX)
+    ]
+    return view
+
+
+def order_summary(header: Item) -> dict[str, Any]:
+    return {
+        "orderId": header["orderId"],
+        "channel": header["channel"],
+        "externalId": header["externalId"],
+        "customerId": header["customer"]["id"],
+        "placedAt": header["placedAt"],
+        "status": header["status"],
+        "version": header["version"],
+        "total": header["total"],
+        "storeId": header.get("storeId"),
+        "refunds": header.get("refunds", []),
+    }
+
+
+def _public(item: Item) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in _HIDDEN}

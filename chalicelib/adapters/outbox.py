@@ -1,0 +1,111 @@
+"""The outbox relay: events stored with their change are published to the bus, then marked sent.
+
+In AWS the table's stream hands new events to `relay_stream_records` within a second; the
+scheduled `sweep` publishes whatever is still pending after that (a failed publish, a throttled
+stream consumer). Locally, the pump sweeps with no delay. A publish that fails leaves the event
+pending, so it is retried; one that succeeds but is not marked is published again with the same
+`eventId`, which consumers use to drop duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters import aws, keys
+from chalicelib.adapters.dynamo import Item, Table, chunks, from_wire
+from chalicelib.resources import EVENT_SOURCE
+
+_PUT_EVENTS_MAX = 10
+
+
+def event_detail(item: Item) -> dict[str, Any]:
+    """The published detail: the event's own detail plus its envelope fields."""
+    return {
+        **item["detail"],
+        "eventId": item["eventId"],
+        "orderId": item["orderId"],
+        "version": item["version"],
+        "occurredAt": item["at"],
+        "actor": item["actor"],
+    }
+
+
+def publish(table: Table, events: Sequence[Item]) -> int:
+    """Publish pending events and mark those the bus took; returns how many were published."""
+    published = 0
+    bus = aws.bus_name()
+    for batch in chunks(events, _PUT_EVENTS_MAX):
+        try:
+            answer = aws.client("events").put_events(
+                Entries=[
+                    {
+                        "Source": EVENT_SOURCE,
+                        "DetailType": e["eventType"],
+                        "Detail": json.dumps(event_detail(e), default=str),
+                        "Resources": [f"order/{e['orderId']}"],
+                        "EventBusName": bus,
+                    }
+                    for e in batch
+                ]
+            )
+        except Exception as exc:
+            from chalicelib.observability import logger
+
+            logger.warning("publishing events failed; they stay pending", extra={"error": str(exc)})
+            continue
+        for event, entry in zip(batch, answer.get("Entries", []), strict=False):
+            if "EventId" in entry and not entry.get("ErrorCode"):
+                _mark_sent(table, event)
+                published += 1
+    return published
+
+
+def _mark_sent(table: Table, event: Item) -> None:
+    table.update(
+        {"PK": event["PK"], "SK": event["SK"]},
+        "REMOVE GSI3PK, GSI3SK SET sentAt = :now",
+        condition="attribute_exists(PK)",
+        values={":now": datetime.now(UTC).isoformat()},
+    )
+
+
+def pending(table: Table, *, older_than: timedelta) -> list[Item]:
+    """Events not yet published, oldest first, from every shard of the sparse index."""
+    cutoff = (datetime.now(UTC) - older_than).isoformat()
+    out: list[Item] = []
+    for shard in range(keys.OUTBOX_SHARDS):
+        cursor: str | None = None
+        while True:
+            items, cursor = table.query_index(
+                "GSI3",
+                keys.outbox_shard(shard),
+                limit=100,
+                cursor=cursor,
+                newest_first=False,
+                sk_before=cutoff + "~",
+            )
+            out.extend(items)
+            if cursor is None:
+                break
+    # The index holds keys only for events; fetch nothing more: GSI3 projects every attribute.
+    return sorted(out, key=lambda e: (e["at"], e["eventId"]))
+
+
+def sweep(table: Table, *, older_than: timedelta = timedelta(minutes=1)) -> int:
+    return publish(table, pending(table, older_than=older_than))
+
+
+def relay_stream_records(table: Table, records: Iterable[dict[str, Any]]) -> int:
+    """From DynamoDB stream records: publish newly inserted, still pending events."""
+    events = []
+    for record in records:
+        image = record.get("dynamodb", {}).get("NewImage")
+        if record.get("eventName") != "INSERT" or not image:
+            continue
+        item = from_wire(image)
+        if item.get("type") == "event" and str(item.get("GSI3PK", "")).startswith("OUTBOX#"):
+            events.append(item)
+    return publish(table, events)

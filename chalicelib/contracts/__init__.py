@@ -1,0 +1,1 @@
+"""Pydantic models of what crosses the boundary: the HTTP API and the published events."""

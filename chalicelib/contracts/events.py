@@ -1,0 +1,78 @@
+"""Published event contracts: the `detail` of each event on the bus (source `oms`).
+
+Every detail carries a stable `eventId` (a re-publish repeats it, so consumers drop duplicates),
+the aggregate's `version` after the change, `occurredAt` and the `actor`.
+Samples live in tests/events/ and are checked against these models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    eventId: str
+    orderId: str
+    version: int
+    occurredAt: str
+    actor: str
+
+
+class LineRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lineId: str
+    sku: str | None = None
+    quantity: int
+
+
+class MoneyDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: str
+    currency: str
+
+
+class OrderCreated(EventDetail):
+    channel: str
+    externalId: str
+    customerId: str
+    storeId: str | None
+    total: MoneyDetail
+    lines: list[LineRef]
+
+
+class OrderLinesCancelled(EventDetail):
+    reason: str
+    lines: list[LineRef]
+
+
+class RefundRequested(EventDetail):
+    refundId: str
+    amount: MoneyDetail
+    reason: str
+
+
+class OrderStatusChanged(EventDetail):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    from_: str = Field(alias="from")
+    to: str
+
+
+EVENT_MODELS: dict[str, type[EventDetail]] = {
+    "OrderCreated": OrderCreated,
+    "OrderLinesCancelled": OrderLinesCancelled,
+    "RefundRequested": RefundRequested,
+    "OrderStatusChanged": OrderStatusChanged,
+}
+
+
+def parse_detail(detail_type: str, detail: dict[str, Any]) -> EventDetail:
+    """Validate an event's detail against its contract; unknown types are refused."""
+    try:
+        model = EVENT_MODELS[detail_type]
+    except KeyError:
+        raise ValueError(f"unknown event type {detail_type!r}") from None
+    return model.model_validate(detail)

@@ -1,0 +1,1 @@
+"""The OMS domain: pure Python, no I/O. Adapters and services build on it."""

@@ -1,0 +1,344 @@
+"""The order aggregate: what was sold, to whom, how it is delivered, and what happened to it.
+
+An order records the events its changes cause; the unit of work stores them with the order in
+one transaction, and the outbox relay publishes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.errors import Conflict, Invalid
+from chalicelib.domain.money import Money
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    BACKORDERED = "backordered"
+    IN_FULFILMENT = "in_fulfilment"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class LineStatus(StrEnum):
+    OPEN = "open"
+    ALLOCATED = "allocated"
+    BACKORDERED = "backordered"
+    PICKED = "picked"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    DELIVERED = "delivered"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+# Lines in these states have not left the building: they may still be cancelled.
+CANCELLABLE = frozenset({LineStatus.OPEN, LineStatus.ALLOCATED, LineStatus.BACKORDERED, LineStatus.PICKED})
+_DONE = frozenset({LineStatus.DELIVERED, LineStatus.COLLECTED, LineStatus.RETURNED})
+_SHIPPED = frozenset({LineStatus.SHIPPED}) | _DONE
+_IN_FULFILMENT = frozenset({LineStatus.ALLOCATED, LineStatus.PICKED})
+
+
+class DeliveryMethod(StrEnum):
+    HOME_DELIVERY = "home_delivery"
+    CLICK_AND_COLLECT = "click_and_collect"
+    PICKUP_POINT = "pickup_point"
+    CARRY_OUT = "carry_out"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    method: DeliveryMethod
+    address: dict[str, Any] | None = None
+    location_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method.value}
+        if self.address is not None:
+            out["address"] = self.address
+        if self.location_id is not None:
+            out["locationId"] = self.location_id
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Delivery:
+        return cls(DeliveryMethod(raw["method"]), raw.get("address"), raw.get("locationId"))
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: str
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    status: str  # "authorized" | "paid"
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: Money
+    delivery: Delivery | None = None
+    ship_from: str | None = None
+
+
+@dataclass(slots=True)
+class OrderLine:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: Money
+    delivery: Delivery
+    ship_from: str | None = None
+    status: LineStatus = LineStatus.OPEN
+    cancelled_quantity: int = 0
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity - self.cancelled_quantity
+
+
+@dataclass(slots=True)
+class Refund:
+    refund_id: str
+    amount: Money
+    status: str  # "requested" | "succeeded" | "failed"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to an order, past tense. Becomes history and a published event."""
+
+    type: str
+    actor: str
+    at: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LineCancellation:
+    line_id: str
+    quantity: int
+
+
+@dataclass(slots=True)
+class Order:
+    order_id: str
+    channel: str
+    external_id: str
+    customer: Customer
+    placed_at: str
+    payment: Payment
+    lines: list[OrderLine]
+    created_at: str
+    updated_at: str
+    store_id: str | None = None
+    delivery: Delivery | None = None
+    status: OrderStatus = OrderStatus.OPEN
+    version: int = 1
+    refunds: list[Refund] = field(default_factory=list)
+    # Events recorded by this change, not yet stored.
+    new_events: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        order_id: str,
+        channel: str,
+        external_id: str,
+        customer: Customer,
+        placed_at: str,
+        payment: Payment,
+        lines: Sequence[NewLine],
+        actor: str,
+        now: str,
+        store_id: str | None = None,
+        delivery: Delivery | None = None,
+    ) -> Order:
+        _check_new_lines(lines, payment, store_id=store_id, delivery=delivery)
+        order = cls(
+            order_id=order_id,
+            channel=channel,
+            external_id=external_id,
+            customer=customer,
+            placed_at=placed_at,
+            payment=payment,
+            store_id=store_id,
+            delivery=delivery,
+            lines=[
+                OrderLine(
+                    line_id=line.line_id,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    delivery=_effective_delivery(line, delivery, store_id),
+                    ship_from=line.ship_from,
+                )
+                for line in lines
+            ],
+            created_at=now,
+            updated_at=now,
+        )
+        order._record(
+            "OrderCreated",
+            actor,
+            now,
+            channel=channel,
+            externalId=external_id,
+            customerId=customer.customer_id,
+            storeId=store_id,
+            total=order.total.as_dict(),
+            lines=[{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in order.lines],
+        )
+        return order
+
+    @property
+    def total(self) -> Money:
+        total = Money.zero(self.payment.amount.currency)
+        for line in self.lines:
+            total = total + line.unit_price.times(line.quantity)
+        return total
+
+    def line(self, line_id: str) -> OrderLine:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise Invalid(f"order {self.order_id} has no line {line_id!r}", errors=[_err(["lineId"], line_id)])
+
+    def cancel_lines(
+        self,
+        cancellations: Iterable[LineCancellation],
+        *,
+        reason: str,
+        actor: str,
+        now: str,
+        new_refund_id: Callable[[], str],
+    ) -> None:
+        """Cancel quantities of lines that have not shipped; all or nothing."""
+        wanted: dict[str, int] = {}
+        for c in cancellations:
+            wanted[c.line_id] = wanted.get(c.line_id, 0) + c.quantity
+        if not wanted:
+            raise Invalid("nothing to cancel", errors=[{"loc": ["lines"], "msg": "at least one line"}])
+        for line_id, quantity in wanted.items():
+            line = self.line(line_id)
+            if line.status not in CANCELLABLE:
+                raise Conflict(
+                    f"line {line_id} is {line.status.value} and can no longer be cancelled",
+                    lineId=line_id,
+                    lineStatus=line.status.value,
+                )
+            if quantity > line.open_quantity:
+                raise Invalid(
+                    f"line {line_id} has {line.open_quantity} left to cancel, not {quantity}",
+                    errors=[_err(["lines", line_id, "quantity"], f"at most {line.open_quantity}")],
+                )
+        refund = Money.zero(self.payment.amount.currency)
+        for line_id, quantity in wanted.items():
+            line = self.line(line_id)
+            line.cancelled_quantity += quantity
+            if line.open_quantity == 0:
+                line.status = LineStatus.CANCELLED
+            refund = refund + line.unit_price.times(quantity)
+        self._record(
+            "OrderLinesCancelled",
+            actor,
+            now,
+            reason=reason,
+            lines=[{"lineId": k, "quantity": v} for k, v in wanted.items()],
+        )
+        if self.payment.status == "paid" and refund.amount > 0:
+            r = Refund(new_refund_id(), refund, "requested", f"cancellation: {reason}")
+            self.refunds.append(r)
+            self._record("RefundRequested", actor, now, refundId=r.refund_id, amount=refund.as_dict(), reason=r.reason)
+        self._refresh_status(actor, now)
+
+    def _refresh_status(self, actor: str, now: str) -> None:
+        new = derive_status(self.lines)
+        if new != self.status:
+            old, self.status = self.status, new
+            self._record("OrderStatusChanged", actor, now, **{"from": old.value, "to": new.value})
+        self.updated_at = now
+
+    def _record(self, type_: str, actor: str, at: str, **detail: Any) -> None:
+        self.new_events.append(Event(type_, actor, at, detail))
+
+
+def derive_status(lines: Sequence[OrderLine]) -> OrderStatus:
+    """The order's status follows from its lines' statuses."""
+    active = [ln.status for ln in lines if ln.status is not LineStatus.CANCELLED]
+    if not active:
+        return OrderStatus.CANCELLED
+    if all(s in _DONE for s in active):
+        return OrderStatus.COMPLETED
+    if all(s in _SHIPPED for s in active):
+        return OrderStatus.SHIPPED
+    if any(s in _SHIPPED for s in active):
+        return OrderStatus.PARTIALLY_SHIPPED
+    if any(s is LineStatus.READY_FOR_PICKUP for s in active):
+        return OrderStatus.READY_FOR_PICKUP
+    if any(s in _IN_FULFILMENT for s in active):
+        return OrderStatus.IN_FULFILMENT
+    if all(s is LineStatus.BACKORDERED for s in active):
+        return OrderStatus.BACKORDERED
+    return OrderStatus.OPEN
+
+
+def _effective_delivery(line: NewLine, order_delivery: Delivery | None, store_id: str | None) -> Delivery:
+    chosen = line.delivery or order_delivery
+    if chosen is not None:
+        return chosen
+    # Sold at the till with no delivery named: the customer takes it along.
+    assert store_id is not None  # _check_new_lines guarantees it
+    return Delivery(DeliveryMethod.CARRY_OUT, location_id=store_id)
+
+
+def _check_new_lines(
+    lines: Sequence[NewLine], payment: Payment, *, store_id: str | None, delivery: Delivery | None
+) -> None:
+    errors: list[dict[str, Any]] = []
+    if not lines:
+        errors.append({"loc": ["lines"], "msg": "an order needs at least one line"})
+    seen: set[str] = set()
+    currency = payment.amount.currency
+    for i, line in enumerate(lines):
+        if line.line_id in seen:
+            errors.append(_err(["lines", i, "lineId"], f"duplicate lineId {line.line_id!r}"))
+        seen.add(line.line_id)
+        if line.quantity <= 0:
+            errors.append(_err(["lines", i, "quantity"], "must be a positive whole number"))
+        if line.unit_price.amount < 0:
+            errors.append(_err(["lines", i, "unitPrice", "amount"], "must not be negative"))
+        if line.unit_price.currency != currency:
+            errors.append(
+                _err(
+                    ["lines", i, "unitPrice", "currency"],
+                    f"{line.unit_price.currency} differs from the payment's {currency}: one currency per order",
+                )
+            )
+        if line.delivery is None and delivery is None and store_id is None:
+            errors.append(_err(["lines", i, "delivery"], "no delivery for this line, nor for the order"))
+    if payment.amount.amount < 0:
+        errors.append(_err(["payment", "amount", "amount"], "must not be negative"))
+    if errors:
+        raise Invalid("the order is not valid", errors=errors)
+
+
+def _err(loc: list[Any], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": msg}

@@ -1,0 +1,1 @@
+"""The HTTP edge: problem responses, the request middleware, and the route blueprints."""

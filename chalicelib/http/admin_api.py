@@ -1,0 +1,21 @@
+"""Administration: issuing tokens."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.adapters.dynamo import Table
+from chalicelib.http.requests import json_response, parse, principal
+from chalicelib.http.routing import route
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/tokens", methods=["POST"], roles=("admin",))
+def create_token() -> Response:
+    from chalicelib.contracts.api import CreateToken
+    from chalicelib.service import auth
+
+    cmd, _ = parse(bp.current_request, CreateToken)
+    token = auth.issue(Table(), cmd.role, created_by=principal().role, description=cmd.description)
+    return json_response({"token": token, "role": cmd.role}, 201)

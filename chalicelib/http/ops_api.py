@@ -1,0 +1,17 @@
+"""Operations: health, the contract as OpenAPI, and its page for people."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.http.requests import json_response
+from chalicelib.http.routing import route
+from chalicelib.service.ids import now
+
+bp = Blueprint(__name__)
+VERSION = "0.1.0"
+
+
+@route(bp, "/health", roles=None)
+def health() -> Response:
+    return json_response({"status": "ok", "version": VERSION, "time": now()})

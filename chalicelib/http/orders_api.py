@@ -1,0 +1,81 @@
+"""Order routes: intake, the whole order, lists, a customer's history, cancellations."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.adapters.dynamo import Table
+from chalicelib.http.requests import if_match, json_response, parse, principal, query_int
+from chalicelib.http.routing import route
+
+bp = Blueprint(__name__)
+
+ORDER_WRITERS = ("admin", "cs", "channel", "store")
+ORDER_READERS = ("admin", "ops", "cs", "channel", "store", "dc")
+
+
+@route(bp, "/orders", methods=["POST"], roles=ORDER_WRITERS)
+def create_order() -> Response:
+    from chalicelib.contracts.api import CreateOrder
+    from chalicelib.service import orders
+
+    request = bp.current_request
+    cmd, raw = parse(request, CreateOrder)
+    status, body = orders.create_order(
+        Table(), cmd, principal(), idempotency_key=request.headers.get("idempotency-key"), raw_body=raw
+    )
+    return json_response(body, status, {"Location": f"/orders/{body['orderId']}"} if status == 201 else None)
+
+
+@route(bp, "/orders", methods=["GET"], roles=ORDER_READERS)
+def list_orders() -> Response:
+    from chalicelib.service import orders
+
+    request = bp.current_request
+    q = request.query_params or {}
+    return json_response(
+        orders.list_orders(
+            Table(),
+            principal(),
+            channel=q.get("channel"),
+            status=q.get("status"),
+            external_id=q.get("externalId"),
+            since=q.get("since"),
+            until=q.get("until"),
+            limit=query_int(request, "limit", 25, low=1, high=orders.MAX_PAGE),
+            cursor=q.get("cursor"),
+        )
+    )
+
+
+@route(bp, "/orders/{order_id}", methods=["GET"], roles=ORDER_READERS)
+def get_order(order_id: str) -> Response:
+    from chalicelib.service import orders
+
+    return json_response(orders.get_order(Table(), order_id, principal()))
+
+
+@route(bp, "/orders/{order_id}/cancellations", methods=["POST"], roles=ORDER_WRITERS)
+def cancel_lines(order_id: str) -> Response:
+    from chalicelib.contracts.api import CancelLines
+    from chalicelib.service import orders
+
+    request = bp.current_request
+    cmd, _ = parse(request, CancelLines)
+    return json_response(orders.cancel_lines(Table(), order_id, cmd, principal(), if_match=if_match(request)))
+
+
+@route(bp, "/customers/{customer_id}/orders", methods=["GET"], roles=("admin", "ops", "cs", "store", "channel"))
+def customer_orders(customer_id: str) -> Response:
+    from chalicelib.service import orders
+
+    request = bp.current_request
+    return json_response(
+        orders.customer_orders(
+            Table(),
+            customer_id,
+            principal(),
+            limit=query_int(request, "limit", 25, low=1, high=orders.MAX_PAGE),
+            cursor=(request.query_params or {}).get("cursor"),
+        )
+    )

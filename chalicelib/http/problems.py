@@ -1,0 +1,61 @@
+"""RFC 9457 problem+json responses: every error the API gives looks like this."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.domain.errors import DomainError
+
+PROBLEM_TYPE = "application/problem+json"
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    500: "Internal server error",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "errors": [
+            {"loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]], "msg": e["msg"]} for e in errors
+        ],
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    all_headers = {"Content-Type": PROBLEM_TYPE}
+    if status == 401:
+        all_headers["WWW-Authenticate"] = 'Bearer realm="oms"'
+    all_headers.update(headers or {})
+    return Response(body=json.dumps(body, default=str), status_code=status, headers=all_headers)
+
+
+def from_domain(error: DomainError) -> Response:
+    return problem(error.status, error.detail, errors=error.errors, **error.extra)
+
+
+def from_validation(exc: Any) -> Response:
+    """A pydantic ValidationError: where each field went wrong, without echoing the input."""
+    errors = [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in exc.errors(include_input=False)]
+    return problem(422, "the request body does not match the contract", errors=errors)

@@ -1,0 +1,106 @@
+"""Reading a request: its JSON body into a contract model, its headers and query parameters."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from chalice import Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import DomainError, Invalid
+from chalicelib.http.problems import from_domain, from_validation, problem
+from chalicelib.observability import logger
+
+M = TypeVar("M", bound=BaseModel)
+
+# Set by the middleware once the caller is known; read by handlers through `principal()`.
+current_principal: ContextVar[Principal | None] = ContextVar("current_principal", default=None)
+
+
+class MalformedBody(Exception):
+    pass
+
+
+def principal() -> Principal:
+    found = current_principal.get()
+    if found is None:  # the middleware authenticates every non-public route first
+        raise RuntimeError("no authenticated caller")
+    return found
+
+
+def json_body(request: Request) -> Any:
+    raw = request.raw_body
+    if not raw:
+        raise MalformedBody("the request has no body; send a JSON object")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+
+
+def parse(request: Request, model: type[M]) -> tuple[M, Any]:
+    """The body as `model`, and as the plain JSON it came in (for idempotency hashing)."""
+    data = json_body(request)
+    return model.model_validate(data), data
+
+
+def if_match(request: Request) -> int | None:
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    try:
+        return int(raw.strip().strip('"').removeprefix("W/").strip('"'))
+    except ValueError:
+        raise Invalid(
+            "If-Match must be a version number", errors=[{"loc": ["header", "If-Match"], "msg": "integer"}]
+        ) from None
+
+
+def query_int(request: Request, name: str, default: int, *, low: int, high: int) -> int:
+    raw = (request.query_params or {}).get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise Invalid(
+            f"{name} must be a whole number from {low} to {high}",
+            errors=[{"loc": ["query", name], "msg": "out of range"}],
+        )
+    return value
+
+
+def answers_problems(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn what a view raises into a problem response (Chalice would answer a bare 500)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as exc:
+            return from_domain(exc)
+        except ValidationError as exc:
+            return from_validation(exc)
+        except MalformedBody as exc:
+            return problem(400, str(exc))
+        except Exception:
+            logger.exception("unhandled error")
+            return problem(500, "something went wrong on our side; it has been logged")
+
+    return wrapped
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )

@@ -1,0 +1,131 @@
+"""Every AWS resource the OMS uses, declared once.
+
+The CDK app (`infra/`) and the local stack (`infra/local.py`) both build from these
+definitions, and app.py takes queue names from here, so the three cannot drift apart.
+Pure data: importing this costs nothing at cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # short name; the physical name is "oms-<stage>-<key>"
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    stream: bool = False
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    handler: str  # the app.py function Lambda (and the local pump) calls
+    batch_size: int = 10
+    max_receive_count: int = 3
+    visibility_timeout_s: int = 60
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    event_pattern: dict[str, object]
+    target_queue: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    key: str
+    handler: str
+    rate_minutes: int
+
+
+@dataclass(frozen=True)
+class Resources:
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    rules: tuple[Rule, ...]
+    schedules: tuple[Schedule, ...]
+    bus: str = "events"
+    archive_retention_days: int = 30
+    stream_handler: str = "outbox_stream"
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+    def queue(self, key: str) -> Queue:
+        return next(q for q in self.queues if q.key == key)
+
+
+EVENT_SOURCE = "oms"
+
+ORDERS_TABLE = Table(
+    key="orders",
+    partition_key="PK",
+    sort_key="SK",
+    indexes=(
+        # Overloaded: a customer's orders newest first; a location's work queue oldest first.
+        Index("GSI1", "GSI1PK", "GSI1SK"),
+        # Orders by channel and date.
+        Index("GSI2", "GSI2PK", "GSI2SK"),
+        # Orders by status and date; events not yet published (sparse, sharded).
+        Index("GSI3", "GSI3PK", "GSI3SK"),
+    ),
+    ttl_attribute="expiresAt",
+    stream=True,
+)
+
+IDEMPOTENCY_TABLE = Table(key="idempotency", partition_key="id", ttl_attribute="expiration")
+
+RESOURCES = Resources(
+    tables=(ORDERS_TABLE, IDEMPOTENCY_TABLE),
+    queues=(
+        # Orders that arrive asynchronously (webhooks, bulk intake) are created from here.
+        Queue(key="order-intake", handler="order_intake"),
+        # OMS events routed back to the channels that sold the order.
+        Queue(key="channel-updates", handler="channel_updates"),
+    ),
+    rules=(
+        Rule(
+            key="order-events-to-channels",
+            event_pattern={
+                "source": [EVENT_SOURCE],
+                "detail-type": [
+                    "OrderCreated",
+                    "OrderStatusChanged",
+                    "OrderLinesCancelled",
+                    "FulfilmentOrderUpdated",
+                    "RefundRequested",
+                ],
+            },
+            target_queue="channel-updates",
+        ),
+    ),
+    schedules=(
+        # Publishes outbox events the stream relay could not (throttling, bus outage).
+        Schedule(key="outbox-sweep", handler="outbox_sweep", rate_minutes=1),
+    ),
+)
+
+
+def stage() -> str:
+    return os.environ.get("OMS_STAGE", "dev")
+
+
+def physical_name(key: str, stage_name: str | None = None) -> str:
+    return f"oms-{stage_name or stage()}-{key}"
+
+
+def dlq_name(queue_key: str, stage_name: str | None = None) -> str:
+    return physical_name(f"{queue_key}-dlq", stage_name)

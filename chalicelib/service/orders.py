@@ -1,0 +1,185 @@
+"""Order use cases: create, read, list, cancel lines."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.dynamo import Table
+from chalicelib.adapters.orders_repo import (
+    OrdersRepository,
+    event_items,
+    order_summary,
+    order_to_item,
+    order_view,
+)
+from chalicelib.domain import orders as domain
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
+from chalicelib.domain.money import Money
+from chalicelib.observability import count, logger
+from chalicelib.service import idempotency
+from chalicelib.service.ids import new_id, now
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
+
+MAX_PAGE = 100
+
+
+def create_order(
+    table: Table, cmd: api.CreateOrder, principal: Principal, *, idempotency_key: str | None, raw_body: Any
+) -> tuple[int, dict[str, Any]]:
+    principal.may_create_order_for(cmd.channel, cmd.store_id)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        repo = OrdersRepository(table)
+        order = domain.Order.place(
+            order_id=new_id("ord"),
+            channel=cmd.channel,
+            external_id=cmd.external_id,
+            customer=domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
+            placed_at=cmd.placed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            store_id=cmd.store_id,
+            payment=domain.Payment(cmd.payment.status, _money(cmd.payment.amount)),
+            delivery=_delivery(cmd.delivery),
+            lines=[
+                domain.NewLine(
+                    line_id=ln.line_id,
+                    sku=ln.sku,
+                    quantity=ln.quantity,
+                    unit_price=_money(ln.unit_price),
+                    delivery=_delivery(ln.delivery),
+                    ship_from=ln.ship_from,
+                )
+                for ln in cmd.lines
+            ],
+            actor=principal.actor,
+            now=now(),
+        )
+        table.transact(repo.add(order))
+        count("OrdersCreated", channel=order.channel)
+        logger.info(
+            "order created",
+            extra={"orderId": order.order_id, "channel": order.channel, "lines": len(order.lines)},
+        )
+        # The order as written: no read-back needed to answer.
+        items = [order_to_item(order), *event_items(order)]
+        return 201, order_view(items)
+
+    return idempotency.once(f"{principal.role}:POST /orders", idempotency_key, raw_body, work)
+
+
+def get_order(table: Table, order_id: str, principal: Principal) -> dict[str, Any]:
+    _, items = OrdersRepository(table).load(order_id)
+    view = order_view(items)
+    principal.may_see_order(view, (fo["locationId"] for fo in view["fulfilmentOrders"]))
+    return view
+
+
+def cancel_lines(
+    table: Table, order_id: str, cmd: api.CancelLines, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
+    principal.require("admin", "cs", "channel", "store")
+    repo = OrdersRepository(table)
+    order, items = repo.load(order_id)
+    principal.may_see_order(order_view(items))
+    if if_match is not None and if_match != order.version:
+        raise VersionMismatch(
+            f"order {order_id} is at version {order.version}, not {if_match}", currentVersion=order.version
+        )
+    expected = order.version
+    order.version += 1
+    order.cancel_lines(
+        [domain.LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
+        reason=cmd.reason,
+        actor=principal.actor,
+        now=now(),
+        new_refund_id=lambda: new_id("ref"),
+    )
+    table.transact(repo.save(order, expected_version=expected))
+    count("OrderLinesCancelled", channel=order.channel)
+    return get_order(table, order_id, principal)
+
+
+def find_by_external_id(table: Table, channel: str, external_id: str, principal: Principal) -> dict[str, Any]:
+    order_id = OrdersRepository(table).order_id_for(channel, external_id)
+    if order_id is None:
+        return {"items": [], "nextCursor": None}
+    view = get_order(table, order_id, principal)
+    return {"items": [order_summary(view)], "nextCursor": None}
+
+
+def list_orders(
+    table: Table,
+    principal: Principal,
+    *,
+    channel: str | None,
+    status: str | None,
+    external_id: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    if principal.kind in ("store", "dc"):
+        raise Forbidden("store and DC tokens see their work at /fulfilment-orders")
+    if principal.kind == "channel":
+        if channel not in (None, principal.scope):
+            raise Forbidden(f"a {principal.role} token lists channel {principal.scope} only")
+        channel = principal.scope
+    else:
+        principal.require("admin", "ops", "cs")
+    if status is not None and status not in {s.value for s in domain.OrderStatus}:
+        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
+    if external_id is not None:
+        if channel is None:
+            raise Invalid("externalId needs channel", errors=[{"loc": ["query", "channel"], "msg": "required"}])
+        return find_by_external_id(table, channel, external_id, principal)
+    window = (since or "0", (until or "9") + "~") if since or until else None
+    if channel is not None:
+        headers, next_cursor = table.query_index(
+            "GSI2",
+            f"CHANNEL#{channel}",
+            limit=limit,
+            cursor=cursor,
+            newest_first=True,
+            sk_between=window,
+            filter_status=status,
+        )
+    elif status is not None:
+        headers, next_cursor = table.query_index(
+            "GSI3", f"STATUS#{status}", limit=limit, cursor=cursor, newest_first=True, sk_between=window
+        )
+    else:
+        raise Invalid(
+            "filter by channel, status or externalId",
+            errors=[{"loc": ["query"], "msg": "one of channel, status, externalId is required"}],
+        )
+    return {"items": [order_summary(h) for h in headers], "nextCursor": next_cursor}
+
+
+def customer_orders(
+    table: Table, customer_id: str, principal: Principal, *, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Every order of one customer, from every channel and store, newest first: one Query."""
+    principal.require("admin", "ops", "cs", "store", "channel")
+    headers, next_cursor = table.query_index(
+        "GSI1", f"CUSTOMER#{customer_id}", limit=limit, cursor=cursor, newest_first=True
+    )
+    if principal.kind == "channel":
+        # A channel knows its own customers' orders, not what they bought elsewhere.
+        headers = [h for h in headers if h["channel"] == principal.scope]
+    return {"items": [order_summary(h) for h in headers], "nextCursor": next_cursor}
+
+
+def _money(m: api.Money) -> Money:
+    return Money(m.decimal, m.currency)
+
+
+def _delivery(d: api.HomeDelivery | api.LocationDelivery | None) -> domain.Delivery | None:
+    if d is None:
+        return None
+    if d.method == "home_delivery":
+        return domain.Delivery(domain.DeliveryMethod.HOME_DELIVERY, address=d.address.model_dump(exclude_none=True))  # type: ignore[union-attr]
+    return domain.Delivery(domain.DeliveryMethod(d.method), location_id=d.location_id)  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""Infrastructure: the CDK app (AWS) and the local stack, both built from chalicelib.resources."""
