@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, ConvertToMiddleware, Rate
-from chalice.app import CloudWatchEvent, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQSEvent
 
 from chalicelib.http import admin_api, ops_api, orders_api
 from chalicelib.http.routing import http_middleware

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.adapters.dynamo import Table
-from chalicelib.http.requests import if_match, json_response, parse, principal, query_int
+from chalicelib.http.requests import if_match, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import route
 
 bp = Blueprint(__name__)
@@ -32,7 +32,7 @@ def list_orders() -> Response:
     from chalicelib.service import orders
 
     request = bp.current_request
-    q = request.query_params or {}
+    q = query(request)
     return json_response(
         orders.list_orders(
             Table(),
@@ -76,6 +76,6 @@ def customer_orders(customer_id: str) -> Response:
             customer_id,
             principal(),
             limit=query_int(request, "limit", 25, low=1, high=orders.MAX_PAGE),
-            cursor=(request.query_params or {}).get("cursor"),
+            cursor=query(request).get("cursor"),
         )
     )

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib.domain.errors import DomainError
 
@@ -44,7 +44,7 @@ def problem(
         ],
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    all_headers = {"Content-Type": PROBLEM_TYPE}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE}
     if status == 401:
         all_headers["WWW-Authenticate"] = 'Bearer realm="oms"'
     all_headers.update(headers or {})

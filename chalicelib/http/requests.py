@@ -8,8 +8,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from chalice import Response
-from chalice.app import Request
+from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.access import Principal
@@ -62,8 +61,12 @@ def if_match(request: Request) -> int | None:
         ) from None
 
 
+def query(request: Request) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
 def query_int(request: Request, name: str, default: int, *, low: int, high: int) -> int:
-    raw = (request.query_params or {}).get(name)
+    raw = query(request).get(name)
     if raw is None:
         return default
     try:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib.adapters.dynamo import Table
 from chalicelib.domain.errors import DomainError, Forbidden
@@ -82,6 +81,6 @@ def _chalice_errors_as_problems(response: Response) -> Response:
         return problem(
             response.status_code,
             str(body["Message"]),
-            headers={"Allow": response.headers.get("Allow", "")} if response.headers.get("Allow") else None,
+            headers={"Allow": str(allow)} if (allow := response.headers.get("Allow")) else None,
         )
     return response

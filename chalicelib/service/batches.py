@@ -19,9 +19,11 @@ def each_record(event: Any, handle: Callable[[str], None]) -> dict[str, Any]:
             logger.exception("message failed", extra={"messageId": record.message_id})
             raise
 
-    return process_partial_response(
-        event=event.to_dict(),
-        record_handler=record_handler,
-        processor=BatchProcessor(EventType.SQS),
-        context=event.context,
+    return dict(
+        process_partial_response(
+            event=event.to_dict(),
+            record_handler=record_handler,
+            processor=BatchProcessor(EventType.SQS),
+            context=event.context,
+        )
     )

@@ -48,7 +48,9 @@ def once(scope: str, key: str | None, body: Any, work: Callable[[], Answer]) -> 
         IdempotencyValidationError,
     )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=_config())
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="request", persistence_store=_persistence(), config=_config()
+    )
     def create(request: dict[str, Any]) -> dict[str, Any]:
         status, answer = work()
         return {"status": status, "body": answer}

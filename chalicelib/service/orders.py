@@ -181,5 +181,5 @@ def _delivery(d: api.HomeDelivery | api.LocationDelivery | None) -> domain.Deliv
     if d is None:
         return None
     if d.method == "home_delivery":
-        return domain.Delivery(domain.DeliveryMethod.HOME_DELIVERY, address=d.address.model_dump(exclude_none=True))  # type: ignore[union-attr]
-    return domain.Delivery(domain.DeliveryMethod(d.method), location_id=d.location_id)  # type: ignore[union-attr]
+        return domain.Delivery(domain.DeliveryMethod.HOME_DELIVERY, address=d.address.model_dump(exclude_none=True))
+    return domain.Delivery(domain.DeliveryMethod(d.method), location_id=d.location_id)
