@@ -17,6 +17,10 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "eu-west-1",
         "OMS_STAGE": "test",
+        # Explicit names: chalice.test.Client applies .chalice/config.json's stage variables (OMS_STAGE=dev).
+        "OMS_TABLE_ORDERS": "oms-test-orders",
+        "OMS_TABLE_IDEMPOTENCY": "oms-test-idempotency",
+        "OMS_BUS": "oms-test-events",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "oms",
     }
