@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, chunks, from_wire
+from chalicelib.clock import iso, now
 from chalicelib.resources import EVENT_SOURCE
 
 _PUT_EVENTS_MAX = 10
@@ -68,13 +69,13 @@ def _mark_sent(table: Table, event: Item) -> None:
         {"PK": event["PK"], "SK": event["SK"]},
         "REMOVE GSI3PK, GSI3SK SET sentAt = :now",
         condition="attribute_exists(PK)",
-        values={":now": datetime.now(UTC).isoformat()},
+        values={":now": now()},
     )
 
 
 def pending(table: Table, *, older_than: timedelta) -> list[Item]:
     """Events not yet published, oldest first, from every shard of the sparse index."""
-    cutoff = (datetime.now(UTC) - older_than).isoformat()
+    cutoff = iso(datetime.now(UTC) - older_than)
     out: list[Item] = []
     for shard in range(keys.OUTBOX_SHARDS):
         cursor: str | None = None

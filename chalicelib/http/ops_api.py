@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.clock import now
 from chalicelib.http.requests import json_response
 from chalicelib.http.routing import route
-from chalicelib.service.ids import now
 
 bp = Blueprint(__name__)
 VERSION = "0.1.0"

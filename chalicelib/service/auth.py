@@ -8,9 +8,9 @@ import time
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Table
+from chalicelib.clock import now
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.service.ids import now
 
 # A warm Lambda answers repeat callers without a read; a revoked token lives at most this long.
 _CACHE_SECONDS = 60

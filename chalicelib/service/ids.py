@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -15,7 +14,3 @@ def new_id(prefix: str) -> str:
     rand = int.from_bytes(os.urandom(10), "big")
     tail = "".join(_ALPHABET[(rand >> (5 * i)) & 31] for i in reversed(range(16)))
     return f"{prefix}_{stamp}{tail}"
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

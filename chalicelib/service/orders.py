@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamo import Table
@@ -13,13 +12,14 @@ from chalicelib.adapters.orders_repo import (
     order_to_item,
     order_view,
 )
+from chalicelib.clock import iso, now
 from chalicelib.domain import orders as domain
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency
-from chalicelib.service.ids import new_id, now
+from chalicelib.service.ids import new_id
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -39,7 +39,7 @@ def create_order(
             channel=cmd.channel,
             external_id=cmd.external_id,
             customer=domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
-            placed_at=cmd.placed_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            placed_at=iso(cmd.placed_at),
             store_id=cmd.store_id,
             payment=domain.Payment(cmd.payment.status, _money(cmd.payment.amount)),
             delivery=_delivery(cmd.delivery),
