@@ -19,7 +19,7 @@ NOW = timedelta(0)
 
 def delivered(queue_url: str) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs")
-    out = []
+    out: list[dict[str, Any]] = []
     while True:
         got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
