@@ -11,7 +11,17 @@ from chalicelib.http.routing import route
 bp = Blueprint(__name__)
 
 
-@route(bp, "/tokens", methods=["POST"], roles=("admin",))
+@route(
+    bp,
+    "/tokens",
+    methods=["POST"],
+    roles=("admin",),
+    summary="Issue a bearer token for one role (stored hashed; shown only now)",
+    request="CreateToken",
+    response="TokenOut",
+    status=201,
+    idempotency_key=False,  # not deduplicated: a retry issues a second token
+)
 def create_token() -> Response:
     from chalicelib.contracts.api import CreateToken
     from chalicelib.service import auth

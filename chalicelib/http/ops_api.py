@@ -12,6 +12,6 @@ bp = Blueprint(__name__)
 VERSION = "0.1.0"
 
 
-@route(bp, "/health", roles=None)
+@route(bp, "/health", roles=None, summary="Liveness and the deployed version", response="Health")
 def health() -> Response:
     return json_response({"status": "ok", "version": VERSION, "time": now()})
