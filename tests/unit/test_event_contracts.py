@@ -1,0 +1,54 @@
+"""Producer and consumers share one contract per event: samples and produced events both fit it."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.orders_repo import event_items
+from chalicelib.adapters.outbox import event_detail
+from chalicelib.contracts.events import EVENT_MODELS, parse_detail
+from chalicelib.domain.orders import LineCancellation
+from tests.unit.test_orders_domain import placed
+
+SAMPLES = Path(__file__).parent.parent / "events"
+
+
+def load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    return loaded
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_MODELS))
+def test_every_contract_has_a_sample_that_fits_it(event_type):
+    detail = parse_detail(event_type, load(event_type))
+    assert detail.model_dump(by_alias=True, exclude_unset=True) == load(event_type)
+
+
+def test_a_sample_with_an_unknown_field_is_refused():
+    with pytest.raises(ValueError, match="extra"):
+        parse_detail("OrderCreated", {**load("OrderCreated"), "email": "a@b.c"})
+    with pytest.raises(ValueError, match="unknown event type"):
+        parse_detail("OrderShredded", {})
+
+
+def test_events_the_domain_produces_fit_their_contracts():
+    order = placed(paid=True)
+    order.version += 1
+    order.cancel_lines(
+        [LineCancellation("1", 2), LineCancellation("2", 1)],
+        reason="fraud",
+        actor="cs",
+        now="2026-11-25T12:00:00.000Z",
+        new_refund_id=lambda: "ref_1",
+    )
+    items = event_items(order)
+    assert {i["eventType"] for i in items} == set(EVENT_MODELS)
+    for item in items:
+        parse_detail(item["eventType"], event_detail(item))
+    refund = next(i for i in items if i["eventType"] == "RefundRequested")
+    assert Decimal(refund["detail"]["amount"]["amount"]) == Decimal("59.90")
