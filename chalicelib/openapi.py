@@ -401,7 +401,7 @@ function render() {
     bearer.description || ""));
 
   for (const [tag, ops] of byTag) {
-    doc.append(el("h2", { id: "tag-" + tag }, tag), ops.map(([path, method, op]) => operation(path, method, op)));
+    doc.append(el("h2", { id: "tag-" + tag }, tag), ...ops.map(([path, method, op]) => operation(path, method, op)));
   }
   if (spec["x-events"]) {
     doc.append(el("h2", { id: "events" }, "Events"),
