@@ -8,13 +8,13 @@ from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQS
 
 from chalicelib.http import admin_api, ops_api, orders_api
 from chalicelib.http.routing import http_middleware
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import logger, metrics, tracing_middleware
 from chalicelib.resources import RESOURCES, physical_name
 
 app = Chalice(app_name="oms")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(tracing_middleware)
 app.register_middleware(http_middleware, "http")
 
 for blueprint in (orders_api.bp, admin_api.bp, ops_api.bp):

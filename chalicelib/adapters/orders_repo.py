@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.adapters import keys
@@ -208,6 +209,12 @@ def order_view(items: list[Item]) -> dict[str, Any]:
         if i["SK"].startswith(keys.EVENT_PREFIX)
     ]
     return view
+
+
+def view_after_change(order: Order, earlier: Sequence[Item] = ()) -> dict[str, Any]:
+    """The order as just written: what was read before, the new header, the new events. No read-back."""
+    kept = [i for i in earlier if i["SK"] != keys.ORDER_SK]
+    return order_view([order_to_item(order), *kept, *event_items(order)])
 
 
 def order_summary(header: Item) -> dict[str, Any]:

@@ -6,17 +6,19 @@ import functools
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import DomainError, Invalid
 from chalicelib.http.problems import from_domain, from_validation, problem
 from chalicelib.observability import logger
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:  # pydantic loads with the first handler that parses a body, not at import
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 # Set by the middleware once the caller is known; read by handlers through `principal()`.
 current_principal: ContextVar[Principal | None] = ContextVar("current_principal", default=None)
@@ -90,11 +92,13 @@ def answers_problems(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except DomainError as exc:
             return from_domain(exc)
-        except ValidationError as exc:
-            return from_validation(exc)
         except MalformedBody as exc:
             return problem(400, str(exc))
-        except Exception:
+        except Exception as exc:
+            from pydantic import ValidationError
+
+            if isinstance(exc, ValidationError):
+                return from_validation(exc)
             logger.exception("unhandled error")
             return problem(500, "something went wrong on our side; it has been logged")
 

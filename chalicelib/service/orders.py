@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.dynamo import Table
 from chalicelib.adapters.orders_repo import (
     OrdersRepository,
-    event_items,
     order_summary,
-    order_to_item,
     order_view,
+    view_after_change,
 )
 from chalicelib.clock import iso, now
 from chalicelib.domain import orders as domain
@@ -63,9 +62,7 @@ def create_order(
             "order created",
             extra={"orderId": order.order_id, "channel": order.channel, "lines": len(order.lines)},
         )
-        # The order as written: no read-back needed to answer.
-        items = [order_to_item(order), *event_items(order)]
-        return 201, order_view(items)
+        return 201, view_after_change(order)
 
     return idempotency.once(f"{principal.role}:POST /orders", idempotency_key, raw_body, work)
 
@@ -99,7 +96,7 @@ def cancel_lines(
     )
     table.transact(repo.save(order, expected_version=expected))
     count("OrderLinesCancelled", channel=order.channel)
-    return get_order(table, order_id, principal)
+    return view_after_change(order, items)
 
 
 def find_by_external_id(table: Table, channel: str, external_id: str, principal: Principal) -> dict[str, Any]:
