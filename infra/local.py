@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import io
 import json
 import logging
 import os
@@ -275,6 +276,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Logs and banner in the order they happen, also when piped (`make run | tee`).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     if args.port == args.moto_port:
         _say("--port and --moto-port must differ")
         return 2
