@@ -1,0 +1,115 @@
+"""The local stack (`python -m infra.local`) as a subprocess on free ports, with its own state dir."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LocalStackProcess:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.port = free_port()
+        self.moto_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = state_dir.parent / "local-stack.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def admin_token(self) -> str:
+        return (self.state_dir / "admin-token").read_text().strip()
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}", "Content-Type": "application/json"}
+
+    def start(self) -> None:
+        self._log = self.log_path.open("ab")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "infra.local",
+                *("--port", str(self.port), "--moto-port", str(self.moto_port)),
+                *("--state-dir", str(self.state_dir)),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                pytest.fail(f"the local stack exited with {self._process.returncode}:\n{self.log_tail()}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        self.stop(signal.SIGKILL)
+        pytest.fail(f"the local stack did not answer /health in {START_TIMEOUT_S} s:\n{self.log_tail()}")
+
+    def stop(self, sig: int = signal.SIGINT) -> int | None:
+        """Send `sig` and wait; the exit code (None if it was not running)."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._log is not None:
+            self._log.close()
+        return process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log().splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
+    stack = LocalStackProcess(tmp_path_factory.mktemp("oms-local") / "state")
+    stack.start()
+    yield stack
+    stack.stop(signal.SIGTERM)
+
+
+@pytest.fixture
+def stack(local_stack: LocalStackProcess) -> LocalStackProcess:
+    """The session's stack, started again if a test before this one left it stopped."""
+    if not local_stack.running:
+        local_stack.start()
+    return local_stack

@@ -1,0 +1,44 @@
+"""The local stack over HTTP, as `make run` serves it: orders in, read back, kept across a restart."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+import requests
+
+from tests.conftest import order_body, unique
+from tests.e2e.conftest import LocalStackProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def test_order_is_served_and_survives_a_restart(stack: LocalStackProcess) -> None:
+    api, headers = stack.url, stack.headers()
+    body = order_body(customer={"id": unique("cust"), "email": "e2e@example.com"})
+    created = requests.post(f"{api}/orders", data=json.dumps(body), headers=headers, timeout=10)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert created.headers["Location"] == f"/orders/{order['orderId']}"
+
+    read = requests.get(f"{api}/orders/{order['orderId']}", headers=headers, timeout=10)
+    assert read.status_code == 200
+    assert read.json() == order
+    history = requests.get(f"{api}/customers/{body['customer']['id']}/orders", headers=headers, timeout=10)
+    assert [o["orderId"] for o in history.json()["items"]] == [order["orderId"]]
+
+    token = stack.admin_token
+    assert stack.stop(signal.SIGINT) == 0, stack.log_tail()
+    assert "Traceback" not in stack.log(), stack.log()
+    stack.start()
+
+    assert stack.admin_token == token, "a still valid admin token is kept across restarts"
+    again = requests.get(f"{api}/orders/{order['orderId']}", headers=headers, timeout=10)
+    assert again.status_code == 200, again.text
+    assert again.json() == order
+
+
+def test_unauthenticated_request_is_refused(stack: LocalStackProcess) -> None:
+    answer = requests.get(f"{stack.url}/orders?status=open", timeout=10)
+    assert answer.status_code == 401
