@@ -39,3 +39,10 @@ reset:
 
 clean: reset
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The CloudFormation for one stage into cdk.out/ (`make synth STAGE=prod`): offline, no AWS account needed.
+STAGE ?= dev
+.PHONY: synth
+synth: $(STAMP)
+	CDK_DEFAULT_ACCOUNT=$${CDK_DEFAULT_ACCOUNT:-123456789012} CDK_DEFAULT_REGION=$${CDK_DEFAULT_REGION:-eu-west-1} \
+		$(BIN)/python -m infra.cdk_app -c stage=$(STAGE)
