@@ -42,3 +42,18 @@ def test_order_is_served_and_survives_a_restart(stack: LocalStackProcess) -> Non
 def test_unauthenticated_request_is_refused(stack: LocalStackProcess) -> None:
     answer = requests.get(f"{stack.url}/orders?status=open", timeout=10)
     assert answer.status_code == 401
+
+
+def test_concurrent_requests_each_get_their_own_answer(stack: LocalStackProcess) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    api, headers = stack.url, stack.headers()
+    bodies = [order_body() for _ in range(12)]
+
+    def create(body: dict[str, object]) -> requests.Response:
+        return requests.post(f"{api}/orders", data=json.dumps(body), headers=headers, timeout=20)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(create, bodies))
+    assert [a.status_code for a in answers] == [201] * len(bodies)
+    assert [a.json()["externalId"] for a in answers] == [b["externalId"] for b in bodies]
