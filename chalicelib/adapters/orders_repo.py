@@ -67,7 +67,7 @@ class OrdersRepository:
             *self._event_writes(order),
         ]
 
-    def save(self, order: Order, *, expected_version: int) -> list[Write]:
+    def save(self, order: Order) -> list[Write]:
         """The writes that store a changed order, refused if anyone changed it meanwhile."""
 
         def stale(old: Item | None) -> DomainError:
@@ -81,7 +81,7 @@ class OrdersRepository:
                 self.table.name,
                 order_to_item(order),
                 condition="version = :v",
-                values={":v": expected_version},
+                values={":v": order.stored_version},
                 on_condition_failed=stale,
             ),
             *self._event_writes(order),
@@ -172,6 +172,7 @@ def order_from_item(item: Item) -> Order:
         delivery=Delivery.from_dict(item["delivery"]) if item.get("delivery") else None,
         status=OrderStatus(item["status"]),
         version=item["version"],
+        stored_version=item["version"],
         created_at=item["createdAt"],
         updated_at=item["updatedAt"],
         lines=[

@@ -150,7 +150,10 @@ class Order:
     store_id: str | None = None
     delivery: Delivery | None = None
     status: OrderStatus = OrderStatus.OPEN
-    version: int = 1
+    # The version as stored; a change bumps `version` once, and is saved only if the stored one
+    # is still `stored_version` (optimistic concurrency). A new order starts at 0 -> 1.
+    version: int = 0
+    stored_version: int = 0
     refunds: list[Refund] = field(default_factory=list)
     # Events recorded by this change, not yet stored.
     new_events: list[Event] = field(default_factory=list)
@@ -277,6 +280,8 @@ class Order:
         self.updated_at = now
 
     def _record(self, type_: str, actor: str, at: str, **detail: Any) -> None:
+        if self.version == self.stored_version:
+            self.version += 1
         self.new_events.append(Event(type_, actor, at, detail))
 
 

@@ -20,7 +20,8 @@ bp = Blueprint(__name__)
     request="CreateToken",
     response="TokenOut",
     status=201,
-    idempotency_key=False,  # not deduplicated: a retry issues a second token
+    # Deliberately not replayable: a replay would keep the token in clear in the idempotency table.
+    idempotency_key=False,
 )
 def create_token() -> Response:
     from chalicelib.contracts.api import CreateToken

@@ -17,7 +17,7 @@ PROBLEM = "application/problem+json"
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.body
     assert response.headers["Content-Type"] == PROBLEM
-    body = json.loads(response.body)
+    body: dict[str, Any] = json.loads(response.body)
     assert body["status"] == status
     assert body["title"] and body["detail"]
     assert isinstance(body["errors"], list)
@@ -25,7 +25,8 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def no_orders(client: Any, admin: dict[str, str]) -> bool:
-    return json.loads(client.http.get("/orders?channel=webshop", headers=admin).body)["items"] == []
+    listing: dict[str, Any] = json.loads(client.http.get("/orders?channel=webshop", headers=admin).body)
+    return listing["items"] == []
 
 
 def test_malformed_json_is_400(client, admin):

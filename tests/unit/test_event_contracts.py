@@ -38,7 +38,6 @@ def test_a_sample_with_an_unknown_field_is_refused():
 
 def test_events_the_domain_produces_fit_their_contracts():
     order = placed(paid=True)
-    order.version += 1
     order.cancel_lines(
         [LineCancellation("1", 2), LineCancellation("2", 1)],
         reason="fraud",
