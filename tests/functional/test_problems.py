@@ -26,7 +26,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 
 def no_orders(client: Any, admin: dict[str, str]) -> bool:
     listing: dict[str, Any] = json.loads(client.http.get("/orders?channel=webshop", headers=admin).body)
-    return listing["items"] == []
+    return not listing["items"]
 
 
 def test_malformed_json_is_400(client, admin):
