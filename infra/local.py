@@ -190,6 +190,7 @@ class LocalStack:
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
         self._pump: Any = None
+        self._restored = False  # until the snapshot is loaded, saving one would overwrite it with less
 
     def start(self) -> None:
         configure_environment(self.moto_port)
@@ -204,6 +205,7 @@ class LocalStack:
         self._moto.start()
         provision(boto3.session.Session(), STAGE)
         loaded = load_snapshot(self.state_dir / SNAPSHOT)
+        self._restored = True
         if loaded["items"] or loaded["messages"]:
             _say(f"restored {loaded['items']} items and {loaded['messages']} messages from {self.state_dir / SNAPSHOT}")
         self.admin_token = ensure_admin_token(self.state_dir)
@@ -225,18 +227,19 @@ class LocalStack:
         self._pump.start()
 
     def stop(self) -> None:
-        """Each part stops even if another failed to; the snapshot is taken while moto still runs."""
+        """Pump and HTTP first, so nothing changes while the snapshot is taken; moto last."""
         if self._pump is not None:
             self._pump.stop()
         if self._http is not None:
             self._http.server.shutdown()
             self._http.server.server_close()
-        if self._moto is not None:
+        if self._moto is not None and self._restored:
             try:
                 saved = save_snapshot(self.state_dir / SNAPSHOT)
                 _say(f"saved {saved['items']} items and {saved['messages']} messages to {self.state_dir / SNAPSHOT}")
             except Exception as exc:
                 _say(f"could not save the snapshot: {exc}")
+        if self._moto is not None:
             self._moto.stop()
 
     def banner(self) -> str:
