@@ -249,7 +249,7 @@ class LocalStack:
             [
                 "",
                 "OMS local stack",
-                f"  API            {api}",
+                f"  API            {api}   (contract: {api}/docs)",
                 f"  AWS (moto)     http://{HOST}:{self.moto_port}   stage '{STAGE}', region {REGION}",
                 f"  admin token    {self.admin_token}",
                 f"                 (also in {token_file})",
