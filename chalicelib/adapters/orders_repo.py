@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.adapters.outbox import event_item
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders import (
@@ -93,25 +94,18 @@ class OrdersRepository:
 
 def event_items(order: Order) -> list[Item]:
     """The events a change recorded, as items: its history, and its outbox until published."""
-    items = []
-    for seq, event in enumerate(order.new_events):
-        evt_id = keys.event_id(order.order_id, order.version, seq)
-        items.append(
-            {
-                "PK": keys.order_pk(order.order_id),
-                "SK": keys.event_sk(order.version, seq),
-                "type": "event",
-                "eventId": evt_id,
-                "eventType": event.type,
-                "orderId": order.order_id,
-                "version": order.version,
-                "at": event.at,
-                "actor": event.actor,
-                "detail": event.detail,
-                **keys.outbox_index(evt_id, event.at),
-            }
+    return [
+        event_item(
+            pk=keys.order_pk(order.order_id),
+            sk=keys.event_sk(order.version, seq),
+            event_id=keys.event_id(order.order_id, order.version, seq),
+            event=event,
+            version=order.version,
+            resource=f"order/{order.order_id}",
+            orderId=order.order_id,
         )
-    return items
+        for seq, event in enumerate(order.new_events)
+    ]
 
 
 def order_to_item(order: Order) -> Item:

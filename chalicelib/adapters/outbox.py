@@ -17,17 +17,40 @@ from typing import Any
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, chunks, from_wire
 from chalicelib.clock import iso, now
+from chalicelib.domain.orders import Event
 from chalicelib.resources import EVENT_SOURCE
 
 _PUT_EVENTS_MAX = 10
+
+
+def event_item(*, pk: str, sk: str, event_id: str, event: Event, version: int, resource: str, **ids: str) -> Item:
+    """An event as stored beside the change that caused it: history, and outbox until published.
+
+    `ids` are the aggregate's identifiers (orderId; sku and locationId) repeated in the detail.
+    """
+    return {
+        "PK": pk,
+        "SK": sk,
+        "type": "event",
+        "eventId": event_id,
+        "eventType": event.type,
+        "version": version,
+        "at": event.at,
+        "actor": event.actor,
+        "detail": event.detail,
+        "resource": resource,
+        "ids": ids,
+        **ids,
+        **keys.outbox_index(event_id, event.at),
+    }
 
 
 def event_detail(item: Item) -> dict[str, Any]:
     """The published detail: the event's own detail plus its envelope fields."""
     return {
         **item["detail"],
+        **item.get("ids", {}),
         "eventId": item["eventId"],
-        "orderId": item["orderId"],
         "version": item["version"],
         "occurredAt": item["at"],
         "actor": item["actor"],
@@ -46,7 +69,7 @@ def publish(table: Table, events: Sequence[Item]) -> int:
                         "Source": EVENT_SOURCE,
                         "DetailType": e["eventType"],
                         "Detail": json.dumps(event_detail(e), default=str),
-                        "Resources": [f"order/{e['orderId']}"],
+                        "Resources": [e["resource"]],
                         "EventBusName": bus,
                     }
                     for e in batch
