@@ -30,9 +30,11 @@ from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
 from chalicelib.resources import RESOURCES, Table, dlq_name, physical_name
+from infra.dashboard import add_dashboard
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+API_STAGE = "api"  # the URL path prefix: https://<id>.execute-api.<region>.amazonaws.com/api/
 
 # Table/index data actions the app uses (TransactWriteItems and TransactGetItems are authorised per item).
 TABLE_ACTIONS = (
@@ -96,10 +98,14 @@ class OmsStack(cdk.Stack):
         self.role = self._role()
 
         self.chalice = self._chalice(work_dir)
-        self._wire_functions()
+        self.function_names = self._wire_functions()
+        self.stream_function_id = to_cfn_resource_name(RESOURCES.stream_handler)
+        self.api_name = physical_name("api", stage)
+        self.api_stage = API_STAGE
+        self._configure_api()
         self._wire_sqs_event_sources()
         self._wire_stream()
-        self._configure_api()
+        self.dashboard = add_dashboard(self)
 
     # -- data --------------------------------------------------------------------------------------
 
@@ -228,6 +234,7 @@ class OmsStack(cdk.Stack):
             "autogen_policy": False,
             "xray": True,
             "automatic_layer": False,
+            "api_gateway_stage": API_STAGE,
         }
         # Chalice writes its package under the current directory: keep it inside the cloud assembly.
         work_dir.mkdir(parents=True, exist_ok=True)
@@ -252,8 +259,9 @@ class OmsStack(cdk.Stack):
                 out[child.node.id] = child
         return out
 
-    def _wire_functions(self) -> None:
+    def _wire_functions(self) -> dict[str, str]:
         """Stable names, log groups with retention (made before the function, so Lambda need not)."""
+        names = {}
         for logical_id, function in self._functions().items():
             name = self._function_name(logical_id)
             log_group = logs.LogGroup(
@@ -267,6 +275,8 @@ class OmsStack(cdk.Stack):
             cfn_log_group = log_group.node.default_child
             assert isinstance(cfn_log_group, cdk.CfnResource)
             function.add_resource_dependency(cfn_log_group)
+            names[logical_id] = name
+        return names
 
     def _wire_sqs_event_sources(self) -> None:
         """Partial batch failures on every queue; the event source waits for (and points at) the queue."""
@@ -280,7 +290,7 @@ class OmsStack(cdk.Stack):
 
     def _wire_stream(self) -> None:
         """The orders table's stream invokes the outbox relay; the outbox sweep catches what it misses."""
-        relay = self.chalice.get_function(to_cfn_resource_name(RESOURCES.stream_handler))
+        relay = self.chalice.get_function(self.stream_function_id)
         for key, table in self.tables.items():
             if not table.table_stream_arn:
                 continue
@@ -307,6 +317,7 @@ class OmsStack(cdk.Stack):
             removal_policy=self.settings.removal_policy,
         )
         api = self.chalice.get_resource("RestAPI")
+        api.add_property_override("Name", self.api_name)  # the ApiName its metrics carry; Chalice uses "oms"
         api.add_property_override("TracingEnabled", True)
         api.add_property_override(
             "MethodSettings",

@@ -37,7 +37,8 @@ def _synthesise(root: Path, stage: str) -> Path:
     """The template file for `stage`, synthesised by the first worker to ask."""
     outdir = root / f"cdk.out-{stage}"
     template = outdir / f"{stage}.template.json"
-    with (root / f"synth-{stage}.lock").open("w") as lock:
+    # One lock for every stage: Chalice writes its dependency cache (.chalice/deployments) in place.
+    with (root / "synth.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not template.exists():
             env = {k: v for k, v in os.environ.items() if k != "OMS_STAGE"}

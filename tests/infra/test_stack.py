@@ -259,3 +259,15 @@ def test_prod_keeps_its_data_when_the_stack_goes(prod_template: CfnTemplate) -> 
         assert props["TableName"].startswith("oms-prod-")
     for props in resources(prod_template, "AWS::Serverless::Function").values():
         assert props["Environment"]["Variables"]["OMS_STAGE"] == "prod"
+
+
+def test_the_dashboard_watches_every_function_queue_and_dead_letter_queue(dev_template: CfnTemplate) -> None:
+    (dashboard,) = resources(dev_template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["DashboardBody"])
+    for props in resources(dev_template, "AWS::Serverless::Function").values():
+        assert props["FunctionName"] in body
+    for queue in RESOURCES.queues:
+        for name in (physical_name(queue.key, STAGE), dlq_name(queue.key, STAGE)):
+            assert logical_id(dev_template, "AWS::SQS::Queue", "QueueName", name) in body, name
+    assert "IteratorAge" in body
+    assert "ApproximateAgeOfOldestMessage" in body
