@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQSEvent
 
-from chalicelib.http import admin_api, ops_api, orders_api
+from chalicelib.http import admin_api, network_api, ops_api, orders_api
 from chalicelib.http.routing import http_middleware
 from chalicelib.observability import logger, metrics, tracing_middleware
 from chalicelib.resources import RESOURCES, physical_name
@@ -17,7 +17,7 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(tracing_middleware)
 app.register_middleware(http_middleware, "http")
 
-for blueprint in (orders_api.bp, admin_api.bp, ops_api.bp):
+for blueprint in (orders_api.bp, network_api.bp, admin_api.bp, ops_api.bp):
     app.register_blueprint(blueprint)
 
 
@@ -35,6 +35,22 @@ def channel_updates(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.service.batches import each_record
 
     return each_record(event, updates.handle)
+
+
+@app.on_sqs_message(queue=physical_name("stock-feed"), batch_size=RESOURCES.queue("stock-feed").batch_size)
+def stock_feed(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.service import stock_messages
+    from chalicelib.service.batches import each_record
+
+    return each_record(event, stock_messages.apply_feed)
+
+
+@app.on_sqs_message(queue=physical_name("stock-summary"), batch_size=RESOURCES.queue("stock-summary").batch_size)
+def stock_summary(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.service import stock_messages
+    from chalicelib.service.batches import each_record
+
+    return each_record(event, stock_messages.refresh_summary)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_sweep")

@@ -95,6 +95,10 @@ RESOURCES = Resources(
         Queue(key="order-intake", handler="order_intake"),
         # OMS events routed back to the channels that sold the order.
         Queue(key="channel-updates", handler="channel_updates"),
+        # Bulk counts and movements from warehouses and tills.
+        Queue(key="stock-feed", handler="stock_feed"),
+        # Stock changes, to refresh the per-SKU availability summary sourcing reads.
+        Queue(key="stock-summary", handler="stock_summary"),
     ),
     rules=(
         Rule(
@@ -110,6 +114,11 @@ RESOURCES = Resources(
                 ],
             },
             target_queue="channel-updates",
+        ),
+        Rule(
+            key="stock-changes-to-summary",
+            event_pattern={"source": [EVENT_SOURCE], "detail-type": ["InventoryChanged"]},
+            target_queue="stock-summary",
         ),
     ),
     schedules=(

@@ -35,17 +35,19 @@ def aws() -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
     from chalicelib.adapters import aws as aws_clients
-    from chalicelib.service import auth, idempotency
+    from chalicelib.service import auth, cache, idempotency
     from infra.provision import provision
 
-    with mock_aws():
+    def forget_everything() -> None:
         aws_clients.reset()
         idempotency.reset()
         auth.forget_cached()
+        cache.forget()
+
+    with mock_aws():
+        forget_everything()
         yield provision(boto3.session.Session(), "test")
-    aws_clients.reset()
-    idempotency.reset()
-    auth.forget_cached()
+    forget_everything()
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def customer_index(customer_id: str, placed_at: str, order_id: str) -> Key:
     return {"GSI1PK": f"CUSTOMER#{customer_id}", "GSI1SK": f"{placed_at}#{order_id}"}
 
 
-def channel_index(channel: str, created_at: str, order_id: str) -> Key:
+def orders_by_channel_index(channel: str, created_at: str, order_id: str) -> Key:
     return {"GSI2PK": f"CHANNEL#{channel}", "GSI2SK": f"{created_at}#{order_id}"}
 
 
@@ -63,3 +63,47 @@ def outbox_shard(shard: int) -> str:
 def outbox_index(evt_id: str, occurred_at: str) -> Key:
     shard = int(hashlib.sha1(evt_id.encode()).hexdigest(), 16) % OUTBOX_SHARDS
     return {"GSI3PK": outbox_shard(shard), "GSI3SK": f"{occurred_at}#{evt_id}"}
+
+
+# ---- network and stock -------------------------------------------------------------------------
+# Locations and channels are listed whole (the network snapshot every sourcing call caches):
+# one GSI2 partition each, small and read rarely.
+LOCATIONS = "LOCATIONS"
+CHANNELS = "CHANNELS"
+STOCK_LEVEL_PREFIX = "LOC#"
+STOCK_SUMMARY_SK = "SUMMARY"
+
+
+def location_key(location_id: str) -> Key:
+    return {"PK": f"LOCATION#{location_id}", "SK": "LOCATION"}
+
+
+def location_list_index(location_id: str) -> Key:
+    return {"GSI2PK": LOCATIONS, "GSI2SK": location_id}
+
+
+def channel_key(channel_id: str) -> Key:
+    return {"PK": f"CHANNEL#{channel_id}", "SK": "CHANNEL"}
+
+
+def channel_list_index(channel_id: str) -> Key:
+    return {"GSI2PK": CHANNELS, "GSI2SK": channel_id}
+
+
+def stock_pk(sku: str) -> str:
+    return f"STOCK#{sku}"
+
+
+def stock_key(sku: str, location_id: str) -> Key:
+    """One small item per (SKU, location): reservations write here, cheaply and spread out."""
+    return {"PK": stock_pk(sku), "SK": f"{STOCK_LEVEL_PREFIX}{location_id}"}
+
+
+def stock_summary_key(sku: str) -> Key:
+    """Per SKU, every location's availability (capped), kept up to date from events: sourcing
+    reads the summaries of a whole cart in one BatchGetItem."""
+    return {"PK": stock_pk(sku), "SK": STOCK_SUMMARY_SK}
+
+
+def stock_event_sk(location_id: str, version: int) -> str:
+    return f"{EVENT_PREFIX}{location_id}#{version:09d}"

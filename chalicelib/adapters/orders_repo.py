@@ -112,7 +112,7 @@ def order_to_item(order: Order) -> Item:
     return {
         **keys.order_key(order.order_id),
         **keys.customer_index(order.customer.customer_id, order.placed_at, order.order_id),
-        **keys.channel_index(order.channel, order.created_at, order.order_id),
+        **keys.orders_by_channel_index(order.channel, order.created_at, order.order_id),
         **keys.status_index(order.status.value, order.created_at, order.order_id),
         "type": "order",
         "orderId": order.order_id,

@@ -111,6 +111,61 @@ class CreateToken(Model):
     description: Text | None = None
 
 
+class GeoPoint(Model):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
+CapabilityName = Literal["ship", "collect", "carry_out", "return", "reserve"]
+
+
+class PutLocation(Model):
+    """`PUT /locations/{locationId}`."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    type: LocationTypeName
+    geo: GeoPoint
+    address: Address | None = None
+    size_class: Literal["S", "M", "L"] | None = None
+    capabilities: Annotated[list[CapabilityName], Field(max_length=5)] = []
+    active: bool = True
+    daily_capacity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
+    groups: Annotated[list[Id], Field(max_length=20)] = []
+    priority: Annotated[StrictInt, Field(ge=-1000, le=1000)] = 0
+
+
+class PutStock(Model):
+    """`PUT /inventory/{locationId}/{sku}`: an absolute count."""
+
+    on_hand: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    safety_stock: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None
+
+
+class StockFeedLine(Model):
+    sku: Id
+    quantity: Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)]
+
+
+class StockFeed(Model):
+    """A message on the stock-feed queue: a warehouse's or till's counts (absolute) or movements (delta).
+
+    `feedId` makes a redelivered or resent feed apply once."""
+
+    feed_id: Id
+    location_id: Id
+    mode: Literal["absolute", "delta"]
+    lines: Annotated[list[StockFeedLine], Field(min_length=1, max_length=500)]
+
+
+class PutChannel(Model):
+    """`PUT /channels/{channelId}`."""
+
+    type: Literal["webshop", "app", "store", "cs", "shopify", "woocommerce", "bol", "amazon", "zalando", "magento"]
+    name: Text | None = None
+    active: bool = True
+
+
 # ---- responses -------------------------------------------------------------------------------
 
 
@@ -221,3 +276,53 @@ class Problem(Model):
     status: int
     detail: str
     errors: list[ProblemError] = []
+
+
+class LocationOut(Model):
+    location_id: str
+    name: str
+    type: str
+    geo: GeoPoint
+    address: dict[str, Any] = {}
+    size_class: str | None = None
+    capabilities: list[str]
+    active: bool
+    daily_capacity: int | None = None
+    groups: list[str] = []
+    priority: int = 0
+    version: int
+
+
+class LocationPage(Model):
+    items: list[LocationOut]
+    next_cursor: str | None = None
+
+
+class StockOut(Model):
+    location_id: str
+    sku: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    version: int
+
+
+class StockPage(Model):
+    sku: str
+    items: list[StockOut]
+    next_cursor: str | None = None
+
+
+class ChannelOut(Model):
+    channel_id: str
+    type: str
+    name: str | None = None
+    active: bool
+    native: bool
+    version: int
+
+
+class ChannelPage(Model):
+    items: list[ChannelOut]
+    next_cursor: str | None = None

@@ -16,10 +16,13 @@ class EventDetail(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     eventId: str
-    orderId: str
     version: int
     occurredAt: str
     actor: str
+
+
+class OrderEvent(EventDetail):
+    orderId: str
 
 
 class LineRef(BaseModel):
@@ -35,7 +38,7 @@ class MoneyDetail(BaseModel):
     currency: str
 
 
-class OrderCreated(EventDetail):
+class OrderCreated(OrderEvent):
     channel: str
     externalId: str
     customerId: str
@@ -44,24 +47,37 @@ class OrderCreated(EventDetail):
     lines: list[LineRef]
 
 
-class OrderLinesCancelled(EventDetail):
+class OrderLinesCancelled(OrderEvent):
     reason: str
     lines: list[LineRef]
 
 
-class RefundRequested(EventDetail):
+class RefundRequested(OrderEvent):
     refundId: str
     amount: MoneyDetail
     reason: str
 
 
-class OrderStatusChanged(EventDetail):
+class OrderStatusChanged(OrderEvent):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
     from_: str = Field(alias="from")
     to: str
 
 
+class InventoryChanged(EventDetail):
+    """A location's stock of one SKU was counted or moved."""
+
+    sku: str
+    locationId: str
+    onHand: int
+    reserved: int
+    safetyStock: int
+    available: int
+    reason: str
+
+
 EVENT_MODELS: dict[str, type[EventDetail]] = {
+    "InventoryChanged": InventoryChanged,
     "OrderCreated": OrderCreated,
     "OrderLinesCancelled": OrderLinesCancelled,
     "RefundRequested": RefundRequested,

@@ -19,6 +19,7 @@ from chalicelib.domain.money import Money
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency
 from chalicelib.service.ids import new_id
+from chalicelib.service.network import network
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -30,6 +31,11 @@ def create_order(
     table: Table, cmd: api.CreateOrder, principal: Principal, *, idempotency_key: str | None, raw_body: Any
 ) -> tuple[int, dict[str, Any]]:
     principal.may_create_order_for(cmd.channel, cmd.store_id)
+    if not network(table).channel_active(cmd.channel):
+        raise Invalid(
+            f"channel {cmd.channel!r} is not a known, active channel",
+            errors=[{"loc": ["body", "channel"], "msg": "register it with PUT /channels/{channelId}"}],
+        )
 
     def work() -> tuple[int, dict[str, Any]]:
         repo = OrdersRepository(table)

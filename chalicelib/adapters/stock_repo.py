@@ -1,0 +1,177 @@
+"""Stock in the single table: one small item per (SKU, location), and a per-SKU summary.
+
+The items are the truth; reservations change them with conditions inside the order's
+transaction, so two orders racing for the last unit cannot both get it. Each item keeps
+`free` = onHand - reserved - safetyStock, unclamped, so every condition is one comparison
+(`free >= :q`); the API shows max(0, free) as `available`.
+
+The summary holds, per location, `min(free, SUMMARY_CAP)`, refreshed from InventoryChanged and
+OrderSourced events. Capping means a bestseller's summary is written only when a location runs
+low, never on every sale; a capped figure reads as "plenty", and the transaction's condition
+has the last word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.adapters import aws, keys
+from chalicelib.adapters.dynamo import Item, Table, Write, from_wire, put, to_wire
+from chalicelib.adapters.outbox import event_item
+from chalicelib.clock import now
+from chalicelib.domain.errors import DomainError, VersionMismatch
+from chalicelib.domain.orders import Event
+from chalicelib.domain.stock import StockLevel
+
+SUMMARY_CAP = 20
+
+
+def level_from_item(item: Item) -> StockLevel:
+    return StockLevel(
+        location_id=item["locationId"],
+        sku=item["sku"],
+        on_hand=item["onHand"],
+        reserved=item["reserved"],
+        safety_stock=item.get("safetyStock", 0),
+        version=item["version"],
+    )
+
+
+def level_view(level: StockLevel) -> dict[str, Any]:
+    return {
+        "locationId": level.location_id,
+        "sku": level.sku,
+        "onHand": level.on_hand,
+        "reserved": level.reserved,
+        "safetyStock": level.safety_stock,
+        "available": level.available,
+        "version": level.version,
+    }
+
+
+class StockRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def level(self, sku: str, location_id: str) -> StockLevel | None:
+        item = self.table.get(keys.stock_key(sku, location_id), consistent=True)
+        return level_from_item(item) if item else None
+
+    def levels(self, sku: str) -> list[StockLevel]:
+        """One SKU at every location: one Query."""
+        items = self.table.partition(keys.stock_pk(sku))
+        return [level_from_item(i) for i in items if i["SK"].startswith(keys.STOCK_LEVEL_PREFIX)]
+
+    def save(self, level: StockLevel, *, stored_version: int | None, event: Event) -> list[Write]:
+        """Store a counted or moved level and its InventoryChanged event; refused if it changed meanwhile."""
+
+        def stale(old: Item | None) -> DomainError:
+            current = old["version"] if old else None
+            return VersionMismatch(
+                f"stock of {level.sku} at {level.location_id} changed meanwhile (now version {current})",
+                currentVersion=current,
+            )
+
+        item = {
+            **keys.stock_key(level.sku, level.location_id),
+            "type": "stock",
+            "sku": level.sku,
+            "locationId": level.location_id,
+            "onHand": level.on_hand,
+            "reserved": level.reserved,
+            "safetyStock": level.safety_stock,
+            "free": level.on_hand - level.reserved - level.safety_stock,
+            "version": level.version,
+            "updatedAt": event.at,
+        }
+        if stored_version is None:
+            write = put(self.table.name, item, condition="attribute_not_exists(PK)", on_condition_failed=stale)
+        else:
+            write = put(
+                self.table.name,
+                item,
+                condition="version = :v",
+                values={":v": stored_version},
+                on_condition_failed=stale,
+            )
+        return [
+            write,
+            put(
+                self.table.name,
+                event_item(
+                    pk=keys.stock_pk(level.sku),
+                    sk=keys.stock_event_sk(level.location_id, level.version),
+                    event_id=f"stock.{level.sku}.{level.location_id}.{level.version}",
+                    event=event,
+                    version=level.version,
+                    resource=f"stock/{level.sku}/{level.location_id}",
+                    sku=level.sku,
+                    locationId=level.location_id,
+                ),
+                condition="attribute_not_exists(PK)",
+            ),
+        ]
+
+    def summaries(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
+        """sku -> location -> capped free stock, for a whole cart in one BatchGetItem."""
+        wanted = sorted(set(skus))
+        found: dict[str, dict[str, int]] = {sku: {} for sku in wanted}
+        request: dict[str, Any] = {self.table.name: {"Keys": [to_wire(keys.stock_summary_key(s)) for s in wanted]}}
+        while request and wanted:
+            answer = self.table.client.batch_get_item(RequestItems=request)
+            for raw in answer.get("Responses", {}).get(self.table.name, []):
+                item = from_wire(raw)
+                found[item["PK"].removeprefix("STOCK#")] = {k[2:]: v for k, v in item.items() if k.startswith("a_")}
+            request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def refresh_summary(self, sku: str, location_id: str) -> bool:
+        """Copy one level into the SKU's summary, unless a newer copy is already there."""
+        level = self.table.get(keys.stock_key(sku, location_id), consistent=True)
+        if level is None:
+            return False
+        capped = max(0, min(SUMMARY_CAP, level["free"]))
+        try:
+            self.table.client.update_item(
+                TableName=self.table.name,
+                Key=to_wire(keys.stock_summary_key(sku)),
+                UpdateExpression="SET #a = :a, #v = :v, #t = :t",
+                ConditionExpression="attribute_not_exists(#v) OR #v < :v",
+                ExpressionAttributeNames={"#a": f"a_{location_id}", "#v": f"v_{location_id}", "#t": "type"},
+                ExpressionAttributeValues=to_wire({":a": capped, ":v": level["version"], ":t": "stock-summary"}),
+            )
+        except aws.client("dynamodb").exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+
+def reserve(table: Table, sku: str, location_id: str, quantity: int, on_short: DomainError) -> Write:
+    """Take `quantity` of free stock, inside the caller's transaction, only if it is there."""
+    return _move_reserved(table, sku, location_id, quantity, condition="free >= :q", error=on_short)
+
+
+def release(table: Table, sku: str, location_id: str, quantity: int, on_missing: DomainError) -> Write:
+    """Give back reserved stock (cancelled, rejected, expired)."""
+    return _move_reserved(table, sku, location_id, -quantity, condition="reserved >= :r", error=on_missing)
+
+
+def _move_reserved(
+    table: Table, sku: str, location_id: str, quantity: int, *, condition: str, error: DomainError
+) -> Write:
+    values: dict[str, Any] = {":d": quantity, ":one": 1, ":now": now()}
+    values[":q" if quantity > 0 else ":r"] = abs(quantity)
+    return Write(
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": to_wire(keys.stock_key(sku, location_id)),
+                "UpdateExpression": "SET reserved = reserved + :d, free = free - :d, version = version + :one, "
+                "updatedAt = :now",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": to_wire(values),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        on_condition_failed=lambda _old: error,
+    )
