@@ -34,6 +34,7 @@ from infra.dashboard import add_dashboard
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_TIMEOUT_S = 30  # SQS needs a visibility timeout at least this long (AWS advises six times)
 API_STAGE = "api"  # the URL path prefix: https://<id>.execute-api.<region>.amazonaws.com/api/
 
 # Table/index data actions the app uses (TransactWriteItems and TransactGetItems are authorised per item).
@@ -137,6 +138,10 @@ class OmsStack(cdk.Stack):
 
     def _queue(self, key: str) -> sqs.Queue:
         definition = RESOURCES.queue(key)
+        if definition.visibility_timeout_s < LAMBDA_TIMEOUT_S:
+            raise ValueError(
+                f"queue {key}: visibility timeout {definition.visibility_timeout_s}s < {LAMBDA_TIMEOUT_S}s"
+            )
         logical = to_cfn_resource_name(key)
         dlq = sqs.Queue(
             self,
@@ -235,6 +240,7 @@ class OmsStack(cdk.Stack):
             "xray": True,
             "automatic_layer": False,
             "api_gateway_stage": API_STAGE,
+            "lambda_timeout": LAMBDA_TIMEOUT_S,
         }
         # Chalice writes its package under the current directory: keep it inside the cloud assembly.
         work_dir.mkdir(parents=True, exist_ok=True)
