@@ -53,7 +53,7 @@ def stock_summary(event: SQSEvent) -> dict[str, Any]:
     return each_record(event, stock_messages.refresh_summary)
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="outbox_sweep")
+@app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")
 def outbox_sweep(event: CloudWatchEvent) -> None:
     from chalicelib.adapters import outbox
     from chalicelib.adapters.dynamo import Table

@@ -67,6 +67,9 @@ class Resources:
     def queue(self, key: str) -> Queue:
         return next(q for q in self.queues if q.key == key)
 
+    def schedule(self, key: str) -> Schedule:
+        return next(s for s in self.schedules if s.key == key)
+
 
 EVENT_SOURCE = "oms"
 

@@ -209,6 +209,10 @@ class LocalStack:
         if loaded["items"] or loaded["messages"]:
             _say(f"restored {loaded['items']} items and {loaded['messages']} messages from {self.state_dir / SNAPSHOT}")
         self.admin_token = ensure_admin_token(self.state_dir)
+        from infra import demo
+
+        if demo.load_if_empty():
+            _say(f"loaded the demo network from {demo.DEMO_NETWORK.name}")
 
         from chalice.config import Config
         from chalice.local import create_local_server

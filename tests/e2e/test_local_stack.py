@@ -57,3 +57,39 @@ def test_concurrent_requests_each_get_their_own_answer(stack: LocalStackProcess)
         answers = list(pool.map(create, bodies))
     assert [a.status_code for a in answers] == [201] * len(bodies)
     assert [a.json()["externalId"] for a in answers] == [b["externalId"] for b in bodies]
+
+
+def test_demo_network_is_loaded_and_its_summary_fills_in(stack: LocalStackProcess) -> None:
+    import time
+
+    api, headers = stack.url, stack.headers()
+    locations = requests.get(f"{api}/locations", headers=headers, timeout=10).json()["items"]
+    by_type: dict[str, list[str]] = {}
+    for loc in locations:
+        by_type.setdefault(loc["type"], []).append(loc["sizeClass"] or "-")
+    assert len(by_type["dc"]) == 1 and len(by_type["external_dc"]) == 1 and len(by_type["pickup_point"]) == 2
+    assert sorted(by_type["store"]) == ["L", "L", "M", "M", "S", "S"]
+    stock = requests.get(f"{api}/inventory/TEE-WHITE-M", headers=headers, timeout=10).json()["items"]
+    assert {row["locationId"]: row["available"] for row in stock}["dc-tilburg"] == 500
+    channels = requests.get(f"{api}/channels", headers=headers, timeout=10).json()["items"]
+    assert {"webshop", "app", "store", "cs"} <= {c["channelId"] for c in channels}
+
+    # InventoryChanged -> outbox -> bus -> rule -> stock-summary queue -> the summary sourcing reads.
+    import boto3
+
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{stack.moto_port}",
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    deadline = time.monotonic() + 20
+    summary: dict[str, object] = {}
+    while time.monotonic() < deadline and len(summary) < 2 * 6:
+        raw = dynamodb.get_item(
+            TableName="oms-local-orders", Key={"PK": {"S": "STOCK#TEE-WHITE-M"}, "SK": {"S": "SUMMARY"}}
+        )
+        summary = {k: v for k, v in raw.get("Item", {}).items() if k.startswith(("a_", "v_"))}
+        time.sleep(0.3)
+    assert summary.get("a_dc-tilburg") == {"N": "20"}, summary
