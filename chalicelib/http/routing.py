@@ -24,6 +24,7 @@ from chalicelib.domain.errors import DomainError, Forbidden
 from chalicelib.http.problems import from_domain, problem
 from chalicelib.http.requests import answers_problems, current_principal
 from chalicelib.observability import logger
+from chalicelib.service import idempotency
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -149,10 +150,12 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     correlation_id = event.headers.get("x-correlation-id") or (event.context or {}).get("requestId") or "-"
     logger.set_correlation_id(correlation_id)
     token = current_principal.set(None)
+    context_token = idempotency.lambda_context.set(event.lambda_context)
     try:
         response = _guarded(event, get_response)
     finally:
         current_principal.reset(token)
+        idempotency.lambda_context.reset(context_token)
     response.headers["X-Correlation-Id"] = correlation_id
     return _chalice_errors_as_problems(response)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from chalicelib.adapters import aws
@@ -24,7 +25,11 @@ def _persistence() -> Any:
     return DynamoDBPersistenceLayer(table_name=aws.table_name("idempotency"), boto3_client=aws.client("dynamodb"))
 
 
-@functools.cache
+# The running invocation's Lambda context (set by the HTTP middleware): the utility reads the time
+# left from it, so an in-progress record of a timed-out invocation expires with it.
+lambda_context: ContextVar[Any] = ContextVar("lambda_context", default=None)
+
+
 def _config() -> Any:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
@@ -33,6 +38,7 @@ def _config() -> Any:
         payload_validation_jmespath="body",
         raise_on_no_idempotency_key=True,
         expires_after_seconds=_DAY,
+        lambda_context=lambda_context.get(),
     )
 
 
