@@ -1,0 +1,113 @@
+"""Live configuration sections: their shapes, validated before they can govern a request.
+
+`sourcing` and `clickAndCollect` so far; `returns` and `workflows` come with their issues.
+A section is data the business changes at run time (`PUT /config/{section}`), versioned and
+audited; these models say what a valid one is, and refuse the rest with a 422 that says why.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
+Method = Literal["home_delivery", "click_and_collect", "pickup_point"]
+SortKey = Literal["fewest_shipments", "distance", "priority", "stock_balance"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class RuleScope(Section):
+    """Which lines a rule is for; an empty list means all."""
+
+    methods: list[Method] = []
+    channels: list[Ref] = []
+
+
+class SourcingRule(Section):
+    """One step of the brokering: which locations may serve, in what order, and what if none can."""
+
+    name: Name
+    when: RuleScope = RuleScope()
+    location_types: Annotated[list[LocationTypeName], Field(min_length=1)]
+    include_groups: list[Ref] = []  # if set, only locations in one of these groups
+    exclude_groups: list[Ref] = []
+    exclude_size_classes: list[Literal["S", "M", "L"]] = []
+    max_distance_km: Annotated[float, Field(gt=0, le=20_000)] | None = None
+    safety_stock: Annotated[StrictInt, Field(ge=0, le=100_000)] = 0  # held back on top of each level's own
+    min_stock_at_location: Annotated[StrictInt, Field(ge=0, le=100_000)] = 0  # a location must keep this many
+    respect_daily_capacity: bool = True
+    sort: Annotated[list[SortKey], Field(min_length=1, max_length=4)] = ["fewest_shipments", "distance"]
+    allow_split: bool = True  # may one line come from several locations
+    max_shipments: Annotated[StrictInt, Field(ge=1, le=50)] | None = None  # per destination
+    on_no_match: Literal["next_rule", "backorder"] = "next_rule"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourcingRule:
+        if set(self.include_groups) & set(self.exclude_groups):
+            raise ValueError("a group cannot be both included and excluded")
+        if len(set(self.sort)) != len(self.sort):
+            raise ValueError("sort names a criterion twice")
+        return self
+
+
+class SourcingConfig(Section):
+    """`sourcing`: an ordered list of rules; the first that can serve a line does."""
+
+    rules: Annotated[list[SourcingRule], Field(min_length=1, max_length=50)]
+    # Click & collect from the chosen store's own shelf when it has the stock; otherwise (or when
+    # off) the click_and_collect rules choose where a transfer to that store comes from.
+    collect_from_store_stock: bool = True
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcingConfig:
+        names = [r.name for r in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError("rule names must be unique")
+        return self
+
+
+class ClickAndCollectConfig(Section):
+    """`clickAndCollect`: which stores a customer is offered (the contract's fixed shape)."""
+
+    min_available: Annotated[StrictInt, Field(ge=0, le=100_000)] = 3  # of every line, at that store
+    max_stores: Annotated[StrictInt, Field(ge=1, le=50)] = 3
+    exclude_size_classes: list[Literal["S", "M", "L"]] = ["S"]
+    max_distance_km: Annotated[float, Field(gt=0, le=20_000)] | None = None
+
+
+DEFAULT_SOURCING = SourcingConfig(
+    rules=[
+        SourcingRule(
+            name="Home delivery and pick-up points from DCs, fewest shipments",
+            when=RuleScope(methods=["home_delivery", "pickup_point"]),
+            location_types=["dc", "external_dc"],
+            on_no_match="next_rule",
+        ),
+        SourcingRule(
+            name="Ship from stores when the DCs cannot",
+            when=RuleScope(methods=["home_delivery", "pickup_point"]),
+            location_types=["store"],
+            exclude_size_classes=["S"],
+            safety_stock=1,
+            on_no_match="backorder",
+        ),
+        SourcingRule(
+            name="Click and collect replenished from a DC",
+            when=RuleScope(methods=["click_and_collect"]),
+            location_types=["dc"],
+            on_no_match="backorder",
+        ),
+    ]
+)
+
+DEFAULT_CLICK_AND_COLLECT = ClickAndCollectConfig()
+
+SECTIONS: dict[str, type[Section]] = {"sourcing": SourcingConfig, "clickAndCollect": ClickAndCollectConfig}
+DEFAULTS: dict[str, Section] = {"sourcing": DEFAULT_SOURCING, "clickAndCollect": DEFAULT_CLICK_AND_COLLECT}
