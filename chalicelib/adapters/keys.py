@@ -107,3 +107,43 @@ def stock_summary_key(sku: str) -> Key:
 
 def stock_event_sk(location_id: str, version: int) -> str:
     return f"{EVENT_PREFIX}{location_id}#{version:09d}"
+
+
+# ---- live configuration ------------------------------------------------------------------------
+# One partition per section: ACTIVE (the pointer every request reads, with a copy of its body, so
+# `config.active()` is one GetItem), VERSION#<n> for every saved version (drafts too), and the
+# ConfigChanged events under EVENT#<activation>.
+CONFIG_ACTIVE_SK = "ACTIVE"
+CONFIG_VERSION_PREFIX = "VERSION#"
+
+
+def config_pk(section: str) -> str:
+    return f"CONFIG#{section}"
+
+
+def config_active_key(section: str) -> Key:
+    return {"PK": config_pk(section), "SK": CONFIG_ACTIVE_SK}
+
+
+def config_version_key(section: str, version: int) -> Key:
+    # Zero-padded so the newest version is the last key of the partition's VERSION# range.
+    return {"PK": config_pk(section), "SK": f"{CONFIG_VERSION_PREFIX}{version:09d}"}
+
+
+def config_event_sk(activation: int) -> str:
+    # Per activation, not per version: a rollback makes an old version active again.
+    return f"{EVENT_PREFIX}{activation:09d}"
+
+
+def fulfilment_sk(fulfilment_order_id: str) -> str:
+    return f"{FULFILMENT_PREFIX}{fulfilment_order_id}"
+
+
+def work_queue_index(location_id: str, status: str, created_at: str, fulfilment_order_id: str) -> Key:
+    """A location's work queue by status, oldest first (GSI1, overloaded with customers' orders)."""
+    return {"GSI1PK": f"WORK#{location_id}#{status}", "GSI1SK": f"{created_at}#{fulfilment_order_id}"}
+
+
+def capacity_key(location_id: str, day: str) -> Key:
+    """Fulfilment orders a location was given on one day, against its daily capacity."""
+    return {"PK": f"CAPACITY#{location_id}", "SK": f"DAY#{day}"}

@@ -10,8 +10,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, StrictInt, StringConstraints
 from pydantic.alias_generators import to_camel
+
+from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -325,4 +327,52 @@ class ChannelOut(Model):
 
 class ChannelPage(Model):
     items: list[ChannelOut]
+    next_cursor: str | None = None
+
+
+# ---- live configuration ------------------------------------------------------------------------
+
+
+class ConfigSectionIn(RootModel[SourcingConfig | ClickAndCollectConfig]):
+    """`PUT /config/{section}`: the body is the section itself, `sourcing` (SourcingConfig) or
+    `clickAndCollect` (ClickAndCollectConfig), validated against the shape the path names."""
+
+
+class ActivateConfig(Model):
+    """`POST /config/{section}/activate`: make a saved version (a draft, or an older one: a rollback) active."""
+
+    version: Annotated[StrictInt, Field(ge=1)]
+
+
+class ConfigChange(Model):
+    path: str = Field(description="e.g. `maxStores` or `rules[1].excludeSizeClasses`")
+    op: Literal["added", "removed", "changed"]
+    before: Any = None
+    after: Any = None
+
+
+class ConfigSectionOut(Model):
+    section: str
+    version: int = Field(description="0: never set, the built-in default applies")
+    active: bool = Field(description="this version governs requests now")
+    draft: bool = Field(description="saved with ?draft=true, so not made active when saved")
+    body: dict[str, Any]
+    saved_at: str | None = None
+    saved_by: str | None = None
+    based_on: int | None = Field(None, description="the active version when this was saved; `changes` are against it")
+    changes: list[ConfigChange] = []
+
+
+class ConfigOut(Model):
+    """`GET /config`: the active version of every section."""
+
+    sections: dict[str, ConfigSectionOut]
+
+
+class ConfigHistory(Model):
+    """Every saved version of one section, drafts included, newest first."""
+
+    section: str
+    active_version: int
+    items: list[ConfigSectionOut]
     next_cursor: str | None = None

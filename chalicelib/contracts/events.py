@@ -7,7 +7,7 @@ Samples live in tests/events/ and are checked against these models.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,7 +76,21 @@ class InventoryChanged(EventDetail):
     reason: str
 
 
+class ConfigChanged(EventDetail):
+    """Another version of a live configuration section became active (saved, activated, rolled back).
+
+    `version` is the now active version; `paths` name what differs from the previous one (read the
+    section itself for the values)."""
+
+    section: str
+    previousVersion: int  # 0: the built-in default
+    activation: int  # counts activations of this section; a rollback repeats a version, not this
+    reason: Literal["saved", "activated"]
+    paths: list[str]
+
+
 EVENT_MODELS: dict[str, type[EventDetail]] = {
+    "ConfigChanged": ConfigChanged,
     "InventoryChanged": InventoryChanged,
     "OrderCreated": OrderCreated,
     "OrderLinesCancelled": OrderLinesCancelled,
