@@ -1,6 +1,10 @@
-"""`make bench`: DynamoDB round trips per request, and the import (cold start) cost of `app.py`.
+"""`make bench`: DynamoDB round trips per request, the import (cold start) cost of `app.py`, and the
+sourcing engine's speed and quality (shipments against the exact optimum and a naive first fit).
 
 A report, not a gate: it always exits 0 and names every missed target.
+
+Sourcing runs the pure engine on generated networks (`tests.sourcing_reference`, fixed seeds, so the
+counts repeat; the timings are this machine's).
 
 Round trips go through the real HTTP seam in-process (`chalice.test.Client` on `app.app`, on moto)
 and are counted on the shared DynamoDB client, Powertools' idempotency calls included. Figures are
@@ -10,18 +14,23 @@ warm: every kind of request runs once before it is measured (the token read is c
 from __future__ import annotations
 
 import contextlib
+import cProfile
+import gc
 import io
 import json
 import os
+import pstats
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +53,18 @@ BARE_APP = "import boto3\nfrom chalice import Chalice\n\napp = Chalice(app_name=
 CREATE_BUDGET = 4  # idempotency (2) + stock read (1) + the transaction (1), whatever the line count
 READ_BUDGET = 1  # the whole order, a customer's page: 1 Query each
 CHANGE_BUDGET = 2  # a change to an order: 1 transaction (+ <= 1 read), as for a fulfilment event
+# Sourcing: the grid of network sizes x cart lines, each cell timed over the same seeded orders.
+SOURCING_SIZES = (10, 100, 1000)
+SOURCING_LINES = (1, 5, 10, 25, 50)
+SOURCING_ORDERS = 30  # per cell; a fresh network (sparse 0.3) and cart (1-3 units a line) each
+SOURCING_SPARSE = 0.3
+SOURCING_MAX_QUANTITY = 3
+SOURCING_SPEED_TARGET = 50.0  # ms, median, at the largest cell (1,000 locations x 50 lines)
+OPTIMUM_ORDERS = 400  # small orders within brute-force reach
+OPTIMUM_TARGET = 1.01  # mean of engine shipments / optimum shipments
+FIRST_FIT_ORDERS = 120  # split-prone orders on 100 and 1,000 locations
+FIRST_FIT_TARGET = 0.8  # mean of engine shipments / first-fit shipments
+PROFILE_ORDERS = 5
 
 
 @dataclass(frozen=True)
@@ -229,6 +250,126 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+# ---- sourcing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One network size x cart size: the engine's time per order, its shipments, and its backorders."""
+
+    locations: int
+    lines: int
+    times_ms: list[float] = field(default_factory=list)
+    shipments: list[int] = field(default_factory=list)
+    yardstick: list[int] = field(default_factory=list)  # the optimum, or a lower bound beyond brute force
+    exact: bool = True
+    backordered: int = 0
+    unavoidable: int = 0  # units no location holds: any plan backorders them
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.times_ms, n=20, method="inclusive")[-1]
+
+    @property
+    def ratio(self) -> float:
+        """Mean of shipments / yardstick over the orders that ship at all."""
+        return (
+            statistics.mean(s / y for s, y in zip(self.shipments, self.yardstick, strict=True) if y)
+            if any(self.yardstick)
+            else 1.0
+        )
+
+
+def sourcing_grid() -> list[Cell]:
+    from chalicelib.domain.sourcing import Snapshot, source
+    from tests.sourcing_reference import (
+        ALL_LOCATIONS,
+        BRUTE_FORCE_SIZE,
+        instance,
+        lower_bound_shipments,
+        optimum_shipments,
+        servable,
+    )
+
+    cells = []
+    for size in SOURCING_SIZES:
+        for lines in SOURCING_LINES:
+            cell = Cell(size, lines, exact=size <= BRUTE_FORCE_SIZE)
+            gc.collect()
+            for n in range(SOURCING_ORDERS):
+                inst = instance(
+                    size,
+                    lines,
+                    seed=1000 * size + 10 * lines + n,
+                    sparse=SOURCING_SPARSE,
+                    max_quantity=SOURCING_MAX_QUANTITY,
+                )
+                snapshot = Snapshot(inst.locations, {sku: dict(per) for sku, per in inst.stock.items()})
+                start = time.perf_counter()
+                plan = source(inst.order, snapshot, ALL_LOCATIONS, channel="bench")
+                cell.times_ms.append((time.perf_counter() - start) * 1000)
+                cell.shipments.append(len(plan.shipments))
+                cell.backordered += sum(b.quantity for b in plan.backorders)
+                cell.unavoidable += sum(d.quantity for d in inst.order) - sum(servable(inst.order, inst.stock).values())
+                bound = optimum_shipments if cell.exact else lower_bound_shipments
+                cell.yardstick.append(bound(inst.order, inst.stock))
+            cells.append(cell)
+    return cells
+
+
+def sourcing_quality() -> tuple[tuple[float, int, int], tuple[float, int]]:
+    """((mean ratio to the optimum, orders, orders above it), (mean ratio to first fit, orders))."""
+    from tests.sourcing_reference import first_fit_shipments, optimum_shipments, small_instances, split_prone_instances
+
+    to_optimum: list[float] = []
+    above = 0
+    for inst in small_instances(OPTIMUM_ORDERS, seed=1):
+        best = optimum_shipments(inst.order, inst.stock)
+        shipped = len(inst.plan().shipments)
+        above += shipped > best
+        if best:
+            to_optimum.append(shipped / best)
+    to_first_fit: list[float] = []
+    for inst in split_prone_instances(FIRST_FIT_ORDERS, seed=2, sizes=(100, 1000), lines=(5, 10, 25)):
+        baseline = first_fit_shipments(inst.order, inst.stock)
+        if baseline:
+            to_first_fit.append(len(inst.plan().shipments) / baseline)
+    return (statistics.mean(to_optimum), len(to_optimum), above), (statistics.mean(to_first_fit), len(to_first_fit))
+
+
+def sourcing_profile(size: int, lines: int, top: int = 10) -> tuple[list[tuple[str, int, float, float]], float]:
+    """cProfile of the engine on `size` x `lines` orders: its `top` functions by cumulative time per order,
+    (name, calls per order, cumulative ms, self ms), and the exact search's cover checks per order."""
+    from chalicelib.domain import sourcing
+    from tests.sourcing_reference import ALL_LOCATIONS, instance
+
+    orders = [
+        instance(size, lines, seed=7 + n, sparse=SOURCING_SPARSE, max_quantity=SOURCING_MAX_QUANTITY)
+        for n in range(PROFILE_ORDERS)
+    ]
+    snapshots = [sourcing.Snapshot(o.locations, {k: dict(v) for k, v in o.stock.items()}) for o in orders]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for inst, snapshot in zip(orders, snapshots, strict=True):
+        sourcing.source(inst.order, snapshot, ALL_LOCATIONS, channel="bench")
+    profiler.disable()
+    engine = str(Path(sourcing.__file__).resolve())
+    rows: list[tuple[str, int, float, float]] = []
+    covers = 0.0
+    for (file, line, name), (_, calls, own, cumulative, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+        if str(Path(file).resolve()) != engine:
+            continue
+        if name == "_covers":
+            covers = calls / PROFILE_ORDERS
+        per = 1000 / PROFILE_ORDERS
+        rows.append((f"{name} (line {line})", calls // PROFILE_ORDERS, cumulative * per, own * per))
+    return sorted(rows, key=lambda r: r[2], reverse=True)[:top], covers
+
+
 # ---- report ------------------------------------------------------------------------------------
 
 
@@ -266,6 +407,9 @@ def main() -> int:
         print(f"    {cumulative:8.1f} ms cumulative  {own:7.1f} ms self  {name}")
 
     print()
+    missed += report_sourcing()
+
+    print()
     if missed:
         print(f"MISSED {len(missed)} target(s):")
         for line in missed:
@@ -273,6 +417,74 @@ def main() -> int:
     else:
         print("All targets met.")
     return 0
+
+
+def report_sourcing() -> list[str]:
+    from chalicelib.domain.sourcing import CANDIDATES_PER_SKU, SEARCH_BUDGET
+    from tests.sourcing_reference import BRUTE_FORCE_SIZE
+
+    missed: list[str] = []
+    cells = sourcing_grid()
+    print(
+        f"Sourcing, rule 'all' (dc + store, fewest_shipments then distance): {SOURCING_ORDERS} seeded orders per cell,"
+        f" a fresh network each (sparse {SOURCING_SPARSE}, 1-6 units held), 1-{SOURCING_MAX_QUANTITY} units a line"
+    )
+    print("  locations  lines  median ms  p95 ms  shipments/order  backordered (unavoidable)  shipments vs")
+    for c in cells:
+        versus = f"{c.ratio:.3f}x {'optimum' if c.exact else 'lower bound'}"
+        backorders = f"{c.backordered} ({c.unavoidable})"
+        print(
+            f"  {c.locations:>9,}  {c.lines:>5}  {c.median:>9.2f}  {c.p95:>6.2f}  {statistics.mean(c.shipments):>15.2f}"
+            f"  {backorders:>25}  {versus}"
+        )
+        if c.backordered != c.unavoidable:
+            missed.append(
+                f"sourcing {c.locations} x {c.lines}: backordered {c.backordered} units, {c.unavoidable} unavoidable"
+            )
+    print(
+        f"  (optimum: brute force, <= {BRUTE_FORCE_SIZE} locations; lower bound: the most of, per SKU the fewest"
+        " holders for it alone, and the fewest locations whose units / SKUs could add up; 2 if none holds it all)"
+    )
+    worst = max(cells, key=lambda c: (c.locations, c.lines))
+    fast = worst.median <= SOURCING_SPEED_TARGET
+    print(
+        f"  speed: median at {worst.locations:,} x {worst.lines} lines {worst.median:.1f} ms"
+        f"  target <= {SOURCING_SPEED_TARGET:.0f} ms  {_verdict(fast)}"
+    )
+    if not fast:
+        missed.append(
+            f"sourcing {worst.locations:,} locations x {worst.lines} lines: median {worst.median:.1f} ms,"
+            f" target <= {SOURCING_SPEED_TARGET:.0f} ms"
+        )
+        rows, covers = sourcing_profile(worst.locations, worst.lines)
+        print(
+            f"  where the time goes at {worst.locations:,} x {worst.lines} (cProfile, {PROFILE_ORDERS} orders,"
+            " per order; inflated by the profiler):"
+        )
+        for name, calls, cumulative, own in rows:
+            print(f"    {cumulative:8.1f} ms cumulative  {own:7.1f} ms self  {calls:>7} calls  {name}")
+        print(
+            f"    exact search: {covers:,.0f} cover checks per order (SEARCH_BUDGET {SEARCH_BUDGET:,};"
+            f" pool <= {CANDIDATES_PER_SKU} per SKU)"
+        )
+
+    (optimum, small, above), (first_fit, prone) = sourcing_quality()
+    print("  quality, shipments (counts: these repeat exactly)")
+    ok = optimum <= OPTIMUM_TARGET
+    print(
+        f"    vs exact optimum, {small} small orders (4-{BRUTE_FORCE_SIZE} locations, 1-8 lines): mean {optimum:.3f}x"
+        f"  target <= {OPTIMUM_TARGET}x  {_verdict(ok)}  ({above} orders above the optimum)"
+    )
+    if not ok:
+        missed.append(f"sourcing vs the exact optimum: {optimum:.3f}x, target <= {OPTIMUM_TARGET}x")
+    ok = first_fit <= FIRST_FIT_TARGET
+    print(
+        f"    vs naive first fit, {prone} split-prone orders (100 and 1,000 locations, sparse 0.15-0.3,"
+        f" 2-4 units a line): mean {first_fit:.3f}x  target <= {FIRST_FIT_TARGET}x  {_verdict(ok)}"
+    )
+    if not ok:
+        missed.append(f"sourcing vs first fit: {first_fit:.3f}x, target <= {FIRST_FIT_TARGET}x")
+    return missed
 
 
 def _verdict(ok: bool) -> str:
