@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQSEvent
 
-from chalicelib.http import admin_api, config_api, network_api, ops_api, orders_api
+from chalicelib.http import admin_api, checkout_api, config_api, network_api, ops_api, orders_api
 from chalicelib.http.routing import http_middleware
 from chalicelib.observability import logger, metrics, tracing_middleware
 from chalicelib.resources import RESOURCES, physical_name
@@ -17,7 +17,7 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(tracing_middleware)
 app.register_middleware(http_middleware, "http")
 
-for blueprint in (orders_api.bp, network_api.bp, config_api.bp, admin_api.bp, ops_api.bp):
+for blueprint in (orders_api.bp, checkout_api.bp, network_api.bp, config_api.bp, admin_api.bp, ops_api.bp):
     app.register_blueprint(blueprint)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.adapters import outbox
 from chalicelib.adapters.dynamo import Table
+from chalicelib.contracts.api import ConfigHistory, ConfigOut
 from chalicelib.contracts.config import DEFAULT_CLICK_AND_COLLECT, ClickAndCollectConfig
 from chalicelib.contracts.events import ConfigChanged
 from chalicelib.domain.config_changes import diff
@@ -47,6 +48,8 @@ def test_a_put_is_validated_versioned_and_audited_with_a_diff(client, admin):
     second = put(client, "/config/clickAndCollect", {**COLLECT, "maxStores": 1, "maxDistanceKm": 25.5}, admin)
     assert body(second)["version"] == 2
     history = body(client.http.get("/config/clickAndCollect/history", headers=admin))
+    ConfigHistory.model_validate(history)  # answers fit their documented contracts
+    ConfigOut.model_validate(body(client.http.get("/config", headers=admin)))
     assert history["activeVersion"] == 2
     assert [(v["version"], v["active"]) for v in history["items"]] == [(2, True), (1, False)]  # newest first
     assert history["items"][0]["changes"] == [
