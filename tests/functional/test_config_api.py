@@ -182,3 +182,20 @@ def test_the_diff_follows_objects_and_lists_of_objects():
         {"path": "extra", "op": "added", "after": 1},
     ]
     assert diff(before, before) == []
+
+
+def test_two_saves_racing_for_a_version_number_both_land_one_after_the_other(client, admin, monkeypatch):
+    from chalicelib.adapters.config_repo import ConfigRepository
+
+    put(client, "/config/clickAndCollect", COLLECT, admin)  # v1
+    real = ConfigRepository.latest_version
+    stale = iter([0])  # as if read before v1 was written: the first attempt collides on VERSION#1
+
+    def racing(self: ConfigRepository, section: str) -> int:
+        return next(stale, None) or real(self, section)
+
+    monkeypatch.setattr(ConfigRepository, "latest_version", racing)
+    second = put(client, "/config/clickAndCollect", {**COLLECT, "maxStores": 4}, admin)
+    assert second.status_code == 200 and body(second)["version"] == 2
+    history = body(client.http.get("/config/clickAndCollect/history", headers=admin))["items"]
+    assert [(v["version"], v["body"]["maxStores"]) for v in history] == [(2, 4), (1, 3)]
