@@ -50,6 +50,36 @@ def aws() -> Iterator[dict[str, str]]:
     forget_everything()
 
 
+_demo_items: list[dict[str, Any]] = []
+
+
+@pytest.fixture
+def demo(aws: dict[str, str]) -> None:
+    """The demo network of `make run` (infra/demo_network.json) with its stock and summaries.
+
+    Loaded through the use cases once per worker, then copied in as raw items (much faster)."""
+    import boto3
+
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.service import cache
+
+    dynamodb = boto3.client("dynamodb")
+    name = Table().name
+    if not _demo_items:
+        from chalicelib.service import network
+        from infra import demo as demo_network
+
+        demo_network.load_if_empty()
+        levels = json.loads(demo_network.DEMO_NETWORK.read_text())["stock"]
+        network.refresh_summaries(Table(), {(sku, loc) for loc, skus in levels.items() for sku in skus})
+        _demo_items.extend(dynamodb.scan(TableName=name)["Items"])
+    else:
+        for start in range(0, len(_demo_items), 25):
+            batch = _demo_items[start : start + 25]
+            dynamodb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": i}} for i in batch]})
+    cache.forget()
+
+
 @pytest.fixture
 def client(aws: dict[str, str]) -> Iterator[Any]:
     from chalice.test import Client
@@ -98,8 +128,8 @@ def order_body(**overrides: Any) -> dict[str, Any]:
             "address": {"line1": "Damrak 1", "postalCode": "1012 LG", "city": "Amsterdam", "country": "NL"},
         },
         "lines": [
-            {"lineId": "1", "sku": "SKU-TEE-M", "quantity": 2, "unitPrice": {"amount": "19.95", "currency": "EUR"}},
-            {"lineId": "2", "sku": "SKU-CAP", "quantity": 1, "unitPrice": {"amount": "20.00", "currency": "EUR"}},
+            {"lineId": "1", "sku": "TEE-WHITE-M", "quantity": 2, "unitPrice": {"amount": "19.95", "currency": "EUR"}},
+            {"lineId": "2", "sku": "CAP-NAVY", "quantity": 1, "unitPrice": {"amount": "20.00", "currency": "EUR"}},
         ],
     }
     body.update(overrides)

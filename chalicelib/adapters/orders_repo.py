@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chalicelib.adapters import keys
+from chalicelib.adapters import keys, stock_repo
 from chalicelib.adapters.dynamo import Item, Table, Write, put
 from chalicelib.adapters.outbox import event_item
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
@@ -13,6 +13,11 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.orders import (
     Customer,
     Delivery,
+    DeliveryMethod,
+    FulfilmentLine,
+    FulfilmentOrder,
+    FulfilmentStatus,
+    LineAllocation,
     LineStatus,
     Order,
     OrderLine,
@@ -34,7 +39,11 @@ class OrdersRepository:
         header = next((i for i in items if i["SK"] == keys.ORDER_SK), None)
         if header is None:
             raise NotFound(f"no order {order_id!r}")
-        return order_from_item(header), items
+        order = order_from_item(header)
+        order.fulfilment_orders = [
+            fulfilment_order_from_item(i) for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)
+        ]
+        return order, items
 
     def order_id_for(self, channel: str, external_id: str) -> str | None:
         found = self.table.get(keys.external_key(channel, external_id))
@@ -42,8 +51,9 @@ class OrdersRepository:
 
     # ---- writes ------------------------------------------------------------------------------
 
-    def add(self, order: Order) -> list[Write]:
-        """The writes that create an order: uniqueness per (channel, externalId), header, events."""
+    def add(self, order: Order, *, daily_capacity: Mapping[str, int], day: str) -> list[Write]:
+        """The writes that create an order: uniqueness per (channel, externalId), header, its
+        fulfilment orders, stock reservations, daily capacity used, events."""
         name = self.table.name
 
         def exists(old: Item | None) -> DomainError:
@@ -65,6 +75,13 @@ class OrdersRepository:
                 on_condition_failed=exists,
             ),
             put(name, order_to_item(order), condition="attribute_not_exists(PK)"),
+            *self._fulfilment_writes(order),
+            *self._stock_writes(order),
+            *(
+                stock_repo.use_capacity(self.table, loc, day, daily_capacity[loc])
+                for loc in sorted(set(order.new_work_at))
+                if loc in daily_capacity
+            ),
             *self._event_writes(order),
         ]
 
@@ -85,8 +102,26 @@ class OrdersRepository:
                 values={":v": order.stored_version},
                 on_condition_failed=stale,
             ),
+            *self._fulfilment_writes(order),
+            *self._stock_writes(order),
             *self._event_writes(order),
         ]
+
+    def _fulfilment_writes(self, order: Order) -> list[Write]:
+        # The order's version condition already serialises writers: the items need none of their own.
+        return [
+            put(self.table.name, fulfilment_order_to_item(order.order_id, fo))
+            for fo in order.fulfilment_orders
+            if fo.changed
+        ]
+
+    def _stock_writes(self, order: Order) -> list[Write]:
+        totals: dict[tuple[str, str, str], int] = {}
+        for change in order.stock_changes:
+            key = (change.kind, change.sku, change.location_id)
+            totals[key] = totals.get(key, 0) + change.quantity
+        moves = {"reserve": stock_repo.reserve, "release": stock_repo.release, "take": stock_repo.take}
+        return [moves[kind](self.table, sku, loc, qty) for (kind, sku, loc), qty in sorted(totals.items())]
 
     def _event_writes(self, order: Order) -> list[Write]:
         return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(order)]
@@ -143,6 +178,11 @@ def order_to_item(order: Order) -> Item:
                 "delivery": ln.delivery.as_dict(),
                 "shipFrom": ln.ship_from,
                 "status": ln.status.value,
+                "backorderedQuantity": ln.backordered_quantity,
+                "allocations": [
+                    {"fulfilmentOrderId": a.fulfilment_order_id, "locationId": a.location_id, "quantity": a.quantity}
+                    for a in ln.allocations
+                ],
             }
             for ln in order.lines
         ],
@@ -179,6 +219,11 @@ def order_from_item(item: Item) -> Order:
                 delivery=Delivery.from_dict(ln["delivery"]),
                 ship_from=ln.get("shipFrom"),
                 status=LineStatus(ln["status"]),
+                backordered_quantity=ln.get("backorderedQuantity", 0),
+                allocations=[
+                    LineAllocation(a["fulfilmentOrderId"], a["locationId"], a["quantity"])
+                    for a in ln.get("allocations", [])
+                ],
             )
             for ln in item["lines"]
         ],
@@ -186,6 +231,41 @@ def order_from_item(item: Item) -> Order:
             Refund(r["refundId"], Money.from_dict(r["amount"]), r["status"], r["reason"])
             for r in item.get("refunds", [])
         ],
+    )
+
+
+def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
+    return {
+        "PK": keys.order_pk(order_id),
+        "SK": keys.fulfilment_sk(fo.fulfilment_order_id),
+        **keys.work_queue_index(fo.location_id, fo.status.value, fo.created_at, fo.fulfilment_order_id),
+        "type": "fulfilment-order",
+        "fulfilmentOrderId": fo.fulfilment_order_id,
+        "orderId": order_id,
+        "locationId": fo.location_id,
+        "method": fo.method.value,
+        "destination": fo.destination,
+        "status": fo.status.value,
+        "lines": [{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
+        "rule": fo.rule,
+        "version": fo.version,
+        "createdAt": fo.created_at,
+        "updatedAt": fo.updated_at,
+    }
+
+
+def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
+    return FulfilmentOrder(
+        fulfilment_order_id=item["fulfilmentOrderId"],
+        location_id=item["locationId"],
+        method=DeliveryMethod(item["method"]),
+        destination=item["destination"],
+        status=FulfilmentStatus(item["status"]),
+        lines=[FulfilmentLine(ln["lineId"], ln["sku"], ln["quantity"]) for ln in item["lines"]],
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        rule=item.get("rule", ""),
+        version=item["version"],
     )
 
 
@@ -208,8 +288,9 @@ def order_view(items: list[Item]) -> dict[str, Any]:
 
 def view_after_change(order: Order, earlier: Sequence[Item] = ()) -> dict[str, Any]:
     """The order as just written: what was read before, the new header, the new events. No read-back."""
-    kept = [i for i in earlier if i["SK"] != keys.ORDER_SK]
-    return order_view([order_to_item(order), *kept, *event_items(order)])
+    kept = [i for i in earlier if i["SK"] != keys.ORDER_SK and not i["SK"].startswith(keys.FULFILMENT_PREFIX)]
+    fulfilment = [fulfilment_order_to_item(order.order_id, fo) for fo in order.fulfilment_orders]
+    return order_view([order_to_item(order), *fulfilment, *kept, *event_items(order)])
 
 
 def order_summary(header: Item) -> dict[str, Any]:

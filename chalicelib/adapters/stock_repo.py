@@ -20,11 +20,13 @@ from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, from_wire, put, to_wire
 from chalicelib.adapters.outbox import event_item
 from chalicelib.clock import now
-from chalicelib.domain.errors import DomainError, VersionMismatch
+from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
 from chalicelib.domain.orders import Event
 from chalicelib.domain.stock import StockLevel
 
 SUMMARY_CAP = 20
+# `free` and others are DynamoDB reserved words: always through placeholders.
+_NAMES = {"#f": "free", "#r": "reserved", "#v": "version"}
 
 
 def level_from_item(item: Item) -> StockLevel:
@@ -146,14 +148,80 @@ class StockRepository:
         return True
 
 
-def reserve(table: Table, sku: str, location_id: str, quantity: int, on_short: DomainError) -> Write:
+class StockShort(Conflict):
+    """A reservation's condition failed: the location has less free stock than sourcing thought."""
+
+    def __init__(self, sku: str, location_id: str) -> None:
+        super().__init__(f"{location_id} no longer has enough {sku}", sku=sku, locationId=location_id)
+        self.sku, self.location_id = sku, location_id
+
+
+class CapacityFull(Conflict):
+    def __init__(self, location_id: str) -> None:
+        super().__init__(f"{location_id} has no fulfilment capacity left today", locationId=location_id)
+        self.location_id = location_id
+
+
+def reserve(table: Table, sku: str, location_id: str, quantity: int) -> Write:
     """Take `quantity` of free stock, inside the caller's transaction, only if it is there."""
-    return _move_reserved(table, sku, location_id, quantity, condition="free >= :q", error=on_short)
+    return _move_reserved(table, sku, location_id, quantity, condition="#f >= :q", error=StockShort(sku, location_id))
 
 
-def release(table: Table, sku: str, location_id: str, quantity: int, on_missing: DomainError) -> Write:
+def release(table: Table, sku: str, location_id: str, quantity: int) -> Write:
     """Give back reserved stock (cancelled, rejected, expired)."""
-    return _move_reserved(table, sku, location_id, -quantity, condition="reserved >= :r", error=on_missing)
+    missing = Conflict(f"{location_id} holds no reservation of {quantity} {sku} to release")
+    return _move_reserved(table, sku, location_id, -quantity, condition="#r >= :r", error=missing)
+
+
+def take(table: Table, sku: str, location_id: str, quantity: int) -> Write:
+    """Sold and carried out at the till: the shelf has `quantity` fewer, whatever the count said."""
+    return Write(
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": to_wire(keys.stock_key(sku, location_id)),
+                "UpdateExpression": "SET onHand = if_not_exists(onHand, :zero) - :q, "
+                "#f = if_not_exists(#f, :zero) - :q, #r = if_not_exists(#r, :zero), "
+                "safetyStock = if_not_exists(safetyStock, :zero), sku = :sku, locationId = :loc, "
+                "#t = :type, #v = if_not_exists(#v, :zero) + :one, updatedAt = :now",
+                "ExpressionAttributeNames": {**_NAMES, "#t": "type"},
+                "ExpressionAttributeValues": to_wire(
+                    {
+                        ":q": quantity,
+                        ":zero": 0,
+                        ":one": 1,
+                        ":sku": sku,
+                        ":loc": location_id,
+                        ":type": "stock",
+                        ":now": now(),
+                    }
+                ),
+            }
+        }
+    )
+
+
+def use_capacity(table: Table, location_id: str, day: str, limit: int) -> Write:
+    """One more fulfilment order today at a location with a daily limit, only if under it."""
+    return Write(
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": to_wire(keys.capacity_key(location_id, day)),
+                "UpdateExpression": "ADD #u :one SET expiresAt = if_not_exists(expiresAt, :ttl)",
+                "ConditionExpression": "attribute_not_exists(#u) OR #u < :limit",
+                "ExpressionAttributeNames": {"#u": "used"},
+                "ExpressionAttributeValues": to_wire({":one": 1, ":limit": limit, ":ttl": _day_after(day)}),
+            }
+        },
+        on_condition_failed=lambda _old: CapacityFull(location_id),
+    )
+
+
+def _day_after(day: str) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    return int((datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=2)).timestamp())
 
 
 def _move_reserved(
@@ -166,9 +234,9 @@ def _move_reserved(
             "Update": {
                 "TableName": table.name,
                 "Key": to_wire(keys.stock_key(sku, location_id)),
-                "UpdateExpression": "SET reserved = reserved + :d, free = free - :d, version = version + :one, "
-                "updatedAt = :now",
+                "UpdateExpression": "SET #r = #r + :d, #f = #f - :d, #v = #v + :one, updatedAt = :now",
                 "ConditionExpression": condition,
+                "ExpressionAttributeNames": _NAMES,
                 "ExpressionAttributeValues": to_wire(values),
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }

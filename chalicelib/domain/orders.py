@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.money import Money
+
+if TYPE_CHECKING:
+    from chalicelib.domain.sourcing import Plan
 
 
 class OrderStatus(StrEnum):
@@ -106,10 +109,81 @@ class OrderLine:
     ship_from: str | None = None
     status: LineStatus = LineStatus.OPEN
     cancelled_quantity: int = 0
+    backordered_quantity: int = 0
+    allocations: list[LineAllocation] = field(default_factory=list)
 
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.cancelled_quantity
+
+    @property
+    def allocated_quantity(self) -> int:
+        return sum(a.quantity for a in self.allocations)
+
+
+@dataclass(slots=True)
+class LineAllocation:
+    """Part of a line that a fulfilment order serves."""
+
+    fulfilment_order_id: str
+    location_id: str
+    quantity: int
+
+
+class FulfilmentStatus(StrEnum):
+    RELEASED = "released"  # waiting for the location to accept it
+    ACCEPTED = "accepted"
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    COLLECTED = "collected"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+# Until it ships, a fulfilment order's lines may still be cancelled and its stock released.
+_BEFORE_SHIPPING = frozenset(
+    {FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED, FulfilmentStatus.PICKED, FulfilmentStatus.PACKED}
+)
+
+
+@dataclass(slots=True)
+class FulfilmentLine:
+    line_id: str
+    sku: str
+    quantity: int
+
+
+@dataclass(slots=True)
+class FulfilmentOrder:
+    """The work of one location for one destination: pick these lines and send them there."""
+
+    fulfilment_order_id: str
+    location_id: str
+    method: DeliveryMethod
+    destination: dict[str, Any]
+    status: FulfilmentStatus
+    lines: list[FulfilmentLine]
+    created_at: str
+    updated_at: str
+    rule: str = ""
+    version: int = 1
+    changed: bool = False  # to be written with the order's next save
+
+    def line(self, line_id: str) -> FulfilmentLine | None:
+        return next((ln for ln in self.lines if ln.line_id == line_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """What a change does to stock, written in the same transaction as the order."""
+
+    kind: str  # "reserve" | "release" | "take" (carried out at the till)
+    sku: str
+    location_id: str
+    quantity: int
 
 
 @dataclass(slots=True)
@@ -155,8 +229,11 @@ class Order:
     version: int = 0
     stored_version: int = 0
     refunds: list[Refund] = field(default_factory=list)
-    # Events recorded by this change, not yet stored.
+    fulfilment_orders: list[FulfilmentOrder] = field(default_factory=list)
+    # Recorded by this change, not yet stored: events, stock movements, locations given new work.
     new_events: list[Event] = field(default_factory=list)
+    stock_changes: list[StockChange] = field(default_factory=list)
+    new_work_at: list[str] = field(default_factory=list)
 
     @classmethod
     def place(
@@ -224,6 +301,80 @@ class Order:
                 return line
         raise Invalid(f"order {self.order_id} has no line {line_id!r}", errors=[_err(["lineId"], line_id)])
 
+    def fulfilment_order(self, fulfilment_order_id: str) -> FulfilmentOrder:
+        for fo in self.fulfilment_orders:
+            if fo.fulfilment_order_id == fulfilment_order_id:
+                return fo
+        raise Invalid(f"order {self.order_id} has no fulfilment order {fulfilment_order_id!r}")
+
+    def apply_plan(self, plan: Plan, *, new_fulfilment_order_id: Callable[[], str], actor: str, now: str) -> None:
+        """Turn a sourcing plan into fulfilment orders, reservations and line statuses."""
+        for shipment in plan.shipments:
+            carry_out = shipment.method is DeliveryMethod.CARRY_OUT
+            first = self.line(shipment.allocations[0].line_id)
+            fo = FulfilmentOrder(
+                fulfilment_order_id=new_fulfilment_order_id(),
+                location_id=shipment.source,
+                method=shipment.method,
+                destination=(
+                    {"address": first.delivery.address}
+                    if shipment.method is DeliveryMethod.HOME_DELIVERY
+                    else {"locationId": first.delivery.location_id}
+                ),
+                status=FulfilmentStatus.COLLECTED if carry_out else FulfilmentStatus.RELEASED,
+                lines=[FulfilmentLine(a.line_id, a.sku, a.quantity) for a in shipment.allocations],
+                created_at=now,
+                updated_at=now,
+                rule=shipment.rule,
+                changed=True,
+            )
+            self.fulfilment_orders.append(fo)
+            if not carry_out:
+                self.new_work_at.append(fo.location_id)
+            for a in shipment.allocations:
+                self.line(a.line_id).allocations.append(
+                    LineAllocation(fo.fulfilment_order_id, fo.location_id, a.quantity)
+                )
+                self.stock_changes.append(
+                    StockChange("take" if carry_out else "reserve", a.sku, fo.location_id, a.quantity)
+                )
+        for b in plan.backorders:
+            self.line(b.line_id).backordered_quantity += b.quantity
+        for line in self.lines:
+            line.status = _status_after_sourcing(line)
+        self._record(
+            "OrderSourced",
+            actor,
+            now,
+            fulfilmentOrders=[
+                {
+                    "fulfilmentOrderId": fo.fulfilment_order_id,
+                    "locationId": fo.location_id,
+                    "method": fo.method.value,
+                    "lines": [{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
+                }
+                for fo in self.fulfilment_orders
+            ],
+            backorders=[
+                {"lineId": b.line_id, "sku": b.sku, "quantity": b.quantity, "reason": b.reason} for b in plan.backorders
+            ],
+            stock=[{"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity} for c in self.stock_changes],
+        )
+        for fo in self.fulfilment_orders:
+            if fo.status is FulfilmentStatus.RELEASED:
+                self._record(
+                    "FulfilmentOrderDispatched",
+                    actor,
+                    now,
+                    fulfilmentOrderId=fo.fulfilment_order_id,
+                    locationId=fo.location_id,
+                    method=fo.method.value,
+                    destination=fo.destination,
+                    lines=[{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
+                )
+        # Sourced as it is taken in: OrderSourced says it all, no separate status change.
+        self._refresh_status(actor, now, announce=self.stored_version > 0)
+
     def cancel_lines(
         self,
         cancellations: Iterable[LineCancellation],
@@ -255,9 +406,9 @@ class Order:
         refund = Money.zero(self.payment.amount.currency)
         for line_id, quantity in wanted.items():
             line = self.line(line_id)
+            self._unallocate(line, quantity, now)
             line.cancelled_quantity += quantity
-            if line.open_quantity == 0:
-                line.status = LineStatus.CANCELLED
+            line.status = LineStatus.CANCELLED if line.open_quantity == 0 else _status_after_sourcing(line)
             refund = refund + line.unit_price.times(quantity)
         self._record(
             "OrderLinesCancelled",
@@ -272,17 +423,59 @@ class Order:
             self._record("RefundRequested", actor, now, refundId=r.refund_id, amount=refund.as_dict(), reason=r.reason)
         self._refresh_status(actor, now)
 
-    def _refresh_status(self, actor: str, now: str) -> None:
+    def _unallocate(self, line: OrderLine, quantity: int, now: str) -> None:
+        """Take `quantity` off a line: units not yet sourced first, then backordered ones, then the
+        newest allocations, whose stock goes back and whose fulfilment orders shrink (or are
+        cancelled when emptied)."""
+        unsourced = line.open_quantity - line.allocated_quantity - line.backordered_quantity
+        left = quantity - min(quantity, unsourced)
+        from_backorder = min(left, line.backordered_quantity)
+        line.backordered_quantity -= from_backorder
+        left -= from_backorder
+        for allocation in reversed(list(line.allocations)):
+            if left == 0:
+                break
+            fo = self.fulfilment_order(allocation.fulfilment_order_id)
+            if fo.status not in _BEFORE_SHIPPING:
+                continue
+            take = min(left, allocation.quantity)
+            allocation.quantity -= take
+            left -= take
+            fo_line = fo.line(line.line_id)
+            assert fo_line is not None
+            fo_line.quantity -= take
+            fo.lines = [ln for ln in fo.lines if ln.quantity > 0]
+            if not fo.lines:
+                fo.status = FulfilmentStatus.CANCELLED
+            fo.version += 1
+            fo.updated_at = now
+            fo.changed = True
+            self.stock_changes.append(StockChange("release", line.sku, fo.location_id, take))
+        line.allocations = [a for a in line.allocations if a.quantity > 0]
+        if left:
+            raise Conflict(f"line {line.line_id} has only shipped units left to cancel", lineId=line.line_id)
+
+    def _refresh_status(self, actor: str, now: str, *, announce: bool = True) -> None:
         new = derive_status(self.lines)
         if new != self.status:
             old, self.status = self.status, new
-            self._record("OrderStatusChanged", actor, now, **{"from": old.value, "to": new.value})
+            if announce:
+                self._record("OrderStatusChanged", actor, now, **{"from": old.value, "to": new.value})
         self.updated_at = now
 
     def _record(self, type_: str, actor: str, at: str, **detail: Any) -> None:
         if self.version == self.stored_version:
             self.version += 1
         self.new_events.append(Event(type_, actor, at, detail))
+
+
+def _status_after_sourcing(line: OrderLine) -> LineStatus:
+    if line.allocated_quantity > 0:
+        # Carried out at the till: in the customer's hands already.
+        return LineStatus.COLLECTED if line.delivery.method is DeliveryMethod.CARRY_OUT else LineStatus.ALLOCATED
+    if line.backordered_quantity > 0:
+        return LineStatus.BACKORDERED
+    return line.status
 
 
 def derive_status(lines: Sequence[OrderLine]) -> OrderStatus:

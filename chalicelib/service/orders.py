@@ -17,7 +17,7 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
 from chalicelib.observability import count, logger
-from chalicelib.service import idempotency
+from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id
 from chalicelib.service.network import network
 
@@ -37,9 +37,8 @@ def create_order(
             errors=[{"loc": ["body", "channel"], "msg": "register it with PUT /channels/{channelId}"}],
         )
 
-    def work() -> tuple[int, dict[str, Any]]:
-        repo = OrdersRepository(table)
-        order = domain.Order.place(
+    def build() -> domain.Order:
+        return domain.Order.place(
             order_id=new_id("ord"),
             channel=cmd.channel,
             external_id=cmd.external_id,
@@ -62,8 +61,14 @@ def create_order(
             actor=principal.actor,
             now=now(),
         )
-        table.transact(repo.add(order))
+
+    def work() -> tuple[int, dict[str, Any]]:
+        order = sourcing.place(table, build, actor=principal.actor)
         count("OrdersCreated", channel=order.channel)
+        count("FulfilmentOrdersCreated", value=len(order.fulfilment_orders), channel=order.channel)
+        backordered = sum(ln.backordered_quantity for ln in order.lines)
+        if backordered:
+            count("UnitsBackordered", value=backordered, channel=order.channel)
         logger.info(
             "order created",
             extra={"orderId": order.order_id, "channel": order.channel, "lines": len(order.lines)},

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import bearer, issue_token, order_body, post
+
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def test_create_then_read_whole_order(client, admin):
@@ -12,9 +16,13 @@ def test_create_then_read_whole_order(client, admin):
     created = post(client, "/orders", body, admin)
     assert created.status_code == 201, created.body
     order = json.loads(created.body)
-    assert order["status"] == "open"
+    assert order["status"] == "in_fulfilment"
     assert order["version"] == 1
-    assert [ln["status"] for ln in order["lines"]] == ["open", "open"]
+    assert [ln["status"] for ln in order["lines"]] == ["allocated", "allocated"]
+    [fo] = order["fulfilmentOrders"]
+    assert (fo["locationId"], fo["method"], fo["status"]) == ("dc-tilburg", "home_delivery", "released")
+    assert fo["destination"]["address"]["city"] == "Amsterdam"
+    assert [h["type"] for h in order["history"]] == ["OrderCreated", "OrderSourced", "FulfilmentOrderDispatched"]
     assert order["total"] == {"amount": "59.90", "currency": "EUR"}
     assert order["history"][0]["type"] == "OrderCreated"
     assert created.headers["Location"] == f"/orders/{order['orderId']}"
@@ -51,7 +59,9 @@ def test_idempotency_key_replays_first_answer_and_refuses_other_body(client, adm
 def test_customer_history_newest_first_across_channels(client, admin):
     customer = {"id": "cust-history", "email": "b@example.com"}
     older = order_body(customer=customer, placedAt="2026-01-01T09:00:00Z")
-    newer = order_body(customer=customer, placedAt="2026-03-01T09:00:00+01:00", channel="store", storeId="store-ams")
+    newer = order_body(
+        customer=customer, placedAt="2026-03-01T09:00:00+01:00", channel="store", storeId="store-ams-kalverstraat"
+    )
     newer.pop("delivery")
     ids = [json.loads(post(client, "/orders", b, admin).body)["orderId"] for b in (older, newer)]
     page = json.loads(client.http.get("/customers/cust-history/orders?limit=1", headers=admin).body)
@@ -63,17 +73,17 @@ def test_customer_history_newest_first_across_channels(client, admin):
 
 
 def test_store_sale_without_delivery_is_carry_out_at_that_store(client, admin):
-    body = order_body(channel="store", storeId="store-utr")
+    body = order_body(channel="store", storeId="store-utr-oudegracht")
     body.pop("delivery")
     order = json.loads(post(client, "/orders", body, admin).body)
     assert {ln["delivery"]["method"] for ln in order["lines"]} == {"carry_out"}
-    assert {ln["delivery"]["locationId"] for ln in order["lines"]} == {"store-utr"}
+    assert {ln["delivery"]["locationId"] for ln in order["lines"]} == {"store-utr-oudegracht"}
 
 
 def test_list_by_status_and_external_id(client, admin):
     body = order_body()
     order = json.loads(post(client, "/orders", body, admin).body)
-    by_status = json.loads(client.http.get("/orders?status=open", headers=admin).body)
+    by_status = json.loads(client.http.get("/orders?status=in_fulfilment", headers=admin).body)
     assert order["orderId"] in [o["orderId"] for o in by_status["items"]]
     by_ext = json.loads(client.http.get(f"/orders?channel=webshop&externalId={body['externalId']}", headers=admin).body)
     assert [o["orderId"] for o in by_ext["items"]] == [order["orderId"]]
@@ -89,7 +99,17 @@ def test_cancel_lines_with_stale_if_match_gets_412_and_changes_nothing(client, a
     assert after["version"] == 2
     assert after["lines"][0]["cancelledQuantity"] == 1
     assert after["refunds"][0]["amount"] == {"amount": "19.95", "currency": "EUR"}
-    assert [h["type"] for h in after["history"]] == ["OrderCreated", "OrderLinesCancelled", "RefundRequested"]
+    assert [h["type"] for h in after["history"]] == [
+        "OrderCreated",
+        "OrderSourced",
+        "FulfilmentOrderDispatched",
+        "OrderLinesCancelled",
+        "RefundRequested",
+    ]
+    # The cancelled unit's reservation went back to the DC; the other stays reserved.
+    assert [ln["quantity"] for ln in after["fulfilmentOrders"][0]["lines"]] == [1, 1]
+    stock = json.loads(client.http.get("/inventory/TEE-WHITE-M", headers=admin).body)["items"]
+    assert {r["locationId"]: r["reserved"] for r in stock}["dc-tilburg"] == 1
 
     stale = post(client, path, cancel, {**admin, "If-Match": "1"})
     assert stale.status_code == 412
@@ -117,11 +137,11 @@ def test_channel_token_sees_only_its_channel(client, admin):
 
 
 def test_store_token_is_refused_another_stores_data(client, admin):
-    body = order_body(channel="store", storeId="store-ams")
+    body = order_body(channel="store", storeId="store-ams-kalverstraat")
     body.pop("delivery")
     order = json.loads(post(client, "/orders", body, admin).body)
-    own = bearer(issue_token("store:store-ams"))
-    other = bearer(issue_token("store:store-rtm"))
+    own = bearer(issue_token("store:store-ams-kalverstraat"))
+    other = bearer(issue_token("store:store-rtm-lijnbaan"))
     assert client.http.get(f"/orders/{order['orderId']}", headers=own).status_code == 200
     refused = client.http.get(f"/orders/{order['orderId']}", headers=other)
     assert refused.status_code == 403

@@ -34,4 +34,4 @@ def test_interleaved_writers_second_is_refused_and_first_survives(client, admin)
     assert stored.version == 2
     assert [ln.cancelled_quantity for ln in stored.lines] == [1, 0]  # the first write, intact
     history = [i["eventType"] for i in items if i["SK"].startswith("EVENT#")]
-    assert history == ["OrderCreated", "OrderLinesCancelled", "RefundRequested"]
+    assert history == ["OrderCreated", "OrderSourced", "OrderLinesCancelled", "RefundRequested"]

@@ -33,9 +33,10 @@ def test_events_are_stored_pending_then_published_once(client, aws):
     admin = bearer(issue_token("admin"))
     order = json.loads(post(client, "/orders", order_body(), admin).body)
     table = Table()
-    assert [e["eventType"] for e in outbox.pending(table, older_than=NOW)] == ["OrderCreated"]
+    # No stock anywhere in this test: created, then sourced (all backordered).
+    assert [e["eventType"] for e in outbox.pending(table, older_than=NOW)] == ["OrderCreated", "OrderSourced"]
 
-    assert outbox.sweep(table, older_than=NOW) == 1
+    assert outbox.sweep(table, older_than=NOW) == 2
     assert outbox.pending(table, older_than=NOW) == []
     assert outbox.sweep(table, older_than=NOW) == 0
 
@@ -58,16 +59,16 @@ def test_failed_publish_is_retried_later_and_arrives_once(client, aws):
     events_api.delete_event_bus(Name=bus)
 
     order = json.loads(post(client, "/orders", order_body(), admin).body)
-    assert order["status"] == "open"  # the order itself is safe: intake never waits for the bus
+    assert order["status"] == "backordered"  # the order itself is safe: intake never waits for the bus
     table = Table()
     assert outbox.sweep(table, older_than=NOW) == 0
-    assert len(outbox.pending(table, older_than=NOW)) == 1
+    assert len(outbox.pending(table, older_than=NOW)) == 2
 
     # The bus is back: the next sweep publishes it, and only once.
     events_api.create_event_bus(Name=bus)
     events_api.put_rule(Name=rule, EventBusName=bus, EventPattern=pattern)
     events_api.put_targets(Rule=rule, EventBusName=bus, Targets=targets)
-    assert outbox.sweep(table, older_than=NOW) == 1
+    assert outbox.sweep(table, older_than=NOW) == 2
     assert outbox.sweep(table, older_than=NOW) == 0
     arrived = delivered(aws["channel-updates"])
     assert [e["detail"]["orderId"] for e in arrived] == [order["orderId"]]
@@ -77,7 +78,7 @@ def test_sweep_leaves_fresh_events_to_the_stream(client, aws):
     admin = bearer(issue_token("admin"))
     post(client, "/orders", order_body(), admin)
     assert outbox.sweep(Table()) == 0  # younger than a minute: the stream relay's job
-    assert len(outbox.pending(Table(), older_than=NOW)) == 1
+    assert len(outbox.pending(Table(), older_than=NOW)) == 2
 
 
 def test_stream_relay_publishes_inserted_events_and_ignores_the_rest(client, aws):
@@ -89,6 +90,6 @@ def test_stream_relay_publishes_inserted_events_and_ignores_the_rest(client, aws
         {"eventName": "MODIFY", "dynamodb": {"NewImage": to_wire(pending[0])}},
         {"eventName": "INSERT", "dynamodb": {"NewImage": to_wire({"PK": "X", "SK": "ORDER", "type": "order"})}},
     ]
-    assert outbox.relay_stream_records(table, records) == 1
+    assert outbox.relay_stream_records(table, records) == len(pending) == 2
     assert outbox.pending(table, older_than=NOW) == []
     assert [e["detail"]["orderId"] for e in delivered(aws["channel-updates"])] == [order["orderId"]]

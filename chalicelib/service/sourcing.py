@@ -1,0 +1,104 @@
+"""Sourcing an order as it is taken in: plan it, then reserve in the order's own transaction.
+
+One BatchGetItem reads the availability summaries of the whole cart; the network and the rules
+come from the short-lived cache. The plan's reservations are conditions in the transaction that
+writes the order, so two orders racing for the last unit cannot both get it. When a condition
+fails (the summary was a moment stale, or a location's daily capacity ran out), the SKU is
+re-read consistently and the order sourced again.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+
+from chalicelib.adapters.dynamo import Table
+from chalicelib.adapters.orders_repo import OrdersRepository
+from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort
+from chalicelib.clock import now
+from chalicelib.domain.errors import Conflict, Invalid
+from chalicelib.domain.network import Capability, LocationType
+from chalicelib.domain.orders import DeliveryMethod, Order
+from chalicelib.domain.sourcing import Demand, Destination, Snapshot, source
+from chalicelib.service import config
+from chalicelib.service.ids import new_id
+from chalicelib.service.network import Network, network
+
+ATTEMPTS = 4
+# A summary figure at the cap means "at least the cap": plan as if plenty, the condition decides.
+PLENTY = 1_000_000_000
+
+
+def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
+    """Build the order, source it, and write it with its reservations: returns it as written."""
+    net = network(table)
+    rules = config.active(table, "sourcing")
+    first = build()
+    demands = demands_of(first, net)
+    skus = {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT}
+    stock = StockRepository(table)
+    available = {
+        sku: {loc: PLENTY if units >= SUMMARY_CAP else units for loc, units in per_location.items()}
+        for sku, per_location in (stock.summaries(skus) if skus else {}).items()
+    }
+    full: set[str] = set()
+    repo = OrdersRepository(table)
+    capacities = {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
+    order = first
+    for attempt in range(ATTEMPTS):
+        order = first if attempt == 0 else build()
+        snapshot = Snapshot(net.locations, copy.deepcopy(available), dict.fromkeys(full, 0))
+        plan = source(demands, snapshot, rules, channel=order.channel)
+        stamp = now()
+        order.apply_plan(plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+        try:
+            table.transact(repo.add(order, daily_capacity=capacities, day=stamp[:10]))
+        except StockShort as short:
+            available[short.sku] = {lv.location_id: lv.available for lv in stock.levels(short.sku)}
+            continue
+        except CapacityFull as busy:
+            full.add(busy.location_id)
+            continue
+        return order
+    raise Conflict("stock or capacity kept changing while this order was sourced; send it again")
+
+
+def demands_of(order: Order, net: Network) -> list[Demand]:
+    """What each line needs, and where it goes; refuses deliveries to places that cannot take them."""
+    demands = []
+    for i, line in enumerate(order.lines):
+        delivery = line.delivery
+        if delivery.method is DeliveryMethod.HOME_DELIVERY:
+            address = delivery.address or {}
+            key = hashlib.sha1(json.dumps(address, sort_keys=True).encode()).hexdigest()[:16]
+            destination = Destination(f"home:{key}")
+        else:
+            loc = net.location(delivery.location_id or "")
+            _check_destination(delivery.method, loc.type, loc.capabilities, i)
+            destination = Destination(f"loc:{loc.location_id}", loc.location_id, loc.geo)
+        if line.ship_from is not None:
+            net.location(line.ship_from)
+        demands.append(Demand(line.line_id, line.sku, line.open_quantity, delivery.method, destination, line.ship_from))
+    return demands
+
+
+_TAKES = {
+    DeliveryMethod.CLICK_AND_COLLECT: ({LocationType.STORE}, Capability.COLLECT),
+    DeliveryMethod.PICKUP_POINT: ({LocationType.PICKUP_POINT, LocationType.STORE}, Capability.COLLECT),
+    DeliveryMethod.CARRY_OUT: ({LocationType.STORE}, Capability.CARRY_OUT),
+}
+
+
+def _check_destination(
+    method: DeliveryMethod, kind: LocationType, capabilities: frozenset[Capability], index: int
+) -> None:
+    kinds, capability = _TAKES[method]
+    if kind not in kinds or capability not in capabilities:
+        raise Invalid(
+            f"a {kind.value} without {capability.value} cannot take {method.value}",
+            errors=[
+                {"loc": ["body", "lines", index, "delivery", "locationId"], "msg": f"not a {method.value} location"}
+            ],
+        )
