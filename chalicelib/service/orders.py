@@ -37,33 +37,8 @@ def create_order(
             errors=[{"loc": ["body", "channel"], "msg": "register it with PUT /channels/{channelId}"}],
         )
 
-    def build() -> domain.Order:
-        return domain.Order.place(
-            order_id=new_id("ord"),
-            channel=cmd.channel,
-            external_id=cmd.external_id,
-            customer=domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
-            placed_at=iso(cmd.placed_at),
-            store_id=cmd.store_id,
-            payment=domain.Payment(cmd.payment.status, _money(cmd.payment.amount)),
-            delivery=_delivery(cmd.delivery),
-            lines=[
-                domain.NewLine(
-                    line_id=ln.line_id,
-                    sku=ln.sku,
-                    quantity=ln.quantity,
-                    unit_price=_money(ln.unit_price),
-                    delivery=_delivery(ln.delivery),
-                    ship_from=ln.ship_from,
-                )
-                for ln in cmd.lines
-            ],
-            actor=principal.actor,
-            now=now(),
-        )
-
     def work() -> tuple[int, dict[str, Any]]:
-        order = sourcing.place(table, build, actor=principal.actor)
+        order = sourcing.place(table, lambda: order_from_command(cmd, principal), actor=principal.actor)
         count("OrdersCreated", channel=order.channel)
         count("FulfilmentOrdersCreated", value=len(order.fulfilment_orders), channel=order.channel)
         backordered = sum(ln.backordered_quantity for ln in order.lines)
@@ -76,6 +51,33 @@ def create_order(
         return 201, view_after_change(order)
 
     return idempotency.once(f"{principal.role}:POST /orders", idempotency_key, raw_body, work)
+
+
+def order_from_command(cmd: api.CreateOrder, principal: Principal) -> domain.Order:
+    """A new order from `POST /orders`, with a fresh id; not yet sourced."""
+    return domain.Order.place(
+        order_id=new_id("ord"),
+        channel=cmd.channel,
+        external_id=cmd.external_id,
+        customer=domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
+        placed_at=iso(cmd.placed_at),
+        store_id=cmd.store_id,
+        payment=domain.Payment(cmd.payment.status, _money(cmd.payment.amount)),
+        delivery=_delivery(cmd.delivery),
+        lines=[
+            domain.NewLine(
+                line_id=ln.line_id,
+                sku=ln.sku,
+                quantity=ln.quantity,
+                unit_price=_money(ln.unit_price),
+                delivery=_delivery(ln.delivery),
+                ship_from=ln.ship_from,
+            )
+            for ln in cmd.lines
+        ],
+        actor=principal.actor,
+        now=now(),
+    )
 
 
 def get_order(table: Table, order_id: str, principal: Principal) -> dict[str, Any]:
