@@ -10,6 +10,7 @@ rule's other criteria (distance to the destination, location priority, stock bal
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -154,15 +155,23 @@ class _Need:
 def _apply_rule(rule: SourcingRule, needs: list[_Need], snapshot: Snapshot, builder: _PlanBuilder) -> list[_Need]:
     """Serve what this rule can; return what is left for the next rule."""
     destination = needs[0].demand.destination
-    candidates = [loc for loc in snapshot.locations.values() if _allowed(rule, loc, destination, snapshot)]
-    if not candidates:
+    # Only locations holding some of the cart matter: walk the stock, not the whole network.
+    usable: dict[tuple[str, str], int] = {}
+    allowed: dict[str, bool] = {}
+    for sku in {n.demand.sku for n in needs}:
+        for loc_id, units in snapshot.available.get(sku, {}).items():
+            can_use = _usable(rule, units)
+            if can_use <= 0:
+                continue
+            if loc_id not in allowed:
+                location = snapshot.locations.get(loc_id)
+                allowed[loc_id] = location is not None and _allowed(rule, location, destination, snapshot)
+            if allowed[loc_id]:
+                usable[(sku, loc_id)] = can_use
+    if not usable:
         return needs
-    usable = {
-        (sku, loc.location_id): _usable(rule, snapshot.units(sku, loc.location_id))
-        for sku in {n.demand.sku for n in needs}
-        for loc in candidates
-    }
-    ranked = sorted(candidates, key=lambda loc: _rank(rule, loc, destination, needs, usable))
+    stocked_at = [snapshot.locations[loc_id] for loc_id in {loc_id for _, loc_id in usable}]
+    ranked = sorted(stocked_at, key=lambda loc: _rank(rule, loc, destination, needs, usable))
     # With fewest_shipments the lines come from the chosen cover only; otherwise by rank.
     chosen = (
         _fewest_locations(rule, needs, ranked, usable)
@@ -218,14 +227,17 @@ def _fewest_locations(
     for loc in ids:
         if all(usable.get((sku, loc), 0) >= q for sku, q in target.items()):
             return [loc]
-    # Several: search among the best-stocked few per SKU.
-    pool: list[str] = []
+    # Several: greedy over every holder, then an exact search among a shortlist (the best-stocked
+    # few per SKU, and the locations that hold the most of the cart's SKUs) when it can finish.
+    best = _greedy_cover(target, ids, rank, usable)
+    breadth = {loc: sum(1 for sku in target if usable.get((sku, loc), 0) > 0) for loc in ids}
+    pool = set(sorted(ids, key=lambda loc: (-breadth[loc], rank[loc]))[: 2 * CANDIDATES_PER_SKU])
     for sku in target:
-        stocked = [(-usable.get((sku, loc), 0), rank[loc], loc) for loc in ids if usable.get((sku, loc), 0) > 0]
-        pool.extend(loc for _, _, loc in sorted(stocked)[:CANDIDATES_PER_SKU])
-    pool = sorted(set(pool), key=rank.__getitem__)
-    best = _greedy_cover(target, pool, rank, usable)
-    exact = _exact_cover(target, pool, rank, usable, len(best))
+        stocked = sorted((-usable[(sku, loc)], rank[loc], loc) for loc in ids if usable.get((sku, loc), 0) > 0)
+        pool.update(loc for _, _, loc in stocked[:CANDIDATES_PER_SKU])
+    shortlist = sorted(pool, key=rank.__getitem__)
+    combinations = sum(math.comb(len(shortlist), k) for k in range(1, len(best)))
+    exact = _exact_cover(target, shortlist, rank, usable, len(best)) if combinations <= SEARCH_BUDGET else None
     return sorted(exact if exact is not None else best, key=rank.__getitem__)
 
 
@@ -237,11 +249,19 @@ def _covers(chosen: Iterable[str], target: Mapping[str, int], usable: Mapping[tu
 def _greedy_cover(
     target: Mapping[str, int], pool: list[str], rank: Mapping[str, int], usable: Mapping[tuple[str, str], int]
 ) -> list[str]:
+    held: dict[str, list[tuple[str, int]]] = {}
+    for (sku, loc), units in usable.items():
+        if sku in target:
+            held.setdefault(loc, []).append((sku, units))
     left = dict(target)
     chosen: list[str] = []
     while any(v > 0 for v in left.values()):
-        gains = [(sum(min(q, usable.get((sku, loc), 0)) for sku, q in left.items()), -rank[loc], loc) for loc in pool]
-        gain, _, loc = max((g for g in gains if g[2] not in chosen), default=(0, 0, ""))
+        gains = (
+            (sum(min(left[sku], units) for sku, units in held.get(loc, ())), -rank[loc], loc)
+            for loc in pool
+            if loc not in chosen
+        )
+        gain, _, loc = max(gains, default=(0, 0, ""))
         if gain <= 0:
             break
         chosen.append(loc)

@@ -218,3 +218,22 @@ def test_shipments_equal_the_brute_force_optimum_on_small_orders(seed, size, lin
     rule = SourcingRule(name="all", location_types=["dc", "store"], sort=["fewest_shipments", "distance"])
     plan = source(order, Snapshot(locations, copy.deepcopy(stock)), SourcingConfig(rules=[rule]), channel="w")
     assert len(plan.shipments) == optimum_shipments(order, stock)
+
+
+def test_a_location_holding_a_little_of_several_skus_is_not_overlooked():
+    # Nine big holders of A, nine of B, and X with one of each: X and C0 are the optimum (2).
+    locations = {
+        f"{s}{i}": Location(f"{s}{i}", "", LocationType.STORE, Geo(52, 5), frozenset({Capability.SHIP}))
+        for s in "AB"
+        for i in range(9)
+    }
+    locations |= {x: Location(x, "", LocationType.STORE, Geo(52, 5), frozenset({Capability.SHIP})) for x in ("X", "C0")}
+    stock = {
+        "A": {f"A{i}": 5 for i in range(9)} | {"X": 1},
+        "B": {f"B{i}": 5 for i in range(9)} | {"X": 1},
+        "C": {"C0": 1},
+    }
+    rule = SourcingRule(name="all", location_types=["store"], sort=["fewest_shipments", "distance"])
+    order = [line(s, s, 1) for s in "ABC"]
+    plan = source(order, Snapshot(locations, copy.deepcopy(stock)), SourcingConfig(rules=[rule]), channel="w")
+    assert sorted(s.source for s in plan.shipments) == ["C0", "X"] and optimum_shipments(order, stock) == 2
