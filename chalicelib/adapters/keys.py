@@ -147,3 +147,40 @@ def work_queue_index(location_id: str, status: str, created_at: str, fulfilment_
 def capacity_key(location_id: str, day: str) -> Key:
     """Fulfilment orders a location was given on one day, against its daily capacity."""
     return {"PK": f"CAPACITY#{location_id}", "SK": f"DAY#{day}"}
+
+
+# ---- reservations ------------------------------------------------------------------------------
+# A reservation and its events share the partition RESERVATION#<id> (header SK "RESERVATION",
+# events EVENT#<version>#<seq>). A store's reservations by status are GSI1 RESERVATIONS#<loc>#<status>
+# (overloaded like WORK#: the key moves when the status does). While active, a reservation is also in
+# the sparse GSI3 under EXPIRES#<shard> / <expiresAt>#<id> (sharded like the outbox), so the expiry
+# schedule reads only what is due; the keys are removed when it ends.
+RESERVATION_SK = "RESERVATION"
+EXPIRY_SHARDS = 4
+
+
+def reservation_pk(reservation_id: str) -> str:
+    return f"RESERVATION#{reservation_id}"
+
+
+def reservation_key(reservation_id: str) -> Key:
+    return {"PK": reservation_pk(reservation_id), "SK": RESERVATION_SK}
+
+
+def reservations_at_index(location_id: str, status: str, created_at: str, reservation_id: str) -> Key:
+    """A store's reservations in one status, oldest first (GSI1)."""
+    return {"GSI1PK": reservations_at(location_id, status), "GSI1SK": f"{created_at}#{reservation_id}"}
+
+
+def reservations_at(location_id: str, status: str) -> str:
+    return f"RESERVATIONS#{location_id}#{status}"
+
+
+def expiry_shard(shard: int) -> str:
+    return f"EXPIRES#{shard}"
+
+
+def expiry_index(reservation_id: str, expires_at: str) -> Key:
+    """Sparse GSI3 entry of an active reservation, by the time it ends."""
+    shard = int(hashlib.sha1(reservation_id.encode()).hexdigest(), 16) % EXPIRY_SHARDS
+    return {"GSI3PK": expiry_shard(shard), "GSI3SK": f"{expires_at}#{reservation_id}"}

@@ -89,6 +89,39 @@ class ConfigChanged(EventDetail):
     paths: list[str]
 
 
+class ReservationLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str
+    quantity: int
+
+
+class ReservationEvent(EventDetail):
+    """A reservation of a store's stock changed; `lines` are what it holds (or held) at `locationId`."""
+
+    reservationId: str
+    locationId: str
+    lines: list[ReservationLine]
+
+
+class ReservationCreated(ReservationEvent):
+    customerId: str
+    expiresAt: str
+
+
+class ReservationCompleted(ReservationEvent):
+    """Bought at the till: the hold became the carry-out order `orderId`."""
+
+    orderId: str
+
+
+class ReservationCancelled(ReservationEvent):
+    reason: str | None = None
+
+
+class ReservationExpired(ReservationEvent):
+    expiresAt: str
+
+
 EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ConfigChanged": ConfigChanged,
     "InventoryChanged": InventoryChanged,
@@ -96,6 +129,10 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderLinesCancelled": OrderLinesCancelled,
     "RefundRequested": RefundRequested,
     "OrderStatusChanged": OrderStatusChanged,
+    "ReservationCreated": ReservationCreated,
+    "ReservationCompleted": ReservationCompleted,
+    "ReservationCancelled": ReservationCancelled,
+    "ReservationExpired": ReservationExpired,
 }
 
 

@@ -1,0 +1,182 @@
+"""Reservations in the single table: the header item and its events (history + outbox).
+
+Keys are in `keys` (RESERVATION#<id>; GSI1 RESERVATIONS#<store>#<status>; sparse GSI3 EXPIRES#<shard>
+while active). Stock is held with `stock_repo.reserve` and given back with `stock_repo.release` in the
+same transaction as the reservation changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib.adapters import keys, stock_repo
+from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.adapters.outbox import event_item
+from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.domain.orders import Customer
+from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
+
+
+class ReservationsRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def get(self, reservation_id: str) -> Reservation:
+        item = self.table.get(keys.reservation_key(reservation_id), consistent=True)
+        if item is None:
+            raise NotFound(f"no reservation {reservation_id!r}")
+        return reservation_from_item(item)
+
+    def at(self, location_id: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+        """One page of a store's reservations in one status, oldest first: one Query."""
+        return self.table.query_index(
+            "GSI1", keys.reservations_at(location_id, status), limit=limit, cursor=cursor, newest_first=False
+        )
+
+    def due(self, now: str) -> Iterator[Item]:
+        """Active reservations whose time is up (expiresAt <= now), from every shard of GSI3."""
+        for shard in range(keys.EXPIRY_SHARDS):
+            cursor: str | None = None
+            while True:
+                items, cursor = self.table.query_index(
+                    "GSI3", keys.expiry_shard(shard), limit=100, cursor=cursor, newest_first=False, sk_before=now + "~"
+                )
+                yield from items
+                if cursor is None:
+                    break
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    def add(self, reservation: Reservation) -> list[Write]:
+        """The reservation, its stock held at the store (only if free), and its events."""
+        return [
+            put(self.table.name, reservation_to_item(reservation), condition="attribute_not_exists(PK)"),
+            *(
+                stock_repo.reserve(self.table, ln.sku, reservation.location_id, ln.quantity)
+                for ln in sorted(reservation.lines, key=lambda ln: ln.sku)
+            ),
+            *self.event_writes(reservation),
+        ]
+
+    def save(self, reservation: Reservation, *, release: bool) -> list[Write]:
+        """A changed reservation and its events, refused if it changed meanwhile; with `release`,
+        its hold goes back to the store's free stock."""
+        return [
+            self.header_write(reservation),
+            *(
+                (
+                    stock_repo.release(self.table, ln.sku, reservation.location_id, ln.quantity)
+                    for ln in sorted(reservation.lines, key=lambda ln: ln.sku)
+                )
+                if release
+                else ()
+            ),
+            *self.event_writes(reservation),
+        ]
+
+    def header_write(self, reservation: Reservation) -> Write:
+        def stale(old: Item | None) -> DomainError:
+            if old is not None and old.get("status") != ReservationStatus.ACTIVE.value:
+                return Conflict(
+                    f"reservation {reservation.reservation_id} is {old['status']} already",
+                    reservationId=reservation.reservation_id,
+                    reservationStatus=old["status"],
+                )
+            return VersionMismatch(
+                f"reservation {reservation.reservation_id} changed meanwhile",
+                currentVersion=old["version"] if old else None,
+            )
+
+        return put(
+            self.table.name,
+            reservation_to_item(reservation),
+            condition="version = :v",
+            values={":v": reservation.stored_version},
+            on_condition_failed=stale,
+        )
+
+    def event_writes(self, reservation: Reservation) -> list[Write]:
+        return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(reservation)]
+
+
+def event_items(reservation: Reservation) -> list[Item]:
+    return [
+        event_item(
+            pk=keys.reservation_pk(reservation.reservation_id),
+            sk=keys.event_sk(reservation.version, seq),
+            event_id=keys.event_id(reservation.reservation_id, reservation.version, seq),
+            event=event,
+            version=reservation.version,
+            resource=f"reservation/{reservation.reservation_id}",
+            reservationId=reservation.reservation_id,
+            locationId=reservation.location_id,
+        )
+        for seq, event in enumerate(reservation.new_events)
+    ]
+
+
+def reservation_to_item(r: Reservation) -> Item:
+    return {
+        **keys.reservation_key(r.reservation_id),
+        **keys.reservations_at_index(r.location_id, r.status.value, r.created_at, r.reservation_id),
+        # Only while active: the expiry schedule's sparse index.
+        **(keys.expiry_index(r.reservation_id, r.expires_at) if r.active else {}),
+        "type": "reservation",
+        "reservationId": r.reservation_id,
+        "locationId": r.location_id,
+        "status": r.status.value,
+        "lines": [ln.as_dict() for ln in r.lines],
+        "customer": {
+            "id": r.customer.customer_id,
+            "email": r.customer.email,
+            "name": r.customer.name,
+            "phone": r.customer.phone,
+        },
+        # Not `expiresAt`: that is the table's TTL attribute (numbers only, but let nobody wonder).
+        "holdUntil": r.expires_at,
+        "orderId": r.order_id,
+        "createdBy": r.created_by,
+        "version": r.version,
+        "createdAt": r.created_at,
+        "updatedAt": r.updated_at,
+    }
+
+
+def reservation_from_item(item: Item) -> Reservation:
+    c = item["customer"]
+    return Reservation(
+        reservation_id=item["reservationId"],
+        location_id=item["locationId"],
+        lines=[ReservationLine(ln["sku"], ln["quantity"]) for ln in item["lines"]],
+        customer=Customer(c["id"], c.get("email"), c.get("name"), c.get("phone")),
+        expires_at=item["holdUntil"],
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        created_by=item["createdBy"],
+        status=ReservationStatus(item["status"]),
+        order_id=item.get("orderId"),
+        version=item["version"],
+        stored_version=item["version"],
+    )
+
+
+def reservation_view(item: Item) -> dict[str, Any]:
+    """A reservation as the API shows it."""
+    customer = {k: v for k, v in item["customer"].items() if v is not None}
+    view = {
+        "reservationId": item["reservationId"],
+        "status": item["status"],
+        "locationId": item["locationId"],
+        "lines": item["lines"],
+        "customer": customer,
+        "expiresAt": item["holdUntil"],
+        "version": item["version"],
+        "createdAt": item["createdAt"],
+        "updatedAt": item["updatedAt"],
+    }
+    if item.get("orderId"):
+        view["orderId"] = item["orderId"]
+    return view
