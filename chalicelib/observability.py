@@ -56,10 +56,56 @@ def masked(data: Any) -> Any:
         return _masker().erase(data, fields=PII_FIELDS)
 
 
+# Every business metric the code emits (namespace OMS): name -> what one point counts, and its
+# dimensions. `count` refuses any other name, so a new metric is registered (and put on the dashboard,
+# infra/dashboard.py, or in OFF_DASHBOARD) before it can be emitted. Every metric also carries
+# `stage` (dev, prod: a deployed stage's metrics never mix with another's) and Powertools' `service`.
+METRICS: dict[str, str] = {
+    "OrdersCreated": "orders taken in, store reservations collected included; dimensions: channel",
+    "FulfilmentOrdersCreated": (
+        "fulfilment orders sourcing made for a new order (value: how many; / OrdersCreated = the split count); "
+        "dimensions: channel"
+    ),
+    "UnitsBackordered": "units of a new order no location could serve (emitted only when > 0); dimensions: channel",
+    "OrderLinesCancelled": "cancellation requests on an order (one point a request, however many lines); "
+    "dimensions: channel",
+    "ChannelUpdates": "OMS events delivered back to the channel that sold the order; dimensions: type, channel",
+    "StockFeedLinesApplied": "stock feed lines that changed a level (value: how many per feed); dimensions: mode",
+    "ReservationsCreated": "store reservations (click and reserve) placed; no dimensions",
+    "ReservationsCancelled": "store reservations cancelled; no dimensions",
+    "ReservationsCompleted": "store reservations collected (each also counts as OrdersCreated); no dimensions",
+    "ReservationsExpired": "store reservations released by the expiry schedule (value: how many per run); "
+    "no dimensions",
+    "OutboxPendingAgeSeconds": (
+        "age in seconds of the oldest event still unpublished after an outbox sweep (0 when none), "
+        "once a sweep (every minute); no dimensions"
+    ),
+    "ConfigSaved": "configuration versions saved; dimensions: section, draft (true, false)",
+    "ConfigActivated": "configuration versions activated (a draft or a rollback); dimensions: section",
+}
+
+# Registered, emitted, and deliberately not on the operators' dashboard: name -> why.
+OFF_DASHBOARD: dict[str, str] = {
+    "ConfigSaved": "an administrator's action, a few a day: audited per version in the config history, not a rate",
+    "ConfigActivated": "an administrator's action, a few a day: audited per version in the config history, not a rate",
+}
+
+# The unit a metric is recorded in, where it is not a count.
+UNITS: dict[str, str] = {"OutboxPendingAgeSeconds": "Seconds"}
+
+
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """One metric point with its own dimensions (EMF, namespace OMS)."""
+    """One metric point with its own dimensions and the stage's (EMF, namespace OMS).
+
+    `name` must be a key of METRICS: an unregistered metric raises ValueError.
+    """
+    if name not in METRICS:
+        raise ValueError(f"metric {name!r} is not registered in chalicelib.observability.METRICS")
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace="OMS") as metric:
-        for key, val in dimensions.items():
+    from chalicelib.resources import stage
+
+    unit = MetricUnit(UNITS.get(name, MetricUnit.Count.value))
+    with single_metric(name=name, unit=unit, value=value, namespace="OMS") as metric:
+        for key, val in {**dimensions, "stage": stage()}.items():
             metric.add_dimension(name=key, value=val)
