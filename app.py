@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQSEvent
 
-from chalicelib.http import admin_api, checkout_api, config_api, network_api, ops_api, orders_api
+from chalicelib.http import admin_api, checkout_api, config_api, network_api, ops_api, orders_api, reservations_api
 from chalicelib.http.routing import http_middleware
 from chalicelib.observability import logger, metrics, tracing_middleware
 from chalicelib.resources import RESOURCES, physical_name
@@ -17,7 +17,15 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(tracing_middleware)
 app.register_middleware(http_middleware, "http")
 
-for blueprint in (orders_api.bp, checkout_api.bp, network_api.bp, config_api.bp, admin_api.bp, ops_api.bp):
+for blueprint in (
+    orders_api.bp,
+    checkout_api.bp,
+    network_api.bp,
+    config_api.bp,
+    admin_api.bp,
+    ops_api.bp,
+    reservations_api.bp,
+):
     app.register_blueprint(blueprint)
 
 
@@ -68,3 +76,14 @@ def outbox_stream(event: dict[str, Any], context: Any) -> None:
     from chalicelib.adapters.dynamo import Table
 
     outbox.relay_stream_records(Table(), event.get("Records", []))
+
+
+@app.schedule(
+    Rate(RESOURCES.schedule("reservation-expiry").rate_minutes, unit=Rate.MINUTES), name="expire_reservations"
+)
+def expire_reservations(event: CloudWatchEvent) -> None:
+    """Active reservations past their time give their stock back (ReservationExpired)."""
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.service import reservations
+
+    reservations.expire_due(Table())

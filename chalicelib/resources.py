@@ -120,13 +120,24 @@ RESOURCES = Resources(
         ),
         Rule(
             key="stock-changes-to-summary",
-            event_pattern={"source": [EVENT_SOURCE], "detail-type": ["InventoryChanged"]},
+            event_pattern={
+                "source": [EVENT_SOURCE],
+                "detail-type": [
+                    "InventoryChanged",
+                    "ReservationCreated",
+                    "ReservationCancelled",
+                    "ReservationExpired",
+                    "ReservationCompleted",
+                ],
+            },
             target_queue="stock-summary",
         ),
     ),
     schedules=(
         # Publishes outbox events the stream relay could not (throttling, bus outage).
         Schedule(key="outbox-sweep", handler="outbox_sweep", rate_minutes=1),
+        # Active reservations past their time release the store stock they hold.
+        Schedule(key="reservation-expiry", handler="expire_reservations", rate_minutes=5),
     ),
 )
 

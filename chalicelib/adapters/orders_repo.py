@@ -51,9 +51,12 @@ class OrdersRepository:
 
     # ---- writes ------------------------------------------------------------------------------
 
-    def add(self, order: Order, *, daily_capacity: Mapping[str, int], day: str) -> list[Write]:
+    def add(self, order: Order, *, daily_capacity: Mapping[str, int], day: str, with_stock: bool = True) -> list[Write]:
         """The writes that create an order: uniqueness per (channel, externalId), header, its
-        fulfilment orders, stock reservations, daily capacity used, events."""
+        fulfilment orders, stock reservations, daily capacity used, events.
+
+        `with_stock=False` leaves the order's stock moves to the caller, who writes them merged
+        with its own on the same items (a transaction touches an item once)."""
         name = self.table.name
 
         def exists(old: Item | None) -> DomainError:
@@ -76,7 +79,7 @@ class OrdersRepository:
             ),
             put(name, order_to_item(order), condition="attribute_not_exists(PK)"),
             *self._fulfilment_writes(order),
-            *self._stock_writes(order),
+            *(self._stock_writes(order) if with_stock else []),
             *(
                 stock_repo.use_capacity(self.table, loc, day, daily_capacity[loc])
                 for loc in sorted(set(order.new_work_at))

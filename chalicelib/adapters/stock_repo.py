@@ -201,6 +201,34 @@ def take(table: Table, sku: str, location_id: str, quantity: int) -> Write:
     )
 
 
+def collect_held(table: Table, sku: str, location_id: str, *, held: int, taken: int) -> Write:
+    """A hold of `held` units ends at the till and `taken` of them leave the shelf, in one write.
+
+    A transaction may touch an item once, so a reservation bought in the store cannot be a
+    `release` plus a `take`: this is both, `reserved - held`, `onHand - taken`, only if the hold is there.
+    """
+    missing = Conflict(
+        f"{location_id} holds no reservation of {held} {sku} to collect", sku=sku, locationId=location_id
+    )
+    return Write(
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": to_wire(keys.stock_key(sku, location_id)),
+                "UpdateExpression": "SET #r = #r - :held, onHand = onHand - :taken, #f = #f + :back, "
+                "#v = #v + :one, updatedAt = :now",
+                "ConditionExpression": "#r >= :held",
+                "ExpressionAttributeNames": _NAMES,
+                "ExpressionAttributeValues": to_wire(
+                    {":held": held, ":taken": taken, ":back": held - taken, ":one": 1, ":now": now()}
+                ),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        on_condition_failed=lambda _old: missing,
+    )
+
+
 def use_capacity(table: Table, location_id: str, day: str, limit: int) -> Write:
     """One more fulfilment order today at a location with a daily limit, only if under it."""
     return Write(

@@ -12,11 +12,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.adapters.dynamo import Table, Write
 from chalicelib.adapters.orders_repo import OrdersRepository
-from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort
+from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort, collect_held
 from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
@@ -63,6 +63,34 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
             continue
         return order
     raise Conflict("stock or capacity kept changing while this order was sourced; send it again")
+
+
+def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, int], actor: str) -> list[Write]:
+    """Source a sale at the till of stock held for it (a reservation bought in the store) and
+    return the writes that create the order, uncommitted, for the caller's own transaction.
+
+    Every line is carried out at `order.store_id`, where `held` (units per SKU) are reserved. The
+    order's takes and the end of the hold are one stock write per SKU (`collect_held`), so the
+    units leave `reserved` and `onHand` together and are never counted twice.
+    """
+    net = network(table)
+    demands = demands_of(order, net)
+    store = order.store_id
+    if any(d.method is not DeliveryMethod.CARRY_OUT or d.destination.location_id != store for d in demands):
+        raise Invalid(f"a sale of stock held at {store} is carried out there, every line of it")
+    plan = source(demands, Snapshot(net.locations, {}), config.active(table, "sourcing"), channel=order.channel)
+    stamp = now()
+    order.apply_plan(plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+    taken: dict[str, int] = {}
+    for change in order.stock_changes:
+        assert change.kind == "take" and change.location_id == store and change.sku in held
+        taken[change.sku] = taken.get(change.sku, 0) + change.quantity
+    assert store is not None
+    writes = OrdersRepository(table).add(order, daily_capacity={}, day=stamp[:10], with_stock=False)
+    return [
+        *writes,
+        *(collect_held(table, sku, store, held=held[sku], taken=taken.get(sku, 0)) for sku in sorted(held)),
+    ]
 
 
 def demands_of(order: Order, net: Network) -> list[Demand]:

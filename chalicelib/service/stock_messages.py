@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from chalicelib.adapters.dynamo import Table
 from chalicelib.service import network
@@ -15,6 +16,13 @@ def apply_feed(body: str) -> None:
 
 
 def refresh_summary(body: str) -> None:
-    """An EventBridge event (via SQS) naming a stock level that changed."""
-    detail = json.loads(body)["detail"]
-    network.refresh_summaries(Table(), {(detail["sku"], detail["locationId"])})
+    """An EventBridge event (via SQS) naming stock levels that changed: one (InventoryChanged's
+    `sku` and `locationId`) or several (a reservation's `lines` at its `locationId`)."""
+    network.refresh_summaries(Table(), stock_changed_by(json.loads(body)["detail"]))
+
+
+def stock_changed_by(detail: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (sku, locationId) pairs a stock event's detail names."""
+    if "lines" in detail:
+        return {(line["sku"], detail["locationId"]) for line in detail["lines"]}
+    return {(detail["sku"], detail["locationId"])}

@@ -1,0 +1,208 @@
+"""Reservation use cases: reserve at a store, read and list, complete at the till, cancel, expire.
+
+Each change is one transaction: the reservation, the stock it holds or gives back, its events.
+Completing one also writes the carry-out order it becomes, in that same transaction, with each
+stock item written once (the hold ends as the units leave the shelf).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.dynamo import Table
+from chalicelib.adapters.reservations_repo import (
+    ReservationsRepository,
+    reservation_from_item,
+    reservation_to_item,
+    reservation_view,
+)
+from chalicelib.adapters.stock_repo import StockShort
+from chalicelib.clock import iso, now
+from chalicelib.domain import orders as order_domain
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
+from chalicelib.domain.money import Money
+from chalicelib.domain.network import Capability, LocationType
+from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
+from chalicelib.observability import count, logger
+from chalicelib.service import idempotency, sourcing
+from chalicelib.service.ids import new_id
+from chalicelib.service.network import network
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
+
+MAX_PAGE = 100
+EXPIRY_ACTOR = "reservation-expiry"
+STORE_CHANNEL = "store"
+
+
+def create_reservation(
+    table: Table, cmd: api.CreateReservation, principal: Principal, *, idempotency_key: str | None, raw_body: Any
+) -> tuple[int, dict[str, Any]]:
+    principal.require("admin", "cs", "channel", "store")
+    if principal.kind == "store" and principal.scope != cmd.location_id:
+        raise Forbidden(f"a {principal.role} token reserves at {principal.scope} only")
+    location = network(table).location(cmd.location_id)
+    if location.type is not LocationType.STORE or not location.can(Capability.RESERVE):
+        raise Invalid(
+            f"{cmd.location_id} is not an active store that takes reservations",
+            errors=[{"loc": ["body", "locationId"], "msg": "not an active store with the reserve capability"}],
+        )
+
+    def work() -> tuple[int, dict[str, Any]]:
+        reservation = Reservation.make(
+            reservation_id=new_id("res"),
+            location_id=cmd.location_id,
+            lines=[ReservationLine(ln.sku, ln.quantity) for ln in cmd.lines],
+            customer=order_domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
+            expires_at=iso(cmd.expires_at) if cmd.expires_at else None,
+            actor=principal.actor,
+            now=now(),
+        )
+        try:
+            table.transact(ReservationsRepository(table).add(reservation))
+        except StockShort as short:
+            raise Conflict(
+                f"not enough stock at {short.location_id} for {short.sku}", sku=short.sku, locationId=short.location_id
+            ) from None
+        count("ReservationsCreated")
+        logger.info(
+            "reservation created",
+            extra={"reservationId": reservation.reservation_id, "locationId": reservation.location_id},
+        )
+        return 201, reservation_view(reservation_to_item(reservation))
+
+    return idempotency.once(f"{principal.role}:POST /reservations", idempotency_key, raw_body, work)
+
+
+def get_reservation(table: Table, reservation_id: str, principal: Principal) -> dict[str, Any]:
+    reservation = ReservationsRepository(table).get(reservation_id)
+    _may_see(principal, reservation)
+    return reservation_view(reservation_to_item(reservation))
+
+
+def list_reservations(
+    table: Table,
+    principal: Principal,
+    *,
+    location_id: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """A store's reservations in one status (default active), oldest first: one Query."""
+    if principal.kind == "store":
+        if location_id not in (None, principal.scope):
+            raise Forbidden(f"a {principal.role} token lists the reservations of {principal.scope} only")
+        location_id = principal.scope
+    else:
+        principal.require("admin", "ops", "cs")
+    if location_id is None:
+        raise Invalid("locationId is required", errors=[{"loc": ["query", "locationId"], "msg": "required"}])
+    status = status or ReservationStatus.ACTIVE.value
+    if status not in {s.value for s in ReservationStatus}:
+        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
+    items, next_cursor = ReservationsRepository(table).at(location_id, status, limit=limit, cursor=cursor)
+    return {"items": [reservation_view(i) for i in items], "nextCursor": next_cursor}
+
+
+def handle_event(
+    table: Table, reservation_id: str, cmd: api.ReservationEventIn, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
+    repo = ReservationsRepository(table)
+    reservation = repo.get(reservation_id)
+    _may_see(principal, reservation)
+    if if_match is not None and if_match != reservation.version:
+        raise VersionMismatch(
+            f"reservation {reservation_id} is at version {reservation.version}, not {if_match}",
+            currentVersion=reservation.version,
+        )
+    if cmd.type == "cancel":
+        reservation.cancel(actor=principal.actor, now=now(), reason=cmd.reason)
+        table.transact(repo.save(reservation, release=True))
+        count("ReservationsCancelled")
+    else:
+        _complete(table, repo, reservation, cmd, principal)
+        count("ReservationsCompleted")
+    return reservation_view(reservation_to_item(reservation))
+
+
+def _complete(
+    table: Table, repo: ReservationsRepository, reservation: Reservation, cmd: api.ReservationEventIn, p: Principal
+) -> None:
+    """At the till: the reservation becomes a carry-out order at its store, in one transaction."""
+    p.require("admin", "cs", "store")
+    stamp = now()
+    order_id = new_id("ord")
+    reservation.complete(order_id, actor=p.actor, now=stamp)  # first: a sale of an ended one is a 409
+    if cmd.payment is None or cmd.lines is None:
+        missing = [name for name, value in (("payment", cmd.payment), ("lines", cmd.lines)) if value is None]
+        raise Invalid(
+            "completing a reservation sells it: send the payment and a unit price per reserved SKU",
+            errors=[{"loc": ["body", name], "msg": "required to complete"} for name in missing],
+        )
+    taken = reservation.taken([(ln.sku, ln.quantity) for ln in cmd.lines])
+    prices = {ln.sku: Money(ln.unit_price.decimal, ln.unit_price.currency) for ln in cmd.lines}
+    order = order_domain.Order.place(
+        order_id=order_id,
+        channel=STORE_CHANNEL,
+        external_id=reservation.reservation_id,
+        customer=reservation.customer,
+        placed_at=stamp,
+        payment=order_domain.Payment(
+            cmd.payment.status, Money(cmd.payment.amount.decimal, cmd.payment.amount.currency)
+        ),
+        store_id=reservation.location_id,
+        lines=[
+            order_domain.NewLine(line_id=str(i), sku=ln.sku, quantity=taken[ln.sku], unit_price=prices[ln.sku])
+            for i, ln in enumerate(reservation.lines, start=1)
+        ],
+        actor=p.actor,
+        now=stamp,
+    )
+    held = {ln.sku: ln.quantity for ln in reservation.lines}
+    table.transact(
+        [
+            repo.header_write(reservation),
+            *sourcing.carry_out_of_held_stock(table, order, held=held, actor=p.actor),
+            *repo.event_writes(reservation),
+        ]
+    )
+    count("OrdersCreated", channel=STORE_CHANNEL)
+    logger.info("reservation completed", extra={"reservationId": reservation.reservation_id, "orderId": order_id})
+
+
+def expire_due(table: Table) -> int:
+    """Expire every active reservation whose time is up, each in its own conditional transaction."""
+    stamp = now()
+    repo = ReservationsRepository(table)
+    expired = 0
+    for item in list(repo.due(stamp)):
+        reservation = reservation_from_item(item)  # from the index: the write's condition has the last word
+        if not reservation.active or not reservation.is_due(stamp):
+            continue
+        reservation.expire(actor=EXPIRY_ACTOR, now=stamp)
+        try:
+            table.transact(repo.save(reservation, release=True))
+        except (Conflict, VersionMismatch) as exc:
+            # Completed, cancelled or changed since the index was read: the next run sees the truth.
+            logger.info(
+                "reservation not expired", extra={"reservationId": reservation.reservation_id, "reason": str(exc)}
+            )
+            continue
+        expired += 1
+    if expired:
+        count("ReservationsExpired", value=expired)
+    return expired
+
+
+def _may_see(principal: Principal, reservation: Reservation) -> None:
+    """Back office all; a store its own; a channel the reservations it made."""
+    if principal.kind in ("admin", "ops", "cs"):
+        return
+    if principal.kind == "store" and principal.scope == reservation.location_id:
+        return
+    if principal.kind == "channel" and principal.role == reservation.created_by:
+        return
+    raise Forbidden(f"reservation {reservation.reservation_id} is not visible to {principal.role}")
