@@ -59,7 +59,12 @@ def event_detail(item: Item) -> dict[str, Any]:
 
 def publish(table: Table, events: Sequence[Item]) -> int:
     """Publish pending events and mark those the bus took; returns how many were published."""
-    published = 0
+    return len(_publish(table, events))
+
+
+def _publish(table: Table, events: Sequence[Item]) -> set[str]:
+    """The eventIds of `events` the bus took and that are now marked sent."""
+    published: set[str] = set()
     bus = aws.bus_name()
     for batch in chunks(events, _PUT_EVENTS_MAX):
         try:
@@ -83,7 +88,7 @@ def publish(table: Table, events: Sequence[Item]) -> int:
         for event, entry in zip(batch, answer.get("Entries", []), strict=False):
             if "EventId" in entry and not entry.get("ErrorCode"):
                 _mark_sent(table, event)
-                published += 1
+                published.add(event["eventId"])
     return published
 
 
@@ -119,7 +124,23 @@ def pending(table: Table, *, older_than: timedelta) -> list[Item]:
 
 
 def sweep(table: Table, *, older_than: timedelta = timedelta(minutes=1)) -> int:
-    return publish(table, pending(table, older_than=older_than))
+    """Publish what the stream relay left pending; report the backlog as `OutboxPendingAgeSeconds`:
+    the age of the oldest event still pending after the sweep, 0 when none (an alarm fires above 60 s)."""
+    events = pending(table, older_than=older_than)
+    published = _publish(table, events)
+    left = [e for e in events if e["eventId"] not in published]
+    from chalicelib.observability import count
+
+    count("OutboxPendingAgeSeconds", pending_age_seconds(left))
+    return len(published)
+
+
+def pending_age_seconds(events: Sequence[Item], *, at: datetime | None = None) -> float:
+    """Seconds since the oldest of `events` occurred (`at`: now by default); 0 for none."""
+    if not events:
+        return 0.0
+    oldest = min(datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")) for e in events)
+    return max(0.0, round(((at or datetime.now(UTC)) - oldest).total_seconds(), 3))
 
 
 def relay_stream_records(table: Table, records: Iterable[dict[str, Any]]) -> int:
