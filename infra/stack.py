@@ -30,6 +30,7 @@ from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
 from chalicelib.resources import RESOURCES, Table, dlq_name, physical_name
+from infra.alarms import add_alarms
 from infra.dashboard import add_dashboard
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -107,6 +108,7 @@ class OmsStack(cdk.Stack):
         self._wire_sqs_event_sources()
         self._wire_stream()
         self.dashboard = add_dashboard(self)
+        self.alarms = add_alarms(self)
 
     # -- data --------------------------------------------------------------------------------------
 
