@@ -1,5 +1,6 @@
-"""`make bench`: DynamoDB round trips per request, the import (cold start) cost of `app.py`, and the
-sourcing engine's speed and quality (shipments against the exact optimum and a naive first fit).
+"""`make bench`: DynamoDB round trips per request, the import (cold start) cost of `app.py`, the
+sourcing engine's speed and quality (shipments against the exact optimum and a naive first fit), and
+the size of the Lambda deployment package against Lambda's limits.
 
 A report, not a gate: it always exits 0 and names every missed target.
 
@@ -28,6 +29,7 @@ import tempfile
 import time
 import uuid
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,6 +68,11 @@ OPTIMUM_TARGET = 1.01  # mean of engine shipments / optimum shipments
 FIRST_FIT_ORDERS = 120  # split-prone orders on 100 and 1,000 locations
 FIRST_FIT_TARGET = 0.8  # mean of engine shipments / first-fit shipments
 PROFILE_ORDERS = 5
+# Lambda's limits on a deployment package uploaded as a zip: 50 MB zipped, 250 MB unzipped (MiB, as AWS counts).
+PACKAGE_ZIPPED_LIMIT = 50 * 2**20
+PACKAGE_UNZIPPED_LIMIT = 250 * 2**20
+CHALICE_ASSET = "ChaliceApp/ChaliceAppCode"  # the displayName of the package in <stage>.assets.json
+SYNTH_TIMEOUT_S = 180
 
 
 @dataclass(frozen=True)
@@ -411,6 +418,9 @@ def main() -> int:
     missed += report_sourcing()
 
     print()
+    missed += report_package()
+
+    print()
     if missed:
         print(f"MISSED {len(missed)} target(s):")
         for line in missed:
@@ -485,6 +495,94 @@ def report_sourcing() -> list[str]:
     )
     if not ok:
         missed.append(f"sourcing vs first fit: {first_fit:.3f}x, target <= {FIRST_FIT_TARGET}x")
+    return missed
+
+
+# ---- deployment package ------------------------------------------------------------------------
+
+
+def packaged_zip(cdk_out: Path) -> Path | None:
+    """The Chalice deployment package of the newest synthesised stage in `cdk_out`, if any."""
+    manifests = sorted(cdk_out.glob("*.assets.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for manifest in manifests:
+        files = json.loads(manifest.read_text()).get("files", {})
+        for asset in files.values():
+            if asset.get("displayName") == CHALICE_ASSET:
+                path = cdk_out / str(asset["source"]["path"])
+                if path.is_file():
+                    return path
+    return None
+
+
+def synthesise(outdir: Path) -> Path | None:
+    """`python -m infra.cdk_app` for dev into `outdir` (offline, ~30 s); the package it made."""
+    env = {k: v for k, v in _child_env().items() if k != "OMS_STAGE"}
+    env.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
+    env.setdefault("CDK_DEFAULT_REGION", "eu-west-1")
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    subprocess.run(
+        [sys.executable, "-m", "infra.cdk_app", "-c", "stage=dev", "-o", str(outdir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SYNTH_TIMEOUT_S,
+        check=True,
+    )
+    return packaged_zip(outdir)
+
+
+def report_package() -> list[str]:
+    """The zip Chalice builds during synth (reused from cdk.out/ when there) against Lambda's limits."""
+    print("Lambda deployment package (the zip Chalice builds for every function; one package, all of them)")
+    existing = packaged_zip(ROOT / "cdk.out")
+    with tempfile.TemporaryDirectory() as tmp:
+        if existing is not None:
+            age = time.time() - existing.stat().st_mtime
+            stale = existing.stat().st_mtime < (ROOT / "requirements.txt").stat().st_mtime
+            print(
+                f"  reusing {existing.relative_to(ROOT)} from the last `make synth`, {age / 3600:.1f} h old"
+                + (" (OLDER than requirements.txt: run `make synth` for a fresh figure)" if stale else "")
+            )
+            package = existing
+        else:
+            print("  no cdk.out/ here: synthesising dev into a temporary directory (`make synth`, ~30 s)")
+            start = time.perf_counter()
+            try:
+                made = synthesise(Path(tmp))
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+                print(f"  synth failed: {exc}")
+                return [f"deployment package: synth failed ({exc.__class__.__name__})"]
+            if made is None:
+                return ["deployment package: synth made no Chalice package"]
+            print(f"  synthesised in {time.perf_counter() - start:.0f} s")
+            package = made
+        return _package_sizes(package)
+
+
+def _package_sizes(package: Path) -> list[str]:
+    with zipfile.ZipFile(package) as archive:
+        entries = archive.infolist()
+    zipped = package.stat().st_size
+    unzipped = sum(entry.file_size for entry in entries)
+    per_top: dict[str, int] = {}
+    for entry in entries:
+        top = entry.filename.split("/", 1)[0]
+        per_top[top] = per_top.get(top, 0) + entry.file_size
+    missed: list[str] = []
+    for what, size, limit in (
+        ("zipped", zipped, PACKAGE_ZIPPED_LIMIT),
+        ("unzipped", unzipped, PACKAGE_UNZIPPED_LIMIT),
+    ):
+        ok = size <= limit
+        print(
+            f"  {what:<9} {size / 2**20:7.1f} MB  limit {limit // 2**20} MB  ({100 * size / limit:3.0f} %)"
+            f"  {_verdict(ok)}"
+        )
+        if not ok:
+            missed.append(f"deployment package {what}: {size / 2**20:.1f} MB, Lambda's limit {limit // 2**20} MB")
+    largest = sorted(per_top.items(), key=lambda item: item[1], reverse=True)[:5]
+    print("  largest, unzipped: " + ", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in largest))
     return missed
 
 
