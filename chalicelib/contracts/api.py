@@ -483,3 +483,44 @@ class ReservationOut(Model):
 class ReservationPage(Model):
     items: list[ReservationOut]
     next_cursor: str | None = None
+
+
+class SimulateConfig(Model):
+    """`POST /config/sourcing/simulate`: which rules (an inline body, a saved version, or by default
+    the newest saved version, usually the draft) against which orders (named, or the newest)."""
+
+    version: Annotated[StrictInt, Field(ge=1)] | None = None
+    body: dict[str, Any] | None = None
+    orders: Annotated[list[Id], Field(max_length=200)] = []
+    last: Annotated[StrictInt, Field(ge=1, le=200)] = 20
+    channel: Id | None = None
+
+
+class SimulatedFigures(Model):
+    shipments: int
+    sources: list[str]
+    backordered_units: int
+    distance_km: float
+
+
+class SimulatedOrder(Model):
+    order_id: str
+    changed: bool
+    before: SimulatedFigures
+    after: SimulatedFigures
+
+
+class BeforeAfter(Model):
+    before: float
+    after: float
+
+
+class SimulationOut(Model):
+    orders: int
+    changed_orders: int
+    shipments: BeforeAfter
+    backordered_units: BeforeAfter
+    distance_km: BeforeAfter
+    locations_gaining_work: dict[str, int]
+    locations_losing_work: dict[str, int]
+    results: list[SimulatedOrder]

@@ -105,3 +105,24 @@ def _draft(request: Request) -> bool:
     if raw not in ("true", "false", "1", "0"):
         raise Invalid("draft must be true or false", errors=[{"loc": ["query", "draft"], "msg": "boolean"}])
     return raw in ("true", "1")
+
+
+@route(
+    bp,
+    "/config/{section}/simulate",
+    methods=["POST"],
+    roles=WRITERS,
+    summary="Re-source recent orders under a draft of the sourcing rules, touching nothing, and report "
+    "what would change: shipments per order, backorders, which locations gain or lose work, distance",
+    request="SimulateConfig",
+    response="SimulationOut",
+    idempotency_key=False,  # reads only: nothing to replay
+    errors=(404,),
+)
+def simulate_config_section(section: str) -> Response:
+    from chalicelib.contracts.api import SimulateConfig
+    from chalicelib.service import simulation
+
+    cmd, _ = parse(bp.current_request, SimulateConfig)
+    rules = simulation.rules_to_try(Table(), section, version=cmd.version, body=cmd.body)
+    return json_response(simulation.simulate(Table(), rules, order_ids=cmd.orders, last=cmd.last, channel=cmd.channel))

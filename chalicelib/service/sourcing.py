@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 
+from chalicelib.adapters import postcodes
 from chalicelib.adapters.dynamo import Table, Write
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort, collect_held
@@ -37,12 +38,8 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
     rules = config.active(table, "sourcing")
     first = build()
     demands = demands_of(first, net)
-    skus = {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT}
     stock = StockRepository(table)
-    available = {
-        sku: {loc: PLENTY if units >= SUMMARY_CAP else units for loc, units in per_location.items()}
-        for sku, per_location in (stock.summaries(skus) if skus else {}).items()
-    }
+    available = planning_stock(stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
     full: set[str] = set()
     repo = OrdersRepository(table)
     capacities = {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
@@ -93,6 +90,15 @@ def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, in
     ]
 
 
+def planning_stock(stock: StockRepository, skus: set[str]) -> dict[str, dict[str, int]]:
+    """Units per SKU and location to plan with, from the summaries: one BatchGetItem (none if no SKUs)."""
+    summaries = stock.summaries(skus) if skus else {}
+    return {
+        sku: {loc: PLENTY if units >= SUMMARY_CAP else units for loc, units in per_location.items()}
+        for sku, per_location in summaries.items()
+    }
+
+
 def demands_of(order: Order, net: Network) -> list[Demand]:
     """What each line needs, and where it goes; refuses deliveries to places that cannot take them."""
     demands = []
@@ -101,7 +107,8 @@ def demands_of(order: Order, net: Network) -> list[Demand]:
         if delivery.method is DeliveryMethod.HOME_DELIVERY:
             address = delivery.address or {}
             key = hashlib.sha1(json.dumps(address, sort_keys=True).encode()).hexdigest()[:16]
-            destination = Destination(f"home:{key}")
+            geo = postcodes.locate(str(address.get("postalCode", "")), str(address.get("country", "")))
+            destination = Destination(f"home:{key}", geo=geo)
         else:
             loc = net.location(delivery.location_id or "")
             _check_destination(delivery.method, loc.type, loc.capabilities, i)
