@@ -279,7 +279,8 @@ def order_view(items: list[Item]) -> dict[str, Any]:
     """The whole order as the API shows it, from the items of its partition."""
     header = next(i for i in items if i["SK"] == keys.ORDER_SK)
     view = {k: v for k, v in header.items() if k not in _HIDDEN and v is not None}
-    view["fulfilmentOrders"] = [_public(i) for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)]
+    fulfilment = sorted((i for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)), key=lambda i: i["SK"])
+    view["fulfilmentOrders"] = [_public(i) for i in fulfilment]
     view["returns"] = [_public(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
     view["history"] = [
         {"at": i["at"], "type": i["eventType"], "actor": i["actor"], "detail": i["detail"]}

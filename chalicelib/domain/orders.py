@@ -45,7 +45,6 @@ class LineStatus(StrEnum):
 # Lines in these states have not left the building: they may still be cancelled.
 CANCELLABLE = frozenset({LineStatus.OPEN, LineStatus.ALLOCATED, LineStatus.BACKORDERED, LineStatus.PICKED})
 _DONE = frozenset({LineStatus.DELIVERED, LineStatus.COLLECTED, LineStatus.RETURNED})
-_SHIPPED = frozenset({LineStatus.SHIPPED}) | _DONE
 _IN_FULFILMENT = frozenset({LineStatus.ALLOCATED, LineStatus.PICKED})
 
 
@@ -479,21 +478,23 @@ def _status_after_sourcing(line: OrderLine) -> LineStatus:
 
 
 def derive_status(lines: Sequence[OrderLine]) -> OrderStatus:
-    """The order's status follows from its lines' statuses."""
+    """The order's status follows from its lines': the lines still under way decide, once the
+    finished ones (delivered, collected, carried out, returned) are set aside."""
     active = [ln.status for ln in lines if ln.status is not LineStatus.CANCELLED]
     if not active:
         return OrderStatus.CANCELLED
-    if all(s in _DONE for s in active):
+    pending = [s for s in active if s not in _DONE]
+    if not pending:
         return OrderStatus.COMPLETED
-    if all(s in _SHIPPED for s in active):
+    if all(s is LineStatus.SHIPPED for s in pending):
         return OrderStatus.SHIPPED
-    if any(s in _SHIPPED for s in active):
+    if any(s is LineStatus.SHIPPED for s in pending):
         return OrderStatus.PARTIALLY_SHIPPED
-    if any(s is LineStatus.READY_FOR_PICKUP for s in active):
+    if any(s is LineStatus.READY_FOR_PICKUP for s in pending):
         return OrderStatus.READY_FOR_PICKUP
-    if any(s in _IN_FULFILMENT for s in active):
+    if any(s in _IN_FULFILMENT for s in pending):
         return OrderStatus.IN_FULFILMENT
-    if all(s is LineStatus.BACKORDERED for s in active):
+    if all(s is LineStatus.BACKORDERED for s in pending):
         return OrderStatus.BACKORDERED
     return OrderStatus.OPEN
 

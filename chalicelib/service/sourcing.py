@@ -41,6 +41,7 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
     stock = StockRepository(table)
     available = planning_stock(stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
     full: set[str] = set()
+    checked: set[str] = set()  # SKUs read consistently, for which the plan is the truth
     repo = OrdersRepository(table)
     capacities = {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
     order = first
@@ -48,12 +49,20 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
         order = first if attempt == 0 else build()
         snapshot = Snapshot(net.locations, copy.deepcopy(available), dict.fromkeys(full, 0))
         plan = source(demands, snapshot, rules, channel=order.channel)
+        # A summary lags behind a recount or a release: before backordering, read the truth.
+        doubtful = {b.sku for b in plan.backorders} - checked
+        if doubtful and attempt < ATTEMPTS - 1:
+            for sku in sorted(doubtful):
+                available[sku] = _exact(stock, sku)
+            checked |= doubtful
+            continue
         stamp = now()
         order.apply_plan(plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
         try:
             table.transact(repo.add(order, daily_capacity=capacities, day=stamp[:10]))
         except StockShort as short:
-            available[short.sku] = {lv.location_id: lv.available for lv in stock.levels(short.sku)}
+            available[short.sku] = _exact(stock, short.sku)
+            checked.add(short.sku)
             continue
         except CapacityFull as busy:
             full.add(busy.location_id)
@@ -88,6 +97,10 @@ def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, in
         *writes,
         *(collect_held(table, sku, store, held=held[sku], taken=taken.get(sku, 0)) for sku in sorted(held)),
     ]
+
+
+def _exact(stock: StockRepository, sku: str) -> dict[str, int]:
+    return {level.location_id: level.available for level in stock.levels(sku)}
 
 
 def planning_stock(stock: StockRepository, skus: set[str]) -> dict[str, dict[str, int]]:

@@ -96,3 +96,13 @@ def _build(body: dict[str, object]) -> Order:
     from chalicelib.service.orders import order_from_command
 
     return order_from_command(CreateOrder.model_validate(body), Principal("admin"))
+
+
+def test_a_summary_lagging_behind_a_recount_does_not_backorder(client, admin):
+    sku = unique("FRESH")
+    client.http.put(f"/inventory/dc-tilburg/{sku}", body=json.dumps({"onHand": 3}), headers=admin)
+    # No summary refresh: the summary has never heard of this SKU. The order reads the truth first.
+    line = {"lineId": "1", "sku": sku, "quantity": 2, "unitPrice": {"amount": "5.00", "currency": "EUR"}}
+    order = json.loads(post(client, "/orders", order_body(lines=[line]), admin).body)
+    assert [ln["status"] for ln in order["lines"]] == ["allocated"]
+    assert [fo["locationId"] for fo in order["fulfilmentOrders"]] == ["dc-tilburg"]

@@ -137,3 +137,11 @@ def test_status_follows_lines(statuses):
         assert derived is OrderStatus.COMPLETED
     else:
         assert derived not in {OrderStatus.CANCELLED, OrderStatus.COMPLETED}
+
+
+def test_a_store_sale_half_carried_out_is_in_fulfilment_not_partially_shipped():
+    order = placed(lines=[NewLine("1", "A", 1, eur("1")), NewLine("2", "B", 1, eur("1"))])
+    order.lines[0].status, order.lines[1].status = LineStatus.COLLECTED, LineStatus.ALLOCATED
+    assert derive_status(order.lines) is OrderStatus.IN_FULFILMENT
+    order.lines[1].status = LineStatus.SHIPPED
+    assert derive_status(order.lines) is OrderStatus.SHIPPED
