@@ -124,6 +124,8 @@ RESOURCES = Resources(
                 "source": [EVENT_SOURCE],
                 "detail-type": [
                     "InventoryChanged",
+                    "OrderSourced",
+                    "OrderLinesCancelled",
                     "ReservationCreated",
                     "ReservationCancelled",
                     "ReservationExpired",

@@ -47,9 +47,53 @@ class OrderCreated(OrderEvent):
     lines: list[LineRef]
 
 
+class StockRef(BaseModel):
+    """Units of one SKU at one location that an order reserved, took or gave back."""
+
+    model_config = ConfigDict(extra="forbid")
+    sku: str
+    locationId: str
+    quantity: int
+
+
+class FulfilmentRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fulfilmentOrderId: str
+    locationId: str
+    method: str
+    lines: list[LineRef]
+
+
+class BackorderRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lineId: str
+    sku: str
+    quantity: int
+    reason: str
+
+
+class OrderSourced(OrderEvent):
+    """Where each line comes from: fulfilment orders, backorders, and the stock it reserved or took."""
+
+    fulfilmentOrders: list[FulfilmentRef]
+    backorders: list[BackorderRef]
+    stock: list[StockRef]
+
+
+class FulfilmentOrderDispatched(OrderEvent):
+    """Work handed to a location (or, for an external DC, to the partner)."""
+
+    fulfilmentOrderId: str
+    locationId: str
+    method: str
+    destination: dict[str, Any]
+    lines: list[LineRef]
+
+
 class OrderLinesCancelled(OrderEvent):
     reason: str
     lines: list[LineRef]
+    stock: list[StockRef] = []  # reservations given back
 
 
 class RefundRequested(OrderEvent):
@@ -123,6 +167,8 @@ class ReservationExpired(ReservationEvent):
 
 
 EVENT_MODELS: dict[str, type[EventDetail]] = {
+    "OrderSourced": OrderSourced,
+    "FulfilmentOrderDispatched": FulfilmentOrderDispatched,
     "ConfigChanged": ConfigChanged,
     "InventoryChanged": InventoryChanged,
     "OrderCreated": OrderCreated,

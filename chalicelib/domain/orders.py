@@ -403,6 +403,7 @@ class Order:
                     errors=[_err(["lines", line_id, "quantity"], f"at most {line.open_quantity}")],
                 )
         refund = Money.zero(self.payment.amount.currency)
+        already = len(self.stock_changes)
         for line_id, quantity in wanted.items():
             line = self.line(line_id)
             self._unallocate(line, quantity, now)
@@ -415,6 +416,10 @@ class Order:
             now,
             reason=reason,
             lines=[{"lineId": k, "quantity": v} for k, v in wanted.items()],
+            stock=[
+                {"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity}
+                for c in self.stock_changes[already:]
+            ],
         )
         if self.payment.status == "paid" and refund.amount > 0:
             r = Refund(new_refund_id(), refund, "requested", f"cancellation: {reason}")

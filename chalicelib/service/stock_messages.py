@@ -17,12 +17,15 @@ def apply_feed(body: str) -> None:
 
 def refresh_summary(body: str) -> None:
     """An EventBridge event (via SQS) naming stock levels that changed: one (InventoryChanged's
-    `sku` and `locationId`) or several (a reservation's `lines` at its `locationId`)."""
+    `sku` and `locationId`), or several (a reservation's `lines` at its `locationId`, an order's
+    `stock`)."""
     network.refresh_summaries(Table(), stock_changed_by(json.loads(body)["detail"]))
 
 
 def stock_changed_by(detail: dict[str, Any]) -> set[tuple[str, str]]:
     """The (sku, locationId) pairs a stock event's detail names."""
+    if "stock" in detail:  # an order's: OrderSourced, OrderLinesCancelled
+        return {(ref["sku"], ref["locationId"]) for ref in detail["stock"]}
     if "lines" in detail:
         return {(line["sku"], detail["locationId"]) for line in detail["lines"]}
     return {(detail["sku"], detail["locationId"])}

@@ -126,3 +126,21 @@ def test_summary_never_goes_back_to_an_older_level(client, admin):
     assert repo.refresh_summary("SKU-1", "store-ams")
     assert not repo.refresh_summary("SKU-1", "store-ams")  # same version: nothing to write
     assert repo.summaries(["SKU-1"]) == {"SKU-1": {"store-ams": 5}}
+
+
+def test_orders_reserving_and_releasing_keep_the_summary_current(client, admin, demo):
+    repo = StockRepository(Table())
+    assert repo.summaries(["TEE-WHITE-M"])["TEE-WHITE-M"]["store-ams-kalverstraat"] == 12
+    collect = {"method": "click_and_collect", "locationId": "store-ams-kalverstraat"}
+    line = {"lineId": "1", "sku": "TEE-WHITE-M", "quantity": 3, "unitPrice": {"amount": "19.95", "currency": "EUR"}}
+    order = json.loads(post(client, "/orders", order_body(delivery=collect, lines=[line]), admin).body)
+    assert [fo["locationId"] for fo in order["fulfilmentOrders"]] == ["store-ams-kalverstraat"]
+    pump = Pump(retry_delay_s=0)
+    for _ in range(4):  # outbox -> bus -> OrderSourced -> stock-summary queue -> summary
+        pump.run_once()
+    assert repo.summaries(["TEE-WHITE-M"])["TEE-WHITE-M"]["store-ams-kalverstraat"] == 9
+    cancel = {"lines": [{"lineId": "1", "quantity": 3}], "reason": "changed mind"}
+    assert post(client, f"/orders/{order['orderId']}/cancellations", cancel, admin).status_code == 200
+    for _ in range(4):  # OrderLinesCancelled names the stock it gave back
+        pump.run_once()
+    assert repo.summaries(["TEE-WHITE-M"])["TEE-WHITE-M"]["store-ams-kalverstraat"] == 12

@@ -11,8 +11,12 @@ import pytest
 
 from chalicelib.adapters.orders_repo import event_items
 from chalicelib.adapters.outbox import event_detail
+from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.contracts.events import EVENT_MODELS, parse_detail
+from chalicelib.domain.network import Capability, Geo, Location, LocationType
 from chalicelib.domain.orders import LineCancellation
+from chalicelib.domain.sourcing import Demand, Snapshot, source
+from tests.sourcing_reference import HOME
 from tests.unit.test_orders_domain import placed
 
 SAMPLES = Path(__file__).parent.parent / "events"
@@ -38,6 +42,10 @@ def test_a_sample_with_an_unknown_field_is_refused():
 
 def test_events_the_domain_produces_fit_their_contracts():
     order = placed(paid=True)
+    dc = Location("dc", "DC", LocationType.DC, Geo(51.6, 5.1), frozenset({Capability.SHIP}))
+    demands = [Demand(ln.line_id, ln.sku, ln.quantity, ln.delivery.method, HOME) for ln in order.lines]
+    plan = source(demands, Snapshot({"dc": dc}, {"TEE": {"dc": 5}}), DEFAULT_SOURCING, channel="webshop")
+    order.apply_plan(plan, new_fulfilment_order_id=lambda: "fo_1", actor="channel:webshop", now="2026-11-25T10:00Z")
     order.cancel_lines(
         [LineCancellation("1", 2), LineCancellation("2", 1)],
         reason="fraud",
@@ -50,5 +58,7 @@ def test_events_the_domain_produces_fit_their_contracts():
     assert {i["eventType"] for i in items} == set(EVENT_MODELS) - not_order_events
     for item in items:
         parse_detail(item["eventType"], event_detail(item))
+    cancelled = next(i for i in items if i["eventType"] == "OrderLinesCancelled")
+    assert cancelled["detail"]["stock"] == [{"sku": "TEE", "locationId": "dc", "quantity": 2}]  # given back
     refund = next(i for i in items if i["eventType"] == "RefundRequested")
     assert Decimal(refund["detail"]["amount"]["amount"]) == Decimal("59.90")
