@@ -101,6 +101,8 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     """
     if name not in METRICS:
         raise ValueError(f"metric {name!r} is not registered in chalicelib.observability.METRICS")
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        return  # Powertools' single_metric prints regardless (the local stack turns metrics off)
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     from chalicelib.resources import stage

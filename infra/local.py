@@ -51,6 +51,8 @@ def configure_environment(moto_port: int) -> None:
             "AWS_REGION": REGION,
             "OMS_STAGE": STAGE,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # EMF lines are for CloudWatch; locally the pump's sweep would print one twice a second.
+            "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_SERVICE_NAME": "oms",
         }
     )
