@@ -1,4 +1,4 @@
-"""Journeys 1-12 of SCENARIOS.md over HTTP on the local stack, on the demo network it loads.
+"""Journeys 1-13 of SCENARIOS.md over HTTP on the local stack, on the demo network it loads.
 
 Each test places one order (or two) and checks the split: which fulfilment orders, at which
 locations, by which method, to which destination, the line statuses, and the stock effect at the
@@ -412,3 +412,41 @@ def test_a_changed_sourcing_rule_governs_the_next_order_without_a_restart(oms: O
     order = oms.order([line("1", "TEE-WHITE-M")], delivery=home())
     assert split(order) == [(DC, "home_delivery", {"address": HOME}, [("1", "TEE-WHITE-M", 1)])]
     assert delta(before, oms.stock("TEE-WHITE-M"), "reserved") == {DC: 1}
+
+
+def test_journey_13_reserve_online_buy_in_the_store_of_choice(oms: Oms) -> None:
+    before = oms.stock("SNEAKER-42")[AMS]
+    made = requests.post(
+        f"{oms.url}/reservations",
+        data=json.dumps(
+            {"locationId": AMS, "lines": [{"sku": "SNEAKER-42", "quantity": 1}], "customer": {"id": unique("cust")}}
+        ),
+        headers=oms.headers,
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    reservation = made.json()
+    assert reservation["status"] == "active"
+    held = oms.stock("SNEAKER-42")[AMS]
+    assert (held["onHand"], held["reserved"]) == (before["onHand"], before["reserved"] + 1)
+
+    sale = {
+        "type": "complete",
+        "payment": {"status": "paid", "amount": {"amount": "89.00", "currency": "EUR"}},
+        "lines": [{"sku": "SNEAKER-42", "unitPrice": {"amount": "89.00", "currency": "EUR"}}],
+    }
+    done = requests.post(
+        f"{oms.url}/reservations/{reservation['reservationId']}/events",
+        data=json.dumps(sale),
+        headers=oms.headers,
+        timeout=10,
+    )
+    assert done.status_code == 200, done.text
+    completed = done.json()
+    assert completed["status"] == "completed"
+    order = oms.get(f"/orders/{completed['orderId']}")
+    assert (order["channel"], order["storeId"], order["status"]) == ("store", AMS, "completed")
+    assert [ln["status"] for ln in order["lines"]] == ["collected"]
+    assert [(fo["locationId"], fo["method"]) for fo in order["fulfilmentOrders"]] == [(AMS, "carry_out")]
+    after = oms.stock("SNEAKER-42")[AMS]
+    assert (after["onHand"], after["reserved"]) == (before["onHand"] - 1, before["reserved"])
