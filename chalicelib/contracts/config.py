@@ -46,7 +46,10 @@ class SourcingRule(Section):
     sort: Annotated[list[SortKey], Field(min_length=1, max_length=4)] = ["fewest_shipments", "distance"]
     allow_split: bool = True  # may one line come from several locations
     max_shipments: Annotated[StrictInt, Field(ge=1, le=50)] | None = None  # per destination
-    on_no_match: Literal["next_rule", "backorder"] = "next_rule"
+    # When units are left after this rule: try the next rule, backorder them, or hold them for a
+    # team (`hold_team`) to decide (a task: source again, backorder, or cancel them).
+    on_no_match: Literal["next_rule", "backorder", "hold"] = "next_rule"
+    hold_team: Ref | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> SourcingRule:
@@ -54,6 +57,10 @@ class SourcingRule(Section):
             raise ValueError("a group cannot be both included and excluded")
         if len(set(self.sort)) != len(self.sort):
             raise ValueError("sort names a criterion twice")
+        if self.on_no_match == "hold" and self.hold_team is None:
+            raise ValueError("onNoMatch hold needs holdTeam: the team that decides about held lines")
+        if self.on_no_match != "hold" and self.hold_team is not None:
+            raise ValueError("holdTeam goes with onNoMatch hold only")
         return self
 
 

@@ -1,7 +1,8 @@
 """Sourcing: where each order line comes from. Pure and deterministic: demands + network snapshot
-+ rules -> a plan of shipments (one per source location and destination) and backorders.
++ rules -> a plan of shipments (one per source location and destination), backorders and holds.
 
-Each line's quantity ends up allocated or backordered, exactly once. Within a rule, the plan
+Each line's quantity ends up allocated, backordered or held (for a team to decide: a rule with
+`onNoMatch: hold`), exactly once. Within a rule, the plan
 serves as many units as the allowed locations can, from as few locations as possible (exactly,
 by branch and bound, for orders of ordinary size; greedily past a search budget), then by the
 rule's other criteria (distance to the destination, location priority, stock balance).
@@ -71,15 +72,31 @@ class Backorder:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    """Units no location could serve under a rule that holds them for `team` instead of backordering."""
+
+    line_id: str
+    sku: str
+    quantity: int
+    team: str
+    reason: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     shipments: tuple[Shipment, ...]
     backorders: tuple[Backorder, ...]
+    holds: tuple[Hold, ...] = ()
 
     def allocated(self, line_id: str) -> int:
         return sum(a.quantity for s in self.shipments for a in s.allocations if a.line_id == line_id)
 
     def backordered(self, line_id: str) -> int:
         return sum(b.quantity for b in self.backorders if b.line_id == line_id)
+
+    def held(self, line_id: str) -> int:
+        return sum(h.quantity for h in self.holds if h.line_id == line_id)
 
 
 @dataclass
@@ -104,8 +121,16 @@ class Snapshot:
             self.capacity_left[location_id] -= 1
 
 
-def source(demands: Sequence[Demand], snapshot: Snapshot, config: SourcingConfig, *, channel: str) -> Plan:
-    """The plan for an order's lines. `snapshot.available` is consumed (callers pass a copy)."""
+NO_MATCH = "no location can serve it under the sourcing rules"
+
+
+def source(
+    demands: Sequence[Demand], snapshot: Snapshot, config: SourcingConfig, *, channel: str, hold: bool = True
+) -> Plan:
+    """The plan for an order's lines. `snapshot.available` is consumed (callers pass a copy).
+
+    With `hold=False` (units a team already decided to source again) a rule that would hold what is
+    left backorders it instead: nothing is held twice."""
     builder = _PlanBuilder()
     open_lines: list[_Need] = []
     for demand in demands:
@@ -136,10 +161,17 @@ def source(demands: Sequence[Demand], snapshot: Snapshot, config: SourcingConfig
             if not _applies(rule, method, channel):
                 continue
             needs = _apply_rule(rule, needs, snapshot, builder)
-            if not needs or rule.on_no_match == "backorder":
+            if needs and rule.on_no_match == "hold" and hold:
+                assert rule.hold_team is not None  # the config's validator guarantees it
+                for need in needs:
+                    builder.hold(
+                        need.demand, need.left, rule.hold_team, f"{NO_MATCH}: held for {rule.hold_team}", rule.name
+                    )
+                needs = []
+            if not needs or rule.on_no_match != "next_rule":
                 break
         for need in needs:
-            builder.backorder(need.demand, need.left, "no location can serve it under the sourcing rules")
+            builder.backorder(need.demand, need.left, NO_MATCH)
     return builder.plan()
 
 
@@ -412,6 +444,7 @@ class _PlanBuilder:
     def __init__(self) -> None:
         self._shipments: dict[tuple[str, str, DeliveryMethod], tuple[Destination, str, list[Allocation]]] = {}
         self._backorders: list[Backorder] = []
+        self._holds: list[Hold] = []
 
     def ship(self, source: str, demand: Demand, quantity: int, rule: str) -> None:
         key = (source, demand.destination.key, demand.method)
@@ -426,6 +459,10 @@ class _PlanBuilder:
         if quantity > 0:
             self._backorders.append(Backorder(demand.line_id, demand.sku, quantity, reason))
 
+    def hold(self, demand: Demand, quantity: int, team: str, reason: str, rule: str) -> None:
+        if quantity > 0:
+            self._holds.append(Hold(demand.line_id, demand.sku, quantity, team, reason, rule))
+
     def plan(self) -> Plan:
         shipments = tuple(
             Shipment(source, destination, method, tuple(allocations), rule)
@@ -433,4 +470,4 @@ class _PlanBuilder:
                 self._shipments.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2].value)
             )
         )
-        return Plan(shipments, tuple(self._backorders))
+        return Plan(shipments, tuple(self._backorders), tuple(self._holds))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import pydantic
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,6 +151,32 @@ def test_no_split_keeps_a_line_whole_and_daily_capacity_counts():
     assert [s.source for s in full.shipments] == ["utr"]
 
 
+def test_a_hold_rule_holds_what_is_left_for_its_team_unless_holding_is_off():
+    dcs = SourcingRule(name="dcs", location_types=["dc"], on_no_match="next_rule")
+    desk = SourcingRule(name="stores", location_types=["store"], on_no_match="hold", hold_team="sourcing-desk")
+    config = SourcingConfig(rules=[dcs, desk])
+    plan = source([line("1", "A", 5), line("2", "B", 1)], snap({"A": {"dc": 2, "ams": 1}}), config, channel="w")
+    assert shipments(plan) == [
+        ("ams", "home:1", "home_delivery", (("1", 1),)),
+        ("dc", "home:1", "home_delivery", (("1", 2),)),
+    ]
+    assert [(h.line_id, h.sku, h.quantity, h.team, h.rule) for h in plan.holds] == [
+        ("1", "A", 2, "sourcing-desk", "stores"),
+        ("2", "B", 1, "sourcing-desk", "stores"),
+    ]
+    assert plan.backorders == ()
+    again = source([line("2", "B", 1)], snap({}), config, channel="w", hold=False)
+    assert again.holds == () and [(b.line_id, b.quantity) for b in again.backorders] == [("2", 1)]
+
+
+def test_hold_needs_a_team_and_a_team_needs_hold():
+    with pytest.raises(pydantic.ValidationError, match="holdTeam"):
+        SourcingRule(name="r", location_types=["dc"], on_no_match="hold")
+    with pytest.raises(pydantic.ValidationError, match="holdTeam"):
+        SourcingRule(name="r", location_types=["dc"], on_no_match="backorder", hold_team="desk")
+    assert SourcingRule.model_validate({"name": "r", "locationTypes": ["dc"], "onNoMatch": "hold", "holdTeam": "d"})
+
+
 def test_rules_scope_by_channel_and_method():
     marketplace_only = SourcingRule(
         name="bol from dc", when={"channels": ["bol"]}, location_types=["dc"], on_no_match="backorder"
@@ -183,8 +211,8 @@ stocks = st.dictionaries(
 
 
 @settings(max_examples=200, deadline=None)
-@given(demands, stocks, st.booleans())
-def test_every_unit_is_allocated_or_backordered_once_and_stock_is_never_overdrawn(wanted, stock, split):
+@given(demands, stocks, st.booleans(), st.sampled_from(["backorder", "hold", "hold-off"]))
+def test_every_unit_is_allocated_backordered_or_held_once_and_stock_is_never_overdrawn(wanted, stock, split, no_match):
     dest = {
         DeliveryMethod.HOME_DELIVERY: HOME,
         DeliveryMethod.CLICK_AND_COLLECT: at("utr"),
@@ -192,12 +220,23 @@ def test_every_unit_is_allocated_or_backordered_once_and_stock_is_never_overdraw
         DeliveryMethod.CARRY_OUT: at("ams"),
     }
     lines = [line(str(i), sku, q, m, dest[m]) for i, (sku, q, m) in enumerate(wanted)]
-    rules = [r.model_copy(update={"allow_split": split}) for r in DEFAULT_SOURCING.rules]
+    # The last rules either backorder what is left or hold it for a team (or would, but holding is off).
+    last = {"on_no_match": "hold", "hold_team": "desk"} if no_match != "backorder" else {}
+    rules = [
+        r.model_copy(update={"allow_split": split, **(last if r.on_no_match == "backorder" else {})})
+        for r in DEFAULT_SOURCING.rules
+    ]
     config = SourcingConfig(rules=rules)
-    plan = source(lines, snap(stock), config, channel="webshop")
-    assert plan == source(lines, snap(stock), config, channel="webshop")  # deterministic
+    hold = no_match != "hold-off"
+    plan = source(lines, snap(stock), config, channel="webshop", hold=hold)
+    assert plan == source(lines, snap(stock), config, channel="webshop", hold=hold)  # deterministic
     for ln in lines:
-        assert plan.allocated(ln.line_id) + plan.backordered(ln.line_id) == ln.quantity
+        assert plan.allocated(ln.line_id) + plan.backordered(ln.line_id) + plan.held(ln.line_id) == ln.quantity
+    assert all(h.quantity > 0 and h.team == "desk" for h in plan.holds)
+    if no_match == "hold":
+        assert not plan.backorders  # what the rules cannot serve waits for the team instead
+    else:
+        assert not plan.holds
     taken: dict[tuple[str, str], int] = {}
     for s in plan.shipments:
         assert s.allocations and all(a.quantity > 0 for a in s.allocations)
