@@ -37,6 +37,7 @@ _PROBLEMS: dict[int, str] = {
     412: "If-Match names a version that is no longer current; nothing was changed.",
     413: "The body is too large.",
     422: "Well-formed, but does not match the contract or breaks a business rule; `errors` says where.",
+    503: "A service the OMS depends on failed or is throttling; the request may be retried as is.",
 }
 
 _DESCRIPTION = """\

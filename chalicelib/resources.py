@@ -154,3 +154,11 @@ def physical_name(key: str, stage_name: str | None = None) -> str:
 
 def dlq_name(queue_key: str, stage_name: str | None = None) -> str:
     return physical_name(f"{queue_key}-dlq", stage_name)
+
+
+def channel_secrets_prefix(stage_name: str | None = None) -> str:
+    """Secrets Manager names of the channels' secrets: `oms-<stage>/channels/<channelId>`.
+
+    Made on demand by `PUT /channels/{channelId}` (chalicelib/adapters/secrets.py), not by the
+    stacks; the functions' role may touch these names and no other secret (infra/stack.py)."""
+    return f"oms-{stage_name or stage()}/channels"

@@ -21,6 +21,7 @@ os.environ.update(
         "OMS_TABLE_ORDERS": "oms-test-orders",
         "OMS_TABLE_IDEMPOTENCY": "oms-test-idempotency",
         "OMS_BUS": "oms-test-events",
+        "OMS_CHANNEL_SECRETS": "oms-test/channels",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "oms",
     }
@@ -35,6 +36,7 @@ def aws() -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
     from chalicelib.adapters import aws as aws_clients
+    from chalicelib.adapters import secrets
     from chalicelib.service import auth, cache, idempotency
     from infra.provision import provision
 
@@ -43,6 +45,7 @@ def aws() -> Iterator[dict[str, str]]:
         idempotency.reset()
         auth.forget_cached()
         cache.forget()
+        secrets.forget()
 
     with mock_aws():
         forget_everything()

@@ -32,10 +32,11 @@ def reset() -> None:
 
 @functools.cache
 def names() -> dict[str, str]:
-    from chalicelib.resources import RESOURCES, physical_name
+    from chalicelib.resources import RESOURCES, channel_secrets_prefix, physical_name
 
     out = {f"table:{t.key}": os.environ.get(f"OMS_TABLE_{_env(t.key)}", physical_name(t.key)) for t in RESOURCES.tables}
     out["bus"] = os.environ.get("OMS_BUS", physical_name(RESOURCES.bus))
+    out["channel-secrets"] = os.environ.get("OMS_CHANNEL_SECRETS", channel_secrets_prefix())
     return out
 
 
@@ -45,6 +46,11 @@ def table_name(key: str) -> str:
 
 def bus_name() -> str:
     return names()["bus"]
+
+
+def secrets_prefix() -> str:
+    """`oms-<stage>/channels`: a channel's secret is named `<prefix>/<channelId>`."""
+    return names()["channel-secrets"]
 
 
 def _env(key: str) -> str:

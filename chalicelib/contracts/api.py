@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, StrictInt, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, Secret, StrictInt, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
@@ -166,6 +166,12 @@ class PutChannel(Model):
     type: Literal["webshop", "app", "store", "cs", "shopify", "woocommerce", "bol", "amazon", "zalando", "magento"]
     name: Text | None = None
     active: bool = True
+    # The webhook signing secret or API credentials (JSON) the marketplace gave: kept in Secrets
+    # Manager, never returned (ChannelOut.hasSecret says whether there is one). Left out: unchanged;
+    # null: removed.
+    secret: Secret[Annotated[str, StringConstraints(min_length=16, max_length=4096)]] | None = Field(
+        default=None, json_schema_extra={"writeOnly": True}
+    )
 
 
 # ---- responses -------------------------------------------------------------------------------
@@ -322,6 +328,7 @@ class ChannelOut(Model):
     name: str | None = None
     active: bool
     native: bool
+    has_secret: bool
     version: int
 
 

@@ -51,3 +51,10 @@ class Unauthorized(DomainError):
 class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
+
+
+class Unavailable(DomainError):
+    """A service the OMS depends on failed or throttled; the request may be retried (503)."""
+
+    status = 503
+    title = "Service unavailable"

@@ -51,9 +51,11 @@ def list_locations() -> Response:
     "/channels/{channel_id}",
     methods=["PUT"],
     roles=("admin",),
-    summary="Register or change a sales channel (webshop, app, store, cs are built in)",
+    summary="Register or change a sales channel (webshop, app, store, cs are built in); its secret goes to "
+    "Secrets Manager and is never returned",
     request="PutChannel",
     response="ChannelOut",
+    errors=(409, 503),
 )
 def put_channel(channel_id: str) -> Response:
     from chalicelib.contracts.api import PutChannel

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters import keys
+from chalicelib.adapters import keys, secrets
 from chalicelib.adapters.dynamo import Item, Table, put
 from chalicelib.adapters.network_repo import NetworkRepository, location_from_item, location_to_item, location_view
 from chalicelib.adapters.stock_repo import StockRepository, level_view
@@ -108,6 +108,16 @@ def put_channel(
     old = repo.get(keys.channel_key(channel_id))
     stored = old["version"] if old else None
     _check_if_match(if_match, stored, f"channel {channel_id}")
+    has_secret = bool(old.get("hasSecret", False)) if old else False
+    if "secret" in cmd.model_fields_set:
+        # The secret first, then the item. Should the item write fail (a concurrent PUT won: 412),
+        # the secret already holds the value (or absence) this admin asked for, which is harmless:
+        # the item holds nothing derived from the value, and repeating the PUT makes hasSecret agree.
+        if cmd.secret is None:
+            secrets.delete_channel_secret(channel_id)
+        else:
+            secrets.put_channel_secret(channel_id, cmd.secret.get_secret_value())
+        has_secret = cmd.secret is not None
     item = {
         **keys.channel_key(channel_id),
         **keys.channel_list_index(channel_id),
@@ -116,6 +126,7 @@ def put_channel(
         "channelType": cmd.type,
         "name": cmd.name,
         "active": cmd.active,
+        "hasSecret": has_secret,  # the value itself lives in Secrets Manager only
         "version": (stored or 0) + 1,
     }
     table.transact([repo.put_versioned(item, stored_version=stored, what=f"channel {channel_id}")])
@@ -126,7 +137,7 @@ def put_channel(
 def list_channels(table: Table) -> dict[str, Any]:
     registered = {i["channelId"]: _channel_view(i) for i in NetworkRepository(table).all_of(keys.CHANNELS)}
     native = {
-        c: {"channelId": c, "type": c, "name": None, "active": True, "native": True, "version": 0}
+        c: {"channelId": c, "type": c, "name": None, "active": True, "native": True, "hasSecret": False, "version": 0}
         for c in sorted(NATIVE_CHANNELS)
         if c not in registered
     }
@@ -140,6 +151,7 @@ def _channel_view(item: Item) -> dict[str, Any]:
         "name": item.get("name"),
         "active": item.get("active", True),
         "native": item["channelId"] in NATIVE_CHANNELS,
+        "hasSecret": bool(item.get("hasSecret", False)),
         "version": item["version"],
     }
 
