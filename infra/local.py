@@ -37,6 +37,7 @@ def configure_environment(moto_port: int) -> None:
     """Before any boto3 client exists: point every client at moto, never at a real account."""
     for name in [n for n in os.environ if n.startswith("OMS_TABLE_")] + [
         "OMS_BUS",
+        "OMS_CHANNEL_SECRETS",
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
     ]:

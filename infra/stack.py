@@ -29,7 +29,7 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from chalicelib.resources import RESOURCES, Table, dlq_name, physical_name
+from chalicelib.resources import RESOURCES, Table, channel_secrets_prefix, dlq_name, physical_name
 from infra.alarms import add_alarms
 from infra.dashboard import add_dashboard
 
@@ -51,6 +51,16 @@ TABLE_ACTIONS = (
     "dynamodb:UpdateItem",
 )
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+# Channels' secrets (chalicelib/adapters/secrets.py): made, rotated and removed by PUT /channels/{id},
+# read to verify webhooks. TagResource: CreateSecret with Tags needs it. No ListSecrets, no RestoreSecret.
+SECRET_ACTIONS = (
+    "secretsmanager:CreateSecret",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:TagResource",
+)
 QUEUE_ACTIONS = (
     "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
@@ -197,6 +207,8 @@ class OmsStack(cdk.Stack):
             iam.PolicyStatement(sid="Tables", actions=list(TABLE_ACTIONS), resources=table_arns),
             iam.PolicyStatement(sid="Queues", actions=list(QUEUE_ACTIONS), resources=self._queue_arns()),
             iam.PolicyStatement(sid="Bus", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            # This stage's channel secrets only; the trailing * is the name plus AWS's random suffix.
+            iam.PolicyStatement(sid="ChannelSecrets", actions=list(SECRET_ACTIONS), resources=[self._secrets_arn()]),
             iam.PolicyStatement(
                 sid="Logs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -218,6 +230,15 @@ class OmsStack(cdk.Stack):
             inline_policies={"oms": iam.PolicyDocument(statements=statements)},
         )
 
+    def _secrets_arn(self) -> str:
+        """`arn:aws:secretsmanager:<region>:<account>:secret:oms-<stage>/channels/*`."""
+        return self.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{channel_secrets_prefix(self.stage)}/*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+
     def _queue_arns(self) -> list[str]:
         return [q.queue_arn for q in self.queues.values()]
 
@@ -231,6 +252,7 @@ class OmsStack(cdk.Stack):
             "POWERTOOLS_SERVICE_NAME": "oms",
             "POWERTOOLS_METRICS_NAMESPACE": "OMS",
             "OMS_BUS": physical_name(RESOURCES.bus, self.stage),
+            "OMS_CHANNEL_SECRETS": channel_secrets_prefix(self.stage),
         }
         for table in RESOURCES.tables:
             environment[f"OMS_TABLE_{table.key.upper().replace('-', '_')}"] = physical_name(table.key, self.stage)
