@@ -166,6 +166,35 @@ class ReservationExpired(ReservationEvent):
     expiresAt: str
 
 
+class TaskLineRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lineId: str
+    sku: str
+    quantity: int
+
+
+class TaskCreated(OrderEvent):
+    """A team has a decision to make about an order: for kind `sourcing-hold`, `lines` are units no
+    location could serve, held by a rule for `team` (an order event: `version` is the order's)."""
+
+    taskId: str
+    team: str
+    kind: Literal["sourcing-hold"]
+    lines: list[TaskLineRef]
+    reason: str
+
+
+class TaskCompleted(EventDetail):
+    """The team decided (`version` is the task's). The order's own events say what it did to it."""
+
+    taskId: str
+    orderId: str
+    team: str
+    kind: Literal["sourcing-hold"]
+    outcome: Literal["resource", "backorder", "cancel"]
+    note: str | None = None
+
+
 EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderSourced": OrderSourced,
     "FulfilmentOrderDispatched": FulfilmentOrderDispatched,
@@ -179,6 +208,8 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ReservationCompleted": ReservationCompleted,
     "ReservationCancelled": ReservationCancelled,
     "ReservationExpired": ReservationExpired,
+    "TaskCreated": TaskCreated,
+    "TaskCompleted": TaskCompleted,
 }
 
 

@@ -2,6 +2,12 @@
 
 An order records the events its changes cause; the unit of work stores them with the order in
 one transaction, and the outbox relay publishes them.
+
+Each line's open quantity is allocated (fulfilment orders serve it), backordered, or held: no
+location could serve it under a rule that hands it to a team (`onNoMatch: hold`). Held units wait
+for that team's task (`TaskRequest`, written with the order) to say: source them again, backorder
+them, or cancel them. A line with held units and nothing allocated stays `open` (a decision is
+pending), and so does the order while nothing else of it is under way.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from chalicelib.domain.money import Money
 
 if TYPE_CHECKING:
     from chalicelib.domain.sourcing import Plan
+
+SOURCING_HOLD = "sourcing-hold"  # the kind of task a held line opens
 
 
 class OrderStatus(StrEnum):
@@ -44,6 +52,8 @@ class LineStatus(StrEnum):
 
 # Lines in these states have not left the building: they may still be cancelled.
 CANCELLABLE = frozenset({LineStatus.OPEN, LineStatus.ALLOCATED, LineStatus.BACKORDERED, LineStatus.PICKED})
+# Lines whose status sourcing decides (more sourcing may change it; later states are fulfilment's).
+_SOURCING = frozenset({LineStatus.OPEN, LineStatus.ALLOCATED, LineStatus.BACKORDERED})
 _DONE = frozenset({LineStatus.DELIVERED, LineStatus.COLLECTED, LineStatus.RETURNED})
 _IN_FULFILMENT = frozenset({LineStatus.ALLOCATED, LineStatus.PICKED})
 
@@ -110,6 +120,8 @@ class OrderLine:
     cancelled_quantity: int = 0
     backordered_quantity: int = 0
     allocations: list[LineAllocation] = field(default_factory=list)
+    held_quantity: int = 0  # waiting for the decision of task `hold_task_id`
+    hold_task_id: str | None = None
 
     @property
     def open_quantity(self) -> int:
@@ -185,6 +197,29 @@ class StockChange:
     quantity: int
 
 
+@dataclass(frozen=True, slots=True)
+class TaskLine:
+    line_id: str
+    sku: str
+    quantity: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lineId": self.line_id, "sku": self.sku, "quantity": self.quantity}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRequest:
+    """A task this change opens for a team, written in the same transaction as the order."""
+
+    task_id: str
+    team: str
+    kind: str
+    reason: str
+    rule: str
+    lines: tuple[TaskLine, ...]
+    created_at: str
+
+
 @dataclass(slots=True)
 class Refund:
     refund_id: str
@@ -233,6 +268,7 @@ class Order:
     new_events: list[Event] = field(default_factory=list)
     stock_changes: list[StockChange] = field(default_factory=list)
     new_work_at: list[str] = field(default_factory=list)
+    new_tasks: list[TaskRequest] = field(default_factory=list)
 
     @classmethod
     def place(
@@ -306,8 +342,19 @@ class Order:
                 return fo
         raise Invalid(f"order {self.order_id} has no fulfilment order {fulfilment_order_id!r}")
 
-    def apply_plan(self, plan: Plan, *, new_fulfilment_order_id: Callable[[], str], actor: str, now: str) -> None:
-        """Turn a sourcing plan into fulfilment orders, reservations and line statuses."""
+    def apply_plan(
+        self,
+        plan: Plan,
+        *,
+        new_fulfilment_order_id: Callable[[], str],
+        actor: str,
+        now: str,
+        new_task_id: Callable[[], str] | None = None,
+    ) -> None:
+        """Turn a sourcing plan into fulfilment orders, reservations, holds (one task per team) and
+        line statuses. Also for units sourced again later: only what the plan names changes."""
+        first_new = len(self.fulfilment_orders)
+        already = len(self.stock_changes)
         for shipment in plan.shipments:
             carry_out = shipment.method is DeliveryMethod.CARRY_OUT
             first = self.line(shipment.allocations[0].line_id)
@@ -339,8 +386,16 @@ class Order:
                 )
         for b in plan.backorders:
             self.line(b.line_id).backordered_quantity += b.quantity
+        tasks = self._hold(plan, new_task_id, now)
+        touched = (
+            {a.line_id for s in plan.shipments for a in s.allocations}
+            | {b.line_id for b in plan.backorders}
+            | {h.line_id for h in plan.holds}
+        )
         for line in self.lines:
-            line.status = _status_after_sourcing(line)
+            if line.line_id in touched and line.status in _SOURCING:
+                line.status = _status_after_sourcing(line)
+        new_fos = self.fulfilment_orders[first_new:]
         self._record(
             "OrderSourced",
             actor,
@@ -352,14 +407,28 @@ class Order:
                     "method": fo.method.value,
                     "lines": [{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
                 }
-                for fo in self.fulfilment_orders
+                for fo in new_fos
             ],
             backorders=[
                 {"lineId": b.line_id, "sku": b.sku, "quantity": b.quantity, "reason": b.reason} for b in plan.backorders
             ],
-            stock=[{"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity} for c in self.stock_changes],
+            stock=[
+                {"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity}
+                for c in self.stock_changes[already:]
+            ],
         )
-        for fo in self.fulfilment_orders:
+        for task in tasks:
+            self._record(
+                "TaskCreated",
+                actor,
+                now,
+                taskId=task.task_id,
+                team=task.team,
+                kind=task.kind,
+                lines=[ln.as_dict() for ln in task.lines],
+                reason=task.reason,
+            )
+        for fo in new_fos:
             if fo.status is FulfilmentStatus.RELEASED:
                 self._record(
                     "FulfilmentOrderDispatched",
@@ -373,6 +442,84 @@ class Order:
                 )
         # Sourced as it is taken in: OrderSourced says it all, no separate status change.
         self._refresh_status(actor, now, announce=self.stored_version > 0)
+
+    def _hold(self, plan: Plan, new_task_id: Callable[[], str] | None, now: str) -> list[TaskRequest]:
+        """The plan's held units, on their lines and in one task per team."""
+        by_team: dict[str, list[TaskLine]] = {}
+        first: dict[str, tuple[str, str]] = {}  # team -> (reason, rule) of its first hold
+        for h in plan.holds:
+            by_team.setdefault(h.team, []).append(TaskLine(h.line_id, h.sku, h.quantity))
+            first.setdefault(h.team, (h.reason, h.rule))
+        if by_team and new_task_id is None:
+            raise ValueError("a plan that holds units needs new_task_id")
+        made: list[TaskRequest] = []
+        for team, held in by_team.items():
+            assert new_task_id is not None
+            reason, rule = first[team]
+            task = TaskRequest(new_task_id(), team, SOURCING_HOLD, reason, rule, tuple(held), now)
+            for ln in held:
+                line = self.line(ln.line_id)
+                if line.held_quantity and line.hold_task_id != task.task_id:
+                    raise Conflict(f"line {line.line_id} is held already (task {line.hold_task_id})")
+                line.held_quantity += ln.quantity
+                line.hold_task_id = task.task_id
+            self.new_tasks.append(task)
+            made.append(task)
+        return made
+
+    # ---- a team's decision about held units ----------------------------------------------------
+
+    def held_for(self, task_id: str) -> list[TaskLine]:
+        """What is still held for task `task_id` (cancellations may have taken some or all of it)."""
+        return [
+            TaskLine(ln.line_id, ln.sku, ln.held_quantity)
+            for ln in self.lines
+            if ln.hold_task_id == task_id and ln.held_quantity > 0
+        ]
+
+    def _release_hold(self, task_id: str) -> list[TaskLine]:
+        held = self.held_for(task_id)
+        for ln in held:
+            line = self.line(ln.line_id)
+            line.held_quantity, line.hold_task_id = 0, None
+        return held
+
+    def resource_hold(
+        self, task_id: str, plan: Plan, *, new_fulfilment_order_id: Callable[[], str], actor: str, now: str
+    ) -> None:
+        """The team chose to source the held units again: `plan` (made with holding off) serves or
+        backorders exactly them."""
+        held = self.held_for(task_id)
+        if plan.holds or any(plan.allocated(h.line_id) + plan.backordered(h.line_id) != h.quantity for h in held):
+            raise ValueError("the plan must allocate or backorder exactly the held units, and hold none")
+        planned = {a.line_id for s in plan.shipments for a in s.allocations} | {b.line_id for b in plan.backorders}
+        if not planned <= {h.line_id for h in held}:
+            raise ValueError("the plan names lines that are not held for this task")
+        self._release_hold(task_id)
+        if held:
+            self.apply_plan(plan, new_fulfilment_order_id=new_fulfilment_order_id, actor=actor, now=now)
+
+    def backorder_hold(self, task_id: str, *, actor: str, now: str) -> None:
+        """The team chose to backorder the held units."""
+        from chalicelib.domain.sourcing import Backorder, Plan
+
+        held = self._release_hold(task_id)
+        if held:
+            reason = f"backordered by the decision of task {task_id}"
+            plan = Plan((), tuple(Backorder(h.line_id, h.sku, h.quantity, reason) for h in held))
+            self.apply_plan(plan, new_fulfilment_order_id=_no_fulfilment_order, actor=actor, now=now)
+
+    def cancel_hold(self, task_id: str, *, reason: str, actor: str, now: str, new_refund_id: Callable[[], str]) -> None:
+        """The team chose to cancel the held units: as a cancellation of them (a refund when paid)."""
+        held = self.held_for(task_id)
+        if held:
+            self.cancel_lines(
+                [LineCancellation(h.line_id, h.quantity) for h in held],
+                reason=reason,
+                actor=actor,
+                now=now,
+                new_refund_id=new_refund_id,
+            )
 
     def cancel_lines(
         self,
@@ -391,7 +538,8 @@ class Order:
             raise Invalid("nothing to cancel", errors=[{"loc": ["lines"], "msg": "at least one line"}])
         for line_id, quantity in wanted.items():
             line = self.line(line_id)
-            if line.status not in CANCELLABLE:
+            # Held units never left the building, whatever became of the rest of the line.
+            if line.status not in CANCELLABLE and quantity > line.held_quantity:
                 raise Conflict(
                     f"line {line_id} is {line.status.value} and can no longer be cancelled",
                     lineId=line_id,
@@ -408,7 +556,10 @@ class Order:
             line = self.line(line_id)
             self._unallocate(line, quantity, now)
             line.cancelled_quantity += quantity
-            line.status = LineStatus.CANCELLED if line.open_quantity == 0 else _status_after_sourcing(line)
+            if line.open_quantity == 0:
+                line.status = LineStatus.CANCELLED
+            elif line.status in _SOURCING:
+                line.status = _status_after_sourcing(line)
             refund = refund + line.unit_price.times(quantity)
         self._record(
             "OrderLinesCancelled",
@@ -428,11 +579,16 @@ class Order:
         self._refresh_status(actor, now)
 
     def _unallocate(self, line: OrderLine, quantity: int, now: str) -> None:
-        """Take `quantity` off a line: units not yet sourced first, then backordered ones, then the
-        newest allocations, whose stock goes back and whose fulfilment orders shrink (or are
-        cancelled when emptied)."""
-        unsourced = line.open_quantity - line.allocated_quantity - line.backordered_quantity
+        """Take `quantity` off a line: units not yet sourced first, then held ones (the hold shrinks;
+        its task stays as it is), then backordered ones, then the newest allocations, whose stock
+        goes back and whose fulfilment orders shrink (or are cancelled when emptied)."""
+        unsourced = line.open_quantity - line.allocated_quantity - line.backordered_quantity - line.held_quantity
         left = quantity - min(quantity, unsourced)
+        from_hold = min(left, line.held_quantity)
+        line.held_quantity -= from_hold
+        if line.held_quantity == 0:
+            line.hold_task_id = None
+        left -= from_hold
         from_backorder = min(left, line.backordered_quantity)
         line.backordered_quantity -= from_backorder
         left -= from_backorder
@@ -473,10 +629,16 @@ class Order:
         self.new_events.append(Event(type_, actor, at, detail))
 
 
+def _no_fulfilment_order() -> str:
+    raise AssertionError("a plan of backorders makes no fulfilment orders")
+
+
 def _status_after_sourcing(line: OrderLine) -> LineStatus:
     if line.allocated_quantity > 0:
         # Carried out at the till: in the customer's hands already.
         return LineStatus.COLLECTED if line.delivery.method is DeliveryMethod.CARRY_OUT else LineStatus.ALLOCATED
+    if line.held_quantity > 0:
+        return LineStatus.OPEN  # a team decides about it: not backordered (yet), not under way
     if line.backordered_quantity > 0:
         return LineStatus.BACKORDERED
     return line.status
