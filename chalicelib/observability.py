@@ -82,6 +82,9 @@ METRICS: dict[str, str] = {
     ),
     "ConfigSaved": "configuration versions saved; dimensions: section, draft (true, false)",
     "ConfigActivated": "configuration versions activated (a draft or a rollback); dimensions: section",
+    "TasksCreated": "tasks opened for a team (value: how many per order, e.g. lines a sourcing rule held); "
+    "dimensions: kind",
+    "TasksCompleted": "tasks a team completed; dimensions: kind, outcome",
 }
 
 # Registered, emitted, and deliberately not on the operators' dashboard: name -> why.

@@ -184,3 +184,28 @@ def expiry_index(reservation_id: str, expires_at: str) -> Key:
     """Sparse GSI3 entry of an active reservation, by the time it ends."""
     shard = int(hashlib.sha1(reservation_id.encode()).hexdigest(), 16) % EXPIRY_SHARDS
     return {"GSI3PK": expiry_shard(shard), "GSI3SK": f"{expires_at}#{reservation_id}"}
+
+
+# ---- tasks -------------------------------------------------------------------------------------
+# A task for a team (a sourcing hold to decide about) and its events share the partition TASK#<id>
+# (header SK "TASK", events EVENT#<version>#<seq>). A team's tasks by status are GSI1
+# TASKS#<team>#<status> / <createdAt>#<id>, oldest first (overloaded like WORK#: the key moves with
+# the status).
+TASK_SK = "TASK"
+
+
+def task_pk(task_id: str) -> str:
+    return f"TASK#{task_id}"
+
+
+def task_key(task_id: str) -> Key:
+    return {"PK": task_pk(task_id), "SK": TASK_SK}
+
+
+def tasks_of(team: str, status: str) -> str:
+    return f"TASKS#{team}#{status}"
+
+
+def tasks_of_index(team: str, status: str, created_at: str, task_id: str) -> Key:
+    """A team's tasks in one status, oldest first (GSI1)."""
+    return {"GSI1PK": tasks_of(team, status), "GSI1SK": f"{created_at}#{task_id}"}

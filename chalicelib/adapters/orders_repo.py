@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.adapters import keys, stock_repo
 from chalicelib.adapters.dynamo import Item, Table, Write, put
 from chalicelib.adapters.outbox import event_item
+from chalicelib.adapters.tasks_repo import TasksRepository
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders import (
@@ -25,6 +26,7 @@ from chalicelib.domain.orders import (
     Payment,
     Refund,
 )
+from chalicelib.domain.tasks import Task
 
 
 class OrdersRepository:
@@ -53,7 +55,7 @@ class OrdersRepository:
 
     def add(self, order: Order, *, daily_capacity: Mapping[str, int], day: str, with_stock: bool = True) -> list[Write]:
         """The writes that create an order: uniqueness per (channel, externalId), header, its
-        fulfilment orders, stock reservations, daily capacity used, events.
+        fulfilment orders, stock reservations, daily capacity used, the tasks it opens, events.
 
         `with_stock=False` leaves the order's stock moves to the caller, who writes them merged
         with its own on the same items (a transaction touches an item once)."""
@@ -85,11 +87,15 @@ class OrdersRepository:
                 for loc in sorted(set(order.new_work_at))
                 if loc in daily_capacity
             ),
+            *self._task_writes(order),
             *self._event_writes(order),
         ]
 
-    def save(self, order: Order) -> list[Write]:
-        """The writes that store a changed order, refused if anyone changed it meanwhile."""
+    def save(
+        self, order: Order, *, daily_capacity: Mapping[str, int] | None = None, day: str | None = None
+    ) -> list[Write]:
+        """The writes that store a changed order, refused if anyone changed it meanwhile; with
+        `daily_capacity` and `day`, the new work it gives locations counts against their capacity."""
 
         def stale(old: Item | None) -> DomainError:
             return VersionMismatch(
@@ -107,8 +113,18 @@ class OrdersRepository:
             ),
             *self._fulfilment_writes(order),
             *self._stock_writes(order),
+            *(
+                stock_repo.use_capacity(self.table, loc, day, daily_capacity[loc])
+                for loc in sorted(set(order.new_work_at))
+                if daily_capacity is not None and day is not None and loc in daily_capacity
+            ),
+            *self._task_writes(order),
             *self._event_writes(order),
         ]
+
+    def _task_writes(self, order: Order) -> list[Write]:
+        tasks = TasksRepository(self.table)
+        return [w for request in order.new_tasks for w in tasks.add(Task.opened(order.order_id, request))]
 
     def _fulfilment_writes(self, order: Order) -> list[Write]:
         # The order's version condition already serialises writers: the items need none of their own.
@@ -182,6 +198,8 @@ def order_to_item(order: Order) -> Item:
                 "shipFrom": ln.ship_from,
                 "status": ln.status.value,
                 "backorderedQuantity": ln.backordered_quantity,
+                "heldQuantity": ln.held_quantity,
+                "holdTaskId": ln.hold_task_id,
                 "allocations": [
                     {"fulfilmentOrderId": a.fulfilment_order_id, "locationId": a.location_id, "quantity": a.quantity}
                     for a in ln.allocations
@@ -223,6 +241,8 @@ def order_from_item(item: Item) -> Order:
                 ship_from=ln.get("shipFrom"),
                 status=LineStatus(ln["status"]),
                 backordered_quantity=ln.get("backorderedQuantity", 0),
+                held_quantity=ln.get("heldQuantity", 0),
+                hold_task_id=ln.get("holdTaskId"),
                 allocations=[
                     LineAllocation(a["fulfilmentOrderId"], a["locationId"], a["quantity"])
                     for a in ln.get("allocations", [])

@@ -44,6 +44,8 @@ def create_order(
         backordered = sum(ln.backordered_quantity for ln in order.lines)
         if backordered:
             count("UnitsBackordered", value=backordered, channel=order.channel)
+        if order.new_tasks:
+            count("TasksCreated", value=len(order.new_tasks), kind=order.new_tasks[0].kind)
         logger.info(
             "order created",
             extra={"orderId": order.order_id, "channel": order.channel, "lines": len(order.lines)},

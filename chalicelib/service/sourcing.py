@@ -5,11 +5,15 @@ come from the short-lived cache. The plan's reservations are conditions in the t
 writes the order, so two orders racing for the last unit cannot both get it. When a condition
 fails (the summary was a moment stale, or a location's daily capacity ran out), the SKU is
 re-read consistently and the order sourced again.
+
+Units a rule holds for a team open a task, written in the same transaction; when the team decides
+to source them again (`resource_hold`), the same path plans and reserves them with holding off.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -57,7 +61,13 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
             checked |= doubtful
             continue
         stamp = now()
-        order.apply_plan(plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+        order.apply_plan(
+            plan,
+            new_fulfilment_order_id=lambda: new_id("fo"),
+            new_task_id=lambda: new_id("task"),
+            actor=actor,
+            now=stamp,
+        )
         try:
             table.transact(repo.add(order, daily_capacity=capacities, day=stamp[:10]))
         except StockShort as short:
@@ -69,6 +79,51 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
             continue
         return order
     raise Conflict("stock or capacity kept changing while this order was sourced; send it again")
+
+
+def resource_hold(
+    table: Table, order: Order, task_id: str, *, actor: str, also: Callable[[Order], list[Write]]
+) -> Order:
+    """Source the units still held for task `task_id` again under the live rules, with holding off
+    (what still finds no location is backordered), and write the changed order, its reservations
+    and `also(order)` (the task's own writes) in one transaction, on the order's version.
+
+    Retries as `place` does when a reservation or capacity condition fails; `order` is left as it
+    was loaded, and the order as written is returned."""
+    net = network(table)
+    rules = config.active(table, "sourcing")
+    held = {h.line_id: h.quantity for h in order.held_for(task_id)}
+    demands = [dataclasses.replace(d, quantity=held[d.line_id]) for d in demands_of(order, net) if d.line_id in held]
+    stock = StockRepository(table)
+    available = planning_stock(stock, {d.sku for d in demands})
+    full: set[str] = set()
+    checked: set[str] = set()
+    repo = OrdersRepository(table)
+    capacities = {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
+    for attempt in range(ATTEMPTS):
+        changed = copy.deepcopy(order)
+        snapshot = Snapshot(net.locations, copy.deepcopy(available), dict.fromkeys(full, 0))
+        plan = source(demands, snapshot, rules, channel=order.channel, hold=False)
+        doubtful = {b.sku for b in plan.backorders} - checked
+        if doubtful and attempt < ATTEMPTS - 1:
+            for sku in sorted(doubtful):
+                available[sku] = _exact(stock, sku)
+            checked |= doubtful
+            continue
+        stamp = now()
+        changed.resource_hold(task_id, plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+        writes = repo.save(changed, daily_capacity=capacities, day=stamp[:10]) if changed.new_events else []
+        try:
+            table.transact([*writes, *also(changed)])
+        except StockShort as short:
+            available[short.sku] = _exact(stock, short.sku)
+            checked.add(short.sku)
+            continue
+        except CapacityFull as busy:
+            full.add(busy.location_id)
+            continue
+        return changed
+    raise Conflict("stock or capacity kept changing while the held units were sourced; try again")
 
 
 def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, int], actor: str) -> list[Write]:

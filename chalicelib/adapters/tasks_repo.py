@@ -1,0 +1,156 @@
+"""Tasks in the single table: the header item and its events (history + outbox).
+
+Keys are in `keys` (TASK#<id>; GSI1 TASKS#<team>#<status>, oldest first). A task is created in
+the transaction of the order change that opened it (`OrdersRepository.add`), and completed in the
+transaction that carries its outcome out on the order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.adapters.outbox import event_item
+from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.domain.tasks import Task, TaskStatus, task_lines
+
+
+class TasksRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def get(self, task_id: str) -> Task:
+        item = self.table.get(keys.task_key(task_id), consistent=True)
+        if item is None:
+            raise NotFound(f"no task {task_id!r}")
+        return task_from_item(item)
+
+    def of_team(self, team: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+        """One page of a team's tasks in one status, oldest first: one Query."""
+        return self.table.query_index(
+            "GSI1", keys.tasks_of(team, status), limit=limit, cursor=cursor, newest_first=False
+        )
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    def add(self, task: Task) -> list[Write]:
+        return [
+            put(self.table.name, task_to_item(task), condition="attribute_not_exists(PK)"),
+            *self.event_writes(task),
+        ]
+
+    def save(self, task: Task) -> list[Write]:
+        """A changed task and its events, refused if it changed meanwhile (completed: a conflict)."""
+
+        def stale(old: Item | None) -> DomainError:
+            if old is not None and old.get("status") != TaskStatus.OPEN.value:
+                return Conflict(
+                    f"task {task.task_id} is {old['status']} already (outcome {old.get('outcome')})",
+                    taskId=task.task_id,
+                    taskStatus=old["status"],
+                    outcome=old.get("outcome"),
+                )
+            return VersionMismatch(
+                f"task {task.task_id} changed meanwhile", currentVersion=old["version"] if old else None
+            )
+
+        return [
+            put(
+                self.table.name,
+                task_to_item(task),
+                condition="version = :v",
+                values={":v": task.stored_version},
+                on_condition_failed=stale,
+            ),
+            *self.event_writes(task),
+        ]
+
+    def event_writes(self, task: Task) -> list[Write]:
+        return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(task)]
+
+
+def event_items(task: Task) -> list[Item]:
+    return [
+        event_item(
+            pk=keys.task_pk(task.task_id),
+            sk=keys.event_sk(task.version, seq),
+            event_id=keys.event_id(task.task_id, task.version, seq),
+            event=event,
+            version=task.version,
+            resource=f"task/{task.task_id}",
+            taskId=task.task_id,
+            orderId=task.order_id,
+        )
+        for seq, event in enumerate(task.new_events)
+    ]
+
+
+def task_to_item(t: Task) -> Item:
+    return {
+        **keys.task_key(t.task_id),
+        **keys.tasks_of_index(t.team, t.status.value, t.created_at, t.task_id),
+        "type": "task",
+        "taskId": t.task_id,
+        "team": t.team,
+        "kind": t.kind,
+        "status": t.status.value,
+        "orderId": t.order_id,
+        "lines": [ln.as_dict() for ln in t.lines],
+        "reason": t.reason,
+        "rule": t.rule,
+        "outcome": t.outcome,
+        "note": t.note,
+        "completedBy": t.completed_by,
+        "completedAt": t.completed_at,
+        "version": t.version,
+        "createdAt": t.created_at,
+        "updatedAt": t.updated_at,
+    }
+
+
+def task_from_item(item: Item) -> Task:
+    return Task(
+        task_id=item["taskId"],
+        team=item["team"],
+        kind=item["kind"],
+        order_id=item["orderId"],
+        lines=task_lines(item["lines"]),
+        reason=item["reason"],
+        rule=item.get("rule", ""),
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        status=TaskStatus(item["status"]),
+        outcome=item.get("outcome"),
+        note=item.get("note"),
+        completed_by=item.get("completedBy"),
+        completed_at=item.get("completedAt"),
+        version=item["version"],
+        stored_version=item["version"],
+    )
+
+
+_FIELDS = (
+    "taskId",
+    "team",
+    "kind",
+    "status",
+    "orderId",
+    "lines",
+    "reason",
+    "rule",
+    "outcome",
+    "note",
+    "completedBy",
+    "completedAt",
+    "version",
+    "createdAt",
+    "updatedAt",
+)
+
+
+def task_view(item: Item) -> dict[str, Any]:
+    """A task as the API shows it (fields not yet set left out)."""
+    return {k: item[k] for k in _FIELDS if item.get(k) is not None}
