@@ -6,7 +6,16 @@ from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQSEvent
 
-from chalicelib.http import admin_api, checkout_api, config_api, network_api, ops_api, orders_api, reservations_api
+from chalicelib.http import (
+    admin_api,
+    checkout_api,
+    config_api,
+    network_api,
+    ops_api,
+    orders_api,
+    reservations_api,
+    tasks_api,
+)
 from chalicelib.http.routing import http_middleware
 from chalicelib.observability import logger, metrics, tracing_middleware
 from chalicelib.resources import RESOURCES, physical_name
@@ -25,6 +34,7 @@ for blueprint in (
     admin_api.bp,
     ops_api.bp,
     reservations_api.bp,
+    tasks_api.bp,
 ):
     app.register_blueprint(blueprint)
 

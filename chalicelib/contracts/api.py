@@ -186,6 +186,8 @@ class OrderLineOut(Model):
     status: str
     delivery: dict[str, Any]
     ship_from: str | None = None
+    held_quantity: int = Field(0, description="units held for a team's decision (a sourcing-hold task)")
+    hold_task_id: str | None = Field(None, description="the task that decides about the held units")
 
 
 class FulfilmentOrderLine(Model):
@@ -531,3 +533,47 @@ class SimulationOut(Model):
     locations_gaining_work: dict[str, int]
     locations_losing_work: dict[str, int]
     results: list[SimulatedOrder]
+
+
+# ---- tasks -------------------------------------------------------------------------------------
+
+
+class TaskLine(Model):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class TaskOut(Model):
+    """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve."""
+
+    task_id: str
+    team: str
+    kind: Literal["sourcing-hold"]
+    status: Literal["open", "completed"]
+    order_id: str
+    lines: list[TaskLine] = Field(description="the units held when the task was opened")
+    reason: str
+    rule: str = Field(description="the sourcing rule that held them")
+    outcome: Literal["resource", "backorder", "cancel"] | None = None
+    note: str | None = None
+    completed_by: str | None = None
+    completed_at: str | None = None
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class TaskPage(Model):
+    items: list[TaskOut]
+    next_cursor: str | None = None
+
+
+class TaskEventIn(Model):
+    """`POST /tasks/{taskId}/events`: complete a task with its outcome. For `sourcing-hold`:
+    `resource` (source the units still held again under the live rules; what still finds no
+    location is backordered, never held again), `backorder`, or `cancel` (a refund when paid)."""
+
+    type: Literal["complete"]
+    outcome: Literal["resource", "backorder", "cancel"]
+    note: Text | None = None

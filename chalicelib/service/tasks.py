@@ -1,0 +1,81 @@
+"""Task use cases: a team's list, one task, and completing one with its outcome.
+
+Completing a `sourcing-hold` task carries its outcome out on the order in the same transaction
+as the task's own change, both on their versions: the order is loaded, the outcome applied by the
+domain (source again, backorder, cancel), and the order (with its reservations, when sourced
+again) and the task written together. A second completion fails on the task's status: 409.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.dynamo import Table
+from chalicelib.adapters.orders_repo import OrdersRepository
+from chalicelib.adapters.tasks_repo import TasksRepository, task_to_item, task_view
+from chalicelib.clock import now
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Invalid, VersionMismatch
+from chalicelib.domain.tasks import Task, TaskStatus
+from chalicelib.observability import count, logger
+from chalicelib.service import sourcing
+from chalicelib.service.ids import new_id
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
+
+MAX_PAGE = 100
+TEAM_WORKERS = ("admin", "ops", "cs")
+
+
+def list_tasks(
+    table: Table, principal: Principal, *, team: str | None, status: str | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A team's tasks in one status (default open), oldest first: one Query."""
+    principal.require(*TEAM_WORKERS)
+    if not team:
+        raise Invalid("team is required", errors=[{"loc": ["query", "team"], "msg": "required"}])
+    status = status or TaskStatus.OPEN.value
+    if status not in {s.value for s in TaskStatus}:
+        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "open or completed"}])
+    items, next_cursor = TasksRepository(table).of_team(team, status, limit=limit, cursor=cursor)
+    return {"items": [task_view(i) for i in items], "nextCursor": next_cursor}
+
+
+def get_task(table: Table, task_id: str, principal: Principal) -> dict[str, Any]:
+    principal.require(*TEAM_WORKERS)
+    return task_view(task_to_item(TasksRepository(table).get(task_id)))
+
+
+def handle_event(
+    table: Table, task_id: str, cmd: api.TaskEventIn, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
+    principal.require(*TEAM_WORKERS)
+    tasks = TasksRepository(table)
+    task = tasks.get(task_id)
+    if if_match is not None and if_match != task.version:
+        raise VersionMismatch(
+            f"task {task_id} is at version {task.version}, not {if_match}", currentVersion=task.version
+        )
+    stamp = now()
+    task.complete(cmd.outcome, actor=principal.actor, now=stamp, note=cmd.note)  # first: twice is a 409
+    _carry_out(table, tasks, task, principal.actor, stamp)
+    count("TasksCompleted", kind=task.kind, outcome=cmd.outcome)
+    logger.info("task completed", extra={"taskId": task.task_id, "orderId": task.order_id, "outcome": cmd.outcome})
+    return task_view(task_to_item(task))
+
+
+def _carry_out(table: Table, tasks: TasksRepository, task: Task, actor: str, stamp: str) -> None:
+    """The outcome on the order, written with the task in one transaction."""
+    orders = OrdersRepository(table)
+    order, _ = orders.load(task.order_id)
+    if task.outcome == "resource":
+        sourcing.resource_hold(table, order, task.task_id, actor=actor, also=lambda _: tasks.save(task))
+        return
+    if task.outcome == "backorder":
+        order.backorder_hold(task.task_id, actor=actor, now=stamp)
+    else:
+        reason = f"held lines cancelled by task {task.task_id}" + (f": {task.note}" if task.note else "")
+        order.cancel_hold(task.task_id, reason=reason, actor=actor, now=stamp, new_refund_id=lambda: new_id("ref"))
+    # Units all cancelled meanwhile: nothing left to do to the order, the task is completed alone.
+    table.transact([*(orders.save(order) if order.new_events else []), *tasks.save(task)])
