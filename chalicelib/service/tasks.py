@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
 
 MAX_PAGE = 100
+ATTEMPTS = 3
 TEAM_WORKERS = ("admin", "ops", "cs")
 
 
@@ -66,7 +67,19 @@ def handle_event(
 
 
 def _carry_out(table: Table, tasks: TasksRepository, task: Task, actor: str, stamp: str) -> None:
-    """The outcome on the order, written with the task in one transaction."""
+    """The outcome on the order, written with the task in one transaction. The task's condition
+    fails only as a conflict (completed meanwhile); a version mismatch is the order's, changed
+    since it was read (a cancellation, say): read it again and carry the outcome out on that."""
+    for attempt in range(ATTEMPTS):
+        try:
+            _carry_out_once(table, tasks, task, actor, stamp)
+            return
+        except VersionMismatch:
+            if attempt == ATTEMPTS - 1:
+                raise
+
+
+def _carry_out_once(table: Table, tasks: TasksRepository, task: Task, actor: str, stamp: str) -> None:
     orders = OrdersRepository(table)
     order, _ = orders.load(task.order_id)
     if task.outcome == "resource":

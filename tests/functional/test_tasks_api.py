@@ -183,3 +183,28 @@ def test_a_hold_rule_without_a_team_is_refused(client, admin):
     answer = client.http.put("/config/sourcing", body=json.dumps(bad), headers=admin)
     assert answer.status_code == 422
     assert "holdTeam" in answer.body.decode()
+
+
+@pytest.mark.usefixtures("holding")
+def test_an_order_changed_while_a_task_completes_is_read_again(client, admin, monkeypatch):
+    from chalicelib.adapters.orders_repo import OrdersRepository
+
+    order, _ = held_order(client, admin)
+    real_load = OrdersRepository.load
+    raced: list[int] = []
+
+    def load_then_race(self: OrdersRepository, order_id: str) -> Any:
+        loaded = real_load(self, order_id)
+        if not raced:  # someone cancels a tee between our read and our write
+            raced.append(0)
+            cancel = {"lines": [{"lineId": "1", "quantity": 1}], "reason": "race"}
+            raced[0] = post(client, f"/orders/{order_id}/cancellations", cancel, admin).status_code
+        return loaded
+
+    monkeypatch.setattr(OrdersRepository, "load", load_then_race)
+    done = complete(client, task_of(order), "backorder", admin)
+    assert done.status_code == 200, done.body
+    assert raced == [200]
+    after = body(client.http.get(f"/orders/{order['orderId']}", headers=admin))
+    assert after["lines"][0]["cancelledQuantity"] == 1  # the racing change is kept
+    assert (after["lines"][1]["status"], after["lines"][1]["backorderedQuantity"]) == ("backordered", 1)
