@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.adapters import keys, stock_repo
 from chalicelib.adapters.dynamo import Item, Table, Write, put
-from chalicelib.adapters.outbox import event_item
+from chalicelib.adapters.outbox import event_item_writes, recorded_events
 from chalicelib.adapters.tasks_repo import TasksRepository
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.money import Money
@@ -143,23 +143,19 @@ class OrdersRepository:
         return [moves[kind](self.table, sku, loc, qty) for (kind, sku, loc), qty in sorted(totals.items())]
 
     def _event_writes(self, order: Order) -> list[Write]:
-        return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(order)]
+        return event_item_writes(self.table, event_items(order))
 
 
 def event_items(order: Order) -> list[Item]:
     """The events a change recorded, as items: its history, and its outbox until published."""
-    return [
-        event_item(
-            pk=keys.order_pk(order.order_id),
-            sk=keys.event_sk(order.version, seq),
-            event_id=keys.event_id(order.order_id, order.version, seq),
-            event=event,
-            version=order.version,
-            resource=f"order/{order.order_id}",
-            orderId=order.order_id,
-        )
-        for seq, event in enumerate(order.new_events)
-    ]
+    return recorded_events(
+        pk=keys.order_pk(order.order_id),
+        aggregate_id=order.order_id,
+        version=order.version,
+        events=order.new_events,
+        resource=f"order/{order.order_id}",
+        orderId=order.order_id,
+    )
 
 
 def order_to_item(order: Order) -> Item:

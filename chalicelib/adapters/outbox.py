@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Item, Table, chunks, from_wire
+from chalicelib.adapters.dynamo import Item, Table, Write, chunks, from_wire, put
 from chalicelib.clock import iso, now
 from chalicelib.domain.orders import Event
 from chalicelib.resources import EVENT_SOURCE
@@ -43,6 +43,29 @@ def event_item(*, pk: str, sk: str, event_id: str, event: Event, version: int, r
         **ids,
         **keys.outbox_index(event_id, event.at),
     }
+
+
+def recorded_events(
+    *, pk: str, aggregate_id: str, version: int, events: Sequence[Event], resource: str, **ids: str
+) -> list[Item]:
+    """The events one change of an aggregate recorded, as items of its partition, numbered in order."""
+    return [
+        event_item(
+            pk=pk,
+            sk=keys.event_sk(version, seq),
+            event_id=keys.event_id(aggregate_id, version, seq),
+            event=event,
+            version=version,
+            resource=resource,
+            **ids,
+        )
+        for seq, event in enumerate(events)
+    ]
+
+
+def event_item_writes(table: Table, items: Sequence[Item]) -> list[Write]:
+    """Each event written once: a repeat of the same change cannot write its events twice."""
+    return [put(table.name, item, condition="attribute_not_exists(PK)") for item in items]
 
 
 def event_detail(item: Item) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters import keys, stock_repo
 from chalicelib.adapters.dynamo import Item, Table, Write, put
-from chalicelib.adapters.outbox import event_item
+from chalicelib.adapters.outbox import event_item_writes, recorded_events
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.orders import Customer
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
@@ -99,23 +99,19 @@ class ReservationsRepository:
         )
 
     def event_writes(self, reservation: Reservation) -> list[Write]:
-        return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(reservation)]
+        return event_item_writes(self.table, event_items(reservation))
 
 
 def event_items(reservation: Reservation) -> list[Item]:
-    return [
-        event_item(
-            pk=keys.reservation_pk(reservation.reservation_id),
-            sk=keys.event_sk(reservation.version, seq),
-            event_id=keys.event_id(reservation.reservation_id, reservation.version, seq),
-            event=event,
-            version=reservation.version,
-            resource=f"reservation/{reservation.reservation_id}",
-            reservationId=reservation.reservation_id,
-            locationId=reservation.location_id,
-        )
-        for seq, event in enumerate(reservation.new_events)
-    ]
+    return recorded_events(
+        pk=keys.reservation_pk(reservation.reservation_id),
+        aggregate_id=reservation.reservation_id,
+        version=reservation.version,
+        events=reservation.new_events,
+        resource=f"reservation/{reservation.reservation_id}",
+        reservationId=reservation.reservation_id,
+        locationId=reservation.location_id,
+    )
 
 
 def reservation_to_item(r: Reservation) -> Item:

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, put
-from chalicelib.adapters.outbox import event_item
+from chalicelib.adapters.outbox import event_item_writes, recorded_events
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.tasks import Task, TaskStatus, task_lines
 
@@ -69,23 +69,19 @@ class TasksRepository:
         ]
 
     def event_writes(self, task: Task) -> list[Write]:
-        return [put(self.table.name, item, condition="attribute_not_exists(PK)") for item in event_items(task)]
+        return event_item_writes(self.table, event_items(task))
 
 
 def event_items(task: Task) -> list[Item]:
-    return [
-        event_item(
-            pk=keys.task_pk(task.task_id),
-            sk=keys.event_sk(task.version, seq),
-            event_id=keys.event_id(task.task_id, task.version, seq),
-            event=event,
-            version=task.version,
-            resource=f"task/{task.task_id}",
-            taskId=task.task_id,
-            orderId=task.order_id,
-        )
-        for seq, event in enumerate(task.new_events)
-    ]
+    return recorded_events(
+        pk=keys.task_pk(task.task_id),
+        aggregate_id=task.task_id,
+        version=task.version,
+        events=task.new_events,
+        resource=f"task/{task.task_id}",
+        taskId=task.task_id,
+        orderId=task.order_id,
+    )
 
 
 def task_to_item(t: Task) -> Item:
