@@ -509,6 +509,7 @@ class SimulatedFigures(Model):
     shipments: int
     sources: list[str]
     backordered_units: int
+    held_units: int
     distance_km: float
 
 
@@ -529,6 +530,7 @@ class SimulationOut(Model):
     changed_orders: int
     shipments: BeforeAfter
     backordered_units: BeforeAfter
+    held_units: BeforeAfter
     distance_km: BeforeAfter
     locations_gaining_work: dict[str, int]
     locations_losing_work: dict[str, int]

@@ -2,7 +2,8 @@
 
 Nothing is written. Each order is sourced again as if it were new (its own reservations given
 back to the stock it would compete for), and the report compares the fulfilment orders it has
-with those the draft would give it: shipments, backorders, which locations gain or lose work,
+with those the draft would give it: shipments, backorders, units held for a team, which
+locations gain or lose work,
 and distance travelled.
 """
 
@@ -55,6 +56,7 @@ def simulate(
         for side, figures in (("before", before), ("after", after)):
             totals[f"{side}Shipments"] += figures["shipments"]
             totals[f"{side}Backordered"] += figures["backorderedUnits"]
+            totals[f"{side}Held"] += figures["heldUnits"]
             totals[f"{side}DistanceKm"] += figures["distanceKm"]
         results.append({"orderId": order.order_id, "changed": before != after, "before": before, "after": after})
     return {
@@ -62,6 +64,7 @@ def simulate(
         "changedOrders": sum(1 for r in results if r["changed"]),
         "shipments": {"before": totals["beforeShipments"], "after": totals["afterShipments"]},
         "backorderedUnits": {"before": totals["beforeBackordered"], "after": totals["afterBackordered"]},
+        "heldUnits": {"before": totals["beforeHeld"], "after": totals["afterHeld"]},
         "distanceKm": {"before": round(totals["beforeDistanceKm"], 1), "after": round(totals["afterDistanceKm"], 1)},
         "locationsGainingWork": dict(sorted(gained.items())),
         "locationsLosingWork": dict(sorted(lost.items())),
@@ -114,17 +117,21 @@ def _current(order: Order, demands: list[Demand], net: Network) -> dict[str, Any
     return _figures(
         [(fo.location_id, next((to[ln.line_id] for ln in fo.lines if ln.line_id in to), None)) for fo in live],
         sum(ln.backordered_quantity for ln in order.lines),
+        sum(ln.held_quantity for ln in order.lines),
         net,
     )
 
 
 def _planned(plan: Plan, demands: list[Demand], net: Network) -> dict[str, Any]:
     return _figures(
-        [(s.source, s.destination.geo) for s in plan.shipments], sum(b.quantity for b in plan.backorders), net
+        [(s.source, s.destination.geo) for s in plan.shipments],
+        sum(b.quantity for b in plan.backorders),
+        sum(h.quantity for h in plan.holds),
+        net,
     )
 
 
-def _figures(shipments: list[tuple[str, Geo | None]], backordered: int, net: Network) -> dict[str, Any]:
+def _figures(shipments: list[tuple[str, Geo | None]], backordered: int, held: int, net: Network) -> dict[str, Any]:
     distance = sum(
         net.locations[src].geo.distance_km(dest) for src, dest in shipments if dest is not None and src in net.locations
     )
@@ -132,5 +139,6 @@ def _figures(shipments: list[tuple[str, Geo | None]], backordered: int, net: Net
         "shipments": len(shipments),
         "sources": sorted(src for src, _ in shipments),
         "backorderedUnits": backordered,
+        "heldUnits": held,
         "distanceKm": round(distance, 1),
     }

@@ -40,6 +40,7 @@ def test_a_draft_is_simulated_on_recent_orders_touching_nothing(client, admin):
 
     assert report["orders"] == report["changedOrders"] == 2
     assert report["locationsLosingWork"] == {"dc-tilburg": 2}
+    assert report["heldUnits"] == {"before": 0, "after": 0}
     assert sum(report["locationsGainingWork"].values()) >= 2
     assert not set(report["locationsGainingWork"]) & {"store-ehv-demer", "store-gro-herestraat", "dc-tilburg"}
     for result in report["results"]:
@@ -65,3 +66,24 @@ def test_named_orders_inline_rules_and_bad_requests(client, admin):
     assert bad.status_code == 422
     assert post(client, "/config/clickAndCollect/simulate", {}, admin).status_code == 422
     assert post(client, "/config/sourcing/simulate", {"version": 99}, admin).status_code == 404
+
+
+def test_units_a_draft_would_hold_for_a_team_are_reported(client, admin):
+    line = {"lineId": "1", "sku": "GHOST-1", "quantity": 2, "unitPrice": {"amount": "5.00", "currency": "EUR"}}
+    order = json.loads(post(client, "/orders", order_body(lines=[line]), admin).body)
+    assert order["lines"][0]["status"] == "backordered"
+    hold = {
+        "rules": [
+            {
+                "name": "DCs, else the desk decides",
+                "locationTypes": ["dc"],
+                "onNoMatch": "hold",
+                "holdTeam": "sourcing-desk",
+            }
+        ]
+    }
+    report = json.loads(
+        post(client, "/config/sourcing/simulate", {"orders": [order["orderId"]], "body": hold}, admin).body
+    )
+    assert report["backorderedUnits"] == {"before": 2, "after": 0}
+    assert report["heldUnits"] == {"before": 0, "after": 2}
