@@ -26,7 +26,7 @@ from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders import DeliveryMethod, Order
-from chalicelib.domain.sourcing import Demand, Destination, Snapshot, source
+from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
 from chalicelib.service import config
 from chalicelib.service.ids import new_id
 from chalicelib.service.network import Network, network
@@ -39,28 +39,14 @@ PLENTY = 1_000_000_000
 def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
     """Build the order, source it, and write it with its reservations: returns it as written."""
     net = network(table)
-    rules = config.active(table, "sourcing")
     first = build()
-    demands = demands_of(first, net)
-    stock = StockRepository(table)
-    available = planning_stock(stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
-    full: set[str] = set()
-    checked: set[str] = set()  # SKUs read consistently, for which the plan is the truth
     repo = OrdersRepository(table)
-    capacities = {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
-    order = first
-    for attempt in range(ATTEMPTS):
-        order = first if attempt == 0 else build()
-        snapshot = Snapshot(net.locations, copy.deepcopy(available), dict.fromkeys(full, 0))
-        plan = source(demands, snapshot, rules, channel=order.channel)
-        # A summary lags behind a recount or a release: before backordering, read the truth.
-        doubtful = {b.sku for b in plan.backorders} - checked
-        if doubtful and attempt < ATTEMPTS - 1:
-            for sku in sorted(doubtful):
-                available[sku] = _exact(stock, sku)
-            checked |= doubtful
-            continue
-        stamp = now()
+    capacities = _capacities(net)
+    written: list[Order] = []
+
+    def write(plan: Plan, stamp: str) -> list[Write]:
+        order = build() if written else first  # a retry starts from a fresh order
+        written[:] = [order]
         order.apply_plan(
             plan,
             new_fulfilment_order_id=lambda: new_id("fo"),
@@ -68,17 +54,10 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
             actor=actor,
             now=stamp,
         )
-        try:
-            table.transact(repo.add(order, daily_capacity=capacities, day=stamp[:10]))
-        except StockShort as short:
-            available[short.sku] = _exact(stock, short.sku)
-            checked.add(short.sku)
-            continue
-        except CapacityFull as busy:
-            full.add(busy.location_id)
-            continue
-        return order
-    raise Conflict("stock or capacity kept changing while this order was sourced; send it again")
+        return repo.add(order, daily_capacity=capacities, day=stamp[:10])
+
+    _plan_and_write(table, demands_of(first, net), channel=first.channel, hold=True, write=write)
+    return written[0]
 
 
 def resource_hold(
@@ -91,30 +70,46 @@ def resource_hold(
     Retries as `place` does when a reservation or capacity condition fails; `order` is left as it
     was loaded, and the order as written is returned."""
     net = network(table)
-    rules = config.active(table, "sourcing")
     held = {h.line_id: h.quantity for h in order.held_for(task_id)}
     demands = [dataclasses.replace(d, quantity=held[d.line_id]) for d in demands_of(order, net) if d.line_id in held]
-    stock = StockRepository(table)
-    available = planning_stock(stock, {d.sku for d in demands})
-    full: set[str] = set()
-    checked: set[str] = set()
     repo = OrdersRepository(table)
-    capacities = {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
-    for attempt in range(ATTEMPTS):
+    capacities = _capacities(net)
+    written: list[Order] = []
+
+    def write(plan: Plan, stamp: str) -> list[Write]:
         changed = copy.deepcopy(order)
+        written[:] = [changed]
+        changed.resource_hold(task_id, plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+        writes = repo.save(changed, daily_capacity=capacities, day=stamp[:10]) if changed.new_events else []
+        return [*writes, *also(changed)]
+
+    _plan_and_write(table, demands, channel=order.channel, hold=False, write=write)
+    return written[0]
+
+
+def _plan_and_write(
+    table: Table, demands: list[Demand], *, channel: str, hold: bool, write: Callable[[Plan, str], list[Write]]
+) -> None:
+    """Plan on the summaries and commit `write(plan, now)`; read the truth before backordering, and
+    plan again when a reservation's or a location's capacity condition fails."""
+    net = network(table)
+    rules = config.active(table, "sourcing")
+    stock = StockRepository(table)
+    available = planning_stock(stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
+    full: set[str] = set()
+    checked: set[str] = set()  # SKUs read consistently, for which the plan is the truth
+    for attempt in range(ATTEMPTS):
         snapshot = Snapshot(net.locations, copy.deepcopy(available), dict.fromkeys(full, 0))
-        plan = source(demands, snapshot, rules, channel=order.channel, hold=False)
+        plan = source(demands, snapshot, rules, channel=channel, hold=hold)
+        # A summary lags behind a recount or a release: before backordering, read the truth.
         doubtful = {b.sku for b in plan.backorders} - checked
         if doubtful and attempt < ATTEMPTS - 1:
             for sku in sorted(doubtful):
                 available[sku] = _exact(stock, sku)
             checked |= doubtful
             continue
-        stamp = now()
-        changed.resource_hold(task_id, plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
-        writes = repo.save(changed, daily_capacity=capacities, day=stamp[:10]) if changed.new_events else []
         try:
-            table.transact([*writes, *also(changed)])
+            table.transact(write(plan, now()))
         except StockShort as short:
             available[short.sku] = _exact(stock, short.sku)
             checked.add(short.sku)
@@ -122,8 +117,12 @@ def resource_hold(
         except CapacityFull as busy:
             full.add(busy.location_id)
             continue
-        return changed
-    raise Conflict("stock or capacity kept changing while the held units were sourced; try again")
+        return
+    raise Conflict("stock or capacity kept changing while this was sourced; send it again")
+
+
+def _capacities(net: Network) -> dict[str, int]:
+    return {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
 
 
 def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, int], actor: str) -> list[Write]:
