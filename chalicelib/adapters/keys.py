@@ -209,3 +209,13 @@ def tasks_of(team: str, status: str) -> str:
 def tasks_of_index(team: str, status: str, created_at: str, task_id: str) -> Key:
     """A team's tasks in one status, oldest first (GSI1)."""
     return {"GSI1PK": tasks_of(team, status), "GSI1SK": f"{created_at}#{task_id}"}
+
+
+# ---- dead letters ------------------------------------------------------------------------------
+# Why a queue message failed, under FAILURE#<queue key> / <messageId> (SQS keeps the messageId when it
+# moves a message to the queue's DLQ, so `GET /ops/dead-letters` joins the two with one BatchGetItem).
+# Written once per failed receive (rare); gone by TTL with the DLQ's retention.
+
+
+def failure_key(queue_key: str, message_id: str) -> Key:
+    return {"PK": f"FAILURE#{queue_key}", "SK": message_id}
