@@ -44,7 +44,7 @@ def order_intake(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.service import intake
     from chalicelib.service.batches import each_record
 
-    return each_record(event, intake.handle)
+    return each_record(event, intake.handle, queue="order-intake")
 
 
 @app.on_sqs_message(queue=physical_name("channel-updates"), batch_size=RESOURCES.queue("channel-updates").batch_size)
@@ -52,7 +52,7 @@ def channel_updates(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.service import channel_updates as updates
     from chalicelib.service.batches import each_record
 
-    return each_record(event, updates.handle)
+    return each_record(event, updates.handle, queue="channel-updates")
 
 
 @app.on_sqs_message(queue=physical_name("stock-feed"), batch_size=RESOURCES.queue("stock-feed").batch_size)
@@ -60,7 +60,7 @@ def stock_feed(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.service import stock_messages
     from chalicelib.service.batches import each_record
 
-    return each_record(event, stock_messages.apply_feed)
+    return each_record(event, stock_messages.apply_feed, queue="stock-feed")
 
 
 @app.on_sqs_message(queue=physical_name("stock-summary"), batch_size=RESOURCES.queue("stock-summary").batch_size)
@@ -68,7 +68,7 @@ def stock_summary(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.service import stock_messages
     from chalicelib.service.batches import each_record
 
-    return each_record(event, stock_messages.refresh_summary)
+    return each_record(event, stock_messages.refresh_summary, queue="stock-summary")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import warnings
 from collections.abc import Callable
@@ -56,6 +57,16 @@ def masked(data: Any) -> Any:
         return _masker().erase(data, fields=PII_FIELDS)
 
 
+def masked_body(body: str) -> Any:
+    """A queue message's body fit for a log line or an operator's screen: the JSON it holds, masked;
+    anything else (not JSON) cut to its first 500 characters."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body[:500]
+    return masked(data)
+
+
 # Every business metric the code emits (namespace OMS): name -> what one point counts, and its
 # dimensions. `count` refuses any other name, so a new metric is registered (and put on the dashboard,
 # infra/dashboard.py, or in OFF_DASHBOARD) before it can be emitted. Every metric also carries
@@ -85,6 +96,8 @@ METRICS: dict[str, str] = {
     "TasksCreated": "tasks opened for a team (value: how many per order, e.g. lines a sourcing rule held); "
     "dimensions: kind",
     "TasksCompleted": "tasks a team completed; dimensions: kind, outcome",
+    "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
+    "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }
 
 # Registered, emitted, and deliberately not on the operators' dashboard: name -> why.

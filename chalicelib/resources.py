@@ -72,6 +72,8 @@ class Resources:
 
 
 EVENT_SOURCE = "oms"
+# How long a dead letter is kept (every queue's DLQ), and with it the record of why it failed.
+DLQ_RETENTION_DAYS = 14
 
 ORDERS_TABLE = Table(
     key="orders",

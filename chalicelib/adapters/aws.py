@@ -37,6 +37,7 @@ def names() -> dict[str, str]:
     out = {f"table:{t.key}": os.environ.get(f"OMS_TABLE_{_env(t.key)}", physical_name(t.key)) for t in RESOURCES.tables}
     out["bus"] = os.environ.get("OMS_BUS", physical_name(RESOURCES.bus))
     out["channel-secrets"] = os.environ.get("OMS_CHANNEL_SECRETS", channel_secrets_prefix())
+    out["queue-prefix"] = os.environ.get("OMS_QUEUE_PREFIX", physical_name(""))
     return out
 
 
@@ -51,6 +52,16 @@ def bus_name() -> str:
 def secrets_prefix() -> str:
     """`oms-<stage>/channels`: a channel's secret is named `<prefix>/<channelId>`."""
     return names()["channel-secrets"]
+
+
+def queue_name(key: str) -> str:
+    """`oms-<stage>-<key>`, the queue `RESOURCES.queue(key)` declares (as in `resources.physical_name`)."""
+    return f"{names()['queue-prefix']}{key}"
+
+
+def dead_letter_queue_name(key: str) -> str:
+    """`oms-<stage>-<key>-dlq` (as in `resources.dlq_name`)."""
+    return queue_name(f"{key}-dlq")
 
 
 def _env(key: str) -> str:
