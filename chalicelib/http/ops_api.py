@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib.adapters.dynamo import Table
 from chalicelib.clock import now
-from chalicelib.http.requests import json_response
-from chalicelib.http.routing import route
+from chalicelib.http.requests import json_response, parse, principal, query
+from chalicelib.http.routing import Query, route
 
 bp = Blueprint(__name__)
 VERSION = "0.1.0"
@@ -40,6 +41,46 @@ def docs() -> Response:
             "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
         },
     )
+
+
+OPERATORS = ("ops", "admin")
+
+
+@route(
+    bp,
+    "/ops/dead-letters",
+    roles=OPERATORS,
+    summary="Per queue, its dead-letter queue: how many messages, and up to 10 of them (left in place) with "
+    "why each failed and its body with contact details masked",
+    response="DeadLettersOut",
+    query=(Query("queue", description="one queue's key (e.g. order-intake); every queue when left out"),),
+    errors=(404,),
+)
+def list_dead_letters() -> Response:
+    from chalicelib.service import dead_letters
+
+    return json_response(dead_letters.list_dead_letters(Table(), principal(), query(bp.current_request).get("queue")))
+
+
+@route(
+    bp,
+    "/ops/dead-letters/{queue}/redrive",
+    methods=["POST"],
+    roles=OPERATORS,
+    summary="Move dead letters back to their source queue (body and attributes as they were), ten at a time; "
+    "the body may be left out",
+    request="RedriveDeadLetters",
+    response="RedriveOut",
+    errors=(404,),
+    if_match=False,
+)
+def redrive_dead_letters(queue: str) -> Response:
+    from chalicelib.contracts.api import RedriveDeadLetters
+    from chalicelib.service import dead_letters
+
+    request = bp.current_request
+    cmd = parse(request, RedriveDeadLetters)[0] if request.raw_body else RedriveDeadLetters()
+    return json_response(dead_letters.redrive(queue, cmd, principal()))
 
 
 def _base_path(request: Request) -> str:
