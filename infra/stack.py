@@ -29,7 +29,14 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
-from chalicelib.resources import RESOURCES, Table, channel_secrets_prefix, dlq_name, physical_name
+from chalicelib.resources import (
+    DLQ_RETENTION_DAYS,
+    RESOURCES,
+    Table,
+    channel_secrets_prefix,
+    dlq_name,
+    physical_name,
+)
 from infra.alarms import add_alarms
 from infra.dashboard import add_dashboard
 
@@ -68,6 +75,16 @@ QUEUE_ACTIONS = (
     "sqs:GetQueueUrl",
     "sqs:ReceiveMessage",
     "sqs:SendMessage",
+)
+# Dead letters (GET /ops/dead-letters, POST .../redrive): peek, receive and delete, make visible again.
+# SQS itself moves failed messages in (and EventBridge has the queue policy), so no SendMessage here;
+# redrive sends to the source queue, which QUEUE_ACTIONS already allows.
+DEAD_LETTER_ACTIONS = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
 )
 
 
@@ -159,7 +176,7 @@ class OmsStack(cdk.Stack):
             self,
             f"{logical}Dlq",
             queue_name=dlq_name(key, self.stage),
-            retention_period=cdk.Duration.days(14),
+            retention_period=cdk.Duration.days(DLQ_RETENTION_DAYS),
             enforce_ssl=True,
             removal_policy=self.settings.removal_policy,
         )
@@ -206,6 +223,11 @@ class OmsStack(cdk.Stack):
         statements = [
             iam.PolicyStatement(sid="Tables", actions=list(TABLE_ACTIONS), resources=table_arns),
             iam.PolicyStatement(sid="Queues", actions=list(QUEUE_ACTIONS), resources=self._queue_arns()),
+            iam.PolicyStatement(
+                sid="DeadLetterQueues",
+                actions=list(DEAD_LETTER_ACTIONS),
+                resources=[q.queue_arn for q in self.dlqs.values()],
+            ),
             iam.PolicyStatement(sid="Bus", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
             # This stage's channel secrets only; the trailing * is the name plus AWS's random suffix.
             iam.PolicyStatement(sid="ChannelSecrets", actions=list(SECRET_ACTIONS), resources=[self._secrets_arn()]),
@@ -253,6 +275,8 @@ class OmsStack(cdk.Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "OMS",
             "OMS_BUS": physical_name(RESOURCES.bus, self.stage),
             "OMS_CHANNEL_SECRETS": channel_secrets_prefix(self.stage),
+            # Queue names are the prefix plus the queue's key (a DLQ's: plus "-dlq"), as physical_name makes them.
+            "OMS_QUEUE_PREFIX": physical_name("", self.stage),
         }
         for table in RESOURCES.tables:
             environment[f"OMS_TABLE_{table.key.upper().replace('-', '_')}"] = physical_name(table.key, self.stage)

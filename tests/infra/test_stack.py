@@ -189,12 +189,11 @@ def test_the_functions_role_reaches_exactly_the_stage_resources(dev_template: Cf
         for i, p in resources(dev_template, "AWS::IAM::Role").items()
         if "lambda.amazonaws.com" in json.dumps(p["AssumeRolePolicyDocument"])
     )
-    granted = {
-        action: json.dumps(s["Resource"])
-        for policy in role["Policies"]
-        for s in policy["PolicyDocument"]["Statement"]
-        for action in as_list(s["Action"])
-    }
+    granted: dict[str, str] = {}  # action -> every resource any statement grants it on
+    for policy in role["Policies"]:
+        for s in policy["PolicyDocument"]["Statement"]:
+            for action in as_list(s["Action"]):
+                granted[action] = granted.get(action, "") + json.dumps(s["Resource"])
     for table in RESOURCES.tables:
         table_id = logical_id(dev_template, "AWS::DynamoDB::Table", "TableName", physical_name(table.key, STAGE))
         for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"):
