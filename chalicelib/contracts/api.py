@@ -617,7 +617,7 @@ class DeadLettersOut(Model):
 
 class RedriveDeadLetters(Model):
     """`POST /ops/dead-letters/{queue}/redrive`: move dead letters back to their source queue.
-    The body may be left out: then up to 100 messages, in the order SQS hands them out."""
+    `{}` moves up to 100 messages, in the order SQS hands them out."""
 
     max_messages: Annotated[StrictInt, Field(ge=1, le=1000, alias="max")] = 100
     message_ids: Annotated[list[MessageId], Field(min_length=1, max_length=1000)] | None = Field(

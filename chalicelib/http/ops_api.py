@@ -1,4 +1,4 @@
-"""Operations: health, the contract as OpenAPI, and its page for people."""
+"""Operations: health, the contract as OpenAPI and its page for people, and dead letters."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def list_dead_letters() -> Response:
     methods=["POST"],
     roles=OPERATORS,
     summary="Move dead letters back to their source queue (body and attributes as they were), ten at a time; "
-    "the body may be left out",
+    "`{}` moves up to 100",
     request="RedriveDeadLetters",
     response="RedriveOut",
     errors=(404,),
@@ -79,6 +79,7 @@ def redrive_dead_letters(queue: str) -> Response:
     from chalicelib.service import dead_letters
 
     request = bp.current_request
+    # Documented as `{}` at least; an operator's bare POST (no body at all) means the same.
     cmd = parse(request, RedriveDeadLetters)[0] if request.raw_body else RedriveDeadLetters()
     return json_response(dead_letters.redrive(queue, cmd, principal()))
 
