@@ -139,9 +139,13 @@ def fulfilment_sk(fulfilment_order_id: str) -> str:
     return f"{FULFILMENT_PREFIX}{fulfilment_order_id}"
 
 
+def work_queue_pk(location_id: str, status: str) -> str:
+    return f"WORK#{location_id}#{status}"
+
+
 def work_queue_index(location_id: str, status: str, created_at: str, fulfilment_order_id: str) -> Key:
     """A location's work queue by status, oldest first (GSI1, overloaded with customers' orders)."""
-    return {"GSI1PK": f"WORK#{location_id}#{status}", "GSI1SK": f"{created_at}#{fulfilment_order_id}"}
+    return {"GSI1PK": work_queue_pk(location_id, status), "GSI1SK": f"{created_at}#{fulfilment_order_id}"}
 
 
 def capacity_key(location_id: str, day: str) -> Key:

@@ -296,8 +296,8 @@ def order_view(items: list[Item]) -> dict[str, Any]:
     header = next(i for i in items if i["SK"] == keys.ORDER_SK)
     view = {k: v for k, v in header.items() if k not in _HIDDEN and v is not None}
     fulfilment = sorted((i for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)), key=lambda i: i["SK"])
-    view["fulfilmentOrders"] = [_public(i) for i in fulfilment]
-    view["returns"] = [_public(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
+    view["fulfilmentOrders"] = [public_view(i) for i in fulfilment]
+    view["returns"] = [public_view(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
     view["history"] = [
         {"at": i["at"], "type": i["eventType"], "actor": i["actor"], "detail": i["detail"]}
         for i in items
@@ -328,5 +328,5 @@ def order_summary(header: Item) -> dict[str, Any]:
     }
 
 
-def _public(item: Item) -> dict[str, Any]:
+def public_view(item: Item) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in _HIDDEN}

@@ -207,6 +207,17 @@ class FulfilmentOrderOut(Model):
     lines: list[FulfilmentOrderLine]
 
 
+class FulfilmentOrderDetail(FulfilmentOrderOut):
+    rule: str = ""
+    created_at: str
+    updated_at: str
+
+
+class FulfilmentOrderPage(Model):
+    items: list[FulfilmentOrderDetail]
+    next_cursor: str | None = None
+
+
 class RefundOut(Model):
     refund_id: str
     amount: Money

@@ -28,7 +28,7 @@ from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders import DeliveryMethod, Order
 from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
 from chalicelib.service import config
-from chalicelib.service.ids import new_id
+from chalicelib.service.ids import fulfilment_order_ids, new_id
 from chalicelib.service.network import Network, network
 
 ATTEMPTS = 4
@@ -49,7 +49,7 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
         written[:] = [order]
         order.apply_plan(
             plan,
-            new_fulfilment_order_id=lambda: new_id("fo"),
+            new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0),
             new_task_id=lambda: new_id("task"),
             actor=actor,
             now=stamp,
@@ -79,7 +79,13 @@ def resource_hold(
     def write(plan: Plan, stamp: str) -> list[Write]:
         changed = copy.deepcopy(order)
         written[:] = [changed]
-        changed.resource_hold(task_id, plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+        changed.resource_hold(
+            task_id,
+            plan,
+            new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
+            actor=actor,
+            now=stamp,
+        )
         writes = repo.save(changed, daily_capacity=capacities, day=stamp[:10]) if changed.new_events else []
         return [*writes, *also(changed)]
 
@@ -140,7 +146,7 @@ def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, in
         raise Invalid(f"a sale of stock held at {store} is carried out there, every line of it")
     plan = source(demands, Snapshot(net.locations, {}), config.active(table, "sourcing"), channel=order.channel)
     stamp = now()
-    order.apply_plan(plan, new_fulfilment_order_id=lambda: new_id("fo"), actor=actor, now=stamp)
+    order.apply_plan(plan, new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0), actor=actor, now=stamp)
     taken: dict[str, int] = {}
     for change in order.stock_changes:
         assert change.kind == "take" and change.location_id == store and change.sku in held
