@@ -99,6 +99,8 @@ METRICS: dict[str, str] = {
     "TasksCreated": "tasks opened for a team (value: how many per order, e.g. lines a sourcing rule held); "
     "dimensions: kind",
     "TasksCompleted": "tasks a team completed; dimensions: kind, outcome",
+    "FulfilmentRejections": "fulfilment orders a store or DC rejected (their lines sourced again elsewhere, or "
+    "backordered); dimensions: outcome (resourced, backordered, partly)",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

@@ -128,6 +128,7 @@ RESOURCES = Resources(
                     "InventoryChanged",
                     "OrderSourced",
                     "OrderLinesCancelled",
+                    "FulfilmentOrderUpdated",
                     "ReservationCreated",
                     "ReservationCancelled",
                     "ReservationExpired",

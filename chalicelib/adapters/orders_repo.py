@@ -139,7 +139,12 @@ class OrdersRepository:
         for change in order.stock_changes:
             key = (change.kind, change.sku, change.location_id)
             totals[key] = totals.get(key, 0) + change.quantity
-        moves = {"reserve": stock_repo.reserve, "release": stock_repo.release, "take": stock_repo.take}
+        moves = {
+            "reserve": stock_repo.reserve,
+            "release": stock_repo.release,
+            "take": stock_repo.take,
+            "dispatch": stock_repo.dispatch,
+        }
         return [moves[kind](self.table, sku, loc, qty) for (kind, sku, loc), qty in sorted(totals.items())]
 
     def _event_writes(self, order: Order) -> list[Write]:
@@ -270,6 +275,7 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
         "version": fo.version,
         "createdAt": fo.created_at,
         "updatedAt": fo.updated_at,
+        **({"tracking": fo.tracking} if fo.tracking is not None else {}),
     }
 
 
@@ -285,6 +291,7 @@ def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
         updated_at=item["updatedAt"],
         rule=item.get("rule", ""),
         version=item["version"],
+        tracking=item.get("tracking"),
     )
 
 

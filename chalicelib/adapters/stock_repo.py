@@ -229,6 +229,12 @@ def collect_held(table: Table, sku: str, location_id: str, *, held: int, taken: 
     )
 
 
+def dispatch(table: Table, sku: str, location_id: str, quantity: int) -> Write:
+    """Reserved goods leave the location (shipped, or handed over from the shelf): `reserved` and
+    `onHand` both down by `quantity`, in one write, only if the reservation is there."""
+    return collect_held(table, sku, location_id, held=quantity, taken=quantity)
+
+
 def use_capacity(table: Table, location_id: str, day: str, limit: int) -> Write:
     """One more fulfilment order today at a location with a daily limit, only if under it."""
     return Write(

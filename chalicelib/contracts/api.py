@@ -196,6 +196,12 @@ class FulfilmentOrderLine(Model):
     quantity: int
 
 
+class Tracking(Model):
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    url: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
 class FulfilmentOrderOut(Model):
     fulfilment_order_id: str
     order_id: str
@@ -205,6 +211,23 @@ class FulfilmentOrderOut(Model):
     status: str
     version: int
     lines: list[FulfilmentOrderLine]
+    tracking: Tracking | None = Field(None, description="the carrier's, once reported (usually with `ship`)")
+
+
+class FulfilmentEventIn(Model):
+    """`POST /fulfilment-orders/{id}/events`: a location reports progress under the default workflow.
+
+    released -accept-> accepted -pick-> picked -pack-> packed -ship-> shipped (also picked -ship->);
+    released|accepted -reject-> rejected (the lines are sourced again elsewhere, or backordered).
+    After shipping: home delivery -deliver-> delivered; pick-up point -deliver-> ready_for_pickup
+    -collect-> collected; click & collect sent from elsewhere -ready_for_pickup-> ready_for_pickup
+    (the destination store's token may report it) -collect-> collected. Click & collect from the
+    store's own shelf: picked|packed -ready_for_pickup-> ready_for_pickup -collect-> collected.
+    Anything else is a 409 naming the current status and the allowed events."""
+
+    type: Literal["accept", "reject", "pick", "pack", "ship", "ready_for_pickup", "collect", "deliver"]
+    reason: Text | None = None
+    tracking: Tracking | None = None
 
 
 class FulfilmentOrderDetail(FulfilmentOrderOut):

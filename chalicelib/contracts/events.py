@@ -90,6 +90,28 @@ class FulfilmentOrderDispatched(OrderEvent):
     lines: list[LineRef]
 
 
+class Tracking(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    carrier: str
+    code: str
+    url: str | None = None
+
+
+class FulfilmentOrderUpdated(OrderEvent):
+    """A location reported progress on a fulfilment order (`from` -> `to`); `stock` is what that
+    moved at the location: reservations released (rejected) or taken as the goods left (shipped,
+    or collected from the shelf)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    fulfilmentOrderId: str
+    locationId: str
+    from_: str = Field(alias="from")
+    to: str
+    stock: list[StockRef] = []
+    tracking: Tracking | None = None
+    reason: str | None = None
+
+
 class OrderLinesCancelled(OrderEvent):
     reason: str
     lines: list[LineRef]
@@ -198,6 +220,7 @@ class TaskCompleted(EventDetail):
 EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderSourced": OrderSourced,
     "FulfilmentOrderDispatched": FulfilmentOrderDispatched,
+    "FulfilmentOrderUpdated": FulfilmentOrderUpdated,
     "ConfigChanged": ConfigChanged,
     "InventoryChanged": InventoryChanged,
     "OrderCreated": OrderCreated,

@@ -21,6 +21,7 @@ from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.money import Money
 
 if TYPE_CHECKING:
+    from chalicelib.domain.fulfilment import FulfilmentEvent
     from chalicelib.domain.sourcing import Plan
 
 SOURCING_HOLD = "sourcing-hold"  # the kind of task a held line opens
@@ -181,6 +182,7 @@ class FulfilmentOrder:
     updated_at: str
     rule: str = ""
     version: int = 1
+    tracking: dict[str, str] | None = None  # the carrier's, once shipped
     changed: bool = False  # to be written with the order's next save
 
     def line(self, line_id: str) -> FulfilmentLine | None:
@@ -191,7 +193,9 @@ class FulfilmentOrder:
 class StockChange:
     """What a change does to stock, written in the same transaction as the order."""
 
-    kind: str  # "reserve" | "release" | "take" (carried out at the till)
+    # "reserve" | "release" | "take" (carried out at the till) | "dispatch" (reserved goods leave:
+    # reserved and onHand both down)
+    kind: str
     sku: str
     location_id: str
     quantity: int
@@ -614,6 +618,156 @@ class Order:
         line.allocations = [a for a in line.allocations if a.quantity > 0]
         if left:
             raise Conflict(f"line {line.line_id} has only shipped units left to cancel", lineId=line.line_id)
+
+    # ---- fulfilment: what the locations report ----------------------------------------------
+
+    def report_fulfilment(
+        self,
+        fulfilment_order_id: str,
+        event: FulfilmentEvent,
+        *,
+        actor: str,
+        now: str,
+        tracking: dict[str, str] | None = None,
+        reason: str | None = None,
+    ) -> FulfilmentOrder:
+        """A location reports progress on one of its fulfilment orders (not `reject`: see
+        `reject_fulfilment`). The lines it serves follow; when the goods leave the source, its
+        reservation becomes a take (`dispatch`)."""
+        from chalicelib.domain import fulfilment as wf
+
+        if event is wf.FulfilmentEvent.REJECT:
+            raise ValueError("a rejection re-sources the lines: use reject_fulfilment")
+        fo = self.fulfilment_order(fulfilment_order_id)
+        flow, before = wf.flow_of(fo.method, fo.location_id, fo.destination), fo.status
+        to = self.fulfilment_transition(fo, event)
+        already = len(self.stock_changes)
+        if wf.leaves_source(flow, before, event):
+            for ln in fo.lines:
+                self.stock_changes.append(StockChange("dispatch", ln.sku, fo.location_id, ln.quantity))
+        self._move(fo, to, now)
+        if tracking is not None:
+            fo.tracking = dict(tracking)
+        self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
+        self._refresh_lines({ln.line_id for ln in fo.lines})
+        self._refresh_status(actor, now)
+        return fo
+
+    def reject_fulfilment(
+        self, fulfilment_order_id: str, *, reason: str | None, actor: str, now: str
+    ) -> dict[str, int]:
+        """The location will not do this work: its reservations go back and its lines lose the
+        allocation. Returns the units per line to source again elsewhere (`resource_rejected`)."""
+        from chalicelib.domain.fulfilment import FulfilmentEvent
+
+        fo = self.fulfilment_order(fulfilment_order_id)
+        before = fo.status
+        to = self.fulfilment_transition(fo, FulfilmentEvent.REJECT)
+        already = len(self.stock_changes)
+        freed: dict[str, int] = {}
+        for ln in fo.lines:
+            self.stock_changes.append(StockChange("release", ln.sku, fo.location_id, ln.quantity))
+            freed[ln.line_id] = freed.get(ln.line_id, 0) + ln.quantity
+            line = self.line(ln.line_id)
+            line.allocations = [a for a in line.allocations if a.fulfilment_order_id != fulfilment_order_id]
+        self._move(fo, to, now)
+        self._fulfilment_updated(fo, before, actor, now, already, reason=reason)
+        return freed
+
+    def resource_rejected(
+        self,
+        freed: dict[str, int],
+        plan: Plan,
+        *,
+        new_fulfilment_order_id: Callable[[], str],
+        new_task_id: Callable[[], str] | None = None,
+        actor: str,
+        now: str,
+    ) -> None:
+        """Serve (or backorder) elsewhere exactly the units a rejection freed."""
+        if any(plan.allocated(k) + plan.backordered(k) + plan.held(k) != v for k, v in freed.items()):
+            raise ValueError("the plan must source exactly the units the rejection freed")
+        self.apply_plan(
+            plan, new_fulfilment_order_id=new_fulfilment_order_id, new_task_id=new_task_id, actor=actor, now=now
+        )
+        self._refresh_lines(set(freed))
+        self._refresh_status(actor, now)
+
+    def fulfilment_transition(self, fo: FulfilmentOrder, event: FulfilmentEvent) -> FulfilmentStatus:
+        """Where `event` takes `fo` under the default workflow; a 409 naming the allowed events if nowhere."""
+        from chalicelib.domain import fulfilment as wf
+
+        flow = wf.flow_of(fo.method, fo.location_id, fo.destination)
+        to = wf.next_status(flow, fo.status, event) if fo.status in wf.LINE_STATUS else None
+        if to is None:
+            allowed = [e.value for e in wf.allowed(flow, fo.status)]
+            raise Conflict(
+                f"fulfilment order {fo.fulfilment_order_id} is {fo.status.value}: {event.value} is not allowed"
+                f" (allowed: {', '.join(allowed) or 'none'})",
+                fulfilmentOrderId=fo.fulfilment_order_id,
+                currentStatus=fo.status.value,
+                allowedEvents=allowed,
+            )
+        return to
+
+    @staticmethod
+    def _move(fo: FulfilmentOrder, to: FulfilmentStatus, now: str) -> None:
+        fo.status = to
+        fo.version += 1
+        fo.updated_at = now
+        fo.changed = True
+
+    def _fulfilment_updated(
+        self,
+        fo: FulfilmentOrder,
+        before: FulfilmentStatus,
+        actor: str,
+        now: str,
+        stock_from: int,
+        *,
+        tracking: dict[str, str] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        extra: dict[str, Any] = {}
+        if tracking is not None:
+            extra["tracking"] = tracking
+        if reason is not None:
+            extra["reason"] = reason
+        self._record(
+            "FulfilmentOrderUpdated",
+            actor,
+            now,
+            fulfilmentOrderId=fo.fulfilment_order_id,
+            locationId=fo.location_id,
+            **{"from": before.value, "to": fo.status.value},
+            stock=[
+                {"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity}
+                for c in self.stock_changes[stock_from:]
+            ],
+            **extra,
+        )
+
+    def _refresh_lines(self, line_ids: set[str]) -> None:
+        """Each line shows the least advanced state of its units: what is not allocated decides
+        while there is any (sourcing's status), else the least advanced fulfilment order serving it."""
+        from chalicelib.domain.fulfilment import LINE_STATUS, PROGRESS
+
+        for line in self.lines:
+            if line.line_id not in line_ids or line.status in (LineStatus.CANCELLED, LineStatus.RETURNED):
+                continue
+            if line.open_quantity > line.allocated_quantity:
+                if line.status in _SOURCING or line.allocated_quantity == 0:
+                    line.status = _status_after_sourcing(line)
+                else:
+                    line.status = LineStatus.ALLOCATED
+                continue
+            states = [
+                LINE_STATUS[fo.status]
+                for a in line.allocations
+                if (fo := self.fulfilment_order(a.fulfilment_order_id)).status in LINE_STATUS
+            ]
+            if states:
+                line.status = min(states, key=PROGRESS.__getitem__)
 
     def _refresh_status(self, actor: str, now: str, *, announce: bool = True) -> None:
         new = derive_status(self.lines)

@@ -1,11 +1,11 @@
-"""Fulfilment orders: the work queue of a store or DC, and one fulfilment order."""
+"""Fulfilment orders: the work queue of a store or DC, one fulfilment order, and its events."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.adapters.dynamo import Table
-from chalicelib.http.requests import json_response, principal, query, query_int
+from chalicelib.http.requests import if_match, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import Query, route
 
 bp = Blueprint(__name__)
@@ -56,3 +56,28 @@ def get_fulfilment_order(fulfilment_order_id: str) -> Response:
     from chalicelib.service import fulfilment
 
     return json_response(fulfilment.get_fulfilment_order(Table(), fulfilment_order_id, principal()))
+
+
+@route(
+    bp,
+    "/fulfilment-orders/{fulfilment_order_id}/events",
+    methods=["POST"],
+    roles=("admin", "ops", "cs", "store", "dc"),
+    summary="Report progress on a fulfilment order (accept, reject, pick, pack, ship, ready_for_pickup, collect, "
+    "deliver) under the default workflow; the order, its lines and stock follow in one transaction. "
+    "reject sources the lines again elsewhere (or backorders them); a transition the workflow does not "
+    "allow is a 409 naming the allowed events. Store and DC tokens: their own location's work "
+    "(the destination store's too for ready_for_pickup and collect of a transfer)",
+    request="FulfilmentEventIn",
+    response="FulfilmentOrderDetail",
+    errors=(404, 409),
+)
+def fulfilment_event(fulfilment_order_id: str) -> Response:
+    from chalicelib.contracts.api import FulfilmentEventIn
+    from chalicelib.service import fulfilment
+
+    request = bp.current_request
+    cmd, _ = parse(request, FulfilmentEventIn)
+    return json_response(
+        fulfilment.handle_event(Table(), fulfilment_order_id, cmd, principal(), if_match=if_match(request))
+    )

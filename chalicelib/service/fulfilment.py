@@ -1,16 +1,24 @@
-"""The locations' side of fulfilment: a store's or DC's work queue, and one fulfilment order."""
+"""The locations' side of fulfilment: a store's or DC's work queue, one fulfilment order, and the
+progress they report on it (the default workflow)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.orders_repo import OrdersRepository, public_view
+from chalicelib.adapters.orders_repo import OrdersRepository, fulfilment_order_to_item, public_view
+from chalicelib.clock import now
+from chalicelib.domain import fulfilment as wf
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Forbidden, Invalid, NotFound
-from chalicelib.domain.orders import FulfilmentStatus
+from chalicelib.domain.errors import Forbidden, Invalid, NotFound, VersionMismatch
+from chalicelib.domain.orders import FulfilmentStatus, Order
+from chalicelib.observability import count
+from chalicelib.service import sourcing
 from chalicelib.service.ids import order_of_fulfilment_order
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
 
 MAX_PAGE = 100
 
@@ -55,3 +63,64 @@ def get_fulfilment_order(table: Table, fulfilment_order_id: str, principal: Prin
     else:
         principal.may_see_order(header)
     return public_view(found)
+
+
+def handle_event(
+    table: Table,
+    fulfilment_order_id: str,
+    cmd: api.FulfilmentEventIn,
+    principal: Principal,
+    *,
+    if_match: int | None,
+) -> dict[str, Any]:
+    """A location reports progress on a fulfilment order (default workflow, `domain.fulfilment`):
+    the fulfilment order, its order's lines and status, stock and events change in one transaction
+    on the order's version. `reject` sources the lines again with that location left out."""
+    principal.require("admin", "ops", "cs", "store", "dc")
+    order_id = order_of_fulfilment_order(fulfilment_order_id)
+    if order_id is None:
+        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
+    repo = OrdersRepository(table)
+    try:
+        order, _ = repo.load(order_id)
+    except NotFound:
+        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}") from None
+    fo = next((f for f in order.fulfilment_orders if f.fulfilment_order_id == fulfilment_order_id), None)
+    if fo is None:
+        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
+    event = wf.FulfilmentEvent(cmd.type)
+    flow = wf.flow_of(fo.method, fo.location_id, fo.destination)
+    if principal.kind in ("store", "dc") and not wf.may_report(
+        flow, event, source=fo.location_id, destination=fo.destination.get("locationId"), location=principal.scope or ""
+    ):
+        raise Forbidden(f"a {principal.role} token may not report {event.value} on {fulfilment_order_id}")
+    if if_match is not None and if_match != fo.version:
+        raise VersionMismatch(
+            f"fulfilment order {fulfilment_order_id} is at version {fo.version}, not {if_match}",
+            currentVersion=fo.version,
+        )
+    order.fulfilment_transition(fo, event)  # a 409 before any sourcing work
+    if event is wf.FulfilmentEvent.REJECT:
+        changed = sourcing.resource_rejected(
+            table, order, fulfilment_order_id, reason=cmd.reason, actor=principal.actor
+        )
+        _count_rejection(changed)
+    else:
+        tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
+        order.report_fulfilment(
+            fulfilment_order_id, event, actor=principal.actor, now=now(), tracking=tracking, reason=cmd.reason
+        )
+        table.transact(repo.save(order))
+        changed = order
+    return public_view(fulfilment_order_to_item(order_id, changed.fulfilment_order(fulfilment_order_id)))
+
+
+def _count_rejection(order: Order) -> None:
+    """One point per rejection, by what became of its units (from the change's OrderSourced)."""
+    sourced: dict[str, Any] = {}
+    for event in order.new_events:
+        if event.type == "OrderSourced":
+            sourced = event.detail
+    served, backordered = bool(sourced.get("fulfilmentOrders")), bool(sourced.get("backorders"))
+    outcome = "partly" if served and backordered else "backordered" if backordered else "resourced"
+    count("FulfilmentRejections", outcome=outcome)

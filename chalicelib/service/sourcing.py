@@ -93,11 +93,58 @@ def resource_hold(
     return written[0]
 
 
+def resource_rejected(table: Table, order: Order, fulfilment_order_id: str, *, reason: str | None, actor: str) -> Order:
+    """A location rejected a fulfilment order: give back its reservations, and source its units again
+    under the live rules with that location left out (what finds no other location is backordered:
+    never held, as for a team's `resource`), all in one transaction on the order's version.
+
+    Retries as `place` does; `order` is left as it was loaded, and the order as written is returned."""
+    net = network(table)
+    rejected = order.fulfilment_order(fulfilment_order_id)
+    quantities: dict[str, int] = {}
+    for ln in rejected.lines:
+        quantities[ln.line_id] = quantities.get(ln.line_id, 0) + ln.quantity
+    demands = [
+        dataclasses.replace(d, quantity=quantities[d.line_id])
+        for d in demands_of(order, net)
+        if d.line_id in quantities
+    ]
+    repo = OrdersRepository(table)
+    capacities = _capacities(net)
+    written: list[Order] = []
+
+    def write(plan: Plan, stamp: str) -> list[Write]:
+        changed = copy.deepcopy(order)
+        written[:] = [changed]
+        freed = changed.reject_fulfilment(fulfilment_order_id, reason=reason, actor=actor, now=stamp)
+        changed.resource_rejected(
+            freed,
+            plan,
+            new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
+            new_task_id=lambda: new_id("task"),
+            actor=actor,
+            now=stamp,
+        )
+        return repo.save(changed, daily_capacity=capacities, day=stamp[:10])
+
+    _plan_and_write(
+        table, demands, channel=order.channel, hold=False, write=write, exclude=frozenset({rejected.location_id})
+    )
+    return written[0]
+
+
 def _plan_and_write(
-    table: Table, demands: list[Demand], *, channel: str, hold: bool, write: Callable[[Plan, str], list[Write]]
+    table: Table,
+    demands: list[Demand],
+    *,
+    channel: str,
+    hold: bool,
+    write: Callable[[Plan, str], list[Write]],
+    exclude: frozenset[str] = frozenset(),
 ) -> None:
     """Plan on the summaries and commit `write(plan, now)`; read the truth before backordering, and
-    plan again when a reservation's or a location's capacity condition fails."""
+    plan again when a reservation's or a location's capacity condition fails. Locations in
+    `exclude` serve nothing (as if they had no stock and no capacity left)."""
     net = network(table)
     rules = config.active(table, "sourcing")
     stock = StockRepository(table)
@@ -105,7 +152,10 @@ def _plan_and_write(
     full: set[str] = set()
     checked: set[str] = set()  # SKUs read consistently, for which the plan is the truth
     for attempt in range(ATTEMPTS):
-        snapshot = Snapshot(net.locations, copy.deepcopy(available), dict.fromkeys(full, 0))
+        units = copy.deepcopy(available)
+        for per_location in units.values():
+            per_location.update(dict.fromkeys(exclude, 0))
+        snapshot = Snapshot(net.locations, units, dict.fromkeys(full | exclude, 0))
         plan = source(demands, snapshot, rules, channel=channel, hold=hold)
         # A summary lags behind a recount or a release: before backordering, read the truth.
         doubtful = {b.sku for b in plan.backorders} - checked

@@ -1,4 +1,4 @@
-"""Journeys 1-13 of SCENARIOS.md over HTTP on the local stack, on the demo network it loads.
+"""Journeys 1-13 and 25 of SCENARIOS.md over HTTP on the local stack, on the demo network it loads.
 
 Each test places one order (or two) and checks the split: which fulfilment orders, at which
 locations, by which method, to which destination, the line statuses, and the stock effect at the
@@ -55,6 +55,18 @@ class Oms:
         answer = requests.put(f"{self.url}{path}", data=json.dumps(body), headers=self.headers, timeout=10)
         assert answer.status_code in (200, 201), answer.text
         return answer.json()
+
+    def post(self, path: str, body: Any, expect: int = 200) -> Any:
+        answer = requests.post(f"{self.url}{path}", data=json.dumps(body), headers=self.headers, timeout=20)
+        assert answer.status_code == expect, answer.text
+        return answer.json()
+
+    def report(self, fulfilment_order_id: str, *events: str) -> dict[str, Any]:
+        """POST /fulfilment-orders/{id}/events, one event after the other; the last answer."""
+        fo: dict[str, Any] = {}
+        for event in events:
+            fo = self.post(f"/fulfilment-orders/{fulfilment_order_id}/events", {"type": event})
+        return fo
 
     def order(self, lines: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
         """POST /orders: a webshop order unless `fields` say otherwise; 201 expected."""
@@ -209,6 +221,21 @@ def test_journey_02_click_and_collect_from_the_stores_shelf_else_from_the_dc(oms
     assert split(transfer) == [(DC, "click_and_collect", {"locationId": UTR}, [("1", "SNEAKER-42", 1)])]
     assert statuses(transfer) == {"1": "allocated"}
     assert delta(before, oms.stock("SNEAKER-42"), "reserved") == {DC: 1}
+
+
+def test_journey_02_the_store_makes_it_ready_for_pickup_and_the_customer_collects_it(oms: Oms) -> None:
+    before = oms.stock("CAP-NAVY")[UTR]
+    order = oms.order([line("1", "CAP-NAVY")], delivery=at("click_and_collect", UTR))
+    [fo] = order["fulfilmentOrders"]
+    assert fo["locationId"] == UTR
+    assert oms.report(fo["fulfilmentOrderId"], "accept", "pick", "ready_for_pickup")["status"] == "ready_for_pickup"
+    ready = oms.get(f"/orders/{order['orderId']}")
+    assert (ready["status"], statuses(ready)) == ("ready_for_pickup", {"1": "ready_for_pickup"})
+    assert oms.report(fo["fulfilmentOrderId"], "collect")["status"] == "collected"
+    done = oms.get(f"/orders/{order['orderId']}")
+    assert (done["status"], statuses(done)) == ("completed", {"1": "collected"})
+    after = oms.stock("CAP-NAVY")[UTR]
+    assert (after["onHand"], after["reserved"]) == (before["onHand"] - 1, before["reserved"])
 
 
 def test_journey_03_online_delivered_home_by_the_drop_ship_partner(oms: Oms) -> None:
@@ -375,6 +402,27 @@ def test_journey_12_bought_in_store_a_other_products_shipped_from_store_b(oms: O
 
 
 # ---- business rules, live ----------------------------------------------------------------------
+
+
+def test_journey_25_customer_service_cancels_before_shipping_but_not_after(oms: Oms) -> None:
+    order = oms.order([line("1", "TEE-BLACK-L"), line("2", "CAP-NAVY")], delivery=home())
+    [fo] = order["fulfilmentOrders"]
+    cancel = {"lines": [{"lineId": "2", "quantity": 1}], "reason": "customer changed mind"}
+    before = oms.stock("TEE-BLACK-L")
+    cancelled = oms.post(f"/orders/{order['orderId']}/cancellations", cancel)
+    assert statuses(cancelled) == {"1": "allocated", "2": "cancelled"}
+
+    oms.report(fo["fulfilmentOrderId"], "accept", "pick", "pack", "ship")
+    shipped = oms.get(f"/orders/{order['orderId']}")
+    assert (shipped["status"], statuses(shipped)) == ("shipped", {"1": "shipped", "2": "cancelled"})
+    after_ship = oms.stock("TEE-BLACK-L")
+    assert delta(before, after_ship, "onHand") == {DC: -1}
+    assert delta(before, after_ship, "reserved") == {DC: -1}
+    too_late = {"lines": [{"lineId": "1", "quantity": 1}], "reason": "customer changed mind"}
+    problem = oms.post(f"/orders/{order['orderId']}/cancellations", too_late, expect=409)
+    assert problem["status"] == 409
+    assert oms.get(f"/orders/{order['orderId']}") == shipped
+    assert oms.stock("TEE-BLACK-L") == after_ship
 
 
 def test_a_changed_sourcing_rule_governs_the_next_order_without_a_restart(oms: Oms) -> None:

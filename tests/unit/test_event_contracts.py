@@ -13,6 +13,7 @@ from chalicelib.adapters.orders_repo import event_items
 from chalicelib.adapters.outbox import event_detail
 from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.contracts.events import EVENT_MODELS, parse_detail
+from chalicelib.domain.fulfilment import FulfilmentEvent
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
 from chalicelib.domain.orders import LineCancellation
 from chalicelib.domain.sourcing import Demand, Snapshot, source
@@ -46,6 +47,7 @@ def test_events_the_domain_produces_fit_their_contracts():
     demands = [Demand(ln.line_id, ln.sku, ln.quantity, ln.delivery.method, HOME) for ln in order.lines]
     plan = source(demands, Snapshot({"dc": dc}, {"TEE": {"dc": 5}}), DEFAULT_SOURCING, channel="webshop")
     order.apply_plan(plan, new_fulfilment_order_id=lambda: "fo_1", actor="channel:webshop", now="2026-11-25T10:00Z")
+    order.report_fulfilment("fo_1", FulfilmentEvent.ACCEPT, actor="dc:dc", now="2026-11-25T11:00:00.000Z")
     order.cancel_lines(
         [LineCancellation("1", 2), LineCancellation("2", 1)],
         reason="fraud",
