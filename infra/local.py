@@ -53,11 +53,53 @@ def configure_environment(moto_port: int) -> None:
             "AWS_REGION": REGION,
             "OMS_STAGE": STAGE,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "OMS_AWS_READ_TIMEOUT_S": "30",
             # EMF lines are for CloudWatch; locally the pump's sweep would print one twice a second.
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_SERVICE_NAME": "oms",
         }
     )
+
+
+class SerialMotoServer:
+    """moto's server with one request at a time inside moto.
+
+    moto's in-memory back ends are not thread-safe: under concurrent requests they fail ("dictionary
+    changed size during iteration") or half-apply a transaction, and botocore's retry of the 500
+    then writes twice. Connections are still accepted concurrently; moto itself runs serially,
+    which is also how DynamoDB appears to a caller: each request atomic.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def serial(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with lock:
+                return [b"".join(app(environ, start_response))]
+
+        self._server = make_server(self.host, self.port, serial, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _port_is_free(port: int) -> bool:
@@ -199,13 +241,12 @@ class LocalStack:
     def start(self) -> None:
         configure_environment(self.moto_port)
         import boto3
-        from moto.server import ThreadedMotoServer
 
         from infra.provision import provision
 
         # The pump polls moto a few times a second; its access log would drown the app's.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address=HOST, port=self.moto_port, verbose=False)
+        self._moto = SerialMotoServer(HOST, self.moto_port)
         self._moto.start()
         provision(boto3.session.Session(), STAGE)
         loaded = load_snapshot(self.state_dir / SNAPSHOT)

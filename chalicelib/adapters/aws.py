@@ -19,7 +19,9 @@ def client(service: str) -> Any:
         import boto3
         from botocore.config import Config
 
-        config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=5)
+        # Short in AWS, where DynamoDB answers in milliseconds; the local stack's moto can take longer.
+        read_timeout = float(os.environ.get("OMS_AWS_READ_TIMEOUT_S", "5"))
+        config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=read_timeout)
         found = _clients[service] = boto3.session.Session().client(service, config=config)
     return found
 

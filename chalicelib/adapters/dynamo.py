@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -159,7 +160,8 @@ class Table:
         if len(writes) > 100:
             raise Invalid(f"a change may touch at most 100 items, this one touches {len(writes)}")
         try:
-            self.client.transact_write_items(TransactItems=[w.op for w in writes])
+            # The token makes botocore's own retries of this call (after a timeout, say) idempotent.
+            self.client.transact_write_items(TransactItems=[w.op for w in writes], ClientRequestToken=uuid.uuid4().hex)
         except self.client.exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
             for write, reason in zip(writes, reasons, strict=False):

@@ -29,6 +29,10 @@ from chalicelib.domain.orders import (
 from chalicelib.domain.tasks import Task
 
 
+class AlreadyWritten(DomainError):
+    """A retried write found its own earlier try already committed (the first answer was lost)."""
+
+
 class OrdersRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -63,6 +67,8 @@ class OrdersRepository:
 
         def exists(old: Item | None) -> DomainError:
             existing = old["orderId"] if old else None
+            if existing == order.order_id:
+                return AlreadyWritten(f"order {order.order_id} was written by an earlier try of this request")
             return Conflict(
                 f"channel {order.channel} already has an order {order.external_id}",
                 orderId=existing,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 
 from chalicelib.adapters import postcodes
 from chalicelib.adapters.dynamo import Table, Write
-from chalicelib.adapters.orders_repo import OrdersRepository
+from chalicelib.adapters.orders_repo import AlreadyWritten, OrdersRepository
 from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort, collect_held
 from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, Invalid
@@ -166,6 +166,8 @@ def _plan_and_write(
             continue
         try:
             table.transact(write(plan, now()))
+        except AlreadyWritten:
+            return  # an earlier try committed and its answer was lost: this one is done
         except StockShort as short:
             available[short.sku] = _exact(stock, short.sku)
             checked.add(short.sku)

@@ -55,7 +55,7 @@ def test_concurrent_requests_each_get_their_own_answer(stack: LocalStackProcess)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(create, bodies))
-    assert [a.status_code for a in answers] == [201] * len(bodies)
+    assert [a.status_code for a in answers] == [201] * len(bodies), stack.log_tail(80)
     assert [a.json()["externalId"] for a in answers] == [b["externalId"] for b in bodies]
 
 

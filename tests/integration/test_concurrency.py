@@ -35,3 +35,23 @@ def test_interleaved_writers_second_is_refused_and_first_survives(client, admin)
     assert [ln.cancelled_quantity for ln in stored.lines] == [1, 0]  # the first write, intact
     history = [i["eventType"] for i in items if i["SK"].startswith("EVENT#")]
     assert history == ["OrderCreated", "OrderSourced", "OrderLinesCancelled", "RefundRequested"]
+
+
+def test_a_retried_create_whose_first_try_committed_is_recognised_not_refused(client, admin):
+    """botocore retries a transaction whose answer timed out; if the first try committed, the
+    retry's uniqueness condition fails on the order's own item: that is success, not a 409."""
+    from chalicelib.adapters.orders_repo import AlreadyWritten
+    from chalicelib.contracts.api import CreateOrder
+    from chalicelib.domain.access import Principal
+    from chalicelib.service.orders import order_from_command
+
+    order = order_from_command(CreateOrder.model_validate(order_body()), Principal("admin"))
+    repo = OrdersRepository(Table())
+    writes = repo.add(order, daily_capacity={}, day="2026-11-25")
+    repo.table.transact(writes)
+    with pytest.raises(AlreadyWritten):
+        repo.table.transact(writes)
+    other = order_from_command(CreateOrder.model_validate(order_body(externalId=order.external_id)), Principal("admin"))
+    with pytest.raises(Exception, match="already has an order") as refused:
+        repo.table.transact(repo.add(other, daily_capacity={}, day="2026-11-25"))
+    assert not isinstance(refused.value, AlreadyWritten)
