@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -104,6 +106,19 @@ def issue_token(role: str) -> str:
 @pytest.fixture
 def admin(aws: dict[str, str]) -> dict[str, str]:
     return bearer(issue_token("admin"))
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """What the Powertools logger writes, formatted as in Lambda (its own handler holds the real stdout)."""
+    from chalicelib.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    yield stream
+    logger._logger.removeHandler(handler)  # Powertools forwards addHandler, not removeHandler
 
 
 def bearer(token: str, **extra: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -13,7 +12,6 @@ import pytest
 
 from chalicelib.adapters import aws, secrets
 from chalicelib.adapters.dynamo import Table
-from chalicelib.observability import logger
 from tests.conftest import unique
 
 SECRET = "whsec_" + "A1b2C3d4E5f6G7h8" * 2
@@ -44,15 +42,10 @@ def every_item() -> str:
 
 
 @pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture) -> Iterator[io.StringIO]:
+def logs(caplog: pytest.LogCaptureFixture, logs: io.StringIO) -> io.StringIO:
     """Everything logged meanwhile: the Powertools logger as in Lambda, and every other logger at INFO."""
     caplog.set_level(logging.INFO)
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield stream
-    logger._logger.removeHandler(handler)  # Powertools forwards addHandler, not removeHandler
+    return logs
 
 
 def test_a_secret_is_stored_rotated_and_removed_but_never_shown(client, admin, capsys, caplog, logs):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chalicelib.observability import logger
 from chalicelib.resources import RESOURCES
 from infra.pump import Pump
 from tests.conftest import bearer, issue_token, order_body, post, unique
@@ -32,17 +28,6 @@ def body(answer: Any) -> Any:
 @pytest.fixture
 def ops(aws: dict[str, str]) -> dict[str, str]:
     return bearer(issue_token("ops"))
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """What the Powertools logger writes (its own handler holds the real stdout)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield stream
-    logger._logger.removeHandler(handler)  # Powertools forwards addHandler, not removeHandler
 
 
 def intake_message(channel: str, **order: Any) -> str:

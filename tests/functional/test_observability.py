@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from chalice.local import LambdaContext
 
 from app import order_intake
-from chalicelib.observability import logger, masked
+from chalicelib.observability import masked
 from tests.conftest import order_body, post
 
 EMAIL, PHONE = "secret.person@example.com", "+31699999999"
@@ -21,17 +17,6 @@ EMAIL, PHONE = "secret.person@example.com", "+31699999999"
 
 def log_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
-@pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """What the Powertools logger writes, formatted as in Lambda (its own handler holds the real stdout)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger.registered_formatter)
-    logger.addHandler(handler)
-    yield stream
-    logger._logger.removeHandler(handler)  # Powertools forwards addHandler, not removeHandler
 
 
 def test_request_logs_carry_correlation_id_and_no_customer_contact(client, admin, capsys, logs):
