@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from chalicelib.contracts.config import SourcingConfig, SourcingRule
+from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.orders import DeliveryMethod
 from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
 
 HOME = Destination("home:1", geo=Geo(52.37, 4.89))

@@ -13,7 +13,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, decode_cursor, encode_cursor, from_wire, put, to_wire
 from chalicelib.adapters.outbox import event_item
 from chalicelib.domain.errors import Conflict, DomainError
-from chalicelib.domain.orders import Event
+from chalicelib.domain.events import Event
 
 
 class Raced(Conflict):

@@ -9,23 +9,14 @@ from chalicelib.adapters import keys, stock_repo
 from chalicelib.adapters.dynamo import Item, Table, Write, put
 from chalicelib.adapters.outbox import event_item_writes, recorded_events
 from chalicelib.adapters.tasks_repo import TasksRepository
+from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.money import Money
-from chalicelib.domain.orders import (
-    Customer,
-    Delivery,
-    DeliveryMethod,
-    FulfilmentLine,
-    FulfilmentOrder,
-    FulfilmentStatus,
-    LineAllocation,
-    LineStatus,
-    Order,
-    OrderLine,
-    OrderStatus,
-    Payment,
-    Refund,
-)
+from chalicelib.domain.orders.lines import LineAllocation, LineStatus, OrderLine
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.domain.tasks import Task
 
 

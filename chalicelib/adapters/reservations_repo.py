@@ -14,7 +14,7 @@ from chalicelib.adapters import keys, stock_repo
 from chalicelib.adapters.dynamo import Item, Table, Write, put
 from chalicelib.adapters.outbox import event_item_writes, recorded_events
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
-from chalicelib.domain.orders import Customer
+from chalicelib.domain.orders.state import Customer
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
 
 

@@ -21,7 +21,7 @@ from chalicelib.adapters.dynamo import Item, Table, Write, from_wire, put, to_wi
 from chalicelib.adapters.outbox import event_item
 from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
-from chalicelib.domain.orders import Event
+from chalicelib.domain.events import Event
 from chalicelib.domain.stock import StockLevel
 
 SUMMARY_CAP = 20

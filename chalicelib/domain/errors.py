@@ -58,3 +58,8 @@ class Unavailable(DomainError):
 
     status = 503
     title = "Service unavailable"
+
+
+def error_at(loc: list[Any], msg: str) -> dict[str, Any]:
+    """One entry of a DomainError's `errors`: where in the input, and what is wrong there."""
+    return {"loc": loc, "msg": msg}

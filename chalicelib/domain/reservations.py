@@ -16,7 +16,8 @@ from typing import Any
 
 from chalicelib.clock import iso
 from chalicelib.domain.errors import Conflict, Invalid
-from chalicelib.domain.orders import Customer, Event
+from chalicelib.domain.events import Event, Recorder
+from chalicelib.domain.orders.state import Customer
 
 DEFAULT_HOLD = timedelta(hours=48)
 MAX_HOLD = timedelta(days=14)
@@ -40,7 +41,7 @@ class ReservationLine:
 
 
 @dataclass(slots=True)
-class Reservation:
+class Reservation(Recorder):
     reservation_id: str
     location_id: str
     lines: list[ReservationLine]
@@ -158,10 +159,9 @@ class Reservation:
         self._record(event, actor, now, **{k: v for k, v in detail.items() if v is not None})
 
     def _record(self, type_: str, actor: str, at: str, **detail: Any) -> None:
-        if self.version == self.stored_version:
-            self.version += 1
         # Every reservation event names the store and its lines: the stock summary refreshes from them.
-        self.new_events.append(Event(type_, actor, at, {"lines": [ln.as_dict() for ln in self.lines], **detail}))
+        # (Named, not super(): a slotted dataclass has no __class__ cell for it in Python 3.11.)
+        Recorder._record(self, type_, actor, at, lines=[ln.as_dict() for ln in self.lines], **detail)
 
 
 def expiry(now: str, requested: str | None) -> str:

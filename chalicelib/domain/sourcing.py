@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.orders import DeliveryMethod
 
 if TYPE_CHECKING:
     from chalicelib.contracts.config import SourcingConfig, SourcingRule

@@ -7,6 +7,18 @@ from dataclasses import dataclass
 from chalicelib.domain.errors import Invalid
 
 
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """What a change does to stock, written in the same transaction as the order."""
+
+    # "reserve" | "release" | "take" (carried out at the till) | "dispatch" (reserved goods leave:
+    # reserved and onHand both down)
+    kind: str
+    sku: str
+    location_id: str
+    quantity: int
+
+
 @dataclass(slots=True)
 class StockLevel:
     location_id: str

@@ -22,7 +22,8 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.errors import Conflict, Invalid
-from chalicelib.domain.orders import SOURCING_HOLD, Event, TaskLine, TaskRequest
+from chalicelib.domain.events import Event, Recorder
+from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
 
 
 class TaskStatus(StrEnum):
@@ -35,7 +36,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {SOURCING_HOLD: ("resource", "backorder",
 
 
 @dataclass(slots=True)
-class Task:
+class Task(Recorder):
     task_id: str
     team: str
     kind: str
@@ -95,12 +96,7 @@ class Task:
         detail: dict[str, Any] = {"team": self.team, "kind": self.kind, "outcome": outcome}
         if note is not None:
             detail["note"] = note
-        self._record("TaskCompleted", actor, now, detail)
-
-    def _record(self, type_: str, actor: str, at: str, detail: dict[str, Any]) -> None:
-        if self.version == self.stored_version:
-            self.version += 1
-        self.new_events.append(Event(type_, actor, at, detail))
+        self._record("TaskCompleted", actor, now, **detail)
 
 
 def task_lines(lines: Sequence[dict[str, Any]]) -> list[TaskLine]:

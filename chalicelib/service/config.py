@@ -18,7 +18,7 @@ from chalicelib.clock import now
 from chalicelib.domain.access import Principal
 from chalicelib.domain.config_changes import Change, diff, paths
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, VersionMismatch
-from chalicelib.domain.orders import Event
+from chalicelib.domain.events import Event
 from chalicelib.observability import count
 from chalicelib.service import cache
 

@@ -9,10 +9,11 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Table
 from chalicelib.adapters.orders_repo import OrdersRepository, fulfilment_order_to_item, public_view
 from chalicelib.clock import now
-from chalicelib.domain import fulfilment as wf
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Forbidden, Invalid, NotFound, VersionMismatch
-from chalicelib.domain.orders import FulfilmentStatus, Order
+from chalicelib.domain.fulfilment import workflow as wf
+from chalicelib.domain.fulfilment.order import FulfilmentStatus
+from chalicelib.domain.orders.order import Order
 from chalicelib.observability import count
 from chalicelib.service import sourcing
 from chalicelib.service.ids import order_of_fulfilment_order
@@ -73,7 +74,7 @@ def handle_event(
     *,
     if_match: int | None,
 ) -> dict[str, Any]:
-    """A location reports progress on a fulfilment order (default workflow, `domain.fulfilment`):
+    """A location reports progress on a fulfilment order (default workflow, `domain.fulfilment.workflow`):
     the fulfilment order, its order's lines and status, stock and events change in one transaction
     on the order's version. `reject` sources the lines again with that location left out."""
     principal.require("admin", "ops", "cs", "store", "dc")

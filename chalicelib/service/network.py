@@ -13,8 +13,8 @@ from chalicelib.adapters.stock_repo import StockRepository, level_view
 from chalicelib.clock import now
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound, VersionMismatch
+from chalicelib.domain.events import Event
 from chalicelib.domain.network import NATIVE_CHANNELS, Capability, Geo, Location, LocationType
-from chalicelib.domain.orders import Event
 from chalicelib.domain.stock import StockLevel
 from chalicelib.observability import count, logger
 from chalicelib.service import cache

@@ -12,10 +12,13 @@ from chalicelib.adapters.orders_repo import (
     view_after_change,
 )
 from chalicelib.clock import iso, now
-from chalicelib.domain import orders as domain
 from chalicelib.domain.access import Principal
+from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
+from chalicelib.domain.orders.lines import LineCancellation, NewLine
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id
@@ -55,19 +58,19 @@ def create_order(
     return idempotency.once(f"{principal.role}:POST /orders", idempotency_key, raw_body, work)
 
 
-def order_from_command(cmd: api.CreateOrder, principal: Principal) -> domain.Order:
+def order_from_command(cmd: api.CreateOrder, principal: Principal) -> Order:
     """A new order from `POST /orders`, with a fresh id; not yet sourced."""
-    return domain.Order.place(
+    return Order.place(
         order_id=new_id("ord"),
         channel=cmd.channel,
         external_id=cmd.external_id,
-        customer=domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
+        customer=Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
         placed_at=iso(cmd.placed_at),
         store_id=cmd.store_id,
-        payment=domain.Payment(cmd.payment.status, _money(cmd.payment.amount)),
+        payment=Payment(cmd.payment.status, _money(cmd.payment.amount)),
         delivery=_delivery(cmd.delivery),
         lines=[
-            domain.NewLine(
+            NewLine(
                 line_id=ln.line_id,
                 sku=ln.sku,
                 quantity=ln.quantity,
@@ -101,7 +104,7 @@ def cancel_lines(
             f"order {order_id} is at version {order.version}, not {if_match}", currentVersion=order.version
         )
     order.cancel_lines(
-        [domain.LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
+        [LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
         reason=cmd.reason,
         actor=principal.actor,
         now=now(),
@@ -140,7 +143,7 @@ def list_orders(
         channel = principal.scope
     else:
         principal.require("admin", "ops", "cs")
-    if status is not None and status not in {s.value for s in domain.OrderStatus}:
+    if status is not None and status not in {s.value for s in OrderStatus}:
         raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
     if external_id is not None:
         if channel is None:
@@ -187,9 +190,9 @@ def _money(m: api.Money) -> Money:
     return Money(m.decimal, m.currency)
 
 
-def _delivery(d: api.HomeDelivery | api.LocationDelivery | None) -> domain.Delivery | None:
+def _delivery(d: api.HomeDelivery | api.LocationDelivery | None) -> Delivery | None:
     if d is None:
         return None
     if d.method == "home_delivery":
-        return domain.Delivery(domain.DeliveryMethod.HOME_DELIVERY, address=d.address.model_dump(exclude_none=True))
-    return domain.Delivery(domain.DeliveryMethod(d.method), location_id=d.location_id)
+        return Delivery(DeliveryMethod.HOME_DELIVERY, address=d.address.model_dump(exclude_none=True))
+    return Delivery(DeliveryMethod(d.method), location_id=d.location_id)

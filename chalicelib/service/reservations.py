@@ -18,11 +18,13 @@ from chalicelib.adapters.reservations_repo import (
 )
 from chalicelib.adapters.stock_repo import StockShort
 from chalicelib.clock import iso, now
-from chalicelib.domain import orders as order_domain
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
 from chalicelib.domain.network import Capability, LocationType
+from chalicelib.domain.orders.lines import NewLine
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
@@ -55,7 +57,7 @@ def create_reservation(
             reservation_id=new_id("res"),
             location_id=cmd.location_id,
             lines=[ReservationLine(ln.sku, ln.quantity) for ln in cmd.lines],
-            customer=order_domain.Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
+            customer=Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
             expires_at=iso(cmd.expires_at) if cmd.expires_at else None,
             actor=principal.actor,
             now=now(),
@@ -144,18 +146,16 @@ def _complete(
         )
     taken = reservation.taken([(ln.sku, ln.quantity) for ln in cmd.lines])
     prices = {ln.sku: Money(ln.unit_price.decimal, ln.unit_price.currency) for ln in cmd.lines}
-    order = order_domain.Order.place(
+    order = Order.place(
         order_id=order_id,
         channel=STORE_CHANNEL,
         external_id=reservation.reservation_id,
         customer=reservation.customer,
         placed_at=stamp,
-        payment=order_domain.Payment(
-            cmd.payment.status, Money(cmd.payment.amount.decimal, cmd.payment.amount.currency)
-        ),
+        payment=Payment(cmd.payment.status, Money(cmd.payment.amount.decimal, cmd.payment.amount.currency)),
         store_id=reservation.location_id,
         lines=[
-            order_domain.NewLine(line_id=str(i), sku=ln.sku, quantity=taken[ln.sku], unit_price=prices[ln.sku])
+            NewLine(line_id=str(i), sku=ln.sku, quantity=taken[ln.sku], unit_price=prices[ln.sku])
             for i, ln in enumerate(reservation.lines, start=1)
         ],
         actor=p.actor,

@@ -18,8 +18,9 @@ from chalicelib.adapters.dynamo import Item, Table
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.domain.errors import Invalid, NotFound
+from chalicelib.domain.fulfilment.order import FulfilmentStatus
 from chalicelib.domain.network import Geo
-from chalicelib.domain.orders import FulfilmentStatus, Order
+from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing import Demand, Plan, Snapshot, source
 from chalicelib.service.network import Network, network
 from chalicelib.service.sourcing import PLENTY, demands_of, planning_stock

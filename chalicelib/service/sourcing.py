@@ -23,9 +23,10 @@ from chalicelib.adapters.dynamo import Table, Write
 from chalicelib.adapters.orders_repo import AlreadyWritten, OrdersRepository
 from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort, collect_held
 from chalicelib.clock import now
+from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
-from chalicelib.domain.orders import DeliveryMethod, Order
+from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
 from chalicelib.service import config
 from chalicelib.service.ids import fulfilment_order_ids, new_id

@@ -9,7 +9,8 @@ import pytest
 from chalicelib.adapters.dynamo import Table
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.domain.errors import VersionMismatch
-from chalicelib.domain.orders import LineCancellation, Order
+from chalicelib.domain.orders.lines import LineCancellation
+from chalicelib.domain.orders.order import Order
 from tests.conftest import order_body, post
 
 

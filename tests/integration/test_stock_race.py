@@ -16,7 +16,7 @@ from chalicelib.adapters.dynamo import Table
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.stock_repo import StockRepository, StockShort
 from chalicelib.contracts.config import DEFAULT_SOURCING
-from chalicelib.domain.orders import Order
+from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing import Snapshot, source
 from chalicelib.service import network
 from chalicelib.service.sourcing import demands_of

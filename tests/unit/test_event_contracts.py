@@ -13,9 +13,9 @@ from chalicelib.adapters.orders_repo import event_items
 from chalicelib.adapters.outbox import event_detail
 from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.contracts.events import EVENT_MODELS, parse_detail
-from chalicelib.domain.fulfilment import FulfilmentEvent
+from chalicelib.domain.fulfilment.workflow import FulfilmentEvent
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.orders import LineCancellation
+from chalicelib.domain.orders.lines import LineCancellation
 from chalicelib.domain.sourcing import Demand, Snapshot, source
 from tests.sourcing_reference import HOME
 from tests.unit.test_orders_domain import placed

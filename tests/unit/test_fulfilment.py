@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.fulfilment import (
+from chalicelib.domain.fulfilment.order import FulfilmentStatus
+from chalicelib.domain.fulfilment.workflow import (
     TRANSITIONS,
     Flow,
     FulfilmentEvent,
@@ -15,7 +17,8 @@ from chalicelib.domain.fulfilment import (
     may_report,
     next_status,
 )
-from chalicelib.domain.orders import DeliveryMethod, FulfilmentStatus, LineStatus, Order
+from chalicelib.domain.orders.lines import LineStatus
+from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing import Allocation, Destination, Plan, Shipment
 from tests.unit.test_orders_domain import placed
 

@@ -8,20 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.money import Money
-from chalicelib.domain.orders import (
-    Customer,
-    Delivery,
-    DeliveryMethod,
-    LineCancellation,
-    LineStatus,
-    NewLine,
-    Order,
-    OrderStatus,
-    Payment,
-    derive_status,
-)
+from chalicelib.domain.orders.lines import LineCancellation, LineStatus, NewLine
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.state import Customer, OrderStatus, Payment, derive_status
 
 EUR = "EUR"
 HOME = Delivery(DeliveryMethod.HOME_DELIVERY, address={"line1": "Damrak 1"})

@@ -8,7 +8,7 @@ from chalicelib.adapters.outbox import event_detail
 from chalicelib.adapters.reservations_repo import event_items, reservation_from_item, reservation_to_item
 from chalicelib.contracts.events import parse_detail
 from chalicelib.domain.errors import Conflict, Invalid
-from chalicelib.domain.orders import Customer
+from chalicelib.domain.orders.state import Customer
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus, expiry
 
 NOW = "2026-11-25T10:00:00.000Z"

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.contracts.config import DEFAULT_SOURCING, SourcingConfig, SourcingRule
+from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.orders import DeliveryMethod
 from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
 from tests.sourcing_reference import HOME, cart, network, optimum_shipments
 

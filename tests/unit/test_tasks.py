@@ -11,7 +11,10 @@ from chalicelib.contracts.config import SourcingConfig, SourcingRule
 from chalicelib.contracts.events import parse_detail
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.orders import LineCancellation, LineStatus, Order, OrderStatus, TaskLine
+from chalicelib.domain.orders.holds import TaskLine
+from chalicelib.domain.orders.lines import LineCancellation, LineStatus
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.state import OrderStatus
 from chalicelib.domain.sourcing import Demand, Plan, Snapshot, source
 from chalicelib.domain.tasks import Task, TaskStatus
 from tests.sourcing_reference import HOME

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.domain.orders import DeliveryMethod, FulfilmentStatus, LineStatus
+from chalicelib.domain.delivery import DeliveryMethod
+from chalicelib.domain.fulfilment.order import FulfilmentStatus
+from chalicelib.domain.orders.lines import LineStatus
 
 S = FulfilmentStatus
 

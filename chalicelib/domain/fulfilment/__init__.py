@@ -1,0 +1,1 @@
+"""Fulfilment: the work handed to the locations (`order`) and the workflow it follows (`workflow`)."""

@@ -1,0 +1,118 @@
+"""Cancelling units of an order before they ship: their stock goes back, and a refund when paid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from chalicelib.domain.errors import Conflict, Invalid, error_at
+from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentStatus
+from chalicelib.domain.orders.lines import (
+    CANCELLABLE,
+    SOURCING,
+    LineCancellation,
+    LineStatus,
+    OrderLine,
+    status_after_sourcing,
+)
+from chalicelib.domain.orders.refunds import Refund, cancellation_refund
+from chalicelib.domain.orders.state import OrderState
+from chalicelib.domain.stock import StockChange
+
+
+class Cancellation(OrderState):
+    """The part of `Order` that cancels lines."""
+
+    __slots__ = ()
+
+    def cancel_lines(
+        self,
+        cancellations: Iterable[LineCancellation],
+        *,
+        reason: str,
+        actor: str,
+        now: str,
+        new_refund_id: Callable[[], str],
+    ) -> None:
+        """Cancel quantities of lines that have not shipped; all or nothing."""
+        wanted: dict[str, int] = {}
+        for c in cancellations:
+            wanted[c.line_id] = wanted.get(c.line_id, 0) + c.quantity
+        if not wanted:
+            raise Invalid("nothing to cancel", errors=[{"loc": ["lines"], "msg": "at least one line"}])
+        for line_id, quantity in wanted.items():
+            line = self.line(line_id)
+            # Held units never left the building, whatever became of the rest of the line.
+            if line.status not in CANCELLABLE and quantity > line.held_quantity:
+                raise Conflict(
+                    f"line {line_id} is {line.status.value} and can no longer be cancelled",
+                    lineId=line_id,
+                    lineStatus=line.status.value,
+                )
+            if quantity > line.open_quantity:
+                raise Invalid(
+                    f"line {line_id} has {line.open_quantity} left to cancel, not {quantity}",
+                    errors=[error_at(["lines", line_id, "quantity"], f"at most {line.open_quantity}")],
+                )
+        already = len(self.stock_changes)
+        for line_id, quantity in wanted.items():
+            line = self.line(line_id)
+            self._unallocate(line, quantity, now)
+            line.cancelled_quantity += quantity
+            if line.open_quantity == 0:
+                line.status = LineStatus.CANCELLED
+            elif line.status in SOURCING:
+                line.status = status_after_sourcing(line)
+        refund = cancellation_refund(((self.line(k), v) for k, v in wanted.items()), self.payment.amount.currency)
+        self._record(
+            "OrderLinesCancelled",
+            actor,
+            now,
+            reason=reason,
+            lines=[{"lineId": k, "quantity": v} for k, v in wanted.items()],
+            stock=[
+                {"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity}
+                for c in self.stock_changes[already:]
+            ],
+        )
+        if self.payment.status == "paid" and refund.amount > 0:
+            r = Refund(new_refund_id(), refund, "requested", f"cancellation: {reason}")
+            self.refunds.append(r)
+            self._record("RefundRequested", actor, now, refundId=r.refund_id, amount=refund.as_dict(), reason=r.reason)
+        self._refresh_status(actor, now)
+
+    def _unallocate(self, line: OrderLine, quantity: int, now: str) -> None:
+        """Take `quantity` off a line: units not yet sourced first, then held ones (the hold shrinks;
+        its task stays as it is), then backordered ones, then the newest allocations, whose stock
+        goes back and whose fulfilment orders shrink (or are cancelled when emptied)."""
+        unsourced = line.open_quantity - line.allocated_quantity - line.backordered_quantity - line.held_quantity
+        left = quantity - min(quantity, unsourced)
+        from_hold = min(left, line.held_quantity)
+        line.held_quantity -= from_hold
+        if line.held_quantity == 0:
+            line.hold_task_id = None
+        left -= from_hold
+        from_backorder = min(left, line.backordered_quantity)
+        line.backordered_quantity -= from_backorder
+        left -= from_backorder
+        for allocation in reversed(list(line.allocations)):
+            if left == 0:
+                break
+            fo = self.fulfilment_order(allocation.fulfilment_order_id)
+            if fo.status not in BEFORE_SHIPPING:
+                continue
+            take = min(left, allocation.quantity)
+            allocation.quantity -= take
+            left -= take
+            fo_line = fo.line(line.line_id)
+            assert fo_line is not None
+            fo_line.quantity -= take
+            fo.lines = [ln for ln in fo.lines if ln.quantity > 0]
+            if not fo.lines:
+                fo.status = FulfilmentStatus.CANCELLED
+            fo.version += 1
+            fo.updated_at = now
+            fo.changed = True
+            self.stock_changes.append(StockChange("release", line.sku, fo.location_id, take))
+        line.allocations = [a for a in line.allocations if a.quantity > 0]
+        if left:
+            raise Conflict(f"line {line.line_id} has only shipped units left to cancel", lineId=line.line_id)

@@ -1,0 +1,119 @@
+"""What an order is: who bought what and how it is delivered, its fulfilment orders and refunds,
+and its status, which follows from its lines'. What changes it is in the `Order` class's parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from chalicelib.domain.delivery import Delivery
+from chalicelib.domain.errors import Invalid, error_at
+from chalicelib.domain.events import Event, Recorder
+from chalicelib.domain.fulfilment.order import FulfilmentOrder
+from chalicelib.domain.money import Money
+from chalicelib.domain.orders.holds import TaskRequest
+from chalicelib.domain.orders.lines import LineStatus, OrderLine
+from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.stock import StockChange
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    BACKORDERED = "backordered"
+    IN_FULFILMENT = "in_fulfilment"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+_DONE = frozenset({LineStatus.DELIVERED, LineStatus.COLLECTED, LineStatus.RETURNED})
+_IN_FULFILMENT = frozenset({LineStatus.ALLOCATED, LineStatus.PICKED})
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: str
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    status: str  # "authorized" | "paid"
+    amount: Money
+
+
+@dataclass(slots=True)
+class OrderState(Recorder):
+    """An order's fields and lookups, shared by the parts of `Order`."""
+
+    order_id: str
+    channel: str
+    external_id: str
+    customer: Customer
+    placed_at: str
+    payment: Payment
+    lines: list[OrderLine]
+    created_at: str
+    updated_at: str
+    store_id: str | None = None
+    delivery: Delivery | None = None
+    status: OrderStatus = OrderStatus.OPEN
+    # The version as stored; a change bumps `version` once, and is saved only if the stored one
+    # is still `stored_version` (optimistic concurrency). A new order starts at 0 -> 1.
+    version: int = 0
+    stored_version: int = 0
+    refunds: list[Refund] = field(default_factory=list)
+    fulfilment_orders: list[FulfilmentOrder] = field(default_factory=list)
+    # Recorded by this change, not yet stored: events, stock movements, locations given new work.
+    new_events: list[Event] = field(default_factory=list)
+    stock_changes: list[StockChange] = field(default_factory=list)
+    new_work_at: list[str] = field(default_factory=list)
+    new_tasks: list[TaskRequest] = field(default_factory=list)
+
+    def line(self, line_id: str) -> OrderLine:
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise Invalid(f"order {self.order_id} has no line {line_id!r}", errors=[error_at(["lineId"], line_id)])
+
+    def fulfilment_order(self, fulfilment_order_id: str) -> FulfilmentOrder:
+        for fo in self.fulfilment_orders:
+            if fo.fulfilment_order_id == fulfilment_order_id:
+                return fo
+        raise Invalid(f"order {self.order_id} has no fulfilment order {fulfilment_order_id!r}")
+
+    def _refresh_status(self, actor: str, now: str, *, announce: bool = True) -> None:
+        new = derive_status(self.lines)
+        if new != self.status:
+            old, self.status = self.status, new
+            if announce:
+                self._record("OrderStatusChanged", actor, now, **{"from": old.value, "to": new.value})
+        self.updated_at = now
+
+
+def derive_status(lines: Sequence[OrderLine]) -> OrderStatus:
+    """The order's status follows from its lines': the lines still under way decide, once the
+    finished ones (delivered, collected, carried out, returned) are set aside."""
+    active = [ln.status for ln in lines if ln.status is not LineStatus.CANCELLED]
+    if not active:
+        return OrderStatus.CANCELLED
+    pending = [s for s in active if s not in _DONE]
+    if not pending:
+        return OrderStatus.COMPLETED
+    if all(s is LineStatus.SHIPPED for s in pending):
+        return OrderStatus.SHIPPED
+    if any(s is LineStatus.SHIPPED for s in pending):
+        return OrderStatus.PARTIALLY_SHIPPED
+    if any(s is LineStatus.READY_FOR_PICKUP for s in pending):
+        return OrderStatus.READY_FOR_PICKUP
+    if any(s in _IN_FULFILMENT for s in pending):
+        return OrderStatus.IN_FULFILMENT
+    if all(s is LineStatus.BACKORDERED for s in pending):
+        return OrderStatus.BACKORDERED
+    return OrderStatus.OPEN
