@@ -95,7 +95,7 @@ def outbox_stream(event: dict[str, Any], context: Any) -> None:
 )
 def expire_reservations(event: CloudWatchEvent) -> None:
     """Active reservations past their time give their stock back (ReservationExpired)."""
-    from chalicelib.adapters.dynamo import Table
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.service import reservations
 
-    reservations.expire_due(Table())
+    reservations.expire_due(bootstrap())

@@ -43,8 +43,11 @@ def aws() -> Iterator[dict[str, str]]:
     from chalicelib.service import auth, cache, idempotency
     from infra.provision import provision
 
+    from chalicelib.bootstrap import bootstrap
+
     def forget_everything() -> None:
         aws_clients.reset()
+        bootstrap.cache_clear()
         idempotency.reset()
         auth.forget_cached()
         cache.forget()
@@ -93,7 +96,40 @@ def client(aws: dict[str, str]) -> Iterator[Any]:
     from app import app
 
     with Client(app) as test_client:
+        validate_answers(test_client)
         yield test_client
+
+
+def validate_answers(test_client: Any) -> None:
+    """Every answer must validate against the model its OpenAPI operation declares (extra fields
+    are refused too), and every error must be problem+json: the document and the service cannot
+    drift apart unnoticed."""
+    import re
+
+    from app import app
+    from chalicelib.http import routing
+
+    # Literal paths before templated ones, as API Gateway and Chalice match them.
+    templates = sorted(
+        ((re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in app.routes),
+        key=lambda pair: pair[1].count("{"),
+    )
+    specs = {(spec.method, spec.path): spec for spec in routing.specs()}
+    real = test_client.http.request
+
+    def request(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> Any:
+        response = real(method, path, headers=headers, body=body)
+        bare = path.split("?", 1)[0]
+        template = next((t for pattern, t in templates if pattern.match(bare)), None)
+        spec = specs.get((method.upper(), template or ""))
+        kind = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
+        if response.status_code >= 400:
+            assert kind.startswith("application/problem+json"), (method, path, response.status_code, kind)
+        elif spec is not None and spec.response is not None and kind.startswith("application/json"):
+            routing.resolve_model(spec.response).model_validate_json(response.body)
+        return response
+
+    test_client.http.request = request
 
 
 def issue_token(role: str) -> str:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib.adapters import keys, stock_repo
+from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, put
-from chalicelib.adapters.outbox import event_item_writes, recorded_events
-from chalicelib.adapters.tasks_repo import TasksRepository
+from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.domain.events import Event
 from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineAllocation, LineStatus, OrderLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.refunds import Refund
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
-from chalicelib.domain.tasks import Task
 
 
 class AlreadyWritten(DomainError):
@@ -25,127 +24,67 @@ class AlreadyWritten(DomainError):
 
 
 class OrdersRepository:
-    def __init__(self, table: Table) -> None:
+    """Orders as the unit of work reads them: one Query for the whole order, tracked for its commit."""
+
+    def __init__(self, table: Table, *, track: Callable[[Order], Order] = lambda order: order) -> None:
         self.table = table
+        self._track = track
 
-    # ---- reads -------------------------------------------------------------------------------
-
-    def load(self, order_id: str) -> tuple[Order, list[Item]]:
-        """The order aggregate and every item of its partition, in one Query."""
+    def get(self, order_id: str) -> Order:
+        """The order with its fulfilment orders and history: every item of its partition, one Query."""
         items = self.table.partition(keys.order_pk(order_id))
         header = next((i for i in items if i["SK"] == keys.ORDER_SK), None)
         if header is None:
             raise NotFound(f"no order {order_id!r}")
         order = order_from_item(header)
         order.fulfilment_orders = [
-            fulfilment_order_from_item(i) for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)
+            fulfilment_order_from_item(i)
+            for i in sorted(items, key=lambda i: str(i["SK"]))
+            if i["SK"].startswith(keys.FULFILMENT_PREFIX)
         ]
-        return order, items
+        order.history = [
+            Event(i["eventType"], i["actor"], i["at"], i["detail"])
+            for i in items
+            if i["SK"].startswith(keys.EVENT_PREFIX)
+        ]
+        return self._track(order)
 
-    def order_id_for(self, channel: str, external_id: str) -> str | None:
+    def id_for(self, channel: str, external_id: str) -> str | None:
         found = self.table.get(keys.external_key(channel, external_id))
         return found["orderId"] if found else None
 
-    # ---- writes ------------------------------------------------------------------------------
 
-    def add(self, order: Order, *, daily_capacity: Mapping[str, int], day: str, with_stock: bool = True) -> list[Write]:
-        """The writes that create an order: uniqueness per (channel, externalId), header, its
-        fulfilment orders, stock reservations, daily capacity used, the tasks it opens, events.
+def writes(table: Table, order: Order) -> list[Write]:
+    """A new order (unique per channel and external id) or a changed one (on its version), its
+    changed fulfilment orders and its events. Its stock, capacity and tasks are the unit of work's."""
+    # The order's version condition serialises writers: its fulfilment orders need none of their own.
+    fulfilment = [
+        put(table.name, fulfilment_order_to_item(order.order_id, fo)) for fo in order.fulfilment_orders if fo.changed
+    ]
 
-        `with_stock=False` leaves the order's stock moves to the caller, who writes them merged
-        with its own on the same items (a transaction touches an item once)."""
-        name = self.table.name
+    def stale(old: Item | None) -> DomainError:
+        return VersionMismatch(
+            f"order {order.order_id} changed meanwhile (now version {old['version'] if old else '?'})",
+            currentVersion=old["version"] if old else None,
+        )
 
-        def exists(old: Item | None) -> DomainError:
-            existing = old["orderId"] if old else None
-            if existing == order.order_id:
-                return AlreadyWritten(f"order {order.order_id} was written by an earlier try of this request")
-            return Conflict(
-                f"channel {order.channel} already has an order {order.external_id}",
-                orderId=existing,
-            )
+    own = aggregate_writes(table, order, order_to_item(order), event_items(order), stale=stale)
+    if not order.is_new:
+        return [*own, *fulfilment]
 
-        return [
-            put(
-                name,
-                {
-                    **keys.external_key(order.channel, order.external_id),
-                    "type": "external",
-                    "orderId": order.order_id,
-                },
-                condition="attribute_not_exists(PK)",
-                on_condition_failed=exists,
-            ),
-            put(name, order_to_item(order), condition="attribute_not_exists(PK)"),
-            *self._fulfilment_writes(order),
-            *(self._stock_writes(order) if with_stock else []),
-            *(
-                stock_repo.use_capacity(self.table, loc, day, daily_capacity[loc])
-                for loc in sorted(set(order.new_work_at))
-                if loc in daily_capacity
-            ),
-            *self._task_writes(order),
-            *self._event_writes(order),
-        ]
+    def exists(old: Item | None) -> DomainError:
+        existing = old["orderId"] if old else None
+        if existing == order.order_id:
+            return AlreadyWritten(f"order {order.order_id} was written by an earlier try of this request")
+        return Conflict(f"channel {order.channel} already has an order {order.external_id}", orderId=existing)
 
-    def save(
-        self, order: Order, *, daily_capacity: Mapping[str, int] | None = None, day: str | None = None
-    ) -> list[Write]:
-        """The writes that store a changed order, refused if anyone changed it meanwhile; with
-        `daily_capacity` and `day`, the new work it gives locations counts against their capacity."""
-
-        def stale(old: Item | None) -> DomainError:
-            return VersionMismatch(
-                f"order {order.order_id} changed meanwhile (now version {old['version'] if old else '?'})",
-                currentVersion=old["version"] if old else None,
-            )
-
-        return [
-            put(
-                self.table.name,
-                order_to_item(order),
-                condition="version = :v",
-                values={":v": order.stored_version},
-                on_condition_failed=stale,
-            ),
-            *self._fulfilment_writes(order),
-            *self._stock_writes(order),
-            *(
-                stock_repo.use_capacity(self.table, loc, day, daily_capacity[loc])
-                for loc in sorted(set(order.new_work_at))
-                if daily_capacity is not None and day is not None and loc in daily_capacity
-            ),
-            *self._task_writes(order),
-            *self._event_writes(order),
-        ]
-
-    def _task_writes(self, order: Order) -> list[Write]:
-        tasks = TasksRepository(self.table)
-        return [w for request in order.new_tasks for w in tasks.add(Task.opened(order.order_id, request))]
-
-    def _fulfilment_writes(self, order: Order) -> list[Write]:
-        # The order's version condition already serialises writers: the items need none of their own.
-        return [
-            put(self.table.name, fulfilment_order_to_item(order.order_id, fo))
-            for fo in order.fulfilment_orders
-            if fo.changed
-        ]
-
-    def _stock_writes(self, order: Order) -> list[Write]:
-        totals: dict[tuple[str, str, str], int] = {}
-        for change in order.stock_changes:
-            key = (change.kind, change.sku, change.location_id)
-            totals[key] = totals.get(key, 0) + change.quantity
-        moves = {
-            "reserve": stock_repo.reserve,
-            "release": stock_repo.release,
-            "take": stock_repo.take,
-            "dispatch": stock_repo.dispatch,
-        }
-        return [moves[kind](self.table, sku, loc, qty) for (kind, sku, loc), qty in sorted(totals.items())]
-
-    def _event_writes(self, order: Order) -> list[Write]:
-        return event_item_writes(self.table, event_items(order))
+    unique = put(
+        table.name,
+        {**keys.external_key(order.channel, order.external_id), "type": "external", "orderId": order.order_id},
+        condition="attribute_not_exists(PK)",
+        on_condition_failed=exists,
+    )
+    return [unique, *own, *fulfilment]
 
 
 def event_items(order: Order) -> list[Item]:
@@ -295,26 +234,18 @@ def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
 _HIDDEN = {"PK", "SK", "type", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"}
 
 
-def order_view(items: list[Item]) -> dict[str, Any]:
-    """The whole order as the API shows it, from the items of its partition."""
-    header = next(i for i in items if i["SK"] == keys.ORDER_SK)
-    view = {k: v for k, v in header.items() if k not in _HIDDEN and v is not None}
-    fulfilment = sorted((i for i in items if i["SK"].startswith(keys.FULFILMENT_PREFIX)), key=lambda i: i["SK"])
-    view["fulfilmentOrders"] = [public_view(i) for i in fulfilment]
-    view["returns"] = [public_view(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
+def order_view(order: Order) -> dict[str, Any]:
+    """The whole order as the API shows it: header, fulfilment orders, history (with this change's)."""
+    view = public_view(order_to_item(order))
+    view["fulfilmentOrders"] = [fulfilment_order_view(order.order_id, fo) for fo in order.fulfilment_orders]
     view["history"] = [
-        {"at": i["at"], "type": i["eventType"], "actor": i["actor"], "detail": i["detail"]}
-        for i in items
-        if i["SK"].startswith(keys.EVENT_PREFIX)
+        {"at": e.at, "type": e.type, "actor": e.actor, "detail": e.detail} for e in [*order.history, *order.new_events]
     ]
     return view
 
 
-def view_after_change(order: Order, earlier: Sequence[Item] = ()) -> dict[str, Any]:
-    """The order as just written: what was read before, the new header, the new events. No read-back."""
-    kept = [i for i in earlier if i["SK"] != keys.ORDER_SK and not i["SK"].startswith(keys.FULFILMENT_PREFIX)]
-    fulfilment = [fulfilment_order_to_item(order.order_id, fo) for fo in order.fulfilment_orders]
-    return order_view([order_to_item(order), *fulfilment, *kept, *event_items(order)])
+def fulfilment_order_view(order_id: str, fo: FulfilmentOrder) -> dict[str, Any]:
+    return public_view(fulfilment_order_to_item(order_id, fo))
 
 
 def order_summary(header: Item) -> dict[str, Any]:
@@ -333,4 +264,4 @@ def order_summary(header: Item) -> dict[str, Any]:
 
 
 def public_view(item: Item) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k not in _HIDDEN}
+    return {k: v for k, v in item.items() if k not in _HIDDEN and v is not None}

@@ -10,13 +10,15 @@ pending, so it is retried; one that succeeds but is not marked is published agai
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, chunks, from_wire, put
 from chalicelib.clock import iso, now
+from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.events import Event
 from chalicelib.resources import EVENT_SOURCE
 
@@ -66,6 +68,29 @@ def recorded_events(
 def event_item_writes(table: Table, items: Sequence[Item]) -> list[Write]:
     """Each event written once: a repeat of the same change cannot write its events twice."""
     return [put(table.name, item, condition="attribute_not_exists(PK)") for item in items]
+
+
+def aggregate_writes(
+    table: Table,
+    aggregate: Aggregate,
+    item: Item,
+    events: Sequence[Item],
+    *,
+    stale: Callable[[Item | None], DomainError],
+) -> list[Write]:
+    """An aggregate's item, new (it must not exist) or changed (only on the version it was read
+    at: `stale` says what went wrong otherwise), and the events its change recorded."""
+    if aggregate.is_new:
+        header = put(table.name, item, condition="attribute_not_exists(PK)")
+    else:
+        header = put(
+            table.name,
+            item,
+            condition="version = :v",
+            values={":v": aggregate.stored_version},
+            on_condition_failed=stale,
+        )
+    return [header, *event_item_writes(table, events)]
 
 
 def event_detail(item: Item) -> dict[str, Any]:

@@ -7,20 +7,21 @@ same transaction as the reservation changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from chalicelib.adapters import keys, stock_repo
-from chalicelib.adapters.dynamo import Item, Table, Write, put
-from chalicelib.adapters.outbox import event_item_writes, recorded_events
+from chalicelib.adapters import keys
+from chalicelib.adapters.dynamo import Item, Table, Write
+from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.orders.state import Customer
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
 
 
 class ReservationsRepository:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, track: Callable[[Reservation], Reservation] = lambda r: r) -> None:
         self.table = table
+        self._track = track
 
     # ---- reads -------------------------------------------------------------------------------
 
@@ -28,7 +29,7 @@ class ReservationsRepository:
         item = self.table.get(keys.reservation_key(reservation_id), consistent=True)
         if item is None:
             raise NotFound(f"no reservation {reservation_id!r}")
-        return reservation_from_item(item)
+        return self._track(reservation_from_item(item))
 
     def at(self, location_id: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """One page of a store's reservations in one status, oldest first: one Query."""
@@ -48,58 +49,24 @@ class ReservationsRepository:
                 if cursor is None:
                     break
 
-    # ---- writes ------------------------------------------------------------------------------
 
-    def add(self, reservation: Reservation) -> list[Write]:
-        """The reservation, its stock held at the store (only if free), and its events."""
-        return [
-            put(self.table.name, reservation_to_item(reservation), condition="attribute_not_exists(PK)"),
-            *(
-                stock_repo.reserve(self.table, ln.sku, reservation.location_id, ln.quantity)
-                for ln in sorted(reservation.lines, key=lambda ln: ln.sku)
-            ),
-            *self.event_writes(reservation),
-        ]
+def writes(table: Table, reservation: Reservation) -> list[Write]:
+    """A new reservation, or a changed one refused if it changed meanwhile (ended: a conflict); its
+    events. The stock it holds or gives back is the unit of work's."""
 
-    def save(self, reservation: Reservation, *, release: bool) -> list[Write]:
-        """A changed reservation and its events, refused if it changed meanwhile; with `release`,
-        its hold goes back to the store's free stock."""
-        return [
-            self.header_write(reservation),
-            *(
-                (
-                    stock_repo.release(self.table, ln.sku, reservation.location_id, ln.quantity)
-                    for ln in sorted(reservation.lines, key=lambda ln: ln.sku)
-                )
-                if release
-                else ()
-            ),
-            *self.event_writes(reservation),
-        ]
-
-    def header_write(self, reservation: Reservation) -> Write:
-        def stale(old: Item | None) -> DomainError:
-            if old is not None and old.get("status") != ReservationStatus.ACTIVE.value:
-                return Conflict(
-                    f"reservation {reservation.reservation_id} is {old['status']} already",
-                    reservationId=reservation.reservation_id,
-                    reservationStatus=old["status"],
-                )
-            return VersionMismatch(
-                f"reservation {reservation.reservation_id} changed meanwhile",
-                currentVersion=old["version"] if old else None,
+    def stale(old: Item | None) -> DomainError:
+        if old is not None and old.get("status") != ReservationStatus.ACTIVE.value:
+            return Conflict(
+                f"reservation {reservation.reservation_id} is {old['status']} already",
+                reservationId=reservation.reservation_id,
+                reservationStatus=old["status"],
             )
-
-        return put(
-            self.table.name,
-            reservation_to_item(reservation),
-            condition="version = :v",
-            values={":v": reservation.stored_version},
-            on_condition_failed=stale,
+        return VersionMismatch(
+            f"reservation {reservation.reservation_id} changed meanwhile",
+            currentVersion=old["version"] if old else None,
         )
 
-    def event_writes(self, reservation: Reservation) -> list[Write]:
-        return event_item_writes(self.table, event_items(reservation))
+    return aggregate_writes(table, reservation, reservation_to_item(reservation), event_items(reservation), stale=stale)
 
 
 def event_items(reservation: Reservation) -> list[Item]:

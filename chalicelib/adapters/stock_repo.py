@@ -22,7 +22,7 @@ from chalicelib.adapters.outbox import event_item
 from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
 from chalicelib.domain.events import Event
-from chalicelib.domain.stock import StockLevel
+from chalicelib.domain.stock import StockLevel, StockMove
 
 SUMMARY_CAP = 20
 # `free` and others are DynamoDB reserved words: always through placeholders.
@@ -162,77 +162,48 @@ class CapacityFull(Conflict):
         self.location_id = location_id
 
 
-def reserve(table: Table, sku: str, location_id: str, quantity: int) -> Write:
-    """Take `quantity` of free stock, inside the caller's transaction, only if it is there."""
-    return _move_reserved(table, sku, location_id, quantity, condition="#f >= :q", error=StockShort(sku, location_id))
+def move(table: Table, m: StockMove) -> Write:
+    """Everything one change does to one stock item, inside the caller's transaction, only if what
+    it takes is there: free units for a reservation (else StockShort), reserved units for a release
+    or a dispatch. A sale at the till takes from the shelf whatever the count said (no condition),
+    and may create the item."""
+    conditions = [c for c, needed in (("#f >= :nf", m.needs_free), ("#r >= :nr", m.needs_reserved)) if needed]
+    values: dict[str, Any] = {
+        ":dr": m.reserved,
+        ":dh": m.on_hand,
+        ":df": m.free,
+        ":zero": 0,
+        ":one": 1,
+        ":sku": m.sku,
+        ":loc": m.location_id,
+        ":type": "stock",
+        ":now": now(),
+        **({":nf": m.needs_free} if m.needs_free else {}),
+        **({":nr": m.needs_reserved} if m.needs_reserved else {}),
+    }
+    op: dict[str, Any] = {
+        "TableName": table.name,
+        "Key": to_wire(keys.stock_key(m.sku, m.location_id)),
+        "UpdateExpression": "SET #r = if_not_exists(#r, :zero) + :dr, onHand = if_not_exists(onHand, :zero) + :dh, "
+        "#f = if_not_exists(#f, :zero) + :df, safetyStock = if_not_exists(safetyStock, :zero), "
+        "sku = :sku, locationId = :loc, #t = :type, #v = if_not_exists(#v, :zero) + :one, updatedAt = :now",
+        "ExpressionAttributeNames": {**_NAMES, "#t": "type"},
+        "ExpressionAttributeValues": to_wire(values),
+    }
+    if conditions:
+        op["ConditionExpression"] = " AND ".join(conditions)
+        op["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
 
+    def refused(old: Item | None) -> DomainError:
+        if m.needs_free and (old is None or old.get("free", 0) < m.needs_free):
+            return StockShort(m.sku, m.location_id)
+        return Conflict(
+            f"{m.location_id} holds no reservation of {m.needs_reserved} {m.sku} to release",
+            sku=m.sku,
+            locationId=m.location_id,
+        )
 
-def release(table: Table, sku: str, location_id: str, quantity: int) -> Write:
-    """Give back reserved stock (cancelled, rejected, expired)."""
-    missing = Conflict(f"{location_id} holds no reservation of {quantity} {sku} to release")
-    return _move_reserved(table, sku, location_id, -quantity, condition="#r >= :r", error=missing)
-
-
-def take(table: Table, sku: str, location_id: str, quantity: int) -> Write:
-    """Sold and carried out at the till: the shelf has `quantity` fewer, whatever the count said."""
-    return Write(
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": to_wire(keys.stock_key(sku, location_id)),
-                "UpdateExpression": "SET onHand = if_not_exists(onHand, :zero) - :q, "
-                "#f = if_not_exists(#f, :zero) - :q, #r = if_not_exists(#r, :zero), "
-                "safetyStock = if_not_exists(safetyStock, :zero), sku = :sku, locationId = :loc, "
-                "#t = :type, #v = if_not_exists(#v, :zero) + :one, updatedAt = :now",
-                "ExpressionAttributeNames": {**_NAMES, "#t": "type"},
-                "ExpressionAttributeValues": to_wire(
-                    {
-                        ":q": quantity,
-                        ":zero": 0,
-                        ":one": 1,
-                        ":sku": sku,
-                        ":loc": location_id,
-                        ":type": "stock",
-                        ":now": now(),
-                    }
-                ),
-            }
-        }
-    )
-
-
-def collect_held(table: Table, sku: str, location_id: str, *, held: int, taken: int) -> Write:
-    """A hold of `held` units ends at the till and `taken` of them leave the shelf, in one write.
-
-    A transaction may touch an item once, so a reservation bought in the store cannot be a
-    `release` plus a `take`: this is both, `reserved - held`, `onHand - taken`, only if the hold is there.
-    """
-    missing = Conflict(
-        f"{location_id} holds no reservation of {held} {sku} to collect", sku=sku, locationId=location_id
-    )
-    return Write(
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": to_wire(keys.stock_key(sku, location_id)),
-                "UpdateExpression": "SET #r = #r - :held, onHand = onHand - :taken, #f = #f + :back, "
-                "#v = #v + :one, updatedAt = :now",
-                "ConditionExpression": "#r >= :held",
-                "ExpressionAttributeNames": _NAMES,
-                "ExpressionAttributeValues": to_wire(
-                    {":held": held, ":taken": taken, ":back": held - taken, ":one": 1, ":now": now()}
-                ),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        on_condition_failed=lambda _old: missing,
-    )
-
-
-def dispatch(table: Table, sku: str, location_id: str, quantity: int) -> Write:
-    """Reserved goods leave the location (shipped, or handed over from the shelf): `reserved` and
-    `onHand` both down by `quantity`, in one write, only if the reservation is there."""
-    return collect_held(table, sku, location_id, held=quantity, taken=quantity)
+    return Write({"Update": op}, on_condition_failed=refused)
 
 
 def use_capacity(table: Table, location_id: str, day: str, limit: int) -> Write:
@@ -256,24 +227,3 @@ def _day_after(day: str) -> int:
     from datetime import UTC, datetime, timedelta
 
     return int((datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=2)).timestamp())
-
-
-def _move_reserved(
-    table: Table, sku: str, location_id: str, quantity: int, *, condition: str, error: DomainError
-) -> Write:
-    values: dict[str, Any] = {":d": quantity, ":one": 1, ":now": now()}
-    values[":q" if quantity > 0 else ":r"] = abs(quantity)
-    return Write(
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": to_wire(keys.stock_key(sku, location_id)),
-                "UpdateExpression": "SET #r = #r + :d, #f = #f - :d, #v = #v + :one, updatedAt = :now",
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": _NAMES,
-                "ExpressionAttributeValues": to_wire(values),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        on_condition_failed=lambda _old: error,
-    )

@@ -1,32 +1,32 @@
 """Tasks in the single table: the header item and its events (history + outbox).
 
 Keys are in `keys` (TASK#<id>; GSI1 TASKS#<team>#<status>, oldest first). A task is created in
-the transaction of the order change that opened it (`OrdersRepository.add`), and completed in the
+the transaction of the order change that opened it (the unit of work opens it with the order), and completed in the
 transaction that carries its outcome out on the order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Item, Table, Write, put
-from chalicelib.adapters.outbox import event_item_writes, recorded_events
+from chalicelib.adapters.dynamo import Item, Table, Write
+from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.tasks import Task, TaskStatus, task_lines
 
 
 class TasksRepository:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, track: Callable[[Task], Task] = lambda task: task) -> None:
         self.table = table
-
-    # ---- reads -------------------------------------------------------------------------------
+        self._track = track
 
     def get(self, task_id: str) -> Task:
         item = self.table.get(keys.task_key(task_id), consistent=True)
         if item is None:
             raise NotFound(f"no task {task_id!r}")
-        return task_from_item(item)
+        return self._track(task_from_item(item))
 
     def of_team(self, team: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """One page of a team's tasks in one status, oldest first: one Query."""
@@ -34,42 +34,21 @@ class TasksRepository:
             "GSI1", keys.tasks_of(team, status), limit=limit, cursor=cursor, newest_first=False
         )
 
-    # ---- writes ------------------------------------------------------------------------------
 
-    def add(self, task: Task) -> list[Write]:
-        return [
-            put(self.table.name, task_to_item(task), condition="attribute_not_exists(PK)"),
-            *self.event_writes(task),
-        ]
+def writes(table: Table, task: Task) -> list[Write]:
+    """A new task, or a changed one refused if it changed meanwhile (completed: a conflict); its events."""
 
-    def save(self, task: Task) -> list[Write]:
-        """A changed task and its events, refused if it changed meanwhile (completed: a conflict)."""
-
-        def stale(old: Item | None) -> DomainError:
-            if old is not None and old.get("status") != TaskStatus.OPEN.value:
-                return Conflict(
-                    f"task {task.task_id} is {old['status']} already (outcome {old.get('outcome')})",
-                    taskId=task.task_id,
-                    taskStatus=old["status"],
-                    outcome=old.get("outcome"),
-                )
-            return VersionMismatch(
-                f"task {task.task_id} changed meanwhile", currentVersion=old["version"] if old else None
+    def stale(old: Item | None) -> DomainError:
+        if old is not None and old.get("status") != TaskStatus.OPEN.value:
+            return Conflict(
+                f"task {task.task_id} is {old['status']} already (outcome {old.get('outcome')})",
+                taskId=task.task_id,
+                taskStatus=old["status"],
+                outcome=old.get("outcome"),
             )
+        return VersionMismatch(f"task {task.task_id} changed meanwhile", currentVersion=old["version"] if old else None)
 
-        return [
-            put(
-                self.table.name,
-                task_to_item(task),
-                condition="version = :v",
-                values={":v": task.stored_version},
-                on_condition_failed=stale,
-            ),
-            *self.event_writes(task),
-        ]
-
-    def event_writes(self, task: Task) -> list[Write]:
-        return event_item_writes(self.table, event_items(task))
+    return aggregate_writes(table, task, task_to_item(task), event_items(task), stale=stale)
 
 
 def event_items(task: Task) -> list[Item]:

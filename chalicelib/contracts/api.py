@@ -177,6 +177,12 @@ class PutChannel(Model):
 # ---- responses -------------------------------------------------------------------------------
 
 
+class LineAllocationOut(Model):
+    fulfilment_order_id: str
+    location_id: str
+    quantity: int
+
+
 class OrderLineOut(Model):
     line_id: str
     sku: str
@@ -186,8 +192,10 @@ class OrderLineOut(Model):
     status: str
     delivery: dict[str, Any]
     ship_from: str | None = None
+    backordered_quantity: int = Field(0, description="units no location can serve now")
     held_quantity: int = Field(0, description="units held for a team's decision (a sourcing-hold task)")
     hold_task_id: str | None = Field(None, description="the task that decides about the held units")
+    allocations: list[LineAllocationOut] = Field([], description="where the sourced units come from")
 
 
 class FulfilmentOrderLine(Model):
@@ -270,7 +278,7 @@ class OrderOut(Model):
     created_at: str
     updated_at: str
     lines: list[OrderLineOut]
-    fulfilment_orders: list[FulfilmentOrderOut] = []
+    fulfilment_orders: list[FulfilmentOrderDetail] = []
     returns: list[dict[str, Any]] = []
     refunds: list[RefundOut] = []
     history: list[HistoryEntry] = []

@@ -9,15 +9,16 @@ as the OMS writes them (ISO-8601 UTC, so they compare as text).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.clock import iso
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
-from chalicelib.domain.events import Event, Recorder
 from chalicelib.domain.orders.state import Customer
+from chalicelib.domain.stock import StockChange
 
 DEFAULT_HOLD = timedelta(hours=48)
 MAX_HOLD = timedelta(days=14)
@@ -41,7 +42,7 @@ class ReservationLine:
 
 
 @dataclass(slots=True)
-class Reservation(Recorder):
+class Reservation(Aggregate):
     reservation_id: str
     location_id: str
     lines: list[ReservationLine]
@@ -52,10 +53,10 @@ class Reservation(Recorder):
     created_by: str
     status: ReservationStatus = ReservationStatus.ACTIVE
     order_id: str | None = None
-    # As for orders: a change bumps `version` once and is stored only if `stored_version` still is.
-    version: int = 0
-    stored_version: int = 0
-    new_events: list[Event] = field(default_factory=list)
+
+    @property
+    def identity(self) -> str:
+        return self.reservation_id
 
     @classmethod
     def make(
@@ -80,6 +81,7 @@ class Reservation(Recorder):
             updated_at=now,
             created_by=actor,
         )
+        reservation._hold("reserve")
         reservation._record(
             "ReservationCreated",
             actor,
@@ -153,7 +155,13 @@ class Reservation(Recorder):
                 reservationStatus=self.status.value,
             )
 
+    def _hold(self, kind: str) -> None:
+        """Its units held at the store (`reserve`), or the hold ended (`release`): the shelf's free
+        stock, and on completion the carry-out order's take, written with it."""
+        self.stock_changes.extend(StockChange(kind, ln.sku, self.location_id, ln.quantity) for ln in self.lines)
+
     def _end(self, status: ReservationStatus, event: str, actor: str, now: str, **detail: Any) -> None:
+        self._hold("release")
         self.status = status
         self.updated_at = now
         self._record(event, actor, now, **{k: v for k, v in detail.items() if v is not None})
@@ -161,7 +169,7 @@ class Reservation(Recorder):
     def _record(self, type_: str, actor: str, at: str, **detail: Any) -> None:
         # Every reservation event names the store and its lines: the stock summary refreshes from them.
         # (Named, not super(): a slotted dataclass has no __class__ cell for it in Python 3.11.)
-        Recorder._record(self, type_, actor, at, lines=[ln.as_dict() for ln in self.lines], **detail)
+        Aggregate._record(self, type_, actor, at, lines=[ln.as_dict() for ln in self.lines], **detail)
 
 
 def expiry(now: str, requested: str | None) -> str:

@@ -17,12 +17,12 @@ Pure: no I/O; times are passed in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
-from chalicelib.domain.events import Event, Recorder
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
 
 
@@ -36,7 +36,7 @@ OUTCOMES: dict[str, tuple[str, ...]] = {SOURCING_HOLD: ("resource", "backorder",
 
 
 @dataclass(slots=True)
-class Task(Recorder):
+class Task(Aggregate):
     task_id: str
     team: str
     kind: str
@@ -51,10 +51,10 @@ class Task(Recorder):
     note: str | None = None
     completed_by: str | None = None
     completed_at: str | None = None
-    # As for orders: a change bumps `version` once and is stored only if `stored_version` still is.
-    version: int = 1
-    stored_version: int = 0
-    new_events: list[Event] = field(default_factory=list)
+
+    @property
+    def identity(self) -> str:
+        return self.task_id
 
     @classmethod
     def opened(cls, order_id: str, request: TaskRequest) -> Task:
@@ -69,6 +69,7 @@ class Task(Recorder):
             rule=request.rule,
             created_at=request.created_at,
             updated_at=request.created_at,
+            version=1,  # new, and stored as version 1 with the order that opened it
         )
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import json_response, parse, principal
 from chalicelib.http.routing import route
 
@@ -28,5 +28,5 @@ def create_token() -> Response:
     from chalicelib.service import auth
 
     cmd, _ = parse(bp.current_request, CreateToken)
-    token = auth.issue(Table(), cmd.role, created_by=principal().role, description=cmd.description)
+    token = auth.issue(bootstrap().table, cmd.role, created_by=principal().role, description=cmd.description)
     return json_response({"token": token, "role": cmd.role}, 201)

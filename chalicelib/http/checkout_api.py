@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import json_response, parse, principal
 from chalicelib.http.routing import route
 
@@ -31,4 +31,4 @@ def fulfilment_options() -> Response:
     request = bp.current_request
     cmd, _ = parse(request, FulfilmentOptionsRequest)
     viewer = (request.headers.get("cloudfront-viewer-latitude"), request.headers.get("cloudfront-viewer-longitude"))
-    return json_response(options.options_for(Table(), cmd, principal(), viewer=viewer))
+    return json_response(options.options_for(bootstrap().table, cmd, principal(), viewer=viewer))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import Invalid
 from chalicelib.http.requests import if_match, json_body, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import Query, route
@@ -24,7 +24,7 @@ HISTORY_PAGE = (
 def get_config() -> Response:
     from chalicelib.service import config
 
-    return json_response(config.get_all(Table()))
+    return json_response(config.get_all(bootstrap().table))
 
 
 @route(
@@ -38,7 +38,7 @@ def get_config() -> Response:
 def get_config_section(section: str) -> Response:
     from chalicelib.service import config
 
-    return json_response(config.get_section(Table(), section))
+    return json_response(config.get_section(bootstrap().table, section))
 
 
 @route(
@@ -59,7 +59,7 @@ def put_config_section(section: str) -> Response:
 
     request = bp.current_request
     saved = config.save(
-        Table(), section, json_body(request), principal(), draft=_draft(request), if_match=if_match(request)
+        bootstrap().table, section, json_body(request), principal(), draft=_draft(request), if_match=if_match(request)
     )
     return json_response(saved)
 
@@ -80,7 +80,9 @@ def activate_config_section(section: str) -> Response:
 
     request = bp.current_request
     cmd, _ = parse(request, ActivateConfig)
-    return json_response(config.activate(Table(), section, cmd.version, principal(), if_match=if_match(request)))
+    return json_response(
+        config.activate(bootstrap().table, section, cmd.version, principal(), if_match=if_match(request))
+    )
 
 
 @route(
@@ -97,7 +99,7 @@ def config_section_history(section: str) -> Response:
 
     request = bp.current_request
     limit = query_int(request, "limit", 25, low=1, high=config.MAX_PAGE)
-    return json_response(config.history(Table(), section, limit=limit, cursor=query(request).get("cursor")))
+    return json_response(config.history(bootstrap().table, section, limit=limit, cursor=query(request).get("cursor")))
 
 
 def _draft(request: Request) -> bool:
@@ -124,5 +126,7 @@ def simulate_config_section(section: str) -> Response:
     from chalicelib.service import simulation
 
     cmd, _ = parse(bp.current_request, SimulateConfig)
-    rules = simulation.rules_to_try(Table(), section, version=cmd.version, body=cmd.body)
-    return json_response(simulation.simulate(Table(), rules, order_ids=cmd.orders, last=cmd.last, channel=cmd.channel))
+    rules = simulation.rules_to_try(bootstrap().table, section, version=cmd.version, body=cmd.body)
+    return json_response(
+        simulation.simulate(bootstrap().table, rules, order_ids=cmd.orders, last=cmd.last, channel=cmd.channel)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import if_match, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import Query, route
 
@@ -34,7 +34,7 @@ def work_queue() -> Response:
     q = query(request)
     return json_response(
         fulfilment.work_queue(
-            Table(),
+            bootstrap(),
             principal(),
             location_id=q.get("locationId"),
             status=q.get("status"),
@@ -55,7 +55,7 @@ def work_queue() -> Response:
 def get_fulfilment_order(fulfilment_order_id: str) -> Response:
     from chalicelib.service import fulfilment
 
-    return json_response(fulfilment.get_fulfilment_order(Table(), fulfilment_order_id, principal()))
+    return json_response(fulfilment.get_fulfilment_order(bootstrap(), fulfilment_order_id, principal()))
 
 
 @route(
@@ -79,5 +79,5 @@ def fulfilment_event(fulfilment_order_id: str) -> Response:
     request = bp.current_request
     cmd, _ = parse(request, FulfilmentEventIn)
     return json_response(
-        fulfilment.handle_event(Table(), fulfilment_order_id, cmd, principal(), if_match=if_match(request))
+        fulfilment.handle_event(bootstrap(), fulfilment_order_id, cmd, principal(), if_match=if_match(request))
     )

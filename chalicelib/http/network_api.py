@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import if_match, json_response, parse, principal
 from chalicelib.http.routing import route
 
@@ -28,7 +28,7 @@ def put_location(location_id: str) -> Response:
 
     request = bp.current_request
     cmd, _ = parse(request, PutLocation)
-    status, body = network.put_location(Table(), location_id, cmd, if_match=if_match(request))
+    status, body = network.put_location(bootstrap().table, location_id, cmd, if_match=if_match(request))
     return json_response(body, status)
 
 
@@ -36,14 +36,14 @@ def put_location(location_id: str) -> Response:
 def get_location(location_id: str) -> Response:
     from chalicelib.service import network
 
-    return json_response(network.get_location(Table(), location_id))
+    return json_response(network.get_location(bootstrap().table, location_id))
 
 
 @route(bp, "/locations", roles=EVERYONE, summary="Every location of the network", response="LocationPage")
 def list_locations() -> Response:
     from chalicelib.service import network
 
-    return json_response(network.list_locations(Table()))
+    return json_response(network.list_locations(bootstrap().table))
 
 
 @route(
@@ -63,7 +63,7 @@ def put_channel(channel_id: str) -> Response:
 
     request = bp.current_request
     cmd, _ = parse(request, PutChannel)
-    status, body = network.put_channel(Table(), channel_id, cmd, if_match=if_match(request))
+    status, body = network.put_channel(bootstrap().table, channel_id, cmd, if_match=if_match(request))
     return json_response(body, status)
 
 
@@ -71,7 +71,7 @@ def put_channel(channel_id: str) -> Response:
 def list_channels() -> Response:
     from chalicelib.service import network
 
-    return json_response(network.list_channels(Table()))
+    return json_response(network.list_channels(bootstrap().table))
 
 
 @route(
@@ -90,7 +90,7 @@ def put_stock(location_id: str, sku: str) -> Response:
 
     request = bp.current_request
     cmd, _ = parse(request, PutStock)
-    status, body = network.put_stock(Table(), location_id, sku, cmd, principal(), if_match=if_match(request))
+    status, body = network.put_stock(bootstrap().table, location_id, sku, cmd, principal(), if_match=if_match(request))
     return json_response(body, status)
 
 
@@ -98,4 +98,4 @@ def put_stock(location_id: str, sku: str) -> Response:
 def stock_of(sku: str) -> Response:
     from chalicelib.service import network
 
-    return json_response(network.stock_of(Table(), sku))
+    return json_response(network.stock_of(bootstrap().table, sku))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.clock import now
 from chalicelib.http.requests import json_response, parse, principal, query
 from chalicelib.http.routing import Query, route
@@ -59,7 +59,9 @@ OPERATORS = ("ops", "admin")
 def list_dead_letters() -> Response:
     from chalicelib.service import dead_letters
 
-    return json_response(dead_letters.list_dead_letters(Table(), principal(), query(bp.current_request).get("queue")))
+    return json_response(
+        dead_letters.list_dead_letters(bootstrap().table, principal(), query(bp.current_request).get("queue"))
+    )
 
 
 @route(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import if_match, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import Query, route
 
@@ -36,7 +36,7 @@ def create_order() -> Response:
     request = bp.current_request
     cmd, raw = parse(request, CreateOrder)
     status, body = orders.create_order(
-        Table(), cmd, principal(), idempotency_key=request.headers.get("idempotency-key"), raw_body=raw
+        bootstrap(), cmd, principal(), idempotency_key=request.headers.get("idempotency-key"), raw_body=raw
     )
     return json_response(body, status, {"Location": f"/orders/{body['orderId']}"} if status == 201 else None)
 
@@ -65,7 +65,7 @@ def list_orders() -> Response:
     q = query(request)
     return json_response(
         orders.list_orders(
-            Table(),
+            bootstrap(),
             principal(),
             channel=q.get("channel"),
             status=q.get("status"),
@@ -90,7 +90,7 @@ def list_orders() -> Response:
 def get_order(order_id: str) -> Response:
     from chalicelib.service import orders
 
-    return json_response(orders.get_order(Table(), order_id, principal()))
+    return json_response(orders.get_order(bootstrap(), order_id, principal()))
 
 
 @route(
@@ -109,7 +109,7 @@ def cancel_lines(order_id: str) -> Response:
 
     request = bp.current_request
     cmd, _ = parse(request, CancelLines)
-    return json_response(orders.cancel_lines(Table(), order_id, cmd, principal(), if_match=if_match(request)))
+    return json_response(orders.cancel_lines(bootstrap(), order_id, cmd, principal(), if_match=if_match(request)))
 
 
 @route(
@@ -128,7 +128,7 @@ def customer_orders(customer_id: str) -> Response:
     request = bp.current_request
     return json_response(
         orders.customer_orders(
-            Table(),
+            bootstrap(),
             customer_id,
             principal(),
             limit=query_int(request, "limit", 25, low=1, high=orders.MAX_PAGE),

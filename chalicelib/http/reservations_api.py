@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import if_match, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import Query, route
 
@@ -32,7 +32,7 @@ def create_reservation() -> Response:
     request = bp.current_request
     cmd, raw = parse(request, CreateReservation)
     status, body = reservations.create_reservation(
-        Table(), cmd, principal(), idempotency_key=request.headers.get("idempotency-key"), raw_body=raw
+        bootstrap(), cmd, principal(), idempotency_key=request.headers.get("idempotency-key"), raw_body=raw
     )
     headers = {"Location": f"/reservations/{body['reservationId']}"} if status == 201 else None
     return json_response(body, status, headers)
@@ -60,7 +60,7 @@ def list_reservations() -> Response:
     q = query(request)
     return json_response(
         reservations.list_reservations(
-            Table(),
+            bootstrap(),
             principal(),
             location_id=q.get("locationId"),
             status=q.get("status"),
@@ -81,7 +81,7 @@ def list_reservations() -> Response:
 def get_reservation(reservation_id: str) -> Response:
     from chalicelib.service import reservations
 
-    return json_response(reservations.get_reservation(Table(), reservation_id, principal()))
+    return json_response(reservations.get_reservation(bootstrap(), reservation_id, principal()))
 
 
 @route(
@@ -101,5 +101,5 @@ def reservation_event(reservation_id: str) -> Response:
     request = bp.current_request
     cmd, _ = parse(request, ReservationEventIn)
     return json_response(
-        reservations.handle_event(Table(), reservation_id, cmd, principal(), if_match=if_match(request))
+        reservations.handle_event(bootstrap(), reservation_id, cmd, principal(), if_match=if_match(request))
     )

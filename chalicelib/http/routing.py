@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import DomainError, Forbidden
 from chalicelib.http.problems import from_domain, problem
 from chalicelib.http.requests import answers_problems, current_principal
@@ -171,7 +171,7 @@ def _guarded(event: Request, get_response: Callable[[Request], Response]) -> Res
         from chalicelib.service import auth
 
         try:
-            caller = auth.authenticate(Table(), event.headers.get("authorization"))
+            caller = auth.authenticate(bootstrap().table, event.headers.get("authorization"))
             if caller.kind not in roles:
                 raise Forbidden(f"role {caller.role} may not call {event.method} {path}")
         except DomainError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.http.requests import if_match, json_response, parse, principal, query, query_int
 from chalicelib.http.routing import Query, route
 
@@ -35,7 +35,7 @@ def list_tasks() -> Response:
     q = query(request)
     return json_response(
         tasks.list_tasks(
-            Table(),
+            bootstrap(),
             principal(),
             team=q.get("team"),
             status=q.get("status"),
@@ -49,7 +49,7 @@ def list_tasks() -> Response:
 def get_task(task_id: str) -> Response:
     from chalicelib.service import tasks
 
-    return json_response(tasks.get_task(Table(), task_id, principal()))
+    return json_response(tasks.get_task(bootstrap(), task_id, principal()))
 
 
 @route(
@@ -69,4 +69,4 @@ def task_event(task_id: str) -> Response:
 
     request = bp.current_request
     cmd, _ = parse(request, TaskEventIn)
-    return json_response(tasks.handle_event(Table(), task_id, cmd, principal(), if_match=if_match(request)))
+    return json_response(tasks.handle_event(bootstrap(), task_id, cmd, principal(), if_match=if_match(request)))

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.orders_repo import OrdersRepository, fulfilment_order_to_item, public_view
-from chalicelib.clock import now
+from chalicelib.adapters.orders_repo import fulfilment_order_view, order_view, public_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Forbidden, Invalid, NotFound, VersionMismatch
 from chalicelib.domain.fulfilment import workflow as wf
-from chalicelib.domain.fulfilment.order import FulfilmentStatus
+from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.order import Order
 from chalicelib.observability import count
 from chalicelib.service import sourcing
@@ -20,12 +18,19 @@ from chalicelib.service.ids import order_of_fulfilment_order
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
+    from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 MAX_PAGE = 100
 
 
 def work_queue(
-    table: Table, principal: Principal, *, location_id: str | None, status: str | None, limit: int, cursor: str | None
+    deps: Dependencies,
+    principal: Principal,
+    *,
+    location_id: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> dict[str, Any]:
     """One location's fulfilment orders in one status, oldest first: one Query a page."""
     if principal.kind in ("store", "dc"):
@@ -39,35 +44,25 @@ def work_queue(
     status = status or FulfilmentStatus.RELEASED.value
     if status not in {s.value for s in FulfilmentStatus}:
         raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
-    items, next_cursor = table.query_index(
+    items, next_cursor = deps.table.query_index(
         "GSI1", keys.work_queue_pk(location_id, status), limit=limit, cursor=cursor, newest_first=False
     )
     return {"items": [public_view(i) for i in items], "nextCursor": next_cursor}
 
 
-def get_fulfilment_order(table: Table, fulfilment_order_id: str, principal: Principal) -> dict[str, Any]:
+def get_fulfilment_order(deps: Dependencies, fulfilment_order_id: str, principal: Principal) -> dict[str, Any]:
     """One fulfilment order, from its order's partition (its id names the order): one Query."""
-    order_id = order_of_fulfilment_order(fulfilment_order_id)
-    if order_id is None:
-        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
-    try:
-        _, items = OrdersRepository(table).load(order_id)
-    except NotFound:
-        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}") from None
-    found = next((i for i in items if i["SK"] == keys.fulfilment_sk(fulfilment_order_id)), None)
-    if found is None:
-        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
-    header = next(i for i in items if i["SK"] == keys.ORDER_SK)
+    order, fo = _load(deps.uow(), fulfilment_order_id)
     if principal.kind in ("store", "dc"):
-        if found["locationId"] != principal.scope:
+        if fo.location_id != principal.scope:
             raise Forbidden(f"fulfilment order {fulfilment_order_id} is not the work of {principal.scope}")
     else:
-        principal.may_see_order(header)
-    return public_view(found)
+        principal.may_see_order(order_view(order))
+    return fulfilment_order_view(order.order_id, fo)
 
 
 def handle_event(
-    table: Table,
+    deps: Dependencies,
     fulfilment_order_id: str,
     cmd: api.FulfilmentEventIn,
     principal: Principal,
@@ -78,17 +73,8 @@ def handle_event(
     the fulfilment order, its order's lines and status, stock and events change in one transaction
     on the order's version. `reject` sources the lines again with that location left out."""
     principal.require("admin", "ops", "cs", "store", "dc")
-    order_id = order_of_fulfilment_order(fulfilment_order_id)
-    if order_id is None:
-        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
-    repo = OrdersRepository(table)
-    try:
-        order, _ = repo.load(order_id)
-    except NotFound:
-        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}") from None
-    fo = next((f for f in order.fulfilment_orders if f.fulfilment_order_id == fulfilment_order_id), None)
-    if fo is None:
-        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
+    uow = deps.uow()
+    order, fo = _load(uow, fulfilment_order_id)
     event = wf.FulfilmentEvent(cmd.type)
     flow = wf.flow_of(fo.method, fo.location_id, fo.destination)
     if principal.kind in ("store", "dc") and not wf.may_report(
@@ -102,18 +88,32 @@ def handle_event(
         )
     order.fulfilment_transition(fo, event)  # a 409 before any sourcing work
     if event is wf.FulfilmentEvent.REJECT:
-        changed = sourcing.resource_rejected(
-            table, order, fulfilment_order_id, reason=cmd.reason, actor=principal.actor
-        )
-        _count_rejection(changed)
+        order = sourcing.resource_rejected(deps, order, fulfilment_order_id, reason=cmd.reason, actor=principal.actor)
+        _count_rejection(order)
     else:
         tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
         order.report_fulfilment(
-            fulfilment_order_id, event, actor=principal.actor, now=now(), tracking=tracking, reason=cmd.reason
+            fulfilment_order_id, event, actor=principal.actor, now=deps.now(), tracking=tracking, reason=cmd.reason
         )
-        table.transact(repo.save(order))
-        changed = order
-    return public_view(fulfilment_order_to_item(order_id, changed.fulfilment_order(fulfilment_order_id)))
+        uow.commit()
+    return fulfilment_order_view(order.order_id, order.fulfilment_order(fulfilment_order_id))
+
+
+def _load(uow: UnitOfWork, fulfilment_order_id: str) -> tuple[Order, FulfilmentOrder]:
+    """A fulfilment order and its order; its id names the order, so one Query."""
+    order_id = order_of_fulfilment_order(fulfilment_order_id)
+    try:
+        order = uow.orders.get(order_id) if order_id else None
+    except NotFound:
+        order = None
+    fo = (
+        next((f for f in order.fulfilment_orders if f.fulfilment_order_id == fulfilment_order_id), None)
+        if order
+        else None
+    )
+    if order is None or fo is None:
+        raise NotFound(f"no fulfilment order {fulfilment_order_id!r}")
+    return order, fo
 
 
 def _count_rejection(order: Order) -> None:

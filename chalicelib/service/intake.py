@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.adapters.dynamo import Table
+from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict
 from chalicelib.observability import logger
@@ -20,7 +20,9 @@ def handle(body: str) -> None:
     message: dict[str, Any] = json.loads(body)
     cmd = CreateOrder.model_validate(message["order"])
     try:
-        orders.create_order(Table(), cmd, Principal(message["role"]), idempotency_key=None, raw_body=message["order"])
+        orders.create_order(
+            bootstrap(), cmd, Principal(message["role"]), idempotency_key=None, raw_body=message["order"]
+        )
     except Conflict as exc:
         if "orderId" not in exc.extra:
             raise

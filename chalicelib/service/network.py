@@ -67,7 +67,14 @@ def put_location(
     old = repo.get(keys.location_key(location_id))
     stored = old["version"] if old else None
     _check_if_match(if_match, stored, f"location {location_id}")
-    location = Location(
+    item = location_to_item(location_from_command(location_id, cmd), (stored or 0) + 1)
+    table.transact([repo.put_versioned(item, stored_version=stored, what=f"location {location_id}")])
+    cache.forget("network")
+    return (200 if old else 201), location_view(item)
+
+
+def location_from_command(location_id: str, cmd: api.PutLocation) -> Location:
+    return Location(
         location_id=location_id,
         name=cmd.name,
         type=LocationType(cmd.type),
@@ -80,10 +87,6 @@ def put_location(
         priority=cmd.priority,
         address=cmd.address.model_dump(exclude_none=True) if cmd.address else {},
     )
-    item = location_to_item(location, (stored or 0) + 1)
-    table.transact([repo.put_versioned(item, stored_version=stored, what=f"location {location_id}")])
-    cache.forget("network")
-    return (200 if old else 201), location_view(item)
 
 
 def get_location(table: Table, location_id: str) -> dict[str, Any]:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.orders_repo import (
-    OrdersRepository,
-    order_summary,
-    order_view,
-    view_after_change,
-)
-from chalicelib.clock import iso, now
+from chalicelib.adapters.orders_repo import order_summary, order_view
+from chalicelib.clock import iso
 from chalicelib.domain.access import Principal
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
@@ -22,26 +16,26 @@ from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id
-from chalicelib.service.network import network
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
+    from chalicelib.service.unit_of_work import Dependencies
 
 MAX_PAGE = 100
 
 
 def create_order(
-    table: Table, cmd: api.CreateOrder, principal: Principal, *, idempotency_key: str | None, raw_body: Any
+    deps: Dependencies, cmd: api.CreateOrder, principal: Principal, *, idempotency_key: str | None, raw_body: Any
 ) -> tuple[int, dict[str, Any]]:
     principal.may_create_order_for(cmd.channel, cmd.store_id)
-    if not network(table).channel_active(cmd.channel):
+    if not deps.network().channel_active(cmd.channel):
         raise Invalid(
             f"channel {cmd.channel!r} is not a known, active channel",
             errors=[{"loc": ["body", "channel"], "msg": "register it with PUT /channels/{channelId}"}],
         )
 
     def work() -> tuple[int, dict[str, Any]]:
-        order = sourcing.place(table, lambda: order_from_command(cmd, principal), actor=principal.actor)
+        order = sourcing.place(deps, lambda: order_from_command(cmd, principal, deps.now()), actor=principal.actor)
         count("OrdersCreated", channel=order.channel)
         count("FulfilmentOrdersCreated", value=len(order.fulfilment_orders), channel=order.channel)
         backordered = sum(ln.backordered_quantity for ln in order.lines)
@@ -53,12 +47,12 @@ def create_order(
             "order created",
             extra={"orderId": order.order_id, "channel": order.channel, "lines": len(order.lines)},
         )
-        return 201, view_after_change(order)
+        return 201, order_view(order)
 
     return idempotency.once(f"{principal.role}:POST /orders", idempotency_key, raw_body, work)
 
 
-def order_from_command(cmd: api.CreateOrder, principal: Principal) -> Order:
+def order_from_command(cmd: api.CreateOrder, principal: Principal, now: str) -> Order:
     """A new order from `POST /orders`, with a fresh id; not yet sourced."""
     return Order.place(
         order_id=new_id("ord"),
@@ -81,24 +75,23 @@ def order_from_command(cmd: api.CreateOrder, principal: Principal) -> Order:
             for ln in cmd.lines
         ],
         actor=principal.actor,
-        now=now(),
+        now=now,
     )
 
 
-def get_order(table: Table, order_id: str, principal: Principal) -> dict[str, Any]:
-    _, items = OrdersRepository(table).load(order_id)
-    view = order_view(items)
+def get_order(deps: Dependencies, order_id: str, principal: Principal) -> dict[str, Any]:
+    view = order_view(deps.uow().orders.get(order_id))
     principal.may_see_order(view, (fo["locationId"] for fo in view["fulfilmentOrders"]))
     return view
 
 
 def cancel_lines(
-    table: Table, order_id: str, cmd: api.CancelLines, principal: Principal, *, if_match: int | None
+    deps: Dependencies, order_id: str, cmd: api.CancelLines, principal: Principal, *, if_match: int | None
 ) -> dict[str, Any]:
     principal.require("admin", "cs", "channel", "store")
-    repo = OrdersRepository(table)
-    order, items = repo.load(order_id)
-    principal.may_see_order(order_view(items))
+    uow = deps.uow()
+    order = uow.orders.get(order_id)
+    principal.may_see_order(order_view(order))
     if if_match is not None and if_match != order.version:
         raise VersionMismatch(
             f"order {order_id} is at version {order.version}, not {if_match}", currentVersion=order.version
@@ -107,24 +100,24 @@ def cancel_lines(
         [LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
         reason=cmd.reason,
         actor=principal.actor,
-        now=now(),
+        now=deps.now(),
         new_refund_id=lambda: new_id("ref"),
     )
-    table.transact(repo.save(order))
+    uow.commit()
     count("OrderLinesCancelled", channel=order.channel)
-    return view_after_change(order, items)
+    return order_view(order)
 
 
-def find_by_external_id(table: Table, channel: str, external_id: str, principal: Principal) -> dict[str, Any]:
-    order_id = OrdersRepository(table).order_id_for(channel, external_id)
+def find_by_external_id(deps: Dependencies, channel: str, external_id: str, principal: Principal) -> dict[str, Any]:
+    order_id = deps.uow().orders.id_for(channel, external_id)
     if order_id is None:
         return {"items": [], "nextCursor": None}
-    view = get_order(table, order_id, principal)
+    view = get_order(deps, order_id, principal)
     return {"items": [order_summary(view)], "nextCursor": None}
 
 
 def list_orders(
-    table: Table,
+    deps: Dependencies,
     principal: Principal,
     *,
     channel: str | None,
@@ -148,10 +141,10 @@ def list_orders(
     if external_id is not None:
         if channel is None:
             raise Invalid("externalId needs channel", errors=[{"loc": ["query", "channel"], "msg": "required"}])
-        return find_by_external_id(table, channel, external_id, principal)
+        return find_by_external_id(deps, channel, external_id, principal)
     window = (since or "0", (until or "9") + "~") if since or until else None
     if channel is not None:
-        headers, next_cursor = table.query_index(
+        headers, next_cursor = deps.table.query_index(
             "GSI2",
             f"CHANNEL#{channel}",
             limit=limit,
@@ -161,7 +154,7 @@ def list_orders(
             filter_status=status,
         )
     elif status is not None:
-        headers, next_cursor = table.query_index(
+        headers, next_cursor = deps.table.query_index(
             "GSI3", f"STATUS#{status}", limit=limit, cursor=cursor, newest_first=True, sk_between=window
         )
     else:
@@ -173,11 +166,11 @@ def list_orders(
 
 
 def customer_orders(
-    table: Table, customer_id: str, principal: Principal, *, limit: int, cursor: str | None
+    deps: Dependencies, customer_id: str, principal: Principal, *, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """Every order of one customer, from every channel and store, newest first: one Query."""
     principal.require("admin", "ops", "cs", "store", "channel")
-    headers, next_cursor = table.query_index(
+    headers, next_cursor = deps.table.query_index(
         "GSI1", f"CUSTOMER#{customer_id}", limit=limit, cursor=cursor, newest_first=True
     )
     if principal.kind == "channel":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.dynamo import Table
 from chalicelib.adapters.reservations_repo import (
     ReservationsRepository,
     reservation_from_item,
@@ -17,7 +16,7 @@ from chalicelib.adapters.reservations_repo import (
     reservation_view,
 )
 from chalicelib.adapters.stock_repo import StockShort
-from chalicelib.clock import iso, now
+from chalicelib.clock import iso
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
@@ -29,10 +28,10 @@ from chalicelib.domain.reservations import Reservation, ReservationLine, Reserva
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id
-from chalicelib.service.network import network
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
+    from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 MAX_PAGE = 100
 EXPIRY_ACTOR = "reservation-expiry"
@@ -40,12 +39,12 @@ STORE_CHANNEL = "store"
 
 
 def create_reservation(
-    table: Table, cmd: api.CreateReservation, principal: Principal, *, idempotency_key: str | None, raw_body: Any
+    deps: Dependencies, cmd: api.CreateReservation, principal: Principal, *, idempotency_key: str | None, raw_body: Any
 ) -> tuple[int, dict[str, Any]]:
     principal.require("admin", "cs", "channel", "store")
     if principal.kind == "store" and principal.scope != cmd.location_id:
         raise Forbidden(f"a {principal.role} token reserves at {principal.scope} only")
-    location = network(table).location(cmd.location_id)
+    location = deps.network().location(cmd.location_id)
     if location.type is not LocationType.STORE or not location.can(Capability.RESERVE):
         raise Invalid(
             f"{cmd.location_id} is not an active store that takes reservations",
@@ -60,10 +59,12 @@ def create_reservation(
             customer=Customer(cmd.customer.id, cmd.customer.email, cmd.customer.name, cmd.customer.phone),
             expires_at=iso(cmd.expires_at) if cmd.expires_at else None,
             actor=principal.actor,
-            now=now(),
+            now=deps.now(),
         )
+        uow = deps.uow()
+        uow.add(reservation)
         try:
-            table.transact(ReservationsRepository(table).add(reservation))
+            uow.commit()
         except StockShort as short:
             raise Conflict(
                 f"not enough stock at {short.location_id} for {short.sku}", sku=short.sku, locationId=short.location_id
@@ -78,14 +79,14 @@ def create_reservation(
     return idempotency.once(f"{principal.role}:POST /reservations", idempotency_key, raw_body, work)
 
 
-def get_reservation(table: Table, reservation_id: str, principal: Principal) -> dict[str, Any]:
-    reservation = ReservationsRepository(table).get(reservation_id)
+def get_reservation(deps: Dependencies, reservation_id: str, principal: Principal) -> dict[str, Any]:
+    reservation = deps.uow().reservations.get(reservation_id)
     _may_see(principal, reservation)
     return reservation_view(reservation_to_item(reservation))
 
 
 def list_reservations(
-    table: Table,
+    deps: Dependencies,
     principal: Principal,
     *,
     location_id: str | None,
@@ -105,15 +106,15 @@ def list_reservations(
     status = status or ReservationStatus.ACTIVE.value
     if status not in {s.value for s in ReservationStatus}:
         raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
-    items, next_cursor = ReservationsRepository(table).at(location_id, status, limit=limit, cursor=cursor)
+    items, next_cursor = ReservationsRepository(deps.table).at(location_id, status, limit=limit, cursor=cursor)
     return {"items": [reservation_view(i) for i in items], "nextCursor": next_cursor}
 
 
 def handle_event(
-    table: Table, reservation_id: str, cmd: api.ReservationEventIn, principal: Principal, *, if_match: int | None
+    deps: Dependencies, reservation_id: str, cmd: api.ReservationEventIn, principal: Principal, *, if_match: int | None
 ) -> dict[str, Any]:
-    repo = ReservationsRepository(table)
-    reservation = repo.get(reservation_id)
+    uow = deps.uow()
+    reservation = uow.reservations.get(reservation_id)
     _may_see(principal, reservation)
     if if_match is not None and if_match != reservation.version:
         raise VersionMismatch(
@@ -121,21 +122,22 @@ def handle_event(
             currentVersion=reservation.version,
         )
     if cmd.type == "cancel":
-        reservation.cancel(actor=principal.actor, now=now(), reason=cmd.reason)
-        table.transact(repo.save(reservation, release=True))
+        reservation.cancel(actor=principal.actor, now=deps.now(), reason=cmd.reason)
+        uow.commit()
         count("ReservationsCancelled")
     else:
-        _complete(table, repo, reservation, cmd, principal)
+        _complete(deps, uow, reservation, cmd, principal)
         count("ReservationsCompleted")
     return reservation_view(reservation_to_item(reservation))
 
 
 def _complete(
-    table: Table, repo: ReservationsRepository, reservation: Reservation, cmd: api.ReservationEventIn, p: Principal
+    deps: Dependencies, uow: UnitOfWork, reservation: Reservation, cmd: api.ReservationEventIn, p: Principal
 ) -> None:
-    """At the till: the reservation becomes a carry-out order at its store, in one transaction."""
+    """At the till: the reservation becomes a carry-out order at its store, in one transaction (the
+    hold ends as the units leave the shelf: one write per stock item)."""
     p.require("admin", "cs", "store")
-    stamp = now()
+    stamp = deps.now()
     order_id = new_id("ord")
     reservation.complete(order_id, actor=p.actor, now=stamp)  # first: a sale of an ended one is a 409
     if cmd.payment is None or cmd.lines is None:
@@ -161,30 +163,25 @@ def _complete(
         actor=p.actor,
         now=stamp,
     )
-    held = {ln.sku: ln.quantity for ln in reservation.lines}
-    table.transact(
-        [
-            repo.header_write(reservation),
-            *sourcing.carry_out_of_held_stock(table, order, held=held, actor=p.actor),
-            *repo.event_writes(reservation),
-        ]
-    )
+    sourcing.carry_out(deps, uow, order, actor=p.actor)
+    uow.commit()
     count("OrdersCreated", channel=STORE_CHANNEL)
     logger.info("reservation completed", extra={"reservationId": reservation.reservation_id, "orderId": order_id})
 
 
-def expire_due(table: Table) -> int:
+def expire_due(deps: Dependencies) -> int:
     """Expire every active reservation whose time is up, each in its own conditional transaction."""
-    stamp = now()
-    repo = ReservationsRepository(table)
+    stamp = deps.now()
     expired = 0
-    for item in list(repo.due(stamp)):
+    for item in list(ReservationsRepository(deps.table).due(stamp)):
         reservation = reservation_from_item(item)  # from the index: the write's condition has the last word
         if not reservation.active or not reservation.is_due(stamp):
             continue
         reservation.expire(actor=EXPIRY_ACTOR, now=stamp)
+        uow = deps.uow()
+        uow.track(reservation)
         try:
-            table.transact(repo.save(reservation, release=True))
+            uow.commit()
         except (Conflict, VersionMismatch) as exc:
             # Completed, cancelled or changed since the index was read: the next run sees the truth.
             logger.info(

@@ -40,7 +40,7 @@ def simulate(
     net = network(table)
     repo = OrdersRepository(table)
     ids = order_ids or _recent(table, net, last, channel)
-    loaded = [repo.load(order_id)[0] for order_id in ids[:MAX_ORDERS]]
+    loaded = [repo.get(order_id) for order_id in ids[:MAX_ORDERS]]
     skus = {ln.sku for order in loaded for ln in order.lines}
     available = planning_stock(StockRepository(table), skus)
     results, gained, lost = [], Counter[str](), Counter[str]()

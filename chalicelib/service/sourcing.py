@@ -16,38 +16,36 @@ import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from chalicelib.adapters import postcodes
-from chalicelib.adapters.dynamo import Table, Write
-from chalicelib.adapters.orders_repo import AlreadyWritten, OrdersRepository
-from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockRepository, StockShort, collect_held
-from chalicelib.clock import now
+from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockShort
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
-from chalicelib.service import config
 from chalicelib.service.ids import fulfilment_order_ids, new_id
-from chalicelib.service.network import Network, network
+from chalicelib.service.unit_of_work import Dependencies, StockReader, UnitOfWork
+
+if TYPE_CHECKING:
+    from chalicelib.service.network import Network
 
 ATTEMPTS = 4
 # A summary figure at the cap means "at least the cap": plan as if plenty, the condition decides.
 PLENTY = 1_000_000_000
 
 
-def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
-    """Build the order, source it, and write it with its reservations: returns it as written."""
-    net = network(table)
+def place(deps: Dependencies, build: Callable[[], Order], *, actor: str) -> Order:
+    """Build the order, source it, and commit it with its reservations: returns it as written."""
+    net = deps.network()
     first = build()
-    repo = OrdersRepository(table)
-    capacities = _capacities(net)
-    written: list[Order] = []
+    unused = [first]
 
-    def write(plan: Plan, stamp: str) -> list[Write]:
-        order = build() if written else first  # a retry starts from a fresh order
-        written[:] = [order]
+    def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
+        order = unused.pop() if unused else build()  # a retry starts from a fresh order
         order.apply_plan(
             plan,
             new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0),
@@ -55,31 +53,28 @@ def place(table: Table, build: Callable[[], Order], *, actor: str) -> Order:
             actor=actor,
             now=stamp,
         )
-        return repo.add(order, daily_capacity=capacities, day=stamp[:10])
+        uow.add(order)
+        _claim_capacity(uow, order, net, stamp)
+        return order
 
-    _plan_and_write(table, demands_of(first, net), channel=first.channel, hold=True, write=write)
-    return written[0]
+    return _plan_and_commit(deps, deps.uow(), demands_of(first, net), channel=first.channel, hold=True, decide=decide)
 
 
 def resource_hold(
-    table: Table, order: Order, task_id: str, *, actor: str, also: Callable[[Order], list[Write]]
+    deps: Dependencies, order: Order, task_id: str, *, actor: str, also: Sequence[Aggregate] = ()
 ) -> Order:
     """Source the units still held for task `task_id` again under the live rules, with holding off
-    (what still finds no location is backordered), and write the changed order, its reservations
-    and `also(order)` (the task's own writes) in one transaction, on the order's version.
+    (what still finds no location is backordered), and commit the changed order, its reservations
+    and `also` (the task) together, on their versions.
 
     Retries as `place` does when a reservation or capacity condition fails; `order` is left as it
     was loaded, and the order as written is returned."""
-    net = network(table)
+    net = deps.network()
     held = {h.line_id: h.quantity for h in order.held_for(task_id)}
     demands = [dataclasses.replace(d, quantity=held[d.line_id]) for d in demands_of(order, net) if d.line_id in held]
-    repo = OrdersRepository(table)
-    capacities = _capacities(net)
-    written: list[Order] = []
 
-    def write(plan: Plan, stamp: str) -> list[Write]:
-        changed = copy.deepcopy(order)
-        written[:] = [changed]
+    def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
+        changed = uow.track(copy.deepcopy(order))
         changed.resource_hold(
             task_id,
             plan,
@@ -87,20 +82,23 @@ def resource_hold(
             actor=actor,
             now=stamp,
         )
-        writes = repo.save(changed, daily_capacity=capacities, day=stamp[:10]) if changed.new_events else []
-        return [*writes, *also(changed)]
+        _claim_capacity(uow, changed, net, stamp)
+        for aggregate in also:
+            uow.track(aggregate)
+        return changed
 
-    _plan_and_write(table, demands, channel=order.channel, hold=False, write=write)
-    return written[0]
+    return _plan_and_commit(deps, deps.uow(), demands, channel=order.channel, hold=False, decide=decide)
 
 
-def resource_rejected(table: Table, order: Order, fulfilment_order_id: str, *, reason: str | None, actor: str) -> Order:
+def resource_rejected(
+    deps: Dependencies, order: Order, fulfilment_order_id: str, *, reason: str | None, actor: str
+) -> Order:
     """A location rejected a fulfilment order: give back its reservations, and source its units again
     under the live rules with that location left out (what finds no other location is backordered:
     never held, as for a team's `resource`), all in one transaction on the order's version.
 
     Retries as `place` does; `order` is left as it was loaded, and the order as written is returned."""
-    net = network(table)
+    net = deps.network()
     rejected = order.fulfilment_order(fulfilment_order_id)
     quantities: dict[str, int] = {}
     for ln in rejected.lines:
@@ -110,13 +108,9 @@ def resource_rejected(table: Table, order: Order, fulfilment_order_id: str, *, r
         for d in demands_of(order, net)
         if d.line_id in quantities
     ]
-    repo = OrdersRepository(table)
-    capacities = _capacities(net)
-    written: list[Order] = []
 
-    def write(plan: Plan, stamp: str) -> list[Write]:
-        changed = copy.deepcopy(order)
-        written[:] = [changed]
+    def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
+        changed = uow.track(copy.deepcopy(order))
         freed = changed.reject_fulfilment(fulfilment_order_id, reason=reason, actor=actor, now=stamp)
         changed.resource_rejected(
             freed,
@@ -126,30 +120,37 @@ def resource_rejected(table: Table, order: Order, fulfilment_order_id: str, *, r
             actor=actor,
             now=stamp,
         )
-        return repo.save(changed, daily_capacity=capacities, day=stamp[:10])
+        _claim_capacity(uow, changed, net, stamp)
+        return changed
 
-    _plan_and_write(
-        table, demands, channel=order.channel, hold=False, write=write, exclude=frozenset({rejected.location_id})
+    return _plan_and_commit(
+        deps,
+        deps.uow(),
+        demands,
+        channel=order.channel,
+        hold=False,
+        decide=decide,
+        exclude=frozenset({rejected.location_id}),
     )
-    return written[0]
 
 
-def _plan_and_write(
-    table: Table,
+def _plan_and_commit(
+    deps: Dependencies,
+    uow: UnitOfWork,
     demands: list[Demand],
     *,
     channel: str,
     hold: bool,
-    write: Callable[[Plan, str], list[Write]],
+    decide: Callable[[UnitOfWork, Plan, str], Order],
     exclude: frozenset[str] = frozenset(),
-) -> None:
-    """Plan on the summaries and commit `write(plan, now)`; read the truth before backordering, and
-    plan again when a reservation's or a location's capacity condition fails. Locations in
-    `exclude` serve nothing (as if they had no stock and no capacity left)."""
-    net = network(table)
-    rules = config.active(table, "sourcing")
-    stock = StockRepository(table)
-    available = planning_stock(stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
+) -> Order:
+    """Plan on the summaries, let `decide` apply the plan in a unit of work, and commit it; read the
+    truth before backordering, and plan again (in a fresh unit of work) when a reservation's or a
+    location's capacity condition fails. Locations in `exclude` serve nothing (as if they had no
+    stock and no capacity left)."""
+    net = deps.network()
+    rules = deps.sourcing_rules()
+    available = planning_stock(uow.stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
     full: set[str] = set()
     checked: set[str] = set()  # SKUs read consistently, for which the plan is the truth
     for attempt in range(ATTEMPTS):
@@ -162,61 +163,53 @@ def _plan_and_write(
         doubtful = {b.sku for b in plan.backorders} - checked
         if doubtful and attempt < ATTEMPTS - 1:
             for sku in sorted(doubtful):
-                available[sku] = _exact(stock, sku)
+                available[sku] = _exact(uow.stock, sku)
             checked |= doubtful
             continue
+        order = decide(uow, plan, deps.now())
         try:
-            table.transact(write(plan, now()))
-        except AlreadyWritten:
-            return  # an earlier try committed and its answer was lost: this one is done
+            uow.commit()
         except StockShort as short:
-            available[short.sku] = _exact(stock, short.sku)
+            available[short.sku] = _exact(uow.stock, short.sku)
             checked.add(short.sku)
+            uow = deps.uow()
             continue
         except CapacityFull as busy:
             full.add(busy.location_id)
+            uow = deps.uow()
             continue
-        return
+        return order
     raise Conflict("stock or capacity kept changing while this was sourced; send it again")
 
 
-def _capacities(net: Network) -> dict[str, int]:
-    return {loc.location_id: loc.daily_capacity for loc in net.locations.values() if loc.daily_capacity}
+def _claim_capacity(uow: UnitOfWork, order: Order, net: Network, stamp: str) -> None:
+    """The new work the change gives locations counts against their daily capacity."""
+    for location_id in sorted(set(order.new_work_at)):
+        limit = net.locations[location_id].daily_capacity if location_id in net.locations else None
+        if limit:
+            uow.claim_capacity(location_id, stamp[:10], limit)
 
 
-def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, int], actor: str) -> list[Write]:
-    """Source a sale at the till of stock held for it (a reservation bought in the store) and
-    return the writes that create the order, uncommitted, for the caller's own transaction.
+def carry_out(deps: Dependencies, uow: UnitOfWork, order: Order, *, actor: str) -> None:
+    """Source a sale at the till of stock held for it (a reservation bought in the store) into `uow`,
+    uncommitted: the order's takes net with the end of the hold (one write per stock item).
 
-    Every line is carried out at `order.store_id`, where `held` (units per SKU) are reserved. The
-    order's takes and the end of the hold are one stock write per SKU (`collect_held`), so the
-    units leave `reserved` and `onHand` together and are never counted twice.
-    """
-    net = network(table)
+    Every line is carried out at `order.store_id`, where the units are reserved."""
+    net = deps.network()
     demands = demands_of(order, net)
     store = order.store_id
     if any(d.method is not DeliveryMethod.CARRY_OUT or d.destination.location_id != store for d in demands):
         raise Invalid(f"a sale of stock held at {store} is carried out there, every line of it")
-    plan = source(demands, Snapshot(net.locations, {}), config.active(table, "sourcing"), channel=order.channel)
-    stamp = now()
-    order.apply_plan(plan, new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0), actor=actor, now=stamp)
-    taken: dict[str, int] = {}
-    for change in order.stock_changes:
-        assert change.kind == "take" and change.location_id == store and change.sku in held
-        taken[change.sku] = taken.get(change.sku, 0) + change.quantity
-    assert store is not None
-    writes = OrdersRepository(table).add(order, daily_capacity={}, day=stamp[:10], with_stock=False)
-    return [
-        *writes,
-        *(collect_held(table, sku, store, held=held[sku], taken=taken.get(sku, 0)) for sku in sorted(held)),
-    ]
+    plan = source(demands, Snapshot(net.locations, {}), deps.sourcing_rules(), channel=order.channel)
+    order.apply_plan(plan, new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0), actor=actor, now=deps.now())
+    uow.add(order)
 
 
-def _exact(stock: StockRepository, sku: str) -> dict[str, int]:
+def _exact(stock: StockReader, sku: str) -> dict[str, int]:
     return {level.location_id: level.available for level in stock.levels(sku)}
 
 
-def planning_stock(stock: StockRepository, skus: set[str]) -> dict[str, dict[str, int]]:
+def planning_stock(stock: StockReader, skus: set[str]) -> dict[str, dict[str, int]]:
     """Units per SKU and location to plan with, from the summaries: one BatchGetItem (none if no SKUs)."""
     summaries = stock.summaries(skus) if skus else {}
     return {

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.tasks_repo import TasksRepository, task_to_item, task_view
-from chalicelib.clock import now
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Invalid, VersionMismatch
 from chalicelib.domain.tasks import Task, TaskStatus
 from chalicelib.observability import count, logger
 from chalicelib.service import sourcing
 from chalicelib.service.ids import new_id
+from chalicelib.service.unit_of_work import attempts
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
+    from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 MAX_PAGE = 100
 ATTEMPTS = 3
@@ -30,7 +29,7 @@ TEAM_WORKERS = ("admin", "ops", "cs")
 
 
 def list_tasks(
-    table: Table, principal: Principal, *, team: str | None, status: str | None, limit: int, cursor: str | None
+    deps: Dependencies, principal: Principal, *, team: str | None, status: str | None, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """A team's tasks in one status (default open), oldest first: one Query."""
     principal.require(*TEAM_WORKERS)
@@ -39,56 +38,51 @@ def list_tasks(
     status = status or TaskStatus.OPEN.value
     if status not in {s.value for s in TaskStatus}:
         raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "open or completed"}])
-    items, next_cursor = TasksRepository(table).of_team(team, status, limit=limit, cursor=cursor)
+    items, next_cursor = TasksRepository(deps.table).of_team(team, status, limit=limit, cursor=cursor)
     return {"items": [task_view(i) for i in items], "nextCursor": next_cursor}
 
 
-def get_task(table: Table, task_id: str, principal: Principal) -> dict[str, Any]:
+def get_task(deps: Dependencies, task_id: str, principal: Principal) -> dict[str, Any]:
     principal.require(*TEAM_WORKERS)
-    return task_view(task_to_item(TasksRepository(table).get(task_id)))
+    return task_view(task_to_item(deps.uow().tasks.get(task_id)))
 
 
 def handle_event(
-    table: Table, task_id: str, cmd: api.TaskEventIn, principal: Principal, *, if_match: int | None
+    deps: Dependencies, task_id: str, cmd: api.TaskEventIn, principal: Principal, *, if_match: int | None
 ) -> dict[str, Any]:
     principal.require(*TEAM_WORKERS)
-    tasks = TasksRepository(table)
-    task = tasks.get(task_id)
+    task = deps.uow().tasks.get(task_id)
     if if_match is not None and if_match != task.version:
         raise VersionMismatch(
             f"task {task_id} is at version {task.version}, not {if_match}", currentVersion=task.version
         )
-    stamp = now()
+    stamp = deps.now()
     task.complete(cmd.outcome, actor=principal.actor, now=stamp, note=cmd.note)  # first: twice is a 409
-    _carry_out(table, tasks, task, principal.actor, stamp)
+    # The task's condition fails only as a conflict (completed meanwhile); a version mismatch is the
+    # order's, changed since it was read (a cancellation, say): read it again and carry the outcome
+    # out on that.
+    attempts(
+        deps.uow,
+        lambda uow: _carry_out(deps, uow, task, principal.actor, stamp),
+        retry_on=(VersionMismatch,),
+        tries=ATTEMPTS,
+    )
     count("TasksCompleted", kind=task.kind, outcome=cmd.outcome)
     logger.info("task completed", extra={"taskId": task.task_id, "orderId": task.order_id, "outcome": cmd.outcome})
     return task_view(task_to_item(task))
 
 
-def _carry_out(table: Table, tasks: TasksRepository, task: Task, actor: str, stamp: str) -> None:
-    """The outcome on the order, written with the task in one transaction. The task's condition
-    fails only as a conflict (completed meanwhile); a version mismatch is the order's, changed
-    since it was read (a cancellation, say): read it again and carry the outcome out on that."""
-    for attempt in range(ATTEMPTS):
-        try:
-            _carry_out_once(table, tasks, task, actor, stamp)
-            return
-        except VersionMismatch:
-            if attempt == ATTEMPTS - 1:
-                raise
-
-
-def _carry_out_once(table: Table, tasks: TasksRepository, task: Task, actor: str, stamp: str) -> None:
-    orders = OrdersRepository(table)
-    order, _ = orders.load(task.order_id)
+def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stamp: str) -> None:
+    """The outcome on the order, committed with the task in one transaction."""
+    order = uow.orders.get(task.order_id)
     if task.outcome == "resource":
-        sourcing.resource_hold(table, order, task.task_id, actor=actor, also=lambda _: tasks.save(task))
+        sourcing.resource_hold(deps, order, task.task_id, actor=actor, also=[task])
         return
     if task.outcome == "backorder":
         order.backorder_hold(task.task_id, actor=actor, now=stamp)
     else:
         reason = f"held lines cancelled by task {task.task_id}" + (f": {task.note}" if task.note else "")
         order.cancel_hold(task.task_id, reason=reason, actor=actor, now=stamp, new_refund_id=lambda: new_id("ref"))
-    # Units all cancelled meanwhile: nothing left to do to the order, the task is completed alone.
-    table.transact([*(orders.save(order) if order.new_events else []), *tasks.save(task)])
+    # Units all cancelled meanwhile: nothing changes on the order, the task is completed alone.
+    uow.track(task)
+    uow.commit()

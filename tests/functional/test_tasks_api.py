@@ -190,18 +190,18 @@ def test_an_order_changed_while_a_task_completes_is_read_again(client, admin, mo
     from chalicelib.adapters.orders_repo import OrdersRepository
 
     order, _ = held_order(client, admin)
-    real_load = OrdersRepository.load
+    real_get = OrdersRepository.get
     raced: list[int] = []
 
     def load_then_race(self: OrdersRepository, order_id: str) -> Any:
-        loaded = real_load(self, order_id)
+        loaded = real_get(self, order_id)
         if not raced:  # someone cancels a tee between our read and our write
             raced.append(0)
             cancel = {"lines": [{"lineId": "1", "quantity": 1}], "reason": "race"}
             raced[0] = post(client, f"/orders/{order_id}/cancellations", cancel, admin).status_code
         return loaded
 
-    monkeypatch.setattr(OrdersRepository, "load", load_then_race)
+    monkeypatch.setattr(OrdersRepository, "get", load_then_race)
     done = complete(client, task_of(order), "backorder", admin)
     assert done.status_code == 200, done.body
     assert raced == [200]

@@ -64,7 +64,7 @@ def test_intake_creates_valid_orders_and_dead_letters_only_the_poison_message(aw
         pump.run_once()
 
     repo = OrdersRepository(Table())
-    assert all(repo.order_id_for("webshop", o["externalId"]) for o in orders)
+    assert all(repo.id_for("webshop", o["externalId"]) for o in orders)
     assert all(handled[b] == 1 for b in valid), "batch-mates of the poison message were retried"
     assert handled[poison] == max_receives
     assert [m["Body"] for m in _drain(aws["order-intake-dlq"])] == [poison]

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.stock_repo import StockRepository, StockShort
+from chalicelib.bootstrap import bootstrap
 from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing import Snapshot, source
@@ -56,21 +56,22 @@ def test_two_orders_for_the_last_unit_planned_together_only_one_commits(client, 
 
 def test_the_losing_transaction_is_refused_by_its_condition(client, admin):
     only_last_unit_at_the_dc(client, admin)
-    table = Table()
-    net = network.network(table)
-    repo = OrdersRepository(table)
-    orders = []
+    deps = bootstrap()
+    net = deps.network()
+    units = []
     for i in range(2):
         order = _build(one_sneaker(f"c-{i}"))
-        available = StockRepository(table).summaries(["SNEAKER-42"])
+        uow = deps.uow()
+        available = uow.stock.summaries(["SNEAKER-42"])
         plan = source(demands_of(order, net), Snapshot(net.locations, available), DEFAULT_SOURCING, channel="webshop")
         order.apply_plan(plan, new_fulfilment_order_id=lambda: unique("fo"), actor="test", now="2026-11-25T12:00Z")
-        orders.append(order)
+        uow.add(order)
+        units.append((uow, order))
     # Both planned the same unit before either wrote: the race, forced.
-    table.transact(repo.add(orders[0], daily_capacity={}, day="2026-11-25"))
+    units[0][0].commit()
     with pytest.raises(StockShort):
-        table.transact(repo.add(orders[1], daily_capacity={}, day="2026-11-25"))
-    assert OrdersRepository(table).order_id_for("webshop", orders[1].external_id) is None  # nothing of it written
+        units[1][0].commit()
+    assert deps.uow().orders.id_for("webshop", units[1][1].external_id) is None  # nothing of it written
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -95,7 +96,7 @@ def _build(body: dict[str, object]) -> Order:
     from chalicelib.domain.access import Principal
     from chalicelib.service.orders import order_from_command
 
-    return order_from_command(CreateOrder.model_validate(body), Principal("admin"))
+    return order_from_command(CreateOrder.model_validate(body), Principal("admin"), "2026-11-25T12:00:00.000Z")
 
 
 def test_a_summary_lagging_behind_a_recount_does_not_backorder(client, admin):

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.delivery import Delivery
 from chalicelib.domain.errors import Invalid, error_at
-from chalicelib.domain.events import Event, Recorder
+from chalicelib.domain.events import Event
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import TaskRequest
 from chalicelib.domain.orders.lines import LineStatus, OrderLine
 from chalicelib.domain.orders.refunds import Refund
-from chalicelib.domain.stock import StockChange
 
 
 class OrderStatus(StrEnum):
@@ -49,7 +49,7 @@ class Payment:
 
 
 @dataclass(slots=True)
-class OrderState(Recorder):
+class OrderState(Aggregate):
     """An order's fields and lookups, shared by the parts of `Order`."""
 
     order_id: str
@@ -64,17 +64,17 @@ class OrderState(Recorder):
     store_id: str | None = None
     delivery: Delivery | None = None
     status: OrderStatus = OrderStatus.OPEN
-    # The version as stored; a change bumps `version` once, and is saved only if the stored one
-    # is still `stored_version` (optimistic concurrency). A new order starts at 0 -> 1.
-    version: int = 0
-    stored_version: int = 0
     refunds: list[Refund] = field(default_factory=list)
     fulfilment_orders: list[FulfilmentOrder] = field(default_factory=list)
-    # Recorded by this change, not yet stored: events, stock movements, locations given new work.
-    new_events: list[Event] = field(default_factory=list)
-    stock_changes: list[StockChange] = field(default_factory=list)
+    history: list[Event] = field(default_factory=list)  # the events stored before this change
+    # Recorded by this change, not yet stored (beside the aggregate's events and stock changes):
+    # locations given new work, tasks opened for teams.
     new_work_at: list[str] = field(default_factory=list)
     new_tasks: list[TaskRequest] = field(default_factory=list)
+
+    @property
+    def identity(self) -> str:
+        return self.order_id
 
     def line(self, line_id: str) -> OrderLine:
         for line in self.lines:

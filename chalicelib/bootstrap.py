@@ -1,0 +1,48 @@
+"""Wiring: what the use cases depend on, built once per Lambda container on first use (nothing
+connects at import: cold start, and moto patches only clients made after it starts)."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from chalicelib import clock
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.contracts.config import SourcingConfig
+    from chalicelib.service.network import Network
+    from chalicelib.service.unit_of_work import UnitOfWork
+
+
+class Bootstrap:
+    """The DynamoDB table behind a unit of work per change, the system clock, and the network and
+    rules from the short-lived cache."""
+
+    def __init__(self) -> None:
+        from chalicelib.adapters.dynamo import Table
+
+        self.table: Table = Table()
+
+    def uow(self) -> UnitOfWork:
+        from chalicelib.adapters.dynamo_uow import DynamoUnitOfWork
+
+        return DynamoUnitOfWork(self.table)
+
+    def now(self) -> str:
+        return clock.now()
+
+    def network(self) -> Network:
+        from chalicelib.service.network import network
+
+        return network(self.table)
+
+    def sourcing_rules(self) -> SourcingConfig:
+        from chalicelib.service import config
+
+        return config.active(self.table, "sourcing")
+
+
+@functools.cache
+def bootstrap() -> Bootstrap:
+    return Bootstrap()

@@ -1,0 +1,153 @@
+"""One way to change state: a use case opens a unit of work, loads aggregates through it, lets the
+domain change them, and `commit()` stores every changed aggregate, the events each recorded (the
+outbox), the stock they move and the capacity they use, all or nothing.
+
+The stores only read and track; nothing is written before `commit()`, and a unit of work commits
+once. What an adapter writes, and how it refuses a stale version, is the adapter's business
+(`chalicelib.adapters.dynamo_uow` for DynamoDB; tests have an in-memory one).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.stock import StockLevel, StockMove, net_moves
+from chalicelib.domain.tasks import Task
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.contracts.config import SourcingConfig
+    from chalicelib.service.network import Network
+
+A = TypeVar("A", bound=Aggregate)
+A_co = TypeVar("A_co", bound=Aggregate, covariant=True)
+T = TypeVar("T")
+
+
+class Store(Protocol[A_co]):
+    def get(self, aggregate_id: str) -> A_co:
+        """The aggregate as stored now (consistent), tracked for `commit()`; NotFound if none."""
+        ...
+
+
+class Orders(Store[Order], Protocol):
+    def id_for(self, channel: str, external_id: str) -> str | None:
+        """The order a channel's own id belongs to, if any."""
+        ...
+
+
+class StockReader(Protocol):
+    def summaries(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
+        """sku -> location -> capped free stock, from the (eventually consistent) summaries."""
+        ...
+
+    def levels(self, sku: str) -> list[StockLevel]:
+        """One SKU at every location, as stored now."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityClaim:
+    """One more fulfilment order today at a location whose daily capacity is `limit`."""
+
+    location_id: str
+    day: str
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Everything one commit stores."""
+
+    aggregates: Sequence[Aggregate]
+    stock: Sequence[StockMove]
+    capacity: Sequence[CapacityClaim]
+
+
+class UnitOfWork(abc.ABC):
+    orders: Orders
+    tasks: Store[Task]
+    reservations: Store[Reservation]
+    stock: StockReader
+
+    def __init__(self) -> None:
+        self._tracked: dict[tuple[type, str], Aggregate] = {}
+        self._capacity: dict[tuple[str, str], CapacityClaim] = {}
+        self._committed = False
+
+    def track(self, aggregate: A) -> A:
+        """Remember a loaded or new aggregate, to be written if it changed."""
+        self._tracked[(type(aggregate), aggregate.identity)] = aggregate
+        return aggregate
+
+    def add(self, aggregate: A) -> A:
+        """A new aggregate, created by this change."""
+        if not aggregate.is_new:
+            raise ValueError(f"{aggregate.identity} is not new")
+        return self.track(aggregate)
+
+    def claim_capacity(self, location_id: str, day: str, limit: int) -> None:
+        """One more fulfilment order today at a location (once per change: one counter write)."""
+        self._capacity[(location_id, day)] = CapacityClaim(location_id, day, limit)
+
+    def commit(self) -> None:
+        """Store every change in one transaction; a stale version or a failed stock or capacity
+        condition raises its domain error and stores nothing."""
+        if self._committed:
+            raise RuntimeError("a unit of work commits once")
+        for order in [a for a in self._tracked.values() if isinstance(a, Order)]:
+            # The tasks an order's change opened are written with it.
+            for request in order.new_tasks:
+                self.add(Task.opened(order.order_id, request))
+        changed = [a for a in self._tracked.values() if a.changed]
+        self._write(
+            Changes(
+                aggregates=changed,
+                stock=net_moves(c for a in changed for c in a.stock_changes),
+                capacity=list(self._capacity.values()),
+            )
+        )
+        self._committed = True
+
+    @abc.abstractmethod
+    def _write(self, changes: Changes) -> None: ...
+
+
+def attempts(
+    new_uow: Callable[[], UnitOfWork],
+    work: Callable[[UnitOfWork], T],
+    *,
+    retry_on: tuple[type[Exception], ...],
+    tries: int,
+) -> T:
+    """Run `work` on a fresh unit of work until it commits without one of `retry_on` (a decision
+    made on what was read, refused because it changed meanwhile: read again and decide again)."""
+    for _ in range(tries - 1):
+        try:
+            return work(new_uow())
+        except retry_on:
+            continue
+    return work(new_uow())
+
+
+class Dependencies(Protocol):
+    """What use cases take from `chalicelib.bootstrap` (or a test's fake): a fresh unit of work per
+    change, the clock, the network and the live sourcing rules (both cached), and the table for the
+    read side's list queries."""
+
+    @property
+    def table(self) -> Table: ...
+
+    def uow(self) -> UnitOfWork: ...
+
+    def now(self) -> str: ...
+
+    def network(self) -> Network: ...
+
+    def sourcing_rules(self) -> SourcingConfig: ...
