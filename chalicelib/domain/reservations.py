@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.clock import iso
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.events import Event, Recorder
 from chalicelib.domain.orders.state import Customer
+from chalicelib.domain.timestamps import iso
 
 DEFAULT_HOLD = timedelta(hours=48)
 MAX_HOLD = timedelta(days=14)

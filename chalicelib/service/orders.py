@@ -11,7 +11,7 @@ from chalicelib.adapters.orders_repo import (
     order_view,
     view_after_change,
 )
-from chalicelib.clock import iso, now
+from chalicelib.clock import now
 from chalicelib.domain.access import Principal
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
@@ -19,6 +19,7 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineCancellation, NewLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
+from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id
