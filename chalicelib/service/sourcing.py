@@ -27,7 +27,8 @@ from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
 from chalicelib.service import config
 from chalicelib.service.ids import fulfilment_order_ids, new_id
 from chalicelib.service.network import Network, network
@@ -147,7 +148,7 @@ def _plan_and_write(
     plan again when a reservation's or a location's capacity condition fails. Locations in
     `exclude` serve nothing (as if they had no stock and no capacity left)."""
     net = network(table)
-    rules = config.active(table, "sourcing")
+    rules = config.sourcing_policy(config.active(table, "sourcing"))
     stock = StockRepository(table)
     available = planning_stock(stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
     full: set[str] = set()
@@ -197,7 +198,8 @@ def carry_out_of_held_stock(table: Table, order: Order, *, held: Mapping[str, in
     store = order.store_id
     if any(d.method is not DeliveryMethod.CARRY_OUT or d.destination.location_id != store for d in demands):
         raise Invalid(f"a sale of stock held at {store} is carried out there, every line of it")
-    plan = source(demands, Snapshot(net.locations, {}), config.active(table, "sourcing"), channel=order.channel)
+    rules = config.sourcing_policy(config.active(table, "sourcing"))
+    plan = source(demands, Snapshot(net.locations, {}), rules, channel=order.channel)
     stamp = now()
     order.apply_plan(plan, new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0), actor=actor, now=stamp)
     taken: dict[str, int] = {}
