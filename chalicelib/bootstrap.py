@@ -10,7 +10,7 @@ from chalicelib import clock
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
-    from chalicelib.contracts.config import SourcingConfig
+    from chalicelib.domain.sourcing.policy import SourcingPolicy
     from chalicelib.service.network import Network
     from chalicelib.service.unit_of_work import UnitOfWork
 
@@ -37,10 +37,10 @@ class Bootstrap:
 
         return network(self.table)
 
-    def sourcing_rules(self) -> SourcingConfig:
+    def sourcing_rules(self) -> SourcingPolicy:
         from chalicelib.service import config
 
-        return config.active(self.table, "sourcing")
+        return config.sourcing_policy(config.active(self.table, "sourcing"))
 
 
 @functools.cache

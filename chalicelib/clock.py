@@ -1,12 +1,10 @@
-"""Timestamps as the OMS writes them: ISO-8601 UTC with milliseconds and a Z, so they sort as text."""
+"""The wall clock, as the OMS writes timestamps (`chalicelib.domain.timestamps`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from chalicelib.domain.timestamps import iso
 
 
 def now() -> str:

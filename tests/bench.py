@@ -293,7 +293,8 @@ class Cell:
 
 
 def sourcing_grid() -> list[Cell]:
-    from chalicelib.domain.sourcing import Snapshot, source
+    from chalicelib.domain.sourcing.engine import source
+    from chalicelib.domain.sourcing.plan import Snapshot
     from tests.sourcing_reference import (
         ALL_LOCATIONS,
         BRUTE_FORCE_SIZE,
@@ -353,23 +354,25 @@ def sourcing_profile(size: int, lines: int, top: int = 10) -> tuple[list[tuple[s
     """cProfile of the engine on `size` x `lines` orders: its `top` functions by cumulative time per order,
     (name, calls per order, cumulative ms, self ms), and the exact search's cover checks per order."""
     from chalicelib.domain import sourcing
+    from chalicelib.domain.sourcing.engine import source
+    from chalicelib.domain.sourcing.plan import Snapshot
     from tests.sourcing_reference import ALL_LOCATIONS, instance
 
     orders = [
         instance(size, lines, seed=7 + n, sparse=SOURCING_SPARSE, max_quantity=SOURCING_MAX_QUANTITY)
         for n in range(PROFILE_ORDERS)
     ]
-    snapshots = [sourcing.Snapshot(o.locations, {k: dict(v) for k, v in o.stock.items()}) for o in orders]
+    snapshots = [Snapshot(o.locations, {k: dict(v) for k, v in o.stock.items()}) for o in orders]
     profiler = cProfile.Profile()
     profiler.enable()
     for inst, snapshot in zip(orders, snapshots, strict=True):
-        sourcing.source(inst.order, snapshot, ALL_LOCATIONS, channel="bench")
+        source(inst.order, snapshot, ALL_LOCATIONS, channel="bench")
     profiler.disable()
-    engine = str(Path(sourcing.__file__).resolve())
+    engine = Path(sourcing.__file__).resolve().parent  # the package: engine, cover, plan
     rows: list[tuple[str, int, float, float]] = []
     covers = 0.0
     for (file, line, name), (_, calls, own, cumulative, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
-        if str(Path(file).resolve()) != engine:
+        if Path(file).resolve().parent != engine:
             continue
         if name == "_covers":
             covers = calls / PROFILE_ORDERS
@@ -431,7 +434,7 @@ def main() -> int:
 
 
 def report_sourcing() -> list[str]:
-    from chalicelib.domain.sourcing import CANDIDATES_PER_SKU, SEARCH_BUDGET
+    from chalicelib.domain.sourcing.cover import CANDIDATES_PER_SKU, SEARCH_BUDGET
     from tests.sourcing_reference import BRUTE_FORCE_SIZE
 
     missed: list[str] = []

@@ -40,10 +40,9 @@ def aws() -> Iterator[dict[str, str]]:
 
     from chalicelib.adapters import aws as aws_clients
     from chalicelib.adapters import secrets
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.service import auth, cache, idempotency
     from infra.provision import provision
-
-    from chalicelib.bootstrap import bootstrap
 
     def forget_everything() -> None:
         aws_clients.reset()

@@ -16,14 +16,16 @@ from typing import Any
 
 from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockShort
 from chalicelib.contracts.api import PutLocation
-from chalicelib.contracts.config import DEFAULTS, SourcingConfig
+from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
 from chalicelib.domain.events import Event
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.sourcing.policy import SourcingPolicy
 from chalicelib.domain.stock import StockLevel
 from chalicelib.domain.tasks import Task
+from chalicelib.service.config import sourcing_policy
 from chalicelib.service.network import Network, location_from_command
 from chalicelib.service.unit_of_work import Changes, UnitOfWork
 from infra.demo import DEMO_NETWORK
@@ -170,7 +172,5 @@ class FakeDependencies:
     def network(self) -> Network:
         return self._network
 
-    def sourcing_rules(self) -> SourcingConfig:
-        rules = DEFAULTS["sourcing"]
-        assert isinstance(rules, SourcingConfig)
-        return rules
+    def sourcing_rules(self) -> SourcingPolicy:
+        return sourcing_policy(DEFAULT_SOURCING)

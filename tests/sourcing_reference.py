@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from chalicelib.contracts.config import SourcingConfig, SourcingRule
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
+from chalicelib.service.config import sourcing_policy
 
 HOME = Destination("home:1", geo=Geo(52.37, 4.89))
 # Every generated location may serve; fewest shipments first, then the nearest.
-ALL_LOCATIONS = SourcingConfig(
-    rules=[SourcingRule(name="all", location_types=["dc", "store"], sort=["fewest_shipments", "distance"])]
+ALL_LOCATIONS = sourcing_policy(
+    SourcingConfig(
+        rules=[SourcingRule(name="all", location_types=["dc", "store"], sort=["fewest_shipments", "distance"])]
+    )
 )
 # Brute force stays in reach: at most this many locations, so at most this many holders.
 BRUTE_FORCE_SIZE = 14

@@ -16,10 +16,11 @@ from typing import Any
 
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, chunks, from_wire, put
-from chalicelib.clock import iso, now
+from chalicelib.clock import now
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.events import Event
+from chalicelib.domain.timestamps import iso
 from chalicelib.resources import EVENT_SOURCE
 
 _PUT_EVENTS_MAX = 10

@@ -1,4 +1,5 @@
-"""Domain errors. The HTTP layer maps each to one RFC 9457 status in one place."""
+"""Domain errors: what went wrong, in the domain's terms. `chalicelib.http.problems` maps each kind
+to its HTTP status, in one place."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from typing import Any
 
 
 class DomainError(Exception):
-    status = 400
-    title = "Bad request"
+    """A request the OMS refuses; `detail` says why, `errors` where in the input, `extra` the facts."""
 
     def __init__(self, detail: str, *, errors: Sequence[dict[str, Any]] = (), **extra: Any) -> None:
         super().__init__(detail)
@@ -18,46 +18,31 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    """Well-formed but breaks a business rule (422)."""
-
-    status = 422
-    title = "Unprocessable content"
+    """Well-formed but breaks a business rule."""
 
 
 class NotFound(DomainError):
-    status = 404
-    title = "Not found"
+    """No such thing."""
 
 
 class Conflict(DomainError):
-    """The resource's state does not allow the request (409)."""
-
-    status = 409
-    title = "Conflict"
+    """The resource's state does not allow the request."""
 
 
 class VersionMismatch(DomainError):
-    """`If-Match` names a version that is no longer current (412)."""
-
-    status = 412
-    title = "Precondition failed"
+    """The version the caller read (`If-Match`) is no longer current."""
 
 
 class Unauthorized(DomainError):
-    status = 401
-    title = "Unauthorized"
+    """Who is asking is not known (no credentials, or unknown ones)."""
 
 
 class Forbidden(DomainError):
-    status = 403
-    title = "Forbidden"
+    """Who is asking may not do this."""
 
 
 class Unavailable(DomainError):
-    """A service the OMS depends on failed or throttled; the request may be retried (503)."""
-
-    status = 503
-    title = "Service unavailable"
+    """A service the OMS depends on failed or throttled; the request may be retried."""
 
 
 def error_at(loc: list[Any], msg: str) -> dict[str, Any]:

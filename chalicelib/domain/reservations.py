@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.clock import iso
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.orders.state import Customer
 from chalicelib.domain.stock import StockChange
+from chalicelib.domain.timestamps import iso
 
 DEFAULT_HOLD = timedelta(hours=48)
 MAX_HOLD = timedelta(days=14)

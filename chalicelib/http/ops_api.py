@@ -8,9 +8,9 @@ from chalicelib.bootstrap import bootstrap
 from chalicelib.clock import now
 from chalicelib.http.requests import json_response, parse, principal, query
 from chalicelib.http.routing import Query, route
+from chalicelib.version import VERSION
 
 bp = Blueprint(__name__)
-VERSION = "0.1.0"
 
 
 @route(bp, "/health", roles=None, summary="Liveness and the deployed version", response="Health")
@@ -29,7 +29,7 @@ def openapi_document() -> Response:
 
 @route(bp, "/docs", roles=None, summary="This contract as a page for people", content_type="text/html")
 def docs() -> Response:
-    from chalicelib.openapi import DOCS_PAGE
+    from chalicelib.docs_page import DOCS_PAGE
 
     return Response(
         body=DOCS_PAGE,

@@ -8,7 +8,16 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    VersionMismatch,
+)
 
 PROBLEM_TYPE = "application/problem+json"
 _TITLES = {
@@ -24,6 +33,17 @@ _TITLES = {
     422: "Unprocessable content",
     500: "Internal server error",
     503: "Service unavailable",
+}
+# The status each kind of domain error answers with (its title is the status's, above). A subclass
+# answers as its nearest listed base (the adapters' Raced is a Conflict); any other, 400.
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    VersionMismatch: 412,
+    Unauthorized: 401,
+    Forbidden: 403,
+    Unavailable: 503,
 }
 
 
@@ -52,8 +72,12 @@ def problem(
     return Response(body=json.dumps(body, default=str), status_code=status, headers=all_headers)
 
 
+def _status_of(error: DomainError) -> int:
+    return next((_DOMAIN_STATUS[kind] for kind in type(error).__mro__ if kind in _DOMAIN_STATUS), 400)
+
+
 def from_domain(error: DomainError) -> Response:
-    return problem(error.status, error.detail, errors=error.errors, **error.extra)
+    return problem(_status_of(error), error.detail, errors=error.errors, **error.extra)
 
 
 def from_validation(exc: Any) -> Response:

@@ -19,6 +19,7 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.config_changes import Change, diff, paths
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, VersionMismatch
 from chalicelib.domain.events import Event
+from chalicelib.domain.sourcing.policy import Rule, Scope, SourcingPolicy
 from chalicelib.observability import count
 from chalicelib.service import cache
 
@@ -50,6 +51,33 @@ def active(table: Table, section: str) -> Section: ...
 def active(table: Table, section: str) -> Section:
     """The section that governs requests now (0 DynamoDB calls on a warm Lambda). Do not mutate it."""
     return active_version(table, section)[1]
+
+
+def sourcing_policy(section: SourcingConfig) -> SourcingPolicy:
+    """The `sourcing` section as the domain takes it (the engine knows nothing of the contract)."""
+    return SourcingPolicy(
+        rules=tuple(
+            Rule(
+                name=r.name,
+                location_types=tuple(r.location_types),
+                when=Scope(methods=tuple(r.when.methods), channels=tuple(r.when.channels)),
+                include_groups=tuple(r.include_groups),
+                exclude_groups=tuple(r.exclude_groups),
+                exclude_size_classes=tuple(r.exclude_size_classes),
+                max_distance_km=r.max_distance_km,
+                safety_stock=r.safety_stock,
+                min_stock_at_location=r.min_stock_at_location,
+                respect_daily_capacity=r.respect_daily_capacity,
+                sort=tuple(r.sort),
+                allow_split=r.allow_split,
+                max_shipments=r.max_shipments,
+                on_no_match=r.on_no_match,
+                hold_team=r.hold_team,
+            )
+            for r in section.rules
+        ),
+        collect_from_store_stock=section.collect_from_store_stock,
+    )
 
 
 def active_version(table: Table, section: str) -> tuple[int, Section]:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import aws, dead_letters
 from chalicelib.adapters.dynamo import Table
-from chalicelib.clock import iso
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger, masked_body
 from chalicelib.resources import RESOURCES
 

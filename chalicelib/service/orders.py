@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.orders_repo import order_summary, order_view
-from chalicelib.clock import iso
 from chalicelib.domain.access import Principal
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
@@ -13,6 +12,7 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineCancellation, NewLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
+from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id

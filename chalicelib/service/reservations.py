@@ -16,7 +16,6 @@ from chalicelib.adapters.reservations_repo import (
     reservation_view,
 )
 from chalicelib.adapters.stock_repo import StockShort
-from chalicelib.clock import iso
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
@@ -25,6 +24,7 @@ from chalicelib.domain.orders.lines import NewLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
+from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
 from chalicelib.service import idempotency, sourcing
 from chalicelib.service.ids import new_id

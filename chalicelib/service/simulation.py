@@ -21,7 +21,9 @@ from chalicelib.domain.errors import Invalid, NotFound
 from chalicelib.domain.fulfilment.order import FulfilmentStatus
 from chalicelib.domain.network import Geo
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.sourcing import Demand, Plan, Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Demand, Plan, Snapshot
+from chalicelib.service.config import sourcing_policy
 from chalicelib.service.network import Network, network
 from chalicelib.service.sourcing import PLENTY, demands_of, planning_stock
 
@@ -38,6 +40,7 @@ def simulate(
     table: Table, draft: SourcingConfig, *, order_ids: list[str], last: int, channel: str | None
 ) -> dict[str, Any]:
     net = network(table)
+    rules = sourcing_policy(draft)
     repo = OrdersRepository(table)
     ids = order_ids or _recent(table, net, last, channel)
     loaded = [repo.get(order_id) for order_id in ids[:MAX_ORDERS]]
@@ -48,7 +51,7 @@ def simulate(
     for order in loaded:
         demands = demands_of(order, net)
         own = _with_own_reservations(available, order)
-        plan = source(demands, Snapshot(net.locations, own), draft, channel=order.channel)
+        plan = source(demands, Snapshot(net.locations, own), rules, channel=order.channel)
         before, after = _current(order, demands, net), _planned(plan, demands, net)
         for loc, n in (Counter(after["sources"]) - Counter(before["sources"])).items():
             gained[loc] += n

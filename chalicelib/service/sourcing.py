@@ -26,7 +26,8 @@ from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
 from chalicelib.service.ids import fulfilment_order_ids, new_id
 from chalicelib.service.unit_of_work import Dependencies, StockReader, UnitOfWork
 

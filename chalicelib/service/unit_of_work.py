@@ -22,7 +22,7 @@ from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
-    from chalicelib.contracts.config import SourcingConfig
+    from chalicelib.domain.sourcing.policy import SourcingPolicy
     from chalicelib.service.network import Network
 
 A = TypeVar("A", bound=Aggregate)
@@ -150,4 +150,4 @@ class Dependencies(Protocol):
 
     def network(self) -> Network: ...
 
-    def sourcing_rules(self) -> SourcingConfig: ...
+    def sourcing_rules(self) -> SourcingPolicy: ...

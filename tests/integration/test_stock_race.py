@@ -17,8 +17,10 @@ from chalicelib.adapters.stock_repo import StockRepository, StockShort
 from chalicelib.bootstrap import bootstrap
 from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.sourcing import Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Snapshot
 from chalicelib.service import network
+from chalicelib.service.config import sourcing_policy
 from chalicelib.service.sourcing import demands_of
 from tests.conftest import order_body, post, unique
 
@@ -63,7 +65,12 @@ def test_the_losing_transaction_is_refused_by_its_condition(client, admin):
         order = _build(one_sneaker(f"c-{i}"))
         uow = deps.uow()
         available = uow.stock.summaries(["SNEAKER-42"])
-        plan = source(demands_of(order, net), Snapshot(net.locations, available), DEFAULT_SOURCING, channel="webshop")
+        plan = source(
+            demands_of(order, net),
+            Snapshot(net.locations, available),
+            sourcing_policy(DEFAULT_SOURCING),
+            channel="webshop",
+        )
         order.apply_plan(plan, new_fulfilment_order_id=lambda: unique("fo"), actor="test", now="2026-11-25T12:00Z")
         uow.add(order)
         units.append((uow, order))

@@ -16,7 +16,9 @@ from chalicelib.contracts.events import EVENT_MODELS, parse_detail
 from chalicelib.domain.fulfilment.workflow import FulfilmentEvent
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
 from chalicelib.domain.orders.lines import LineCancellation
-from chalicelib.domain.sourcing import Demand, Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Demand, Snapshot
+from chalicelib.service.config import sourcing_policy
 from tests.sourcing_reference import HOME
 from tests.unit.test_orders_domain import placed
 
@@ -45,7 +47,9 @@ def test_events_the_domain_produces_fit_their_contracts():
     order = placed(paid=True)
     dc = Location("dc", "DC", LocationType.DC, Geo(51.6, 5.1), frozenset({Capability.SHIP}))
     demands = [Demand(ln.line_id, ln.sku, ln.quantity, ln.delivery.method, HOME) for ln in order.lines]
-    plan = source(demands, Snapshot({"dc": dc}, {"TEE": {"dc": 5}}), DEFAULT_SOURCING, channel="webshop")
+    plan = source(
+        demands, Snapshot({"dc": dc}, {"TEE": {"dc": 5}}), sourcing_policy(DEFAULT_SOURCING), channel="webshop"
+    )
     order.apply_plan(plan, new_fulfilment_order_id=lambda: "fo_1", actor="channel:webshop", now="2026-11-25T10:00Z")
     order.report_fulfilment("fo_1", FulfilmentEvent.ACCEPT, actor="dc:dc", now="2026-11-25T11:00:00.000Z")
     order.cancel_lines(

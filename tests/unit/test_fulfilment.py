@@ -19,7 +19,7 @@ from chalicelib.domain.fulfilment.workflow import (
 )
 from chalicelib.domain.orders.lines import LineStatus
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.sourcing import Allocation, Destination, Plan, Shipment
+from chalicelib.domain.sourcing.plan import Allocation, Destination, Plan, Shipment
 from tests.unit.test_orders_domain import placed
 
 E, S = FulfilmentEvent, FulfilmentStatus

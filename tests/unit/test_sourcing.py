@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from chalicelib.contracts.config import DEFAULT_SOURCING, SourcingConfig, SourcingRule
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.sourcing import Demand, Destination, Plan, Snapshot, source
+from chalicelib.domain.sourcing import engine
+from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
+from chalicelib.service.config import sourcing_policy
 from tests.sourcing_reference import HOME, cart, network, optimum_shipments
 
 ALL = frozenset(Capability)
@@ -26,6 +28,13 @@ LOCS = {
         "pup", "Pick-up Zuid", LocationType.PICKUP_POINT, Geo(52.34, 4.87), frozenset({Capability.COLLECT})
     ),
 }
+
+
+def source(
+    demands: list[Demand], snapshot: Snapshot, config: SourcingConfig, *, channel: str, hold: bool = True
+) -> Plan:
+    """The engine under the contract's rules, converted as the service layer converts the live ones."""
+    return engine.source(demands, snapshot, sourcing_policy(config), channel=channel, hold=hold)
 
 
 def snap(stock: dict[str, dict[str, int]], **capacity: int) -> Snapshot:

@@ -15,14 +15,16 @@ from chalicelib.domain.orders.holds import TaskLine
 from chalicelib.domain.orders.lines import LineCancellation, LineStatus
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import OrderStatus
-from chalicelib.domain.sourcing import Demand, Plan, Snapshot, source
+from chalicelib.domain.sourcing.engine import source
+from chalicelib.domain.sourcing.plan import Demand, Plan, Snapshot
 from chalicelib.domain.tasks import Task, TaskStatus
+from chalicelib.service.config import sourcing_policy
 from tests.sourcing_reference import HOME
 from tests.unit.test_orders_domain import placed
 
 DC = Location("dc", "DC", LocationType.DC, Geo(51.6, 5.1), frozenset({Capability.SHIP}))
-DESK = SourcingConfig(
-    rules=[SourcingRule(name="dc or desk", location_types=["dc"], on_no_match="hold", hold_team="desk")]
+DESK = sourcing_policy(
+    SourcingConfig(rules=[SourcingRule(name="dc or desk", location_types=["dc"], on_no_match="hold", hold_team="desk")])
 )
 T0, T1 = "2026-11-25T10:00:00.000Z", "2026-11-25T12:00:00.000Z"
 

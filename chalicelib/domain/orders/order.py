@@ -34,7 +34,7 @@ from chalicelib.domain.orders.lines import (
 )
 from chalicelib.domain.orders.progress import FulfilmentProgress
 from chalicelib.domain.orders.state import Customer, Payment
-from chalicelib.domain.sourcing import Backorder, Plan
+from chalicelib.domain.sourcing.plan import Backorder, Plan
 from chalicelib.domain.stock import StockChange
 
 
