@@ -8,6 +8,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -106,6 +107,35 @@ def issue_token(role: str) -> str:
 @pytest.fixture
 def admin(aws: dict[str, str]) -> dict[str, str]:
     return bearer(issue_token("admin"))
+
+
+class ManualClock:
+    """A clock that moves only when told: `advance`, or a back-off's `sleep` (recorded in `slept`)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """The OMS reads time from this clock, stopped at the real now, for the test's duration."""
+    from chalicelib import clock as oms_clock
+
+    test_clock = ManualClock(datetime.now(UTC))
+    previous = oms_clock.use(test_clock)
+    yield test_clock
+    oms_clock.use(previous)
 
 
 @pytest.fixture

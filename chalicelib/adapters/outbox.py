@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, chunks, from_wire, put
-from chalicelib.clock import iso, now
+from chalicelib.clock import iso, moment, now
 from chalicelib.domain.orders import Event
 from chalicelib.resources import EVENT_SOURCE
 
@@ -126,7 +126,7 @@ def _mark_sent(table: Table, event: Item) -> None:
 
 def pending(table: Table, *, older_than: timedelta) -> list[Item]:
     """Events not yet published, oldest first, from every shard of the sparse index."""
-    cutoff = iso(datetime.now(UTC) - older_than)
+    cutoff = iso(moment() - older_than)
     out: list[Item] = []
     for shard in range(keys.OUTBOX_SHARDS):
         cursor: str | None = None
@@ -163,7 +163,7 @@ def pending_age_seconds(events: Sequence[Item], *, at: datetime | None = None) -
     if not events:
         return 0.0
     oldest = min(datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")) for e in events)
-    return max(0.0, round(((at or datetime.now(UTC)) - oldest).total_seconds(), 3))
+    return max(0.0, round(((at or moment()) - oldest).total_seconds(), 3))
 
 
 def relay_stream_records(table: Table, records: Iterable[dict[str, Any]]) -> int:
