@@ -16,6 +16,10 @@ class Clock(Protocol):
         """The current moment, timezone-aware."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start, never going back: for how long things have lasted."""
+        ...
+
     def sleep(self, seconds: float) -> None:
         """Wait `seconds` (or, for a test clock, let them pass)."""
         ...
@@ -24,6 +28,9 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -45,6 +52,10 @@ def moment() -> datetime:
 
 def now() -> str:
     return iso(_clock.now())
+
+
+def monotonic() -> float:
+    return _clock.monotonic()
 
 
 def sleep(seconds: float) -> None:

@@ -114,10 +114,14 @@ class ManualClock:
 
     def __init__(self, start: datetime) -> None:
         self.moment = start
+        self.elapsed = 0.0
         self.slept: list[float] = []
 
     def now(self) -> datetime:
         return self.moment
+
+    def monotonic(self) -> float:
+        return self.elapsed
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
@@ -125,6 +129,7 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.moment += timedelta(seconds=seconds)
+        self.elapsed += seconds
 
 
 @pytest.fixture
@@ -187,3 +192,7 @@ def order_body(**overrides: Any) -> dict[str, Any]:
 
 def post(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
     return client.http.post(path, body=json.dumps(body) if not isinstance(body, str | bytes) else body, headers=headers)
+
+
+def put(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
+    return client.http.put(path, body=json.dumps(body), headers=headers)

@@ -14,11 +14,22 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
     """
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+    from chalicelib.domain.errors import Unavailable
     from chalicelib.observability import logger, masked_body
 
     def record_handler(record: Any) -> None:
         try:
             handle(record.body)
+        except Unavailable as exc:
+            # The database stayed busy past our retries: not the message's fault. Reported failed,
+            # it comes back after the queue's visibility timeout (and, if that keeps happening, is
+            # dead-lettered with this reason).
+            logger.warning(
+                "message put back: a service is unavailable",
+                extra={"queue": queue, "messageId": record.message_id, "reason": exc.detail},
+            )
+            _record_failure(queue, record, exc)
+            raise
         except Exception as exc:
             # The message, minus the customer's contact details, so an operator can see what broke.
             logger.exception(
