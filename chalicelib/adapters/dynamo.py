@@ -111,17 +111,18 @@ def to_wire(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_wire(raw: Mapping[str, Any]) -> Item:
     des = _deserializer()
-    return {k: _plain(des.deserialize(v)) for k, v in raw.items()}
+    return {k: plain(des.deserialize(v)) for k, v in raw.items()}
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; ours are whole numbers (money is stored as text)."""
+def plain(value: Any) -> Any:
+    """A deserialised DynamoDB value as ours are: numbers come back as Decimal, ours are whole
+    numbers (money is stored as text)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else value
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Item, Table, Write, chunks, from_wire, put
+from chalicelib.adapters.dynamo import Item, Table, Write, chunks, plain, put
 from chalicelib.clock import iso, moment, now
 from chalicelib.domain.orders import Event
 from chalicelib.resources import EVENT_SOURCE
@@ -168,12 +168,15 @@ def pending_age_seconds(events: Sequence[Item], *, at: datetime | None = None) -
 
 def relay_stream_records(table: Table, records: Iterable[dict[str, Any]]) -> int:
     """From DynamoDB stream records: publish newly inserted, still pending events."""
+    from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
+
     events = []
-    for record in records:
-        image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") != "INSERT" or not image:
+    for raw in records:
+        record = DynamoDBStreamRecordModel.model_validate(raw)
+        image = record.dynamodb.NewImage  # deserialised by the model
+        if record.eventName != "INSERT" or not isinstance(image, dict) or not image:
             continue
-        item = from_wire(image)
+        item: Item = plain(image)
         if item.get("type") == "event" and str(item.get("GSI3PK", "")).startswith("OUTBOX#"):
             events.append(item)
     return publish(table, events)
