@@ -141,7 +141,7 @@ def problem_statuses(spec: RouteSpec) -> list[int]:
     """The problem answers a route can give: those it declares and those its declaration implies."""
     statuses = set(spec.errors)
     if not spec.public:
-        statuses |= {401, 403}
+        statuses |= {401, 403, 503}  # 503: the token is read from DynamoDB, which may stay busy
     if spec.request is not None:
         statuses |= {400, 413, 422}
     if spec.idempotency_key:

@@ -10,6 +10,9 @@ counts repeat; the timings are this machine's).
 Round trips go through the real HTTP seam in-process (`chalice.test.Client` on `app.app`, on moto)
 and are counted on the shared DynamoDB client, Powertools' idempotency calls included. Figures are
 warm: every kind of request runs once before it is measured (the token read is cached per process).
+Between requests the local pump does what AWS does after each change (publish the events, run the
+stock-summary consumer), so orders are sourced on a current summary; one row makes it stale on
+purpose and shows the consistent read that then falls back on the truth.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ ENV = {
     "OMS_STAGE": "bench",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_SERVICE_NAME": "oms",
+    # As on a warm Lambda: the network and rules stay cached while the pump runs between requests.
+    "OMS_CACHE_SECONDS": "600",
 }
 # Request handlers log a line per order: keep the report readable (metrics and warnings are muted in round_trips).
 QUIET = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
@@ -53,6 +58,9 @@ IMPORT_TARGET = 1.3
 BARE_APP = "import boto3\nfrom chalice import Chalice\n\napp = Chalice(app_name='bare')\n"
 # The budgets of /work/shared/ACCESS-PATTERNS.md.
 CREATE_BUDGET = 4  # idempotency (2) + stock read (1) + the transaction (1), whatever the line count
+CREATE_NO_KEY_BUDGET = 2  # the stock read and the transaction
+# A summary that has not caught up yet (its InventoryChanged not consumed): one consistent Query per SKU.
+STALE_BUDGET = CREATE_NO_KEY_BUDGET + 1
 READ_BUDGET = 1  # the whole order, a customer's page: 1 Query each
 CHANGE_BUDGET = 2  # a change to an order: 1 transaction (+ <= 1 read), as for a fulfilment event
 # Sourcing: the grid of network sizes x cart lines, each cell timed over the same seeded orders.
@@ -89,21 +97,24 @@ class Row:
 
 # ---- round trips -------------------------------------------------------------------------------
 
+BENCH_DC = "dc-bench"
+BENCH_DC_BODY = {"name": "Bench DC", "type": "dc", "geo": {"lat": 51.57, "lon": 5.07}, "capabilities": ["ship"]}
 
-def order_body(n_lines: int, customer_id: str) -> dict[str, Any]:
+
+def order_body(skus: list[str], customer_id: str) -> dict[str, Any]:
     return {
         "channel": "webshop",
         "externalId": f"BENCH-{uuid.uuid4().hex[:12]}",
         "customer": {"id": customer_id, "email": "bench@example.com", "name": "Bench Mark"},
         "placedAt": "2026-11-25T10:00:00Z",
-        "payment": {"status": "paid", "amount": {"amount": f"{10 * n_lines}.00", "currency": "EUR"}},
+        "payment": {"status": "paid", "amount": {"amount": f"{10 * len(skus)}.00", "currency": "EUR"}},
         "delivery": {
             "method": "home_delivery",
             "address": {"line1": "Damrak 1", "postalCode": "1012 LG", "city": "Amsterdam", "country": "NL"},
         },
         "lines": [
-            {"lineId": str(i), "sku": f"SKU-{i:03d}", "quantity": 2, "unitPrice": {"amount": "5.00", "currency": "EUR"}}
-            for i in range(1, n_lines + 1)
+            {"lineId": str(i), "sku": sku, "quantity": 2, "unitPrice": {"amount": "5.00", "currency": "EUR"}}
+            for i, sku in enumerate(skus, start=1)
         ],
     }
 
@@ -141,6 +152,11 @@ def oms_on_moto() -> Iterator[tuple[Any, dict[str, str]]]:
 
 
 def round_trips() -> list[Row]:
+    """Orders sourced from a DC that stocks every SKU, with the stock-summary consumer run between
+    requests as AWS runs it (stream -> bus -> queue -> handler, here the local pump): the summary
+    is current, so no consistent fallback read fires, except in the row that makes it stale."""
+    from chalicelib.limits import MAX_ORDER_LINES
+    from infra.pump import Pump
     from tests.roundtrips import counting
 
     rows: list[Row] = []
@@ -156,45 +172,77 @@ def round_trips() -> list[Row]:
             answer: dict[str, Any] = json.loads(response.body)
             return answer
 
-        def measure(what: str, budget: int, request: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-            request()  # warm-up: the same kind of request, unmeasured
+        pump = Pump(retry_delay_s=0)
+
+        def settle() -> None:
+            """Publish what changed and run the consumers until the queues are empty (the summary follows)."""
+            while pump.run_once().received:
+                pass
+
+        def measure(what: str, budget: int, prepare: Callable[[], Callable[[], dict[str, Any]]]) -> dict[str, Any]:
+            """`prepare()` (not counted) gives the request; it runs once unmeasured, then measured."""
+            prepare()()  # warm-up: the same kind of request, unmeasured
+            settle()
+            request = prepare()
             with counting() as trips:
                 answer = request()
+            settle()
             rows.append(Row(what, trips.total, trips.describe(), budget))
             return answer
 
+        skus = [f"SKU-{i:03d}" for i in range(1, MAX_ORDER_LINES + 1)]
+        send("put", f"/locations/{BENCH_DC}", BENCH_DC_BODY)
+        for sku in skus:
+            send("put", f"/inventory/{BENCH_DC}/{sku}", {"onHand": 100_000})
+        settle()
         customer = f"cust-bench-{uuid.uuid4().hex[:8]}"
 
-        def create(n_lines: int, *, with_key: bool) -> Callable[[], dict[str, Any]]:
+        def create(cart: list[str], *, with_key: bool) -> Callable[[], dict[str, Any]]:
             def request() -> dict[str, Any]:
                 extra = {"Idempotency-Key": f"bench-{uuid.uuid4().hex}"} if with_key else {}
-                return send("post", "/orders", order_body(n_lines, customer), **extra)
+                return send("post", "/orders", order_body(cart, customer), **extra)
 
             return request
 
         order: dict[str, Any] = {}
         for with_key in (True, False):
-            for n_lines in (1, 25):
+            for n_lines in (1, MAX_ORDER_LINES):
                 label = f"{n_lines} line{'s' if n_lines > 1 else ''}, {'Idempotency-Key' if with_key else 'no key'}"
-                order = measure(f"create, {label}", CREATE_BUDGET, create(n_lines, with_key=with_key))
+                budget = CREATE_BUDGET if with_key else CREATE_NO_KEY_BUDGET
+                order = measure(f"create, {label}", budget, same(create(skus[:n_lines], with_key=with_key)))
+
+        def stale_sku() -> Callable[[], dict[str, Any]]:
+            # Stock counted a moment ago, its InventoryChanged not yet consumed: the summary lags.
+            sku = f"SKU-NEW-{uuid.uuid4().hex[:8]}"
+            send("put", f"/inventory/{BENCH_DC}/{sku}", {"onHand": 10})
+            return create([sku], with_key=False)
+
+        measure("create, 1 line, no key, stale summary (fallback)", STALE_BUDGET, stale_sku)
         order_id = order["orderId"]
-        measure("GET /orders/{id}", READ_BUDGET, lambda: send("get", f"/orders/{order_id}"))
+        measure("GET /orders/{id}", READ_BUDGET, same(lambda: send("get", f"/orders/{order_id}")))
         measure(
             "GET /customers/{id}/orders",
             READ_BUDGET,
-            lambda: send("get", f"/customers/{customer}/orders?limit=25"),
+            same(lambda: send("get", f"/customers/{customer}/orders?limit=25")),
         )
         line_ids = iter([ln["lineId"] for ln in order["lines"]])
         measure(
             "cancel a line",
             CHANGE_BUDGET,
-            lambda: send(
-                "post",
-                f"/orders/{order_id}/cancellations",
-                {"lines": [{"lineId": next(line_ids), "quantity": 1}], "reason": "bench"},
+            lambda: (
+                lambda: send(
+                    "post",
+                    f"/orders/{order_id}/cancellations",
+                    {"lines": [{"lineId": next(line_ids), "quantity": 1}], "reason": "bench"},
+                )
             ),
         )
     return rows
+
+
+def same(request: Callable[[], dict[str, Any]]) -> Callable[[], Callable[[], dict[str, Any]]]:
+    """For `measure`: a request that needs no preparing."""
+    return lambda: request
 
 
 # ---- import time -------------------------------------------------------------------------------

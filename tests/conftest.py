@@ -8,6 +8,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -143,6 +144,40 @@ def admin(aws: dict[str, str]) -> dict[str, str]:
     return bearer(issue_token("admin"))
 
 
+class ManualClock:
+    """A clock that moves only when told: `advance`, or a back-off's `sleep` (recorded in `slept`)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+        self.elapsed = 0.0
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+        self.elapsed += seconds
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """The OMS reads time from this clock, stopped at the real now, for the test's duration."""
+    from chalicelib import clock as oms_clock
+
+    test_clock = ManualClock(datetime.now(UTC))
+    previous = oms_clock.use(test_clock)
+    yield test_clock
+    oms_clock.use(previous)
+
+
 @pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """What the Powertools logger writes, formatted as in Lambda (its own handler holds the real stdout)."""
@@ -192,3 +227,7 @@ def order_body(**overrides: Any) -> dict[str, Any]:
 
 def post(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
     return client.http.post(path, body=json.dumps(body) if not isinstance(body, str | bytes) else body, headers=headers)
+
+
+def put(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
+    return client.http.put(path, body=json.dumps(body), headers=headers)

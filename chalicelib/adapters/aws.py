@@ -21,7 +21,16 @@ def client(service: str) -> Any:
 
         # Short in AWS, where DynamoDB answers in milliseconds; the local stack's moto can take longer.
         read_timeout = float(os.environ.get("OMS_AWS_READ_TIMEOUT_S", "5"))
-        config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=read_timeout)
+        # DynamoDB calls are retried by `dynamo.retrying` (conflicts too, which botocore does not
+        # retry; paced by the clock tests control): botocore's own retries would multiply with
+        # those, so it makes one try. SQS, EventBridge and Secrets Manager keep botocore's standard
+        # retries (3 tries in all, jittered back-off); nothing of ours retries them.
+        attempts = 1 if service == "dynamodb" else 3
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=2,
+            read_timeout=read_timeout,
+        )
         found = _clients[service] = boto3.session.Session().client(service, config=config)
     return found
 

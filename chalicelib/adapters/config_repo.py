@@ -10,7 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Item, Table, Write, decode_cursor, encode_cursor, from_wire, put, to_wire
+from chalicelib.adapters.dynamo import (
+    Item,
+    Table,
+    Write,
+    decode_cursor,
+    encode_cursor,
+    from_wire,
+    put,
+    retrying,
+    to_wire,
+)
 from chalicelib.adapters.outbox import event_item
 from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.events import Event
@@ -52,7 +62,7 @@ class ConfigRepository:
         }
         if cursor:
             kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
-        page = self.table.client.query(**kwargs)
+        page = retrying(lambda: self.table.client.query(**kwargs), doing="read configuration versions")
         last = page.get("LastEvaluatedKey")
         return [from_wire(i) for i in page.get("Items", [])], encode_cursor(last) if last else None
 

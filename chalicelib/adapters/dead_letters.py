@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Table, from_wire, to_wire
+from chalicelib.adapters.dynamo import Table
 from chalicelib.clock import now
 from chalicelib.domain.errors import DomainError
 from chalicelib.resources import DLQ_RETENTION_DAYS
@@ -85,15 +85,7 @@ def failures(table: Table, queue_key: str, message_ids: Sequence[str]) -> dict[s
     wanted = list(dict.fromkeys(message_ids))[:100]
     if not wanted:
         return {}
-    found: dict[str, dict[str, Any]] = {}
-    request: dict[str, Any] = {table.name: {"Keys": [to_wire(keys.failure_key(queue_key, m)) for m in wanted]}}
-    while request:
-        answer = table.client.batch_get_item(RequestItems=request)
-        for raw in answer.get("Responses", {}).get(table.name, []):
-            item = from_wire(raw)
-            found[item["SK"]] = item
-        request = answer.get("UnprocessedKeys") or {}
-    return found
+    return {item["SK"]: item for item in table.batch_get([keys.failure_key(queue_key, m) for m in wanted])}
 
 
 # ---- the queues --------------------------------------------------------------------------------

@@ -1,20 +1,95 @@
-"""DynamoDB access: typed items in and out, one transaction per change, errors made domain errors."""
+"""DynamoDB access: typed items in and out, one transaction per change, errors made domain errors.
+
+Every call is retried here, and only here (botocore's own retries are off: see `aws.client`),
+when it failed in a way that may pass: throttling, a transaction cancelled by a conflicting
+one, a timeout, a lost connection, a 5xx. Each retry waits a random pause up to a doubling
+bound ("full jitter"), through the clock, so tests let the time pass instead of sleeping. When
+the last try fails too, the caller gets `Unavailable` (503 over HTTP), never a half-done write:
+a transaction is all or nothing, and its retries share one ClientRequestToken.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
+from chalicelib import clock
 from chalicelib.adapters import aws
-from chalicelib.domain.errors import DomainError, Invalid
+from chalicelib.domain.errors import DomainError, Invalid, Unavailable
+from chalicelib.limits import TRANSACTION_MAX_ITEMS
 
 Item = dict[str, Any]
+T = TypeVar("T")
+
+ATTEMPTS = 4  # tries of one call, each a single request (botocore does not retry)
+BACKOFF_BASE_S = 0.05  # the first pause is up to this; each next one up to twice the last
+BACKOFF_CAP_S = 1.0
+# Error codes of calls that may pass if made again (AWS's retryable ones for DynamoDB).
+_TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionInProgressException",  # a try with the same token still running: ask again
+        "InternalServerError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+    }
+)
+# Why DynamoDB cancelled a transaction, when another try may commit it.
+_TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+_NO_REASON = frozenset({"None", None})
+
+
+def transient(exc: Exception) -> str | None:
+    """Why a failed call may pass if made again (AWS's code, or the failure's type); None if it would not."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    if isinstance(exc, BotoConnectionError | HTTPClientError):  # timeouts, refused or dropped connections
+        return type(exc).__name__
+    if not isinstance(exc, ClientError):
+        return None
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code == "TransactionCanceledException":
+        reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])} - _NO_REASON
+        return ", ".join(sorted(reasons)) if reasons and reasons <= _TRANSIENT_REASONS else None
+    if code in _TRANSIENT_CODES or int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)) >= 500:
+        return code
+    return None
+
+
+def retrying(call: Callable[[], T], *, doing: str) -> T:
+    """`call()`, made again after a jittered pause while it fails transiently; `Unavailable` when
+    it still does after ATTEMPTS tries. Anything else it raises passes through at once."""
+    attempt = 1
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            reason = transient(exc)
+            if reason is None:
+                raise
+            from chalicelib.observability import logger
+
+            logger.warning("DynamoDB call failed", extra={"doing": doing, "attempt": attempt, "reason": reason})
+            if attempt == ATTEMPTS:
+                raise Unavailable(f"the database did not answer in time to {doing} ({reason}); try again") from exc
+            clock.sleep(_backoff(attempt))
+            attempt += 1
+
+
+def _backoff(attempt: int) -> float:
+    """The pause after failed try `attempt`: random, up to a bound that doubles with each try."""
+    return random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)))
 
 
 def _serializer() -> Any:
@@ -36,17 +111,18 @@ def to_wire(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_wire(raw: Mapping[str, Any]) -> Item:
     des = _deserializer()
-    return {k: _plain(des.deserialize(v)) for k, v in raw.items()}
+    return {k: plain(des.deserialize(v)) for k, v in raw.items()}
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; ours are whole numbers (money is stored as text)."""
+def plain(value: Any) -> Any:
+    """A deserialised DynamoDB value as ours are: numbers come back as Decimal, ours are whole
+    numbers (money is stored as text)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else value
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
@@ -89,8 +165,28 @@ class Table:
         return aws.client("dynamodb")
 
     def get(self, key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
-        raw = self.client.get_item(TableName=self.name, Key=to_wire(key), ConsistentRead=consistent)
+        raw = retrying(
+            lambda: self.client.get_item(TableName=self.name, Key=to_wire(key), ConsistentRead=consistent),
+            doing="read an item",
+        )
         return from_wire(raw["Item"]) if "Item" in raw else None
+
+    def batch_get(self, keys: Sequence[Mapping[str, str]]) -> list[Item]:
+        """The items under `keys` that exist, in one BatchGetItem per 100 keys (more only for what
+        DynamoDB left unprocessed, which it does when throttled: those wait as a retry does)."""
+        found: list[Item] = []
+        for chunk in chunks(keys, 100):
+            request: dict[str, Any] = {self.name: {"Keys": [to_wire(k) for k in chunk]}}
+            for attempt in range(1, ATTEMPTS + 1):
+                answer = retrying(partial(self.client.batch_get_item, RequestItems=request), doing="read items")
+                found.extend(from_wire(raw) for raw in answer.get("Responses", {}).get(self.name, []))
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                if attempt == ATTEMPTS:
+                    raise Unavailable("the database kept some items back (throttled); try again")
+                clock.sleep(_backoff(attempt))
+        return found
 
     def partition(self, pk: str) -> list[Item]:
         """Every item under one partition key: one Query (more only past 1 MB)."""
@@ -102,7 +198,7 @@ class Table:
             "ConsistentRead": True,
         }
         while True:
-            page = self.client.query(**kwargs)
+            page = retrying(lambda: self.client.query(**kwargs), doing="read a partition")
             items.extend(from_wire(i) for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return items
@@ -148,7 +244,7 @@ class Table:
         kwargs["ExpressionAttributeValues"] = to_wire(values)
         if cursor:
             kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
-        page = self.client.query(**kwargs)
+        page = retrying(lambda: self.client.query(**kwargs), doing="read an index")
         items = [from_wire(i) for i in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
         return items, encode_cursor(last) if last else None
@@ -157,18 +253,25 @@ class Table:
         """All or nothing, in one round trip; a failed condition becomes its domain error."""
         if not writes:
             return
-        if len(writes) > 100:
-            raise Invalid(f"a change may touch at most 100 items, this one touches {len(writes)}")
-        try:
-            # The token makes botocore's own retries of this call (after a timeout, say) idempotent.
-            self.client.transact_write_items(TransactItems=[w.op for w in writes], ClientRequestToken=uuid.uuid4().hex)
-        except self.client.exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons", [])
-            for write, reason in zip(writes, reasons, strict=False):
-                if reason.get("Code") == "ConditionalCheckFailed" and write.on_condition_failed:
-                    old = from_wire(reason["Item"]) if reason.get("Item") else None
-                    raise write.on_condition_failed(old) from None
-            raise
+        if len(writes) > TRANSACTION_MAX_ITEMS:
+            raise Invalid(f"a change may touch at most {TRANSACTION_MAX_ITEMS} items, this one touches {len(writes)}")
+        items = [w.op for w in writes]
+        # One token for every try: DynamoDB applies identical calls with the same token once (for
+        # 10 minutes), so a retry after a timeout whose try did commit changes nothing.
+        token = uuid.uuid4().hex
+
+        def attempt() -> None:
+            try:
+                self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            except self.client.exceptions.TransactionCanceledException as exc:
+                reasons = exc.response.get("CancellationReasons", [])
+                for write, reason in zip(writes, reasons, strict=False):
+                    if reason.get("Code") == "ConditionalCheckFailed" and write.on_condition_failed:
+                        old = from_wire(reason["Item"]) if reason.get("Item") else None
+                        raise write.on_condition_failed(old) from None
+                raise
+
+        retrying(attempt, doing="write the change")
 
     def update(
         self,
@@ -185,13 +288,13 @@ class Table:
         if values:
             kwargs["ExpressionAttributeValues"] = to_wire(values)
         try:
-            self.client.update_item(**kwargs)
+            retrying(lambda: self.client.update_item(**kwargs), doing="update an item")
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
     def put(self, item: Item) -> None:
-        self.client.put_item(TableName=self.name, Item=to_wire(item))
+        retrying(lambda: self.client.put_item(TableName=self.name, Item=to_wire(item)), doing="write an item")
 
 
 def encode_cursor(key: Mapping[str, Any]) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Item, Table, Write, chunks, from_wire, put
-from chalicelib.clock import now
+from chalicelib.adapters.dynamo import Item, Table, Write, chunks, plain, put
+from chalicelib.clock import moment, now
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.events import Event
@@ -152,7 +152,7 @@ def _mark_sent(table: Table, event: Item) -> None:
 
 def pending(table: Table, *, older_than: timedelta) -> list[Item]:
     """Events not yet published, oldest first, from every shard of the sparse index."""
-    cutoff = iso(datetime.now(UTC) - older_than)
+    cutoff = iso(moment() - older_than)
     out: list[Item] = []
     for shard in range(keys.OUTBOX_SHARDS):
         cursor: str | None = None
@@ -189,17 +189,20 @@ def pending_age_seconds(events: Sequence[Item], *, at: datetime | None = None) -
     if not events:
         return 0.0
     oldest = min(datetime.fromisoformat(str(e["at"]).replace("Z", "+00:00")) for e in events)
-    return max(0.0, round(((at or datetime.now(UTC)) - oldest).total_seconds(), 3))
+    return max(0.0, round(((at or moment()) - oldest).total_seconds(), 3))
 
 
 def relay_stream_records(table: Table, records: Iterable[dict[str, Any]]) -> int:
     """From DynamoDB stream records: publish newly inserted, still pending events."""
+    from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
+
     events = []
-    for record in records:
-        image = record.get("dynamodb", {}).get("NewImage")
-        if record.get("eventName") != "INSERT" or not image:
+    for raw in records:
+        record = DynamoDBStreamRecordModel.model_validate(raw)
+        image = record.dynamodb.NewImage  # deserialised by the model
+        if record.eventName != "INSERT" or not isinstance(image, dict) or not image:
             continue
-        item = from_wire(image)
+        item: Item = plain(image)
         if item.get("type") == "event" and str(item.get("GSI3PK", "")).startswith("OUTBOX#"):
             events.append(item)
     return publish(table, events)

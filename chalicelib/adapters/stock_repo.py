@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Item, Table, Write, from_wire, put, to_wire
+from chalicelib.adapters.dynamo import Item, Table, Write, put, retrying, to_wire
 from chalicelib.adapters.outbox import event_item
 from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
@@ -119,13 +119,8 @@ class StockRepository:
         """sku -> location -> capped free stock, for a whole cart in one BatchGetItem."""
         wanted = sorted(set(skus))
         found: dict[str, dict[str, int]] = {sku: {} for sku in wanted}
-        request: dict[str, Any] = {self.table.name: {"Keys": [to_wire(keys.stock_summary_key(s)) for s in wanted]}}
-        while request and wanted:
-            answer = self.table.client.batch_get_item(RequestItems=request)
-            for raw in answer.get("Responses", {}).get(self.table.name, []):
-                item = from_wire(raw)
-                found[item["PK"].removeprefix("STOCK#")] = {k[2:]: v for k, v in item.items() if k.startswith("a_")}
-            request = answer.get("UnprocessedKeys") or {}
+        for item in self.table.batch_get([keys.stock_summary_key(s) for s in wanted]):
+            found[item["PK"].removeprefix("STOCK#")] = {k[2:]: v for k, v in item.items() if k.startswith("a_")}
         return found
 
     def refresh_summary(self, sku: str, location_id: str) -> bool:
@@ -135,13 +130,16 @@ class StockRepository:
             return False
         capped = max(0, min(SUMMARY_CAP, level["free"]))
         try:
-            self.table.client.update_item(
-                TableName=self.table.name,
-                Key=to_wire(keys.stock_summary_key(sku)),
-                UpdateExpression="SET #a = :a, #v = :v, #t = :t",
-                ConditionExpression="attribute_not_exists(#v) OR #v < :v",
-                ExpressionAttributeNames={"#a": f"a_{location_id}", "#v": f"v_{location_id}", "#t": "type"},
-                ExpressionAttributeValues=to_wire({":a": capped, ":v": level["version"], ":t": "stock-summary"}),
+            retrying(
+                lambda: self.table.client.update_item(
+                    TableName=self.table.name,
+                    Key=to_wire(keys.stock_summary_key(sku)),
+                    UpdateExpression="SET #a = :a, #v = :v, #t = :t",
+                    ConditionExpression="attribute_not_exists(#v) OR #v < :v",
+                    ExpressionAttributeNames={"#a": f"a_{location_id}", "#v": f"v_{location_id}", "#t": "type"},
+                    ExpressionAttributeValues=to_wire({":a": capped, ":v": level["version"], ":t": "stock-summary"}),
+                ),
+                doing="refresh a stock summary",
             )
         except aws.client("dynamodb").exceptions.ConditionalCheckFailedException:
             return False

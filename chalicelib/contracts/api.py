@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, Sec
 from pydantic.alias_generators import to_camel
 
 from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
+from chalicelib.limits import MAX_ORDER_LINES
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
 Text = Annotated[str, StringConstraints(max_length=500)]
@@ -91,7 +92,7 @@ class CreateOrder(Model):
     store_id: Id | None = None
     payment: Payment
     delivery: Delivery | None = None
-    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_ORDER_LINES)]
 
 
 class LineQuantity(Model):

@@ -20,6 +20,9 @@ from chalicelib.domain.errors import (
 )
 
 PROBLEM_TYPE = "application/problem+json"
+# Seconds a client should wait before sending a request answered 503 again: by then the
+# throttling or conflict that outlasted our own retries (well under a second) has usually passed.
+RETRY_AFTER_S = 1
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -68,6 +71,8 @@ def problem(
     all_headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_TYPE}
     if status == 401:
         all_headers["WWW-Authenticate"] = 'Bearer realm="oms"'
+    if status == 503:
+        all_headers["Retry-After"] = str(RETRY_AFTER_S)
     all_headers.update(headers or {})
     return Response(body=json.dumps(body, default=str), status_code=status, headers=all_headers)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalicelib.contracts.messages import QueueRecord
 
 
 def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dict[str, Any]:
@@ -14,16 +17,28 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
     """
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
+    from chalicelib.contracts.messages import QueueRecord
+    from chalicelib.domain.errors import Unavailable
     from chalicelib.observability import logger, masked_body
 
-    def record_handler(record: Any) -> None:
+    def record_handler(record: QueueRecord) -> None:
         try:
             handle(record.body)
+        except Unavailable as exc:
+            # The database stayed busy past our retries: not the message's fault. Reported failed,
+            # it comes back after the queue's visibility timeout (and, if that keeps happening, is
+            # dead-lettered with this reason).
+            logger.warning(
+                "message put back: a service is unavailable",
+                extra={"queue": queue, "messageId": record.messageId, "reason": exc.detail},
+            )
+            _record_failure(queue, record, exc)
+            raise
         except Exception as exc:
             # The message, minus the customer's contact details, so an operator can see what broke.
             logger.exception(
                 "message failed",
-                extra={"queue": queue, "messageId": record.message_id, "body": masked_body(record.body)},
+                extra={"queue": queue, "messageId": record.messageId, "body": masked_body(record.body)},
             )
             _record_failure(queue, record, exc)
             raise
@@ -32,22 +47,20 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
         process_partial_response(
             event=event.to_dict(),
             record_handler=record_handler,
-            processor=BatchProcessor(EventType.SQS),
+            processor=BatchProcessor(EventType.SQS, model=QueueRecord),
             context=event.context,
         )
     )
 
 
-def _record_failure(queue: str, record: Any, exc: Exception) -> None:
+def _record_failure(queue: str, record: QueueRecord, exc: Exception) -> None:
     """Why it failed, for the operators (one PutItem; failures are rare). Never fails the batch itself."""
     from chalicelib.adapters import dead_letters
     from chalicelib.adapters.dynamo import Table
     from chalicelib.observability import logger
 
     try:
-        receives = int(record.attributes.approximate_receive_count or 0)
-        dead_letters.record_failure(Table(), queue, record.message_id, receives, dead_letters.failure_reason(exc))
+        receives = int(record.attributes.ApproximateReceiveCount)
+        dead_letters.record_failure(Table(), queue, record.messageId, receives, dead_letters.failure_reason(exc))
     except Exception:
-        logger.exception(
-            "could not record why a message failed", extra={"queue": queue, "messageId": record.message_id}
-        )
+        logger.exception("could not record why a message failed", extra={"queue": queue, "messageId": record.messageId})

@@ -7,9 +7,10 @@ OMS_CACHE_SECONDS (default 5); this process's own changes are seen at once.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from chalicelib import clock
 
 T = TypeVar("T")
 _entries: dict[str, tuple[float, Any]] = {}
@@ -17,11 +18,11 @@ _entries: dict[str, tuple[float, Any]] = {}
 
 def cached(key: str, load: Callable[[], T]) -> T:
     hit = _entries.get(key)
-    if hit is not None and hit[0] > time.monotonic():
+    if hit is not None and hit[0] > clock.monotonic():
         value: T = hit[1]
         return value
     value = load()
-    _entries[key] = (time.monotonic() + float(os.environ.get("OMS_CACHE_SECONDS", "5")), value)
+    _entries[key] = (clock.monotonic() + float(os.environ.get("OMS_CACHE_SECONDS", "5")), value)
     return value
 
 

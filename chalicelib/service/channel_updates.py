@@ -6,16 +6,15 @@ loudly (and its message lands in the dead-letter queue) instead of reaching a ma
 
 from __future__ import annotations
 
-import json
-
 from chalicelib.observability import count, logger
 
 
 def handle(body: str) -> None:
     from chalicelib.contracts.events import parse_detail
+    from chalicelib.contracts.messages import BusEvent
 
-    envelope = json.loads(body)
-    detail = parse_detail(envelope["detail-type"], envelope["detail"])
-    channel = envelope["detail"].get("channel", "unknown")
-    logger.info("channel update", extra={"eventId": detail.eventId, "type": envelope["detail-type"]})
-    count("ChannelUpdates", type=envelope["detail-type"], channel=channel)
+    envelope = BusEvent.model_validate_json(body)
+    detail = parse_detail(envelope.detail_type, envelope.detail)
+    channel = envelope.detail.get("channel", "unknown")
+    logger.info("channel update", extra={"eventId": detail.eventId, "type": envelope.detail_type})
+    count("ChannelUpdates", type=envelope.detail_type, channel=channel)

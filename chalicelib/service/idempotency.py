@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from chalicelib.adapters import aws
-from chalicelib.domain.errors import Conflict, Invalid
+from chalicelib.domain.errors import Conflict, Invalid, Unavailable
 
 Answer = tuple[int, dict[str, Any]]
 _DAY = 24 * 3600
@@ -51,6 +51,7 @@ def once(scope: str, key: str | None, body: Any, work: Callable[[], Answer]) -> 
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
         IdempotencyValidationError,
     )
 
@@ -67,6 +68,10 @@ def once(scope: str, key: str | None, body: Any, work: Callable[[], Answer]) -> 
         raise Conflict("this Idempotency-Key was used with another request body") from None
     except IdempotencyAlreadyInProgressError:
         raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly") from None
+    except IdempotencyPersistenceLayerError as exc:
+        # Its calls share the DynamoDB client, which leaves retrying to `dynamo.retrying`: a throttle
+        # here is the database being busy, not our bug.
+        raise Unavailable("the Idempotency-Key's record could not be read or written; retry with the same key") from exc
     return stored["status"], stored["body"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalicelib.adapters.dynamo import Table
@@ -19,7 +18,9 @@ def refresh_summary(body: str) -> None:
     """An EventBridge event (via SQS) naming stock levels that changed: one (InventoryChanged's
     `sku` and `locationId`), or several (a reservation's `lines` at its `locationId`, an order's
     `stock`)."""
-    network.refresh_summaries(Table(), stock_changed_by(json.loads(body)["detail"]))
+    from chalicelib.contracts.messages import BusEvent
+
+    network.refresh_summaries(Table(), stock_changed_by(BusEvent.model_validate_json(body).detail))
 
 
 def stock_changed_by(detail: dict[str, Any]) -> set[tuple[str, str]]:

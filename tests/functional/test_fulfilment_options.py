@@ -12,16 +12,12 @@ import pytest
 from chalicelib.adapters.dynamo import Table
 from chalicelib.contracts.api import FulfilmentOptionsOut
 from chalicelib.service.network import refresh_summaries
-from tests.conftest import bearer, issue_token, post
+from tests.conftest import bearer, issue_token, post, put
 
 DEMO = json.loads((Path(__file__).resolve().parents[2] / "infra" / "demo_network.json").read_text())
 SKUS = ("TEE-WHITE-M", "JEANS-SLIM-32", "SOFA-2SEAT")
 AMSTERDAM = {"geo": {"lat": 52.3731, "lon": 4.8926}}  # the Dam
 EINDHOVEN = {"postalCode": "5611 AS", "country": "NL"}
-
-
-def put(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
-    return client.http.put(path, body=json.dumps(body), headers=headers)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import boto3
 
 from chalicelib.adapters.dynamo import Table
 from chalicelib.adapters.stock_repo import SUMMARY_CAP, StockRepository
 from infra.pump import Pump
-from tests.conftest import bearer, issue_token, order_body, post
+from tests.conftest import bearer, issue_token, order_body, post, put
 
 AMS = {
     "name": "Amsterdam Kalverstraat",
@@ -20,10 +19,6 @@ AMS = {
     "sizeClass": "L",
     "capabilities": ["ship", "collect", "carry_out", "return", "reserve"],
 }
-
-
-def put(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
-    return client.http.put(path, body=json.dumps(body), headers=headers)
 
 
 def test_location_created_then_replaced_with_versions(client, admin):

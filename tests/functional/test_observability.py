@@ -42,7 +42,12 @@ def test_a_failed_message_is_logged_masked(aws, logs):
                 "messageId": "m-1",
                 "receiptHandle": "r",
                 "body": json.dumps(message),
-                "attributes": {"ApproximateReceiveCount": "1"},
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "ApproximateFirstReceiveTimestamp": "1795906419947",
+                    "SenderId": "AIDAEXAMPLE",
+                    "SentTimestamp": "1795906419900",
+                },
                 "messageAttributes": {},
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",

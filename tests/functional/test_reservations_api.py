@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.conftest import bearer, issue_token, post, unique
+from tests.conftest import ManualClock, bearer, issue_token, post, unique
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -194,7 +193,7 @@ def test_idempotency_key_replays_the_reservation_and_holds_stock_once(client, ad
     assert post(client, "/reservations", reservation_body(), headers).status_code == 409
 
 
-def test_expiry_schedule_releases_the_hold_and_publishes_reservation_expired(client, admin, aws):
+def test_expiry_schedule_releases_the_hold_and_publishes_reservation_expired(client, admin, aws, clock: ManualClock):
     from chalicelib.adapters import outbox
     from chalicelib.adapters.dynamo import Table
     from chalicelib.adapters.stock_repo import StockRepository
@@ -206,13 +205,17 @@ def test_expiry_schedule_releases_the_hold_and_publishes_reservation_expired(cli
         return units
 
     before = level(client, admin, "TEE-WHITE-M")
-    ends = datetime.now(UTC) + timedelta(seconds=8)  # room for the first passes on a busy machine
-    soon = reserve(client, admin, lines=[{"sku": "TEE-WHITE-M", "quantity": 5}], expiresAt=ends.isoformat())
+    soon = reserve(
+        client,
+        admin,
+        lines=[{"sku": "TEE-WHITE-M", "quantity": 5}],
+        expiresAt=(clock.now() + timedelta(minutes=5)).isoformat(),
+    )
     later = reserve(
         client,
         admin,
         lines=[{"sku": "TEE-WHITE-M", "quantity": 1}],
-        expiresAt=(datetime.now(UTC) + timedelta(days=10)).isoformat(),
+        expiresAt=(clock.now() + timedelta(days=10)).isoformat(),
     )
     pump = Pump(retry_delay_s=0)
     pump.run_once()  # publishes ReservationCreated; nothing is due yet
@@ -223,7 +226,7 @@ def test_expiry_schedule_releases_the_hold_and_publishes_reservation_expired(cli
     )
     assert summary() == 12 - 6
 
-    time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.01)
+    clock.advance(5 * 60)
     counts = pump.run_once()
     assert counts.schedules_failed == 0
     expired = json.loads(client.http.get(f"/reservations/{soon['reservationId']}", headers=admin).body)

@@ -81,14 +81,33 @@ def test_sweep_leaves_fresh_events_to_the_stream(client, aws):
     assert len(outbox.pending(Table(), older_than=NOW)) == 2
 
 
+def stream_record(event_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A record of the table's stream as Lambda delivers it."""
+    return {
+        "eventID": "e-1",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/oms-test-orders/stream/2026-11-28",
+        "dynamodb": {
+            "Keys": to_wire({"PK": item["PK"], "SK": item["SK"]}),
+            "NewImage": to_wire(item),
+            "SequenceNumber": "1",
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+
+
 def test_stream_relay_publishes_inserted_events_and_ignores_the_rest(client, aws):
     admin = bearer(issue_token("admin"))
     order = json.loads(post(client, "/orders", order_body(), admin).body)
     table = Table()
     pending = outbox.pending(table, older_than=NOW)
-    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": to_wire(item)}} for item in pending] + [
-        {"eventName": "MODIFY", "dynamodb": {"NewImage": to_wire(pending[0])}},
-        {"eventName": "INSERT", "dynamodb": {"NewImage": to_wire({"PK": "X", "SK": "ORDER", "type": "order"})}},
+    records = [stream_record("INSERT", item) for item in pending] + [
+        stream_record("MODIFY", pending[0]),
+        stream_record("INSERT", {"PK": "X", "SK": "ORDER", "type": "order"}),
     ]
     assert outbox.relay_stream_records(table, records) == len(pending) == 2
     assert outbox.pending(table, older_than=NOW) == []
