@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +25,13 @@ M = TypeVar("M", bound="BaseModel")
 current_principal: ContextVar[Principal | None] = ContextVar("current_principal", default=None)
 
 
+# Python's parser recurses once per level: 5,000 nested arrays are a RecursionError. Real bodies
+# nest a handful of levels, so anything deeper is refused before parsing.
+MAX_JSON_DEPTH = 64
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
 class MalformedBody(Exception):
     pass
 
@@ -40,9 +48,23 @@ def json_body(request: Request) -> Any:
     if not raw:
         raise MalformedBody("the request has no body; send a JSON object")
     try:
-        return json.loads(raw)
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        _check_depth(text)
+        return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+
+
+def _check_depth(text: str) -> None:
+    """Count brackets outside strings; malformed text passes on to the parser, which says why."""
+    depth = 0
+    for char in _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text)):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise MalformedBody(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+        elif char in "]}":
+            depth -= 1
 
 
 def parse(request: Request, model: type[M]) -> tuple[M, Any]:
