@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Table, from_wire, to_wire
+from chalicelib.adapters.dynamo import Table
 from chalicelib.clock import now
 from chalicelib.domain.errors import DomainError
 from chalicelib.resources import DLQ_RETENTION_DAYS
@@ -83,17 +83,7 @@ def record_failure(table: Table, queue_key: str, message_id: str, receive_count:
 def failures(table: Table, queue_key: str, message_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """messageId -> its FAILURE item, for up to 100 ids in one BatchGetItem (more only when throttled)."""
     wanted = list(dict.fromkeys(message_ids))[:100]
-    if not wanted:
-        return {}
-    found: dict[str, dict[str, Any]] = {}
-    request: dict[str, Any] = {table.name: {"Keys": [to_wire(keys.failure_key(queue_key, m)) for m in wanted]}}
-    while request:
-        answer = table.client.batch_get_item(RequestItems=request)
-        for raw in answer.get("Responses", {}).get(table.name, []):
-            item = from_wire(raw)
-            found[item["SK"]] = item
-        request = answer.get("UnprocessedKeys") or {}
-    return found
+    return {item["SK"]: item for item in table.get_many([keys.failure_key(queue_key, m) for m in wanted])}
 
 
 # ---- the queues --------------------------------------------------------------------------------

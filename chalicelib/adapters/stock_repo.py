@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Item, Table, Write, from_wire, put, to_wire
+from chalicelib.adapters.dynamo import Item, Table, Write, put, to_wire
 from chalicelib.adapters.outbox import event_item
 from chalicelib.clock import now
 from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
@@ -116,16 +116,11 @@ class StockRepository:
         ]
 
     def summaries(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
-        """sku -> location -> capped free stock, for a whole cart in one BatchGetItem."""
+        """sku -> location -> capped free stock, for a whole cart in one BatchGetItem (one per 100 SKUs)."""
         wanted = sorted(set(skus))
         found: dict[str, dict[str, int]] = {sku: {} for sku in wanted}
-        request: dict[str, Any] = {self.table.name: {"Keys": [to_wire(keys.stock_summary_key(s)) for s in wanted]}}
-        while request and wanted:
-            answer = self.table.client.batch_get_item(RequestItems=request)
-            for raw in answer.get("Responses", {}).get(self.table.name, []):
-                item = from_wire(raw)
-                found[item["PK"].removeprefix("STOCK#")] = {k[2:]: v for k, v in item.items() if k.startswith("a_")}
-            request = answer.get("UnprocessedKeys") or {}
+        for item in self.table.get_many([keys.stock_summary_key(s) for s in wanted]):
+            found[item["PK"].removeprefix("STOCK#")] = {k[2:]: v for k, v in item.items() if k.startswith("a_")}
         return found
 
     def refresh_summary(self, sku: str, location_id: str) -> bool:
