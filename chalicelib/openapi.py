@@ -28,7 +28,7 @@ PROBLEM_TYPE = "application/problem+json"
 EVENT_SOURCE = "oms"
 
 _PROBLEMS: dict[int, str] = {
-    400: "The body is missing or not JSON.",
+    400: "The body is missing, not JSON or nested too deep, or the cursor is not one this query gave out.",
     401: "No bearer token, or one the OMS does not know.",
     403: "The token's role may not do this, or not for this channel or location.",
     404: "No such resource.",
@@ -143,6 +143,8 @@ def problem_statuses(spec: RouteSpec) -> list[int]:
         statuses |= {401, 403}
     if spec.request is not None:
         statuses |= {400, 413, 422}
+    if any(q.name == "cursor" for q in spec.query):
+        statuses.add(400)
     if spec.idempotency_key:
         statuses.add(409)
     if spec.if_match:

@@ -115,7 +115,7 @@ def test_wrong_media_type_and_method_are_problems(client, admin):
 
 def test_unknown_order_is_404_and_bad_query_is_422(client, admin):
     assert_problem(client.http.get("/orders/ord_nope", headers=admin), 404)
-    assert_problem(client.http.get("/orders?channel=webshop&cursor=!!!", headers=admin), 422)
+    assert_problem(client.http.get("/orders?channel=webshop&cursor=!!!", headers=admin), 400)
     assert_problem(client.http.get("/orders?channel=webshop&limit=0", headers=admin), 422)
     assert_problem(client.http.get("/orders?status=lost", headers=admin), 422)
     assert_problem(client.http.get("/orders", headers=admin), 422)
