@@ -74,6 +74,25 @@ def test_mixed_currencies_are_422(client, admin):
     assert no_orders(client, admin)
 
 
+@pytest.mark.parametrize(
+    ("payment", "says"),
+    [
+        ({"amount": "0.01", "currency": "EUR"}, "does not cover the order's total of 59.90 EUR"),
+        ({"amount": "59.89", "currency": "EUR"}, "does not cover the order's total of 59.90 EUR"),
+        ({"amount": "59.90", "currency": "USD"}, "differs from the payment's USD"),
+    ],
+)
+def test_a_payment_short_of_the_total_or_in_another_currency_is_422(client, admin, payment, says):
+    body = order_body(payment={"status": "authorized", "amount": payment})
+    problem = assert_problem(post(client, "/orders", body, admin), 422)
+    assert says in json.dumps(problem)
+    if payment["currency"] == "EUR":
+        assert ["payment", "amount", "amount"] in [e["loc"] for e in problem["errors"]]
+    assert no_orders(client, admin)
+    paid_in_full = order_body(payment={"status": "paid", "amount": {"amount": "60.00", "currency": "EUR"}})
+    assert post(client, "/orders", paid_in_full, admin).status_code == 201
+
+
 def test_duplicate_line_ids_are_422(client, admin):
     lines = order_body()["lines"]
     lines[1]["lineId"] = lines[0]["lineId"]
