@@ -28,7 +28,8 @@ PROBLEM_TYPE = "application/problem+json"
 EVENT_SOURCE = "oms"
 
 _PROBLEMS: dict[int, str] = {
-    400: "The body is missing, not JSON or nested too deep, or the cursor is not one this query gave out.",
+    400: "The body is missing, not JSON or nested too deep, the cursor is not one this query gave out, "
+    "or If-Match is not a version number.",
     401: "No bearer token, or one the OMS does not know.",
     403: "The token's role may not do this, or not for this channel or location.",
     404: "No such resource.",
@@ -60,6 +61,7 @@ def document() -> dict[str, Any]:
     from chalicelib.contracts.api import Problem
     from chalicelib.contracts.events import EVENT_MODELS
     from chalicelib.http.ops_api import VERSION
+    from chalicelib.http.requests import IF_MATCH_PATTERN
     from chalicelib.http.routing import MAX_BODY_BYTES, resolve_model, specs
 
     routes = specs()
@@ -116,9 +118,9 @@ def document() -> dict[str, Any]:
                     "name": "If-Match",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "examples": ['"3"', "3"]},
-                    "description": "The `version` you last read; if it is no longer current the answer is 412 "
-                    "and nothing changes.",
+                    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN, "examples": ["3", '"3"']},
+                    "description": "The `version` you last read, an integer, bare or quoted like an ETag; if it "
+                    "is no longer current the answer is 412 and nothing changes, if it is no version 400.",
                 },
             },
             "responses": {
@@ -148,7 +150,7 @@ def problem_statuses(spec: RouteSpec) -> list[int]:
     if spec.idempotency_key:
         statuses.add(409)
     if spec.if_match:
-        statuses |= {412, 422}  # 422: an If-Match that is not a version number
+        statuses |= {400, 412}  # 400: an If-Match that is not a version number
     return sorted(statuses)
 
 
@@ -201,7 +203,8 @@ def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, 
     else:
         media = {}
     responses: dict[str, Any] = {
-        str(spec.status): {"description": HTTPStatus(spec.status).phrase, "content": {spec.content_type: media}}
+        str(status): {"description": HTTPStatus(status).phrase, "content": {spec.content_type: media}}
+        for status in sorted({spec.status, *spec.also})
     }
     for status in problem_statuses(spec):
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Request, Response
 
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import DomainError, Invalid
+from chalicelib.domain.errors import BadRequest, DomainError, Invalid
 from chalicelib.http.problems import from_domain, from_validation, problem
 from chalicelib.observability import logger
 
@@ -73,20 +73,26 @@ def parse(request: Request, model: type[M]) -> tuple[M, Any]:
     return model.model_validate(data), data
 
 
+# The version a mutating request is based on, bare or quoted like an ETag: `3` or `"3"`.
+IF_MATCH_PATTERN = r'^[0-9]{1,18}$|^"[0-9]{1,18}"$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
 def if_match(request: Request) -> int | None:
     raw = request.headers.get("if-match")
     if raw is None:
         return None
-    try:
-        return int(raw.strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError:
-        raise Invalid(
-            "If-Match must be a version number", errors=[{"loc": ["header", "If-Match"], "msg": "integer"}]
-        ) from None
+    if not _IF_MATCH.fullmatch(raw.strip()):
+        raise BadRequest(
+            'If-Match must be the version you last read, like 3 or "3"',
+            errors=[{"loc": ["header", "If-Match"], "msg": "a version number"}],
+        )
+    return int(raw.strip().strip('"'))
 
 
 def query(request: Request) -> dict[str, str]:
-    return dict(request.query_params or {})
+    """The query parameters; an empty one (`?status=`) is as good as absent, as forms and clients send them."""
+    return {name: value for name, value in (request.query_params or {}).items() if value != ""}
 
 
 def query_int(request: Request, name: str, default: int, *, low: int, high: int) -> int:

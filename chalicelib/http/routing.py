@@ -62,6 +62,7 @@ class RouteSpec:
     request: ModelRef | None
     response: ModelRef | None
     status: int
+    also: tuple[int, ...]
     content_type: str
     query: tuple[Query, ...]
     idempotency_key: bool
@@ -86,6 +87,7 @@ def route(
     request: ModelRef | None = None,
     response: ModelRef | None = None,
     status: int = 200,
+    also: Iterable[int] = (),
     content_type: str = "application/json",
     query: Iterable[Query] = (),
     idempotency_key: bool | None = None,
@@ -94,7 +96,8 @@ def route(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route, the role kinds that may call it (None: public) and its contract.
 
-    `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status;
+    `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status and
+    `also` any other it answers with the same body (a PUT's 201 when it creates, 200 when it replaces);
     `errors` lists the problem statuses the handler itself may answer beyond those that follow
     from the declaration (401/403 for non-public routes, 400/413/422 for a body, 412 with
     If-Match, 409 with Idempotency-Key). By the contract's conventions a POST that creates (201)
@@ -117,6 +120,7 @@ def route(
                 request=request,
                 response=response,
                 status=status,
+                also=tuple(also),
                 content_type=content_type,
                 query=tuple(query),
                 idempotency_key=(method == "POST" and status == 201) if idempotency_key is None else idempotency_key,

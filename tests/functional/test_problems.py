@@ -140,11 +140,31 @@ def test_unknown_order_is_404_and_bad_query_is_422(client, admin):
     assert_problem(client.http.get("/orders", headers=admin), 422)
 
 
+def test_if_match_takes_the_version_bare_or_quoted(client, admin):
+    order = json.loads(post(client, "/orders", order_body(), admin).body)
+    path = f"/orders/{order['orderId']}/cancellations"
+    cancel = {"lines": [{"lineId": "1", "quantity": 1}], "reason": "x"}
+    assert post(client, path, cancel, {**admin, "If-Match": "1"}).status_code == 200
+    assert post(client, path, cancel, {**admin, "If-Match": '"2"'}).status_code == 200
+
+
+def test_an_empty_optional_query_value_is_absent(client, admin):
+    post(client, "/orders", order_body(), admin)
+    listing = client.http.get("/orders?channel=webshop&status=&limit=&cursor=&since=", headers=admin)
+    assert listing.status_code == 200, listing.body
+    assert len(json.loads(listing.body)["items"]) == 1
+    assert client.http.get("/fulfilment-orders?locationId=dc-tilburg&status=", headers=admin).status_code == 200
+    assert_problem(client.http.get("/orders?channel=", headers=admin), 422)  # then nothing to filter by
+
+
 def test_bad_if_match_and_cancelling_too_much(client, admin):
     order = json.loads(post(client, "/orders", order_body(), admin).body)
     path = f"/orders/{order['orderId']}/cancellations"
     cancel = {"lines": [{"lineId": "1", "quantity": 1}], "reason": "x"}
-    assert_problem(post(client, path, cancel, {**admin, "If-Match": "soon"}), 422)
+    for malformed in ("soon", 'W/"1"', "3_0", "-1", "+1", '"1', "*"):
+        problem = assert_problem(post(client, path, cancel, {**admin, "If-Match": malformed}), 400)
+        assert problem["errors"][0]["loc"] == ["header", "If-Match"]
+    assert_problem(post(client, path, cancel, {**admin, "If-Match": '"7"'}), 412)
     assert_problem(post(client, path, {"lines": [{"lineId": "1", "quantity": 9}], "reason": "x"}, admin), 422)
     assert_problem(post(client, path, {"lines": [{"lineId": "nope", "quantity": 1}], "reason": "x"}, admin), 422)
     assert json.loads(client.http.get(f"/orders/{order['orderId']}", headers=admin).body)["version"] == 1
