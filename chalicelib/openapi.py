@@ -149,12 +149,16 @@ def problem_statuses(spec: RouteSpec) -> list[int]:
         statuses.add(400)
     if spec.idempotency_key:
         statuses.add(409)
+    if "{" in spec.path:
+        statuses.add(422)  # a path id that does not match ID_PATTERN
     if spec.if_match:
         statuses |= {400, 412}  # 400: an If-Match that is not a version number
     return sorted(statuses)
 
 
 def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, Any]:
+    from chalicelib.domain.ids import ID_PATTERN
+
     operation_id = spec.view if spec.view not in operation_ids else f"{spec.view}_{spec.method.lower()}"
     operation_ids.add(operation_id)
     operation: dict[str, Any] = {
@@ -172,7 +176,7 @@ def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, 
         operation["x-roles"] = roles
 
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
         for name in re.findall(r"{(\w+)}", spec.path)
     ]
     for q in spec.query:

@@ -14,9 +14,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, Sec
 from pydantic.alias_generators import to_camel
 
 from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
+from chalicelib.domain.ids import ID_PATTERN, PRINTABLE_PATTERN
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
-Text = Annotated[str, StringConstraints(max_length=500)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(max_length=500, pattern=PRINTABLE_PATTERN)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 DecimalString = Annotated[str, StringConstraints(pattern=r"^-?\d{1,12}(\.\d{1,4})?$"), Field(examples=["19.95"])]
 Quantity = Annotated[StrictInt, Field(gt=0, le=100_000)]
@@ -125,7 +126,7 @@ CapabilityName = Literal["ship", "collect", "carry_out", "return", "reserve"]
 class PutLocation(Model):
     """`PUT /locations/{locationId}`."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)]
     type: LocationTypeName
     geo: GeoPoint
     address: Address | None = None
@@ -197,8 +198,8 @@ class FulfilmentOrderLine(Model):
 
 
 class Tracking(Model):
-    carrier: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)]
     url: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.adapters.dynamo import Table
-from chalicelib.domain.errors import DomainError, Forbidden
+from chalicelib.domain.errors import DomainError, Forbidden, Invalid
+from chalicelib.domain.ids import ID_PATTERN, is_id
 from chalicelib.http.problems import from_domain, problem
 from chalicelib.http.requests import answers_problems, current_principal
 from chalicelib.observability import logger
@@ -182,6 +183,14 @@ def _guarded(event: Request, get_response: Callable[[Request], Response]) -> Res
             return from_domain(exc)
         current_principal.set(caller)
         logger.append_keys(role=caller.role)
+    bad = sorted(name for name, value in (event.uri_params or {}).items() if not is_id(value))
+    if bad:
+        return from_domain(
+            Invalid(
+                f"{', '.join(bad)} must match {ID_PATTERN}",
+                errors=[{"loc": ["path", name], "msg": f"must match {ID_PATTERN}"} for name in bad],
+            )
+        )
     return get_response(event)
 
 

@@ -14,6 +14,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import app
+from chalicelib.domain.ids import ID_PATTERN
 from chalicelib.http.routing import routes
 from chalicelib.openapi import document
 
@@ -92,7 +93,8 @@ def test_create_order_schema_requires_the_contract_fields_in_camel_case(doc):
 def test_problems_are_problem_json_and_if_match_is_documented(doc):
     cancel = doc["paths"]["/orders/{order_id}/cancellations"]["post"]
     assert {"$ref": "#/components/parameters/IfMatch"} in cancel["parameters"]
-    assert {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}} in cancel["parameters"]
+    order_id = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
+    assert order_id in cancel["parameters"]
     assert {"404", "409", "412", "422"} <= set(cancel["responses"])
     problem = doc["components"]["responses"]["Problem412"]["content"]
     assert problem == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
