@@ -207,7 +207,8 @@ def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, 
     else:
         media = {}
     responses: dict[str, Any] = {
-        str(status): {"description": HTTPStatus(status).phrase, "content": {spec.content_type: media}}
+        str(status): {"description": HTTPStatus(status).phrase}
+        | ({} if status == HTTPStatus.NO_CONTENT else {"content": {spec.content_type: media}})
         for status in sorted({spec.status, *spec.also})
     }
     for status in problem_statuses(spec):

@@ -112,6 +112,8 @@ class CreateToken(Model):
 
     role: Annotated[str, StringConstraints(pattern=r"^(admin|ops|cs|(channel|store|dc):[A-Za-z0-9._-]{1,64})$")]
     description: Text | None = None
+    # The bounds must match auth.DEFAULT_DAYS and auth.MAX_DAYS (a test checks).
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=365)] = 90
 
 
 class GeoPoint(Model):
@@ -295,9 +297,27 @@ class OrderPage(Model):
     next_cursor: str | None = None
 
 
-class TokenOut(Model):
-    token: str
+class TokenInfo(Model):
+    """A token as `GET /tokens` shows it: never the token or its hash."""
+
+    token_id: str
     role: str
+    scope: str | None = None
+    description: str | None = None
+    created_at: datetime
+    created_by: str | None = None
+    expires_at: datetime
+
+
+class TokenOut(TokenInfo):
+    """The new token, shown this once."""
+
+    token: str
+
+
+class TokenPage(Model):
+    items: list[TokenInfo]
+    next_cursor: str | None = None
 
 
 class Health(Model):
