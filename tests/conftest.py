@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import chalice.local  # noqa: F401  # loaded before app.py, which then gives it our gateway responses
 import pytest
 
 os.environ.update(

@@ -127,6 +127,17 @@ def test_no_token_or_unknown_token_is_401(client):
     assert response["detail"]
 
 
+@pytest.mark.parametrize("path", ["/nope", "/orders/ord_1/nope", "/a/b/c/d/e/f/g/h/i", "/"])
+def test_an_unknown_route_is_a_404_problem_that_repeats_no_credential(client, admin, path):
+    for headers in (admin, {}, {"Authorization": "AWS4-HMAC-SHA256 Credential=secret-ish"}):
+        answer = client.http.get(path, headers=headers)
+        problem = assert_problem(answer, 404)
+        assert problem["detail"] == "no such route; /docs lists them all"
+        assert "Bearer" not in answer.body.decode()
+        assert "secret-ish" not in answer.body.decode()
+    assert_problem(client.http.post(path, headers=admin, body=b"{}"), 404)
+
+
 def test_wrong_media_type_and_method_are_problems(client, admin):
     assert_problem(post(client, "/orders", "x", {**admin, "Content-Type": "text/plain"}), 415)
     assert_problem(client.http.delete("/orders", headers=admin), 405)
