@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Rate, SQSEvent
@@ -26,6 +27,11 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(tracing_middleware)
 app.register_middleware(http_middleware, "http")
+
+if "chalice.local" in sys.modules:  # chalice local, chalice.test.Client, `make run`: no API Gateway in front
+    from chalicelib.http.gateway import answer_locally
+
+    answer_locally()
 
 for blueprint in (
     orders_api.bp,

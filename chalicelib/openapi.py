@@ -30,7 +30,8 @@ PROBLEM_TYPE = "application/problem+json"
 EVENT_SOURCE = "oms"
 
 _PROBLEMS: dict[int, str] = {
-    400: "The body is missing or not JSON.",
+    400: "The body is missing, not JSON or nested too deep, the cursor is not one this query gave out, "
+    "or If-Match is not a version number.",
     401: "No bearer token, or one the OMS does not know.",
     403: "The token's role may not do this, or not for this channel or location.",
     404: "No such resource.",
@@ -61,6 +62,7 @@ def document() -> dict[str, Any]:
 
     from chalicelib.contracts.api import Problem
     from chalicelib.contracts.events import EVENT_MODELS
+    from chalicelib.http.requests import IF_MATCH_PATTERN
     from chalicelib.http.routing import MAX_BODY_BYTES, resolve_model, specs
 
     routes = specs()
@@ -117,9 +119,9 @@ def document() -> dict[str, Any]:
                     "name": "If-Match",
                     "in": "header",
                     "required": False,
-                    "schema": {"type": "string", "examples": ['"3"', "3"]},
-                    "description": "The `version` you last read; if it is no longer current the answer is 412 "
-                    "and nothing changes.",
+                    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN, "examples": ["3", '"3"']},
+                    "description": "The `version` you last read, an integer, bare or quoted like an ETag; if it "
+                    "is no longer current the answer is 412 and nothing changes, if it is no version 400.",
                 },
             },
             "responses": {
@@ -144,14 +146,20 @@ def problem_statuses(spec: RouteSpec) -> list[int]:
         statuses |= {401, 403, 503}  # 503: the token is read from DynamoDB, which may stay busy
     if spec.request is not None:
         statuses |= {400, 413, 422}
+    if any(q.name == "cursor" for q in spec.query):
+        statuses.add(400)
     if spec.idempotency_key:
         statuses.add(409)
+    if "{" in spec.path:
+        statuses.add(422)  # a path id that does not match ID_PATTERN
     if spec.if_match:
-        statuses |= {412, 422}  # 422: an If-Match that is not a version number
+        statuses |= {400, 412}  # 400: an If-Match that is not a version number
     return sorted(statuses)
 
 
 def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, Any]:
+    from chalicelib.domain.ids import ID_PATTERN
+
     operation_id = spec.view if spec.view not in operation_ids else f"{spec.view}_{spec.method.lower()}"
     operation_ids.add(operation_id)
     operation: dict[str, Any] = {
@@ -169,7 +177,7 @@ def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, 
         operation["x-roles"] = roles
 
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
         for name in re.findall(r"{(\w+)}", spec.path)
     ]
     for q in spec.query:
@@ -200,7 +208,9 @@ def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, 
     else:
         media = {}
     responses: dict[str, Any] = {
-        str(spec.status): {"description": HTTPStatus(spec.status).phrase, "content": {spec.content_type: media}}
+        str(status): {"description": HTTPStatus(status).phrase}
+        | ({} if status == HTTPStatus.NO_CONTENT else {"content": {spec.content_type: media}})
+        for status in sorted({spec.status, *spec.also})
     }
     for status in problem_statuses(spec):
         responses[str(status)] = {"$ref": f"#/components/responses/Problem{status}"}

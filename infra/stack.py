@@ -29,6 +29,8 @@ from chalice.cdk import Chalice
 from chalice.utils import to_cfn_resource_name
 from constructs import Construct
 
+from chalicelib.http.gateway import GATEWAY_RESPONSES
+from chalicelib.http.problems import PROBLEM_TYPE
 from chalicelib.resources import (
     DLQ_RETENTION_DAYS,
     RESOURCES,
@@ -373,6 +375,19 @@ class OmsStack(cdk.Stack):
         api = self.chalice.get_resource("RestAPI")
         api.add_property_override("Name", self.api_name)  # the ApiName its metrics carry; Chalice uses "oms"
         api.add_property_override("TracingEnabled", True)
+        # Problems instead of API Gateway's own answers (an unknown route is a 404, never an echo of
+        # the caller's Authorization header). In the SAM Api they join its swagger, so a change redeploys.
+        api.add_property_override(
+            "GatewayResponses",
+            {
+                response_type: {
+                    **({} if problem.status is None else {"StatusCode": str(problem.status)}),
+                    "ResponseParameters": {"Headers": {"Content-Type": f"'{PROBLEM_TYPE}'"}},
+                    "ResponseTemplates": {"application/json": problem.body()},
+                }
+                for response_type, problem in GATEWAY_RESPONSES.items()
+            },
+        )
         api.add_property_override(
             "MethodSettings",
             [

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import chalice.local  # noqa: F401  # loaded before app.py, which then gives it our gateway responses
 import pytest
 
 os.environ.update(

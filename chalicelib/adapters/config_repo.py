@@ -50,18 +50,21 @@ class ConfigRepository:
         return self._versions(section, limit=limit, cursor=cursor)
 
     def _versions(self, section: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+        pk = keys.config_pk(section)
         kwargs: dict[str, Any] = {
             "TableName": self.table.name,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": to_wire(
-                {":pk": keys.config_pk(section), ":prefix": keys.CONFIG_VERSION_PREFIX}
-            ),
+            "ExpressionAttributeValues": to_wire({":pk": pk, ":prefix": keys.CONFIG_VERSION_PREFIX}),
             "ScanIndexForward": False,
             "Limit": limit,
             "ConsistentRead": True,
         }
         if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+            kwargs["ExclusiveStartKey"] = decode_cursor(
+                cursor,
+                shape={"PK", "SK"},
+                within=lambda key: key["PK"] == pk and key["SK"].startswith(keys.CONFIG_VERSION_PREFIX),
+            )
         page = retrying(lambda: self.table.client.query(**kwargs), doing="read configuration versions")
         last = page.get("LastEvaluatedKey")
         return [from_wire(i) for i in page.get("Items", [])], encode_cursor(last) if last else None

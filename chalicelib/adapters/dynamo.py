@@ -15,7 +15,7 @@ import binascii
 import json
 import random
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from chalicelib import clock
 from chalicelib.adapters import aws
-from chalicelib.domain.errors import DomainError, Invalid, Unavailable
+from chalicelib.domain.errors import BadRequest, DomainError, Invalid, Unavailable
 from chalicelib.limits import TRANSACTION_MAX_ITEMS
 
 Item = dict[str, Any]
@@ -243,7 +243,16 @@ class Table:
             values[":st"] = filter_status
         kwargs["ExpressionAttributeValues"] = to_wire(values)
         if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+
+            def within(key: dict[str, str]) -> bool:
+                sk = key[sk_attr]
+                return (
+                    key[pk_attr] == pk_value
+                    and (sk_between is None or sk_between[0] <= sk <= sk_between[1])
+                    and (sk_before is None or sk < sk_before)
+                )
+
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, shape={"PK", "SK", pk_attr, sk_attr}, within=within)
         page = retrying(lambda: self.client.query(**kwargs), doing="read an index")
         items = [from_wire(i) for i in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
@@ -302,15 +311,27 @@ def encode_cursor(key: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> dict[str, Any]:
+def decode_cursor(cursor: str, *, shape: Set[str], within: Callable[[dict[str, str]], bool]) -> dict[str, Any]:
+    """The ExclusiveStartKey a cursor names, if it could be one of this query's: exactly the key
+    attributes of the table or index queried (`shape`), and a position inside the query (`within`:
+    the partition, and the sort key range when there is one). DynamoDB answers anything else with
+    a ValidationException, a 500.
+
+    Bound to the query rather than signed: no key to keep, rotate or fetch on a cold start, and a
+    forged cursor that passes is only a position in a partition the caller may read anyway (roles
+    are checked before the query), so it reveals nothing a genuine page would not.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(plain, dict) or not all(isinstance(v, str) for v in plain.values()):
-            raise ValueError("not a key")
+        if not isinstance(plain, dict) or set(plain) != shape or not all(isinstance(v, str) for v in plain.values()):
+            raise ValueError("not a key of this query")
+        if not within(plain):
+            raise ValueError("not a position in this query")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid(
-            "cursor is not one this API gave out", errors=[{"loc": ["query", "cursor"], "msg": "invalid"}]
+        raise BadRequest(
+            "cursor is not one this API gave out for this query",
+            errors=[{"loc": ["query", "cursor"], "msg": "invalid"}],
         ) from None
     return to_wire(plain)
 

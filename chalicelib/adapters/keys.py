@@ -40,8 +40,17 @@ def external_key(channel: str, external_id: str) -> Key:
     return {"PK": f"EXTERNAL#{channel}#{external_id}", "SK": "EXTERNAL"}
 
 
+TOKEN_PREFIX = "TOKEN#"
+# Tokens are listed whole by an admin, oldest first (token ids sort by creation): one GSI2 partition.
+TOKENS = "TOKENS"
+
+
 def token_key(token_hash: str) -> Key:
-    return {"PK": f"TOKEN#{token_hash}", "SK": "TOKEN"}
+    return {"PK": f"{TOKEN_PREFIX}{token_hash}", "SK": "TOKEN"}
+
+
+def token_listing(token_id: str) -> Key:
+    return {"GSI2PK": TOKENS, "GSI2SK": token_id}
 
 
 def customer_index(customer_id: str, placed_at: str, order_id: str) -> Key:

@@ -116,7 +116,7 @@ class StockRepository:
         ]
 
     def summaries(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
-        """sku -> location -> capped free stock, for a whole cart in one BatchGetItem."""
+        """sku -> location -> capped free stock, for a whole cart in one BatchGetItem (one per 100 SKUs)."""
         wanted = sorted(set(skus))
         found: dict[str, dict[str, int]] = {sku: {} for sku in wanted}
         for item in self.table.batch_get([keys.stock_summary_key(s) for s in wanted]):

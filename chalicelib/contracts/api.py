@@ -14,10 +14,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, Sec
 from pydantic.alias_generators import to_camel
 
 from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
+from chalicelib.domain.ids import ID_PATTERN, PRINTABLE_PATTERN
 from chalicelib.limits import MAX_ORDER_LINES
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
-Text = Annotated[str, StringConstraints(max_length=500)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(max_length=500, pattern=PRINTABLE_PATTERN)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 DecimalString = Annotated[str, StringConstraints(pattern=r"^-?\d{1,12}(\.\d{1,4})?$"), Field(examples=["19.95"])]
 Quantity = Annotated[StrictInt, Field(gt=0, le=100_000)]
@@ -112,6 +113,8 @@ class CreateToken(Model):
 
     role: Annotated[str, StringConstraints(pattern=r"^(admin|ops|cs|(channel|store|dc):[A-Za-z0-9._-]{1,64})$")]
     description: Text | None = None
+    # The bounds must match auth.DEFAULT_DAYS and auth.MAX_DAYS (a test checks).
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=365)] = 90
 
 
 class GeoPoint(Model):
@@ -126,7 +129,7 @@ CapabilityName = Literal["ship", "collect", "carry_out", "return", "reserve"]
 class PutLocation(Model):
     """`PUT /locations/{locationId}`."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)]
     type: LocationTypeName
     geo: GeoPoint
     address: Address | None = None
@@ -206,8 +209,8 @@ class FulfilmentOrderLine(Model):
 
 
 class Tracking(Model):
-    carrier: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)]
     url: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
@@ -303,9 +306,27 @@ class OrderPage(Model):
     next_cursor: str | None = None
 
 
-class TokenOut(Model):
-    token: str
+class TokenInfo(Model):
+    """A token as `GET /tokens` shows it: never the token or its hash."""
+
+    token_id: str
     role: str
+    scope: str | None = None
+    description: str | None = None
+    created_at: datetime
+    created_by: str | None = None
+    expires_at: datetime
+
+
+class TokenOut(TokenInfo):
+    """The new token, shown this once."""
+
+    token: str
+
+
+class TokenPage(Model):
+    items: list[TokenInfo]
+    next_cursor: str | None = None
 
 
 class Health(Model):

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+from chalicelib.domain.ids import PRINTABLE_PATTERN
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
 Method = Literal["home_delivery", "click_and_collect", "pickup_point"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,22 +38,34 @@ class Principal:
         if self.kind == "store" and store_id != self.scope:
             raise Forbidden(f"a {self.role} token creates orders for store {self.scope} only (storeId)")
 
-    def may_see_order(self, header: dict[str, Any], fulfilment_locations: Iterable[str] = ()) -> None:
-        """Channels see their own channel's orders; stores and DCs orders they sold or work on."""
-        if self.kind in ("admin", "ops", "cs"):
+    def may_see_order(self, order: dict[str, Any]) -> None:
+        """Stores serve any customer at their counter, so they read every order; channels read
+        their own channel's; DCs the orders they work on. `order` is a header or a whole order."""
+        if self.kind in ("admin", "ops", "cs", "store"):
             return
-        if self.kind == "channel" and header.get("channel") == self.scope:
+        if self.kind == "channel" and order.get("channel") == self.scope:
             return
-        if self.kind in ("store", "dc") and self.scope in _locations_of(header, fulfilment_locations):
+        if self.kind == "dc" and self.scope in _locations_of(order):
             return
-        raise Forbidden(f"order {header.get('orderId')} is not visible to {self.role}")
+        raise Forbidden(f"order {order.get('orderId')} is not visible to {self.role}")
+
+    def may_change_order(self, order: dict[str, Any]) -> None:
+        """Channels change their own channel's orders; stores only orders at their location (sold at
+        their till, collected, carried out or fulfilled there), not every order they may read."""
+        self.require("admin", "cs", "channel", "store")
+        if self.kind == "channel" and order.get("channel") != self.scope:
+            raise Forbidden(f"order {order.get('orderId')} is not of channel {self.scope}")
+        if self.kind == "store" and self.scope not in _locations_of(order):
+            raise Forbidden(
+                f"order {order.get('orderId')} is not at {self.scope}: a {self.role} token changes only that"
+            )
 
 
-def _locations_of(header: dict[str, Any], fulfilment_locations: Iterable[str]) -> set[str]:
-    found = set(fulfilment_locations)
-    if header.get("storeId"):
-        found.add(header["storeId"])
-    for line in header.get("lines", []):
+def _locations_of(order: dict[str, Any]) -> set[str]:
+    found = {fo["locationId"] for fo in order.get("fulfilmentOrders", [])}
+    if order.get("storeId"):
+        found.add(order["storeId"])
+    for line in order.get("lines", []):
         for loc in (line.get("delivery", {}).get("locationId"), line.get("shipFrom")):
             if loc:
                 found.add(loc)

@@ -17,6 +17,13 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class BadRequest(DomainError):
+    """Malformed whatever the state, like a cursor this API did not give out (400)."""
+
+    status = 400
+    title = "Bad request"
+
+
 class Invalid(DomainError):
     """Well-formed but breaks a business rule."""
 

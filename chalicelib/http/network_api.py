@@ -21,6 +21,7 @@ EVERYONE = ("admin", "ops", "cs", "channel", "store", "dc")
     summary="Create or replace a location (201 when created, 200 when replaced)",
     request="PutLocation",
     response="LocationOut",
+    also=(201,),
 )
 def put_location(location_id: str) -> Response:
     from chalicelib.contracts.api import PutLocation
@@ -55,6 +56,7 @@ def list_locations() -> Response:
     "Secrets Manager and is never returned",
     request="PutChannel",
     response="ChannelOut",
+    also=(201,),
     errors=(409, 503),
 )
 def put_channel(channel_id: str) -> Response:
@@ -82,6 +84,7 @@ def list_channels() -> Response:
     summary="Count the stock of one SKU at one location (stores and DCs: their own only)",
     request="PutStock",
     response="StockOut",
+    also=(201,),
     errors=(422,),
 )
 def put_stock(location_id: str, sku: str) -> Response:

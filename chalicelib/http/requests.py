@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chalice.app import Request, Response
 
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import DomainError, Invalid
+from chalicelib.domain.errors import BadRequest, DomainError, Invalid
 from chalicelib.http.problems import from_domain, from_validation, problem
 from chalicelib.observability import logger
 
@@ -22,6 +23,13 @@ M = TypeVar("M", bound="BaseModel")
 
 # Set by the middleware once the caller is known; read by handlers through `principal()`.
 current_principal: ContextVar[Principal | None] = ContextVar("current_principal", default=None)
+
+
+# Python's parser recurses once per level: 5,000 nested arrays are a RecursionError. Real bodies
+# nest a handful of levels, so anything deeper is refused before parsing.
+MAX_JSON_DEPTH = 64
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 class MalformedBody(Exception):
@@ -40,9 +48,23 @@ def json_body(request: Request) -> Any:
     if not raw:
         raise MalformedBody("the request has no body; send a JSON object")
     try:
-        return json.loads(raw)
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        _check_depth(text)
+        return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+
+
+def _check_depth(text: str) -> None:
+    """Count brackets outside strings; malformed text passes on to the parser, which says why."""
+    depth = 0
+    for char in _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text)):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise MalformedBody(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+        elif char in "]}":
+            depth -= 1
 
 
 def parse(request: Request, model: type[M]) -> tuple[M, Any]:
@@ -51,20 +73,26 @@ def parse(request: Request, model: type[M]) -> tuple[M, Any]:
     return model.model_validate(data), data
 
 
+# The version a mutating request is based on, bare or quoted like an ETag: `3` or `"3"`.
+IF_MATCH_PATTERN = r'^[0-9]{1,18}$|^"[0-9]{1,18}"$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
 def if_match(request: Request) -> int | None:
     raw = request.headers.get("if-match")
     if raw is None:
         return None
-    try:
-        return int(raw.strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError:
-        raise Invalid(
-            "If-Match must be a version number", errors=[{"loc": ["header", "If-Match"], "msg": "integer"}]
-        ) from None
+    if not _IF_MATCH.fullmatch(raw.strip()):
+        raise BadRequest(
+            'If-Match must be the version you last read, like 3 or "3"',
+            errors=[{"loc": ["header", "If-Match"], "msg": "a version number"}],
+        )
+    return int(raw.strip().strip('"'))
 
 
 def query(request: Request) -> dict[str, str]:
-    return dict(request.query_params or {})
+    """The query parameters; an empty one (`?status=`) is as good as absent, as forms and clients send them."""
+    return {name: value for name, value in (request.query_params or {}).items() if value != ""}
 
 
 def query_int(request: Request, name: str, default: int, *, low: int, high: int) -> int:

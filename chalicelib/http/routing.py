@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.bootstrap import bootstrap
-from chalicelib.domain.errors import DomainError, Forbidden
+from chalicelib.domain.errors import DomainError, Forbidden, Invalid
+from chalicelib.domain.ids import ID_PATTERN, is_id
 from chalicelib.http.problems import from_domain, problem
 from chalicelib.http.requests import answers_problems, current_principal
 from chalicelib.observability import logger
@@ -62,6 +63,7 @@ class RouteSpec:
     request: ModelRef | None
     response: ModelRef | None
     status: int
+    also: tuple[int, ...]
     content_type: str
     query: tuple[Query, ...]
     idempotency_key: bool
@@ -86,6 +88,7 @@ def route(
     request: ModelRef | None = None,
     response: ModelRef | None = None,
     status: int = 200,
+    also: Iterable[int] = (),
     content_type: str = "application/json",
     query: Iterable[Query] = (),
     idempotency_key: bool | None = None,
@@ -94,7 +97,8 @@ def route(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route, the role kinds that may call it (None: public) and its contract.
 
-    `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status;
+    `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status and
+    `also` any other it answers with the same body (a PUT's 201 when it creates, 200 when it replaces);
     `errors` lists the problem statuses the handler itself may answer beyond those that follow
     from the declaration (401/403 for non-public routes, 400/413/422 for a body, 412 with
     If-Match, 409 with Idempotency-Key). By the contract's conventions a POST that creates (201)
@@ -117,6 +121,7 @@ def route(
                 request=request,
                 response=response,
                 status=status,
+                also=tuple(also),
                 content_type=content_type,
                 query=tuple(query),
                 idempotency_key=(method == "POST" and status == 201) if idempotency_key is None else idempotency_key,
@@ -178,6 +183,14 @@ def _guarded(event: Request, get_response: Callable[[Request], Response]) -> Res
             return from_domain(exc)
         current_principal.set(caller)
         logger.append_keys(role=caller.role)
+    bad = sorted(name for name, value in (event.uri_params or {}).items() if not is_id(value))
+    if bad:
+        return from_domain(
+            Invalid(
+                f"{', '.join(bad)} must match {ID_PATTERN}",
+                errors=[{"loc": ["path", name], "msg": f"must match {ID_PATTERN}"} for name in bad],
+            )
+        )
     return get_response(event)
 
 

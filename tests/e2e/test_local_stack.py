@@ -44,6 +44,13 @@ def test_unauthenticated_request_is_refused(stack: LocalStackProcess) -> None:
     assert answer.status_code == 401
 
 
+def test_an_unknown_route_is_a_404_problem_without_the_token(stack: LocalStackProcess) -> None:
+    answer = requests.get(f"{stack.url}/no/such/route", headers=stack.headers(), timeout=10)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert stack.admin_token not in answer.text
+
+
 def test_concurrent_requests_each_get_their_own_answer(stack: LocalStackProcess) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -43,7 +43,7 @@ def test_a_store_sees_its_click_and_collect_work_and_no_one_elses(client, admin)
     assert one.status_code == 200
     assert json.loads(one.body)["orderId"] == order["orderId"]
     rtm = bearer(issue_token("store:store-rtm-lijnbaan"))
-    assert client.http.get(f"/fulfilment-orders/{fo['fulfilmentOrderId']}", headers=rtm).status_code == 403
+    assert client.http.get(f"/fulfilment-orders?locationId={AMS}", headers=rtm).status_code == 403
     assert client.http.get("/fulfilment-orders", headers=admin).status_code == 422  # which location?
 
 

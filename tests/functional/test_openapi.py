@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import app
+from chalicelib.domain.ids import ID_PATTERN
 from chalicelib.http.routing import routes
 from chalicelib.openapi import document
 
@@ -91,10 +93,36 @@ def test_create_order_schema_requires_the_contract_fields_in_camel_case(doc):
 def test_problems_are_problem_json_and_if_match_is_documented(doc):
     cancel = doc["paths"]["/orders/{order_id}/cancellations"]["post"]
     assert {"$ref": "#/components/parameters/IfMatch"} in cancel["parameters"]
-    assert {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}} in cancel["parameters"]
+    order_id = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
+    assert order_id in cancel["parameters"]
     assert {"404", "409", "412", "422"} <= set(cancel["responses"])
     problem = doc["components"]["responses"]["Problem412"]["content"]
     assert problem == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_puts_document_both_statuses_they_answer(client, admin, doc):
+    from tests.conftest import put
+    from tests.functional.test_network_api import AMS
+
+    calls = [
+        ("/locations/{location_id}", "/locations/store-doc", AMS),
+        ("/channels/{channel_id}", "/channels/shop-doc", {"type": "webshop", "name": "Doc shop"}),
+        ("/inventory/{location_id}/{sku}", "/inventory/store-doc/SKU-DOC", {"onHand": 3}),
+    ]
+    for template, path, body in calls:
+        answered = [put(client, path, body, admin).status_code for _ in range(2)]
+        assert answered == [201, 200], path
+        assert {"200", "201"} <= set(doc["paths"][template]["put"]["responses"]), template
+
+
+def test_if_match_is_documented_as_the_version_it_accepts(doc):
+    from chalicelib.http.requests import IF_MATCH_PATTERN
+
+    schema = doc["components"]["parameters"]["IfMatch"]["schema"]
+    assert schema["pattern"] == IF_MATCH_PATTERN
+    assert all(re.fullmatch(IF_MATCH_PATTERN, example) for example in schema["examples"])
+    cancel = doc["paths"]["/orders/{order_id}/cancellations"]["post"]["responses"]
+    assert {"400", "412"} <= set(cancel)
 
 
 def test_page_size_bounds_match_the_service(doc):

@@ -249,6 +249,20 @@ def test_the_api_is_throttled_traced_and_access_logged(template: Template) -> No
     template.resource_count_is("AWS::ApiGateway::Account", 1)
 
 
+def test_the_gateway_answers_problems_and_an_unknown_route_is_a_404(template: Template) -> None:
+    problem_type = {"Headers": {"Content-Type": "'application/problem+json'"}}
+    [api] = template.find_resources("AWS::Serverless::Api").values()
+    responses = api["Properties"]["GatewayResponses"]
+    assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE", "DEFAULT_4XX", "DEFAULT_5XX"}
+    for response_type in ("MISSING_AUTHENTICATION_TOKEN", "INCOMPLETE_SIGNATURE"):
+        assert responses[response_type]["StatusCode"] == "404"
+    for response_type, response in responses.items():
+        assert response["ResponseParameters"] == problem_type, response_type
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert {"type", "title", "detail", "errors"} <= set(body), response_type
+        assert "$" not in response["ResponseTemplates"]["application/json"]  # nothing of the request in it
+
+
 def test_prod_keeps_its_data_when_the_stack_goes(prod_template: CfnTemplate) -> None:
     for logical, resource in prod_template["Resources"].items():
         if resource["Type"] in ("AWS::DynamoDB::Table", "AWS::SQS::Queue"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,14 +23,15 @@ HOME = {
 }
 
 
-def order_command(*lines: tuple[str, int], external_id: str = "W-1", paid: str = "19.95") -> CreateOrder:
+def order_command(*lines: tuple[str, int], external_id: str = "W-1") -> CreateOrder:
+    paid = Decimal("19.95") * sum(qty for _, qty in lines)
     return CreateOrder.model_validate(
         {
             "channel": "webshop",
             "externalId": external_id,
             "customer": {"id": "c-1", "email": "a@example.com"},
             "placedAt": "2026-11-25T09:59:00Z",
-            "payment": {"status": "paid", "amount": {"amount": paid, "currency": "EUR"}},
+            "payment": {"status": "paid", "amount": {"amount": str(paid), "currency": "EUR"}},
             "delivery": HOME,
             "lines": [
                 {"lineId": str(i), "sku": sku, "quantity": qty, "unitPrice": {"amount": "19.95", "currency": "EUR"}}

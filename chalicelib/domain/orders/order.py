@@ -340,5 +340,14 @@ def _check_new_lines(
             errors.append(error_at(["lines", i, "delivery"], "no delivery for this line, nor for the order"))
     if payment.amount.amount < 0:
         errors.append(error_at(["payment", "amount", "amount"], "must not be negative"))
+    if not errors:  # one currency, so the lines add up
+        total = sum((line.unit_price.times(line.quantity) for line in lines), Money.zero(currency))
+        if payment.amount.amount < total.amount:
+            errors.append(
+                error_at(
+                    ["payment", "amount", "amount"],
+                    f"{payment.amount.amount} {currency} does not cover the order's total of {total.amount} {currency}",
+                )
+            )
     if errors:
         raise Invalid("the order is not valid", errors=errors)
