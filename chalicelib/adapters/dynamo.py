@@ -49,7 +49,7 @@ _TRANSIENT_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "Provi
 _NO_REASON = frozenset({"None", None})
 
 
-def transient(exc: Exception) -> str | None:
+def _transient(exc: Exception) -> str | None:
     """Why a failed call may pass if made again (AWS's code, or the failure's type); None if it would not."""
     from botocore.exceptions import ClientError, HTTPClientError
     from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -75,14 +75,16 @@ def retrying(call: Callable[[], T], *, doing: str) -> T:
         try:
             return call()
         except Exception as exc:
-            reason = transient(exc)
+            reason = _transient(exc)
             if reason is None:
                 raise
             from chalicelib.observability import logger
 
             logger.warning("DynamoDB call failed", extra={"doing": doing, "attempt": attempt, "reason": reason})
             if attempt == ATTEMPTS:
-                raise Unavailable(f"the database did not answer in time to {doing} ({reason}); try again") from exc
+                raise Unavailable(
+                    f"the database was busy: could not {doing} in {ATTEMPTS} tries ({reason}); try again"
+                ) from exc
             clock.sleep(_backoff(attempt))
             attempt += 1
 

@@ -100,9 +100,10 @@ def route(
     `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status and
     `also` any other it answers with the same body (a PUT's 201 when it creates, 200 when it replaces);
     `errors` lists the problem statuses the handler itself may answer beyond those that follow
-    from the declaration (401/403 for non-public routes, 400/413/422 for a body, 412 with
-    If-Match, 409 with Idempotency-Key). By the contract's conventions a POST that creates (201)
-    honours Idempotency-Key and any other mutating request may send If-Match; say so otherwise.
+    from the declaration (401/403 for non-public routes, 400/413/422 for a body, 422 for a path
+    id, 400 for a cursor, 400/412 with If-Match, 409 with Idempotency-Key). By the contract's
+    conventions a POST that creates (201) honours Idempotency-Key and any other mutating request
+    may send If-Match; say so otherwise.
     """
     methods = list(methods)
     role_set = frozenset(roles) if roles is not None else PUBLIC

@@ -24,22 +24,21 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
     def record_handler(record: QueueRecord) -> None:
         try:
             handle(record.body)
-        except Unavailable as exc:
-            # The database stayed busy past our retries: not the message's fault. Reported failed,
-            # it comes back after the queue's visibility timeout (and, if that keeps happening, is
-            # dead-lettered with this reason).
-            logger.warning(
-                "message put back: a service is unavailable",
-                extra={"queue": queue, "messageId": record.messageId, "reason": exc.detail},
-            )
-            _record_failure(queue, record, exc)
-            raise
         except Exception as exc:
-            # The message, minus the customer's contact details, so an operator can see what broke.
-            logger.exception(
-                "message failed",
-                extra={"queue": queue, "messageId": record.messageId, "body": masked_body(record.body)},
-            )
+            if isinstance(exc, Unavailable):
+                # The database stayed busy past our retries: not the message's fault. Reported
+                # failed, it comes back after the queue's visibility timeout (dead-lettered with
+                # this reason if that keeps happening).
+                logger.warning(
+                    "message put back: a service is unavailable",
+                    extra={"queue": queue, "messageId": record.messageId, "reason": exc.detail},
+                )
+            else:
+                # The message, minus the customer's contact details, so an operator can see what broke.
+                logger.exception(
+                    "message failed",
+                    extra={"queue": queue, "messageId": record.messageId, "body": masked_body(record.body)},
+                )
             _record_failure(queue, record, exc)
             raise
 

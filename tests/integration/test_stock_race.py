@@ -29,9 +29,9 @@ LAST_UNIT = {"onHand": 1}
 
 
 def one_sneaker(customer: str) -> dict[str, object]:
-    line = {"lineId": "1", "sku": "SNEAKER-42", "quantity": 1, "unitPrice": {"amount": "89.00", "currency": "EUR"}}
-    paid = {"status": "paid", "amount": {"amount": "89.00", "currency": "EUR"}}
-    return order_body(customer={"id": customer}, lines=[line], payment=paid)
+    price = {"amount": "89.00", "currency": "EUR"}
+    line = {"lineId": "1", "sku": "SNEAKER-42", "quantity": 1, "unitPrice": price}
+    return order_body(customer={"id": customer}, lines=[line], payment={"status": "paid", "amount": price})
 
 
 def only_last_unit_at_the_dc(client, admin) -> None:

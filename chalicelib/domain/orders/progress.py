@@ -31,7 +31,7 @@ class FulfilmentProgress(OrderState):
         """A location reports progress on one of its fulfilment orders (not `reject`: see
         `reject_fulfilment`). The lines it serves follow; when the goods leave the source, its
         reservation becomes a take (`dispatch`)."""
-        if event is wf.FulfilmentEvent.REJECT:
+        if event is FulfilmentEvent.REJECT:
             raise ValueError("a rejection re-sources the lines: use reject_fulfilment")
         fo = self.fulfilment_order(fulfilment_order_id)
         flow, before = wf.flow_of(fo.method, fo.location_id, fo.destination), fo.status
