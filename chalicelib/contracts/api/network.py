@@ -1,0 +1,160 @@
+"""Tokens, locations, stock and channels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, Secret, StrictInt, StringConstraints
+
+from chalicelib.contracts.api.base import (
+    Address,
+    Id,
+    Model,
+    Text,
+)
+from chalicelib.domain.ids import PRINTABLE_PATTERN
+
+
+class CreateToken(Model):
+    """`POST /tokens`."""
+
+    role: Annotated[str, StringConstraints(pattern=r"^(admin|ops|cs|(channel|store|dc):[A-Za-z0-9._-]{1,64})$")]
+    description: Text | None = None
+    # The bounds must match auth.DEFAULT_DAYS and auth.MAX_DAYS (a test checks).
+    expires_in_days: Annotated[StrictInt, Field(ge=1, le=365)] = 90
+
+
+class GeoPoint(Model):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
+CapabilityName = Literal["ship", "collect", "carry_out", "return", "reserve"]
+
+
+class PutLocation(Model):
+    """`PUT /locations/{locationId}`."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)]
+    type: LocationTypeName
+    geo: GeoPoint
+    address: Address | None = None
+    size_class: Literal["S", "M", "L"] | None = None
+    capabilities: Annotated[list[CapabilityName], Field(max_length=5)] = []
+    active: bool = True
+    daily_capacity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
+    groups: Annotated[list[Id], Field(max_length=20)] = []
+    priority: Annotated[StrictInt, Field(ge=-1000, le=1000)] = 0
+
+
+class PutStock(Model):
+    """`PUT /inventory/{locationId}/{sku}`: an absolute count."""
+
+    on_hand: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    safety_stock: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None
+
+
+class StockFeedLine(Model):
+    sku: Id
+    quantity: Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)]
+
+
+class StockFeed(Model):
+    """A message on the stock-feed queue: a warehouse's or till's counts (absolute) or movements (delta).
+
+    `feedId` makes a redelivered or resent feed apply once."""
+
+    feed_id: Id
+    location_id: Id
+    mode: Literal["absolute", "delta"]
+    lines: Annotated[list[StockFeedLine], Field(min_length=1, max_length=500)]
+
+
+class PutChannel(Model):
+    """`PUT /channels/{channelId}`."""
+
+    type: Literal["webshop", "app", "store", "cs", "shopify", "woocommerce", "bol", "amazon", "zalando", "magento"]
+    name: Text | None = None
+    active: bool = True
+    # The webhook signing secret or API credentials (JSON) the marketplace gave: kept in Secrets
+    # Manager, never returned (ChannelOut.hasSecret says whether there is one). Left out: unchanged;
+    # null: removed.
+    secret: Secret[Annotated[str, StringConstraints(min_length=16, max_length=4096)]] | None = Field(
+        default=None, json_schema_extra={"writeOnly": True}
+    )
+
+
+class TokenInfo(Model):
+    """A token as `GET /tokens` shows it: never the token or its hash."""
+
+    token_id: str
+    role: str
+    scope: str | None = None
+    description: str | None = None
+    created_at: datetime
+    created_by: str | None = None
+    expires_at: datetime
+
+
+class TokenOut(TokenInfo):
+    """The new token, shown this once."""
+
+    token: str
+
+
+class TokenPage(Model):
+    items: list[TokenInfo]
+    next_cursor: str | None = None
+
+
+class LocationOut(Model):
+    location_id: str
+    name: str
+    type: str
+    geo: GeoPoint
+    address: dict[str, Any] = {}
+    size_class: str | None = None
+    capabilities: list[str]
+    active: bool
+    daily_capacity: int | None = None
+    groups: list[str] = []
+    priority: int = 0
+    version: int
+
+
+class LocationPage(Model):
+    items: list[LocationOut]
+    next_cursor: str | None = None
+
+
+class StockOut(Model):
+    location_id: str
+    sku: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    version: int
+
+
+class StockPage(Model):
+    sku: str
+    items: list[StockOut]
+    next_cursor: str | None = None
+
+
+class ChannelOut(Model):
+    channel_id: str
+    type: str
+    name: str | None = None
+    active: bool
+    native: bool
+    has_secret: bool
+    version: int
+
+
+class ChannelPage(Model):
+    items: list[ChannelOut]
+    next_cursor: str | None = None

@@ -1,0 +1,179 @@
+"""Orders and their fulfilment orders: what comes in, what is answered."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from chalicelib.contracts.api.base import (
+    Customer,
+    Delivery,
+    Id,
+    Model,
+    Money,
+    Payment,
+    Quantity,
+    Text,
+)
+from chalicelib.domain.ids import PRINTABLE_PATTERN
+from chalicelib.limits import MAX_ORDER_LINES
+
+
+class OrderLineIn(Model):
+    line_id: Id
+    sku: Id
+    quantity: Quantity
+    unit_price: Money
+    delivery: Delivery | None = None
+    ship_from: Id | None = None
+
+
+class CreateOrder(Model):
+    """`POST /orders`."""
+
+    channel: Id
+    external_id: Id
+    customer: Customer
+    placed_at: AwareDatetime
+    store_id: Id | None = None
+    payment: Payment
+    delivery: Delivery | None = None
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_ORDER_LINES)]
+
+
+class LineQuantity(Model):
+    line_id: Id
+    quantity: Quantity
+
+
+class CancelLines(Model):
+    """`POST /orders/{orderId}/cancellations`."""
+
+    lines: Annotated[list[LineQuantity], Field(min_length=1, max_length=500)]
+    reason: Text
+
+
+class LineAllocationOut(Model):
+    fulfilment_order_id: str
+    location_id: str
+    quantity: int
+
+
+class OrderLineOut(Model):
+    line_id: str
+    sku: str
+    quantity: int
+    cancelled_quantity: int
+    unit_price: Money
+    status: str
+    delivery: dict[str, Any]
+    ship_from: str | None = None
+    backordered_quantity: int = Field(0, description="units no location can serve now")
+    held_quantity: int = Field(0, description="units held for a team's decision (a sourcing-hold task)")
+    hold_task_id: str | None = Field(None, description="the task that decides about the held units")
+    allocations: list[LineAllocationOut] = Field([], description="where the sourced units come from")
+
+
+class FulfilmentOrderLine(Model):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class Tracking(Model):
+    carrier: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=PRINTABLE_PATTERN)]
+    url: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class FulfilmentOrderOut(Model):
+    fulfilment_order_id: str
+    order_id: str
+    location_id: str
+    method: str
+    destination: dict[str, Any]
+    status: str
+    version: int
+    lines: list[FulfilmentOrderLine]
+    tracking: Tracking | None = Field(None, description="the carrier's, once reported (usually with `ship`)")
+
+
+class FulfilmentEventIn(Model):
+    """`POST /fulfilment-orders/{id}/events`: a location reports progress under the default workflow.
+
+    released -accept-> accepted -pick-> picked -pack-> packed -ship-> shipped (also picked -ship->);
+    released|accepted -reject-> rejected (the lines are sourced again elsewhere, or backordered).
+    After shipping: home delivery -deliver-> delivered; pick-up point -deliver-> ready_for_pickup
+    -collect-> collected; click & collect sent from elsewhere -ready_for_pickup-> ready_for_pickup
+    (the destination store's token may report it) -collect-> collected. Click & collect from the
+    store's own shelf: picked|packed -ready_for_pickup-> ready_for_pickup -collect-> collected.
+    Anything else is a 409 naming the current status and the allowed events."""
+
+    type: Literal["accept", "reject", "pick", "pack", "ship", "ready_for_pickup", "collect", "deliver"]
+    reason: Text | None = None
+    tracking: Tracking | None = None
+
+
+class FulfilmentOrderDetail(FulfilmentOrderOut):
+    rule: str = ""
+    created_at: str
+    updated_at: str
+
+
+class FulfilmentOrderPage(Model):
+    items: list[FulfilmentOrderDetail]
+    next_cursor: str | None = None
+
+
+class RefundOut(Model):
+    refund_id: str
+    amount: Money
+    status: str
+    reason: str
+
+
+class HistoryEntry(Model):
+    at: str
+    type: str
+    actor: str
+    detail: dict[str, Any]
+
+
+class OrderOut(Model):
+    order_id: str
+    channel: str
+    external_id: str
+    customer: Customer
+    placed_at: str
+    store_id: str | None = None
+    payment: Payment
+    delivery: dict[str, Any] | None = None
+    status: str
+    version: int
+    total: Money
+    created_at: str
+    updated_at: str
+    lines: list[OrderLineOut]
+    fulfilment_orders: list[FulfilmentOrderDetail] = []
+    returns: list[dict[str, Any]] = []
+    refunds: list[RefundOut] = []
+    history: list[HistoryEntry] = []
+
+
+class OrderSummary(Model):
+    order_id: str
+    channel: str
+    external_id: str
+    customer_id: str
+    placed_at: str
+    status: str
+    version: int
+    total: Money
+    store_id: str | None = None
+    refunds: list[RefundOut] = []
+
+
+class OrderPage(Model):
+    items: list[OrderSummary]
+    next_cursor: str | None = None

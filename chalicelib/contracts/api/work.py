@@ -1,0 +1,105 @@
+"""Work for people and operators: tasks and dead letters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StrictInt, StringConstraints
+
+from chalicelib.contracts.api.base import (
+    Model,
+    Text,
+)
+
+# ---- tasks -------------------------------------------------------------------------------------
+
+
+class TaskLine(Model):
+    line_id: str
+    sku: str
+    quantity: int
+
+
+class TaskOut(Model):
+    """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve."""
+
+    task_id: str
+    team: str
+    kind: Literal["sourcing-hold"]
+    status: Literal["open", "completed"]
+    order_id: str
+    lines: list[TaskLine] = Field(description="the units held when the task was opened")
+    reason: str
+    rule: str = Field(description="the sourcing rule that held them")
+    outcome: Literal["resource", "backorder", "cancel"] | None = None
+    note: str | None = None
+    completed_by: str | None = None
+    completed_at: str | None = None
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class TaskPage(Model):
+    items: list[TaskOut]
+    next_cursor: str | None = None
+
+
+class TaskEventIn(Model):
+    """`POST /tasks/{taskId}/events`: complete a task with its outcome. For `sourcing-hold`:
+    `resource` (source the units still held again under the live rules; what still finds no
+    location is backordered, never held again), `backorder`, or `cancel` (a refund when paid)."""
+
+    type: Literal["complete"]
+    outcome: Literal["resource", "backorder", "cancel"]
+    note: Text | None = None
+
+
+# ---- dead letters ------------------------------------------------------------------------------
+
+MessageId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class DeadLetterOut(Model):
+    message_id: str = Field(description="SQS's id; the same on the source queue and in its DLQ")
+    receive_count: int | None = Field(
+        description="deliveries before it was dead-lettered, as recorded at its last failure "
+        "(without a recorded failure: the DLQ's own count)"
+    )
+    sent_at: str | None = Field(description="when it was first sent to the source queue")
+    reason: str | None = Field(
+        description="why the handler last failed: exception type and message, at most 1,000 characters, "
+        "no customer data (null: no failure recorded, e.g. EventBridge could not deliver it)"
+    )
+    body: Any = Field(
+        description="the body, contact details masked (`*****`): the JSON it holds, else its first 500 characters"
+    )
+
+
+class DeadLetterQueueOut(Model):
+    queue: str = Field(description="the source queue's key, e.g. order-intake")
+    dead_letter_queue: str = Field(description="the DLQ's name")
+    approximate_count: int = Field(description="messages in the DLQ (approximate, as SQS counts)")
+    messages: list[DeadLetterOut] = Field(description="up to 10, peeked at without consuming them")
+
+
+class DeadLettersOut(Model):
+    """`GET /ops/dead-letters`: per queue, its DLQ."""
+
+    queues: list[DeadLetterQueueOut]
+
+
+class RedriveDeadLetters(Model):
+    """`POST /ops/dead-letters/{queue}/redrive`: move dead letters back to their source queue.
+    `{}` moves up to 100 messages, in the order SQS hands them out."""
+
+    max_messages: Annotated[StrictInt, Field(ge=1, le=1000, alias="max")] = 100
+    message_ids: Annotated[list[MessageId], Field(min_length=1, max_length=1000)] | None = Field(
+        default=None, description="only these messages (by messageId); the rest stay in the DLQ"
+    )
+
+
+class RedriveOut(Model):
+    queue: str
+    moved: int = Field(description="messages sent back to the source queue and removed from the DLQ")
+    left: int = Field(description="messages still in the DLQ (approximate)")
