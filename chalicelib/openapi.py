@@ -64,6 +64,7 @@ def document() -> dict[str, Any]:
     from chalicelib.contracts.events import EVENT_MODELS
     from chalicelib.http.requests import IF_MATCH_PATTERN
     from chalicelib.http.routing import MAX_BODY_BYTES, resolve_model, specs
+    from chalicelib.service import auth
 
     routes = specs()
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
@@ -103,7 +104,9 @@ def document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A token issued by `POST /tokens`; its role is one of admin, ops, cs, "
-                    "channel:<channelId>, store:<locationId>, dc:<locationId>.",
+                    "channel:<channelId>, store:<locationId>, dc:<locationId>. It expires after `expiresInDays` "
+                    f"(default {auth.DEFAULT_DAYS}, at most {auth.MAX_DAYS}); once revoked "
+                    f"(`DELETE /tokens/{{tokenId}}`) it is refused within {auth.CACHE_SECONDS} seconds.",
                 }
             },
             "parameters": {

@@ -46,6 +46,17 @@ def test_the_contract_bounds_are_the_services():
     assert [m.le for m in field.metadata if hasattr(m, "le")] == [auth.MAX_DAYS]
 
 
+def test_the_documents_state_the_auth_cache_lifetime():
+    from pathlib import Path
+
+    from chalicelib.openapi import document
+
+    lifetime = f"{auth.CACHE_SECONDS} seconds"
+    assert lifetime in document()["paths"]["/tokens/{token_id}"]["delete"]["summary"]
+    assert lifetime in document()["components"]["securitySchemes"]["bearer"]["description"]
+    assert f"**{lifetime}**" in (Path(__file__).parents[2] / "README.md").read_text()
+
+
 def test_tokens_are_listed_by_admins_without_secrets_or_hashes(client, admin):
     token = made(client, admin, description="till 3")
     answer = client.http.get("/tokens", headers=admin)
