@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import ctypes
 import hashlib
+import http.client
 import os
 import shutil
 import signal
@@ -22,9 +23,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 VERSION = "1.25.1"
 NPM_PACKAGE = "amplify-dynamodb-simulator@2.9.30"
@@ -144,6 +147,85 @@ class DynamoDBLocal:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+
+
+class DurableTransactions:
+    """A pass-through proxy in front of DynamoDB Local that answers TransactWriteItems only once
+    the transaction is on disk.
+
+    DynamoDB Local 1.25.1 queues a transaction's SQLite COMMIT and answers without waiting for it
+    (`SQLiteDBAccess.commitTransaction` never completes its job); a SIGKILL in that window loses
+    an acknowledged transaction. Its SQLite jobs run one at a time in order, so any later request
+    that does wait for its job (ListTables) returns only after the COMMIT: the proxy sends one
+    before passing the answer on. Every other request goes through untouched.
+    """
+
+    def __init__(self, upstream_port: int, port: int) -> None:
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(upstream_port))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb-proxy", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:  # shutdown() waits for a serve_forever() that must be running
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+
+TRANSACT_WRITE = "DynamoDB_20120810.TransactWriteItems"
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+def _handler_for(upstream_port: int) -> type[BaseHTTPRequestHandler]:
+    local = threading.local()  # one kept-alive upstream connection per proxy thread
+
+    def upstream() -> http.client.HTTPConnection:
+        if getattr(local, "connection", None) is None:
+            local.connection = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+        connection: http.client.HTTPConnection = local.connection
+        return connection
+
+    def send(body: bytes, headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+        connection = upstream()
+        connection.request("POST", "/", body=body, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.getheaders(), answer.read()
+
+    def exchange(body: bytes, headers: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+        try:
+            return send(body, headers)
+        except (http.client.HTTPException, ConnectionError):
+            # DynamoDB Local closed the kept-alive connection: once more on a new one.
+            local.connection.close()
+            local.connection = None
+            return send(body, headers)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            status, answer_headers, answer = exchange(body, headers)
+            if self.headers.get("X-Amz-Target") == TRANSACT_WRITE and status == 200:
+                exchange(b'{"Limit": 1}', {**headers, "X-Amz-Target": "DynamoDB_20120810.ListTables"})
+            self.send_response(status)
+            for name, value in answer_headers:
+                if name.lower() not in HOP_BY_HOP:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the app logs its own requests."""
+
+    return Handler
 
 
 def _die_with_parent() -> None:

@@ -31,7 +31,7 @@ from types import FrameType
 from typing import Any
 
 from chalicelib.resources import RESOURCES, dlq_name, physical_name
-from infra.dynamodb_local import DynamoDBLocal
+from infra.dynamodb_local import DurableTransactions, DynamoDBLocal
 
 STAGE = "local"
 HOST = "127.0.0.1"
@@ -115,6 +115,13 @@ class SerialMotoServer:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _port_is_free(port: int) -> bool:
@@ -238,11 +245,14 @@ class LocalStack:
         self.moto_port = moto_port
         self.state_dir = state_dir
         self.admin_token = ""
-        self._dynamodb = (
-            DynamoDBLocal(dynamodb_port, db_path=state_dir / DYNAMODB_DIR, log=state_dir / "dynamodb-local.log")
-            if dynamodb == "local"
-            else None
-        )
+        self._dynamodb: DynamoDBLocal | None = None
+        self._proxy: DurableTransactions | None = None
+        if dynamodb == "local":
+            # Clients talk to the proxy on `dynamodb_port`; DynamoDB Local itself listens on a free port.
+            self._dynamodb = DynamoDBLocal(
+                _free_port(), db_path=state_dir / DYNAMODB_DIR, log=state_dir / "dynamodb-local.log"
+            )
+            self._proxy = DurableTransactions(self._dynamodb.port, dynamodb_port)
         self._moto: Any = None
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
@@ -250,13 +260,14 @@ class LocalStack:
         self._restored = False  # until the queues are restored, saving them would overwrite the file with less
 
     def start(self) -> None:
-        configure_environment(self.moto_port, self._dynamodb.endpoint if self._dynamodb else None)
+        configure_environment(self.moto_port, self._proxy.endpoint if self._proxy else None)
         import boto3
 
         from infra.provision import provision
 
-        if self._dynamodb is not None:
+        if self._dynamodb is not None and self._proxy is not None:
             self._dynamodb.start()
+            self._proxy.start()
         # The pump polls moto a few times a second; its access log would drown the app's.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = SerialMotoServer(HOST, self.moto_port)
@@ -305,14 +316,16 @@ class LocalStack:
                 _say(f"could not save the queued messages: {exc}")
         if self._moto is not None:
             self._moto.stop()
+        if self._proxy is not None:
+            self._proxy.stop()
         if self._dynamodb is not None:
             self._dynamodb.stop()
 
     def banner(self) -> str:
         api = f"http://{HOST}:{self.port}"
         token_file = self.state_dir / ADMIN_TOKEN
-        if self._dynamodb is not None:
-            tables = f"  DynamoDB Local {self._dynamodb.endpoint}   data in {self.state_dir / DYNAMODB_DIR}"
+        if self._proxy is not None:
+            tables = f"  DynamoDB Local {self._proxy.endpoint}   data in {self.state_dir / DYNAMODB_DIR}"
         else:
             tables = "  DynamoDB       in moto: the tables are lost when the stack stops"
         return "\n".join(

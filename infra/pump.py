@@ -246,11 +246,12 @@ class StreamReader:
     def read(self) -> int:
         """One batch from every shard; returns how many records the handler was given."""
         if self._shards is None:
-            self._shards = []
+            shards: list[_Shard] = []
             for table in RESOURCES.tables:
                 if table.stream:
-                    arn = _client("dynamodb").describe_table(TableName=_table_name(table.key))["Table"]
-                    self._discover(arn["LatestStreamArn"], "LATEST")
+                    described = _client("dynamodb").describe_table(TableName=_table_name(table.key))["Table"]
+                    shards += self._discover(described["LatestStreamArn"], "LATEST")
+            self._shards = shards  # only once every table's stream is positioned: else tried again
         given = 0
         for shard in list(self._shards):
             given += self._read_shard(shard)
@@ -286,11 +287,11 @@ class StreamReader:
         if next_iterator is None:  # the shard is closed; its children carry on from their start
             assert self._shards is not None
             self._shards.remove(shard)
-            self._discover(shard.stream_arn, "TRIM_HORIZON")
+            self._shards += self._discover(shard.stream_arn, "TRIM_HORIZON")
         return len(records)
 
-    def _discover(self, stream_arn: str, position: str) -> None:
-        """Start reading every open shard not seen before, at `position`."""
+    def _discover(self, stream_arn: str, position: str) -> list[_Shard]:
+        """Every open shard not seen before, positioned at `position`."""
         streams = _client("dynamodbstreams")
         shards: list[dict[str, Any]] = []
         request: dict[str, Any] = {"StreamArn": stream_arn}
@@ -300,17 +301,20 @@ class StreamReader:
             if not description.get("LastEvaluatedShardId"):
                 break
             request["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
-        assert self._shards is not None
-        for found in shards:
-            shard_id = found["ShardId"]
-            if shard_id in self._known:
-                continue
-            self._known.add(shard_id)
-            if "EndingSequenceNumber" not in found.get("SequenceNumberRange", {}):
-                iterator = streams.get_shard_iterator(
-                    StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=position
-                )["ShardIterator"]
-                self._shards.append(_Shard(stream_arn, shard_id, iterator))
+        new = [s for s in shards if s["ShardId"] not in self._known]
+        opened = [
+            _Shard(
+                stream_arn,
+                s["ShardId"],
+                streams.get_shard_iterator(StreamArn=stream_arn, ShardId=s["ShardId"], ShardIteratorType=position)[
+                    "ShardIterator"
+                ],
+            )
+            for s in new
+            if "EndingSequenceNumber" not in s.get("SequenceNumberRange", {})
+        ]
+        self._known |= {s["ShardId"] for s in new}
+        return opened
 
     def _iterator(self, stream_arn: str, shard_id: str, after: str | None) -> str:
         position: dict[str, str] = (

@@ -30,8 +30,11 @@ def free_port() -> int:
 
 
 class LocalStackProcess:
-    def __init__(self, state_dir: Path) -> None:
+    """`dynamodb`: where the tables live, `local` (DynamoDB Local, as `make run`) or `moto`."""
+
+    def __init__(self, state_dir: Path, dynamodb: str = "local") -> None:
         self.state_dir = state_dir
+        self.dynamodb_backend = dynamodb
         self.port = free_port()
         self.moto_port = free_port()
         self.dynamodb_port = free_port()
@@ -43,6 +46,12 @@ class LocalStackProcess:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The stack's Python process, leader of its process group."""
+        assert self._process is not None, "the stack is not running"
+        return self._process.pid
 
     @property
     def admin_token(self) -> str:
@@ -60,7 +69,8 @@ class LocalStackProcess:
                 "-m",
                 "infra.local",
                 *("--port", str(self.port), "--moto-port", str(self.moto_port)),
-                *("--dynamodb-port", str(self.dynamodb_port), "--state-dir", str(self.state_dir)),
+                *("--dynamodb", self.dynamodb_backend, "--dynamodb-port", str(self.dynamodb_port)),
+                *("--state-dir", str(self.state_dir)),
             ],
             cwd=ROOT,
             env=env,
@@ -110,16 +120,34 @@ class LocalStackProcess:
             self._log.close()
 
     def dynamodb(self) -> Any:
-        """A client on the stack's DynamoDB Local, for what the API does not show (the outbox)."""
+        """A client on the stack's tables, for what the API does not show (the outbox)."""
         import boto3
 
+        port = self.dynamodb_port if self.dynamodb_backend == "local" else self.moto_port
         return boto3.client(
             "dynamodb",
-            endpoint_url=f"http://127.0.0.1:{self.dynamodb_port}",
+            endpoint_url=f"http://127.0.0.1:{port}",
             region_name="eu-west-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+
+    def pending_events(self) -> int:
+        """Events in the outbox's sparse index: not yet marked sent."""
+        from chalicelib.adapters import keys
+
+        dynamodb = self.dynamodb()
+        total = 0
+        for shard in range(keys.OUTBOX_SHARDS):
+            answer = dynamodb.query(
+                TableName="oms-local-orders",
+                IndexName="GSI3",
+                KeyConditionExpression="GSI3PK = :shard",
+                ExpressionAttributeValues={":shard": {"S": keys.outbox_shard(shard)}},
+                Select="COUNT",
+            )
+            total += int(answer["Count"])
+        return total
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import signal
-from typing import Any
 
 import pytest
 import requests
 
-from chalicelib.adapters import keys
 from tests.conftest import order_body, unique
 from tests.e2e.conftest import LocalStackProcess
 
@@ -86,26 +84,10 @@ def test_every_acknowledged_order_survives_a_sigkill_of_the_whole_stack(stack: L
         assert again.status_code == 200, f"acknowledged order {order['orderId']} lost: {again.text}"
         assert again.json() == order
 
-    dynamodb = stack.dynamodb()
     deadline = time.monotonic() + 30
-    while (pending := _pending_events(dynamodb)) and time.monotonic() < deadline:
+    while (pending := stack.pending_events()) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert pending == 0, "events left unpublished after the restart"
-
-
-def _pending_events(dynamodb: Any) -> int:
-    """Events in the outbox's sparse index: not yet marked sent."""
-    total = 0
-    for shard in range(keys.OUTBOX_SHARDS):
-        answer = dynamodb.query(
-            TableName="oms-local-orders",
-            IndexName="GSI3",
-            KeyConditionExpression="GSI3PK = :shard",
-            ExpressionAttributeValues={":shard": {"S": keys.outbox_shard(shard)}},
-            Select="COUNT",
-        )
-        total += int(answer["Count"])
-    return total
 
 
 def test_unauthenticated_request_is_refused(stack: LocalStackProcess) -> None:
