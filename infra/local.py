@@ -1,10 +1,16 @@
-"""The whole OMS on one machine (`make run`): moto for AWS, Chalice's dev server, the pump.
+"""The whole OMS on one machine (`make run`): DynamoDB Local for the tables, moto for the rest of
+AWS (SQS, EventBridge, Secrets Manager), Chalice's dev server, the pump.
 
-    python -m infra.local [--port 8000] [--moto-port 5055] [--state-dir .oms-local]
+    python -m infra.local [--port 8000] [--moto-port 5055] [--dynamodb-port 5056] [--state-dir .oms-local]
+                          [--dynamodb local|moto]
 
 Tables, queues, bus and rules come from `infra.provision`, the definitions the CDK app uses.
-Data survives a clean stop (Ctrl-C, SIGTERM) in `<state-dir>/snapshot.json`; `make reset`
-deletes the state dir.
+The tables live in DynamoDB Local's SQLite files under `<state-dir>/dynamodb`: every acknowledged
+write survives even a SIGKILL of the whole stack. Queues and the bus live in moto's memory: what
+they hold is kept across a clean stop (Ctrl-C, SIGTERM) in `<state-dir>/queues.json`; after a
+crash the pump's first outbox sweep publishes again every event not marked sent. `make reset`
+deletes the state dir. `--dynamodb moto` keeps the tables in moto instead (in memory, lost on
+stop): for comparing the two (`make bench`).
 """
 
 from __future__ import annotations
@@ -25,16 +31,19 @@ from types import FrameType
 from typing import Any
 
 from chalicelib.resources import RESOURCES, dlq_name, physical_name
+from infra.dynamodb_local import DurableTransactions, DynamoDBLocal
 
 STAGE = "local"
 HOST = "127.0.0.1"
 REGION = "eu-west-1"
-SNAPSHOT = "snapshot.json"
+QUEUES_SNAPSHOT = "queues.json"
 ADMIN_TOKEN = "admin-token"
+DYNAMODB_DIR = "dynamodb"
 
 
-def configure_environment(moto_port: int) -> None:
-    """Before any boto3 client exists: point every client at moto, never at a real account."""
+def configure_environment(moto_port: int, dynamodb_endpoint: str | None) -> None:
+    """Before any boto3 client exists: point every client at moto (DynamoDB, when `dynamodb_endpoint`
+    is given, at DynamoDB Local), never at a real account."""
     for name in [n for n in os.environ if n.startswith("OMS_TABLE_")] + [
         "OMS_BUS",
         "OMS_CHANNEL_SECRETS",
@@ -59,6 +68,12 @@ def configure_environment(moto_port: int) -> None:
             "POWERTOOLS_SERVICE_NAME": "oms",
         }
     )
+    for variable in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
+        # botocore's service-specific endpoints win over AWS_ENDPOINT_URL.
+        if dynamodb_endpoint:
+            os.environ[variable] = dynamodb_endpoint
+        else:
+            os.environ.pop(variable, None)
 
 
 class SerialMotoServer:
@@ -102,6 +117,13 @@ class SerialMotoServer:
             self._thread.join()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def _port_is_free(port: int) -> bool:
     # SO_REUSEADDR as both servers set it, so a port left in TIME_WAIT by a restart counts as free.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -113,7 +135,7 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-# ---- snapshot ---------------------------------------------------------------------------------
+# ---- what the queues hold, across a clean stop -----------------------------------------------
 
 
 def _client(service: str) -> Any:
@@ -131,15 +153,11 @@ def _queue_names() -> dict[str, str]:
     return out
 
 
-def save_snapshot(path: Path) -> dict[str, int]:
-    """Every table's items and every queued message, keyed by resource key, not physical name."""
-    dynamodb = _client("dynamodb")
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for table in RESOURCES.tables:
-        items: list[dict[str, Any]] = []
-        for page in dynamodb.get_paginator("scan").paginate(TableName=physical_name(table.key)):
-            items.extend(page.get("Items", []))
-        tables[table.key] = items
+def save_queues(path: Path) -> int:
+    """Every queued message, keyed by queue key, not physical name; returns how many.
+
+    Cheap, and not everything queued is in the table (an order sent to `order-intake` is not yet);
+    the tables need no snapshot: DynamoDB Local keeps them on disk."""
     sqs = _client("sqs")
     queues: dict[str, list[dict[str, Any]]] = {}
     for key, name in _queue_names().items():
@@ -154,24 +172,16 @@ def save_snapshot(path: Path) -> dict[str, int]:
         queues[key] = messages
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps({"version": 1, "tables": tables, "queues": queues}, default=_bytes_to_b64))
+    partial.write_text(json.dumps({"version": 2, "queues": queues}, default=_bytes_to_b64))
     partial.replace(path)  # a failed write never spoils the previous snapshot
-    return {"items": sum(map(len, tables.values())), "messages": sum(map(len, queues.values()))}
+    return sum(map(len, queues.values()))
 
 
-def load_snapshot(path: Path) -> dict[str, int]:
+def restore_queues(path: Path) -> int:
+    """Send the saved messages again, then forget them: after a crash they would be stale."""
     if not path.exists():
-        return {"items": 0, "messages": 0}
+        return 0
     snapshot = json.loads(path.read_text())
-    dynamodb = _client("dynamodb")
-    items = 0
-    for key, wire_items in snapshot.get("tables", {}).items():
-        name = physical_name(key)
-        for start in range(0, len(wire_items), 25):
-            pending: dict[str, Any] = {name: [{"PutRequest": {"Item": i}} for i in wire_items[start : start + 25]]}
-            while pending:
-                pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-        items += len(wire_items)
     sqs = _client("sqs")
     names = _queue_names()
     messages = 0
@@ -186,7 +196,8 @@ def load_snapshot(path: Path) -> dict[str, int]:
             else:
                 sqs.send_message(QueueUrl=url, MessageBody=message["body"])
             messages += 1
-    return {"items": items, "messages": messages}
+    path.unlink()
+    return messages
 
 
 def _bytes_to_b64(value: Any) -> Any:
@@ -227,32 +238,45 @@ def ensure_admin_token(state_dir: Path) -> str:
 
 
 class LocalStack:
-    def __init__(self, port: int, moto_port: int, state_dir: Path) -> None:
+    def __init__(
+        self, port: int, moto_port: int, state_dir: Path, *, dynamodb_port: int, dynamodb: str = "local"
+    ) -> None:
         self.port = port
         self.moto_port = moto_port
         self.state_dir = state_dir
         self.admin_token = ""
+        self._dynamodb: DynamoDBLocal | None = None
+        self._proxy: DurableTransactions | None = None
+        if dynamodb == "local":
+            # Clients talk to the proxy on `dynamodb_port`; DynamoDB Local itself listens on a free port.
+            self._dynamodb = DynamoDBLocal(
+                _free_port(), db_path=state_dir / DYNAMODB_DIR, log=state_dir / "dynamodb-local.log"
+            )
+            self._proxy = DurableTransactions(self._dynamodb.port, dynamodb_port)
         self._moto: Any = None
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
         self._pump: Any = None
-        self._restored = False  # until the snapshot is loaded, saving one would overwrite it with less
+        self._restored = False  # until the queues are restored, saving them would overwrite the file with less
 
     def start(self) -> None:
-        configure_environment(self.moto_port)
+        configure_environment(self.moto_port, self._proxy.endpoint if self._proxy else None)
         import boto3
 
         from infra.provision import provision
 
+        if self._dynamodb is not None and self._proxy is not None:
+            self._dynamodb.start()
+            self._proxy.start()
         # The pump polls moto a few times a second; its access log would drown the app's.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = SerialMotoServer(HOST, self.moto_port)
         self._moto.start()
         provision(boto3.session.Session(), STAGE)
-        loaded = load_snapshot(self.state_dir / SNAPSHOT)
+        restored = restore_queues(self.state_dir / QUEUES_SNAPSHOT)
         self._restored = True
-        if loaded["items"] or loaded["messages"]:
-            _say(f"restored {loaded['items']} items and {loaded['messages']} messages from {self.state_dir / SNAPSHOT}")
+        if restored:
+            _say(f"restored {restored} queued messages from {self.state_dir / QUEUES_SNAPSHOT}")
         self.admin_token = ensure_admin_token(self.state_dir)
         from infra import demo
 
@@ -272,11 +296,13 @@ class LocalStack:
             target=self._http.server.serve_forever, kwargs={"poll_interval": 0.2}, name="oms-http", daemon=True
         )
         self._http_thread.start()
-        self._pump = Pump(app_module, wait_seconds=0, retry_delay_s=1, idle_sleep_s=0.5)
+        self._pump = Pump(
+            app_module, wait_seconds=0, retry_delay_s=1, idle_sleep_s=0.5, read_stream=self._dynamodb is not None
+        )
         self._pump.start()
 
     def stop(self) -> None:
-        """Pump and HTTP first, so nothing changes while the snapshot is taken; moto last."""
+        """Pump and HTTP first, so nothing changes while the queues are saved; moto and DynamoDB last."""
         if self._pump is not None:
             self._pump.stop()
         if self._http is not None:
@@ -284,22 +310,32 @@ class LocalStack:
             self._http.server.server_close()
         if self._moto is not None and self._restored:
             try:
-                saved = save_snapshot(self.state_dir / SNAPSHOT)
-                _say(f"saved {saved['items']} items and {saved['messages']} messages to {self.state_dir / SNAPSHOT}")
+                saved = save_queues(self.state_dir / QUEUES_SNAPSHOT)
+                _say(f"saved {saved} queued messages to {self.state_dir / QUEUES_SNAPSHOT}")
             except Exception as exc:
-                _say(f"could not save the snapshot: {exc}")
+                _say(f"could not save the queued messages: {exc}")
         if self._moto is not None:
             self._moto.stop()
+        if self._proxy is not None:
+            self._proxy.stop()
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
 
     def banner(self) -> str:
         api = f"http://{HOST}:{self.port}"
         token_file = self.state_dir / ADMIN_TOKEN
+        if self._proxy is not None:
+            tables = f"  DynamoDB Local {self._proxy.endpoint}   data in {self.state_dir / DYNAMODB_DIR}"
+        else:
+            tables = "  DynamoDB       in moto: the tables are lost when the stack stops"
         return "\n".join(
             [
                 "",
                 "OMS local stack",
                 f"  API            {api}   (contract: {api}/docs)",
-                f"  AWS (moto)     http://{HOST}:{self.moto_port}   stage '{STAGE}', region {REGION}",
+                tables,
+                f"  AWS (moto)     http://{HOST}:{self.moto_port}   SQS, EventBridge, Secrets Manager;"
+                f" stage '{STAGE}', region {REGION}",
                 f"  admin token    {self.admin_token}",
                 f"                 (also in {token_file})",
                 f"  state          {self.state_dir}   (make reset starts clean)",
@@ -308,7 +344,7 @@ class LocalStack:
                 f"    curl -s {api}/health",
                 f'    curl -s -H "Authorization: Bearer $(cat {token_file})" "{api}/orders?status=open"',
                 "",
-                "  Ctrl-C stops everything and saves the data.",
+                "  Ctrl-C stops everything.",
                 "",
             ]
         )
@@ -322,7 +358,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description="The whole OMS on one machine.")
     parser.add_argument("--port", type=int, default=8000, help="the API's port (default 8000)")
     parser.add_argument("--moto-port", type=int, default=5055, help="the moto server's port (default 5055)")
-    parser.add_argument("--state-dir", type=Path, default=Path(".oms-local"), help="snapshot and admin token")
+    parser.add_argument("--dynamodb-port", type=int, default=5056, help="DynamoDB Local's port (default 5056)")
+    parser.add_argument(
+        "--dynamodb", choices=["local", "moto"], default="local", help="where the tables live (default: local)"
+    )
+    parser.add_argument("--state-dir", type=Path, default=Path(".oms-local"), help="data and admin token")
     return parser.parse_args(argv)
 
 
@@ -331,13 +371,17 @@ def main(argv: list[str] | None = None) -> int:
     # Logs and banner in the order they happen, also when piped (`make run | tee`).
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
-    if args.port == args.moto_port:
-        _say("--port and --moto-port must differ")
+    ports = [args.port, args.moto_port] + ([args.dynamodb_port] if args.dynamodb == "local" else [])
+    if len(set(ports)) != len(ports):
+        _say("--port, --moto-port and --dynamodb-port must differ")
         return 2
-    for port in (args.port, args.moto_port):
+    for port in ports:
         # Checked up front: moto's server thread would hang start() on a port already taken.
         if not _port_is_free(port):
-            _say(f"port {port} on {HOST} is in use (another `make run`?); choose one with --port/--moto-port")
+            _say(
+                f"port {port} on {HOST} is in use (another `make run`?);"
+                " choose one with --port/--moto-port/--dynamodb-port"
+            )
             return 2
 
     stopping = threading.Event()
@@ -348,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    stack = LocalStack(args.port, args.moto_port, args.state_dir)
+    stack = LocalStack(
+        args.port, args.moto_port, args.state_dir, dynamodb_port=args.dynamodb_port, dynamodb=args.dynamodb
+    )
     try:
         stack.start()
         _say(stack.banner())

@@ -18,7 +18,7 @@ def provision(session: Any, stage: str) -> dict[str, str]:
     for table in RESOURCES.tables:
         name = physical_name(table.key, stage)
         if name not in existing:
-            _create_table(dynamodb, name, table)
+            create_table(dynamodb, name, table)
     sqs = session.client("sqs")
     urls: dict[str, str] = {}
     for queue in RESOURCES.queues:
@@ -37,7 +37,8 @@ def provision(session: Any, stage: str) -> dict[str, str]:
     return urls
 
 
-def _create_table(dynamodb: Any, name: str, table: Table) -> None:
+def create_table(dynamodb: Any, name: str, table: Table) -> None:
+    """`table` as the CDK app declares it (keys, indexes, stream, TTL), named `name`."""
     attributes = {table.partition_key}
     key_schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
     if table.sort_key:

@@ -4,6 +4,12 @@ Drains every queue in `RESOURCES.queues` into the same app.py handler Lambda cal
 event dict Lambda builds and its partial batch response honoured, and fires the schedules.
 Dead-lettering is left to SQS itself: moto, like AWS, moves a message to the queue's DLQ when
 it is received again after `maxReceiveCount` receives.
+
+With `read_stream` (DynamoDB Local, which has the stream read API) it also reads each table's
+stream from where it stood when the pump started, as Lambda does from LATEST, into
+`RESOURCES.stream_handler`. Without it (moto, whose stream read API is missing) the outbox sweep
+runs with no delay instead. Either way the first pass sweeps everything pending: events of a run
+that crashed before publishing them are in the table, in no part of the stream still read.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ from typing import Any
 from chalicelib.observability import logger
 from chalicelib.resources import RESOURCES, Queue, physical_name
 
+# As the CDK stack's event source mapping: up to 100 records a batch, a failed batch tried 5 more times.
+STREAM_BATCH_SIZE = 100
+STREAM_RETRY_ATTEMPTS = 5
+OUTBOX_SWEEP = RESOURCES.schedule("outbox-sweep").handler
+
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -35,25 +46,20 @@ class PassCounts:
     """What one pass did: per queue key, and how many schedules fired (or failed)."""
 
     queues: dict[str, QueueCounts] = field(default_factory=dict)
+    stream_records: int = 0
     schedules_fired: int = 0
     schedules_failed: int = 0
 
     @property
     def received(self) -> int:
-        return sum(q.received for q in self.queues.values())
+        return sum(q.received for q in self.queues.values()) + self.stream_records
 
 
 def _sweep_now() -> None:
-    # AWS publishes through the table's stream within a second and sweeps stragglers after a
-    # minute; moto's stream read API is unusable, so locally the sweep does both, with no delay.
     from chalicelib.adapters import outbox
     from chalicelib.adapters.dynamo import Table
 
     outbox.sweep(Table(), older_than=timedelta(0))
-
-
-# Schedules whose local run differs from their deployed handler.
-LOCAL_SCHEDULES: dict[str, Callable[[], None]] = {"outbox_sweep": _sweep_now}
 
 
 class Pump:
@@ -66,12 +72,15 @@ class Pump:
         wait_seconds: int = 0,
         retry_delay_s: int = 1,
         idle_sleep_s: float = 0.5,
+        read_stream: bool = False,
     ) -> None:
         self._app_module = app_module
         self.wait_seconds = wait_seconds
         self.retry_delay_s = retry_delay_s
         self.idle_sleep_s = idle_sleep_s
         self._queues: dict[str, tuple[str, str]] = {}  # key -> (url, arn), looked up once
+        self._streams = StreamReader(self._handler) if read_stream else None
+        self._swept_everything = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -79,6 +88,11 @@ class Pump:
 
     def run_once(self) -> PassCounts:
         counts = PassCounts()
+        if self._streams is not None:
+            try:
+                counts.stream_records = self._streams.read()
+            except Exception:
+                logger.exception("pump: reading the table streams failed")
         for queue in RESOURCES.queues:
             try:
                 counts.queues[queue.key] = self._drain_batch(queue)
@@ -148,9 +162,12 @@ class Pump:
         return ids if ids <= every else every
 
     def _fire(self, handler_name: str) -> None:
-        local = LOCAL_SCHEDULES.get(handler_name)
-        if local is not None:
-            local()
+        # The first sweep publishes every pending event, however young: the stream is read from
+        # the pump's start on. After that, with the stream relaying within a second, the deployed
+        # sweep catches stragglers; without a stream the sweep relays too, with no delay.
+        if handler_name == OUTBOX_SWEEP and (self._streams is None or not self._swept_everything):
+            _sweep_now()
+            self._swept_everything = True
             return
         event = {
             "version": "0",
@@ -206,6 +223,134 @@ class Pump:
             # Go straight on while there is work; otherwise the idle sleep paces the schedules.
             if counts.received == 0:
                 self._stop.wait(self.idle_sleep_s)
+
+
+@dataclass
+class _Shard:
+    stream_arn: str
+    shard_id: str
+    iterator: str | None
+    last_sequence: str | None = None
+    failed: list[dict[str, Any]] = field(default_factory=list)  # a batch the handler raised on
+    attempts: int = 0
+
+
+class StreamReader:
+    """Each stream-enabled table's stream into the stream handler, as Lambda's event source mapping."""
+
+    def __init__(self, handler_of: Callable[[str], Handler]) -> None:
+        self._handler_of = handler_of
+        self._shards: list[_Shard] | None = None  # positioned on the first read
+        self._known: set[str] = set()
+
+    def read(self) -> int:
+        """One batch from every shard; returns how many records the handler was given."""
+        if self._shards is None:
+            shards: list[_Shard] = []
+            for table in RESOURCES.tables:
+                if table.stream:
+                    described = _client("dynamodb").describe_table(TableName=_table_name(table.key))["Table"]
+                    shards += self._discover(described["LatestStreamArn"], "LATEST")
+            self._shards = shards  # only once every table's stream is positioned: else tried again
+        given = 0
+        for shard in list(self._shards):
+            given += self._read_shard(shard)
+        return given
+
+    def _read_shard(self, shard: _Shard) -> int:
+        streams = _client("dynamodbstreams")
+        if shard.failed:
+            records, next_iterator = shard.failed, shard.iterator
+        else:
+            try:
+                answer = streams.get_records(ShardIterator=shard.iterator, Limit=STREAM_BATCH_SIZE)
+            except streams.exceptions.ExpiredIteratorException:
+                shard.iterator = self._iterator(shard.stream_arn, shard.shard_id, shard.last_sequence)
+                return 0
+            records, next_iterator = answer.get("Records", []), answer.get("NextShardIterator")
+        if records:
+            try:
+                self._handler_of(RESOURCES.stream_handler)(
+                    {"Records": [_stream_record(r, shard.stream_arn) for r in records]},
+                    _context(RESOURCES.stream_handler),
+                )
+            except Exception:
+                shard.attempts += 1
+                if shard.attempts <= STREAM_RETRY_ATTEMPTS:
+                    logger.exception("pump: the stream handler raised; the batch is retried", extra=_ids(shard))
+                    shard.failed, shard.iterator = records, next_iterator
+                    return len(records)
+                # Lambda gives up too (retry_attempts); the events stay pending for the outbox sweep.
+                logger.exception("pump: the stream handler raised; the batch is skipped", extra=_ids(shard))
+            shard.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
+        shard.failed, shard.attempts, shard.iterator = [], 0, next_iterator
+        if next_iterator is None:  # the shard is closed; its children carry on from their start
+            assert self._shards is not None
+            self._shards.remove(shard)
+            self._shards += self._discover(shard.stream_arn, "TRIM_HORIZON")
+        return len(records)
+
+    def _discover(self, stream_arn: str, position: str) -> list[_Shard]:
+        """Every open shard not seen before, positioned at `position`."""
+        streams = _client("dynamodbstreams")
+        shards: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"StreamArn": stream_arn}
+        while True:
+            description = streams.describe_stream(**request)["StreamDescription"]
+            shards.extend(description.get("Shards", []))
+            if not description.get("LastEvaluatedShardId"):
+                break
+            request["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
+        new = [s for s in shards if s["ShardId"] not in self._known]
+        opened = [
+            _Shard(
+                stream_arn,
+                s["ShardId"],
+                streams.get_shard_iterator(StreamArn=stream_arn, ShardId=s["ShardId"], ShardIteratorType=position)[
+                    "ShardIterator"
+                ],
+            )
+            for s in new
+            if "EndingSequenceNumber" not in s.get("SequenceNumberRange", {})
+        ]
+        self._known |= {s["ShardId"] for s in new}
+        return opened
+
+    def _iterator(self, stream_arn: str, shard_id: str, after: str | None) -> str:
+        position: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "LATEST"}
+        )
+        iterator: str = _client("dynamodbstreams").get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard_id, **position
+        )["ShardIterator"]
+        return iterator
+
+
+def _ids(shard: _Shard) -> dict[str, Any]:
+    return {"shardId": shard.shard_id, "attempts": shard.attempts}
+
+
+def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as Lambda delivers it: epoch seconds, not boto3's datetime, and the ARN."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        change["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "dynamodb": change, "eventSourceARN": stream_arn}
+
+
+def _client(service: str) -> Any:
+    from chalicelib.adapters import aws
+
+    return aws.client(service)
+
+
+def _table_name(key: str) -> str:
+    from chalicelib.adapters import aws
+
+    return aws.table_name(key)
 
 
 def _record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:

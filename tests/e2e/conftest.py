@@ -1,4 +1,7 @@
-"""The local stack (`python -m infra.local`) as a subprocess on free ports, with its own state dir."""
+"""The local stack (`python -m infra.local`) as a subprocess on free ports, with its own state dir.
+
+It runs in a process group of its own (the Python process and DynamoDB Local's JVM), so a test can
+kill every process of it at once, as a crash or a power cut would."""
 
 from __future__ import annotations
 
@@ -10,13 +13,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 30
+START_TIMEOUT_S = 60  # DynamoDB Local's JVM takes a few seconds on a busy machine
 
 
 def free_port() -> int:
@@ -27,10 +30,14 @@ def free_port() -> int:
 
 
 class LocalStackProcess:
-    def __init__(self, state_dir: Path) -> None:
+    """`dynamodb`: where the tables live, `local` (DynamoDB Local, as `make run`) or `moto`."""
+
+    def __init__(self, state_dir: Path, dynamodb: str = "local") -> None:
         self.state_dir = state_dir
+        self.dynamodb_backend = dynamodb
         self.port = free_port()
         self.moto_port = free_port()
+        self.dynamodb_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = state_dir.parent / "local-stack.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -39,6 +46,12 @@ class LocalStackProcess:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The stack's Python process, leader of its process group."""
+        assert self._process is not None, "the stack is not running"
+        return self._process.pid
 
     @property
     def admin_token(self) -> str:
@@ -56,12 +69,14 @@ class LocalStackProcess:
                 "-m",
                 "infra.local",
                 *("--port", str(self.port), "--moto-port", str(self.moto_port)),
+                *("--dynamodb", self.dynamodb_backend, "--dynamodb-port", str(self.dynamodb_port)),
                 *("--state-dir", str(self.state_dir)),
             ],
             cwd=ROOT,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -92,11 +107,61 @@ class LocalStackProcess:
             self._log.close()
         return process.returncode
 
+    def kill(self) -> None:
+        """SIGKILL to every process of the stack at once: nothing gets to flush or save anything."""
+        process, self._process = self._process, None
+        assert process is not None, "the stack is not running"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 10
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the JVM is reaped by init, not by us
+        if self._log is not None:
+            self._log.close()
+
+    def dynamodb(self) -> Any:
+        """A client on the stack's tables, for what the API does not show (the outbox)."""
+        import boto3
+
+        port = self.dynamodb_port if self.dynamodb_backend == "local" else self.moto_port
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="eu-west-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def pending_events(self) -> int:
+        """Events in the outbox's sparse index: not yet marked sent."""
+        from chalicelib.adapters import keys
+
+        dynamodb = self.dynamodb()
+        total = 0
+        for shard in range(keys.OUTBOX_SHARDS):
+            answer = dynamodb.query(
+                TableName="oms-local-orders",
+                IndexName="GSI3",
+                KeyConditionExpression="GSI3PK = :shard",
+                ExpressionAttributeValues={":shard": {"S": keys.outbox_shard(shard)}},
+                Select="COUNT",
+            )
+            total += int(answer["Count"])
+        return total
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log().splitlines()[-lines:])
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")

@@ -98,15 +98,7 @@ class Oms:
         """Until sourcing's per-SKU availability summary (refreshed asynchronously from
         InventoryChanged events) agrees with the stock levels: an order placed before that
         would be sourced on stale figures."""
-        import boto3
-
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=f"http://127.0.0.1:{self.stack.moto_port}",
-            region_name="eu-west-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        dynamodb = self.stack.dynamodb()
         deadline = time.monotonic() + SUMMARY_WAIT_S
         for sku in skus:
             expected = {
