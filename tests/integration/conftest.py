@@ -63,9 +63,11 @@ def aws(
 def _forget_clients() -> None:
     """Clients and names made for moto's tables (the root fixture's provisioning) go."""
     from chalicelib.adapters import aws as aws_clients
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.service import auth, cache, idempotency
 
     aws_clients.reset()
+    bootstrap.cache_clear()
     idempotency.reset()
     auth.forget_cached()
     cache.forget()
