@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
-MAX_PAGE = 100
-
 
 def work_queue(
     deps: Dependencies,

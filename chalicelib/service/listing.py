@@ -8,6 +8,9 @@ from typing import Any
 
 from chalicelib.domain.errors import Invalid
 
+# The most items one page of any list holds: the routes declare it as `limit`'s maximum.
+MAX_PAGE = 100
+
 
 def required(value: str | None, name: str) -> str:
     """A query parameter the list cannot do without (one a scoped token may have filled in)."""

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies
 
-MAX_PAGE = 100
+MAX_PAGE = listing.MAX_PAGE  # as every list; the contract says so (tests/functional/test_openapi.py)
 
 
 def create_order(

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
-MAX_PAGE = 100
 EXPIRY_ACTOR = "reservation-expiry"
 STORE_CHANNEL = "store"
 

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
-MAX_PAGE = 100
 ATTEMPTS = 3
 TEAM_WORKERS = ("admin", "ops", "cs")
 
