@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -47,36 +48,27 @@ for blueprint in (
     app.register_blueprint(blueprint)
 
 
-@app.on_sqs_message(queue=physical_name("order-intake"), batch_size=RESOURCES.queue("order-intake").batch_size)
-def order_intake(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.service import intake
-    from chalicelib.service.batches import each_record
+def _consumer(queue: str, use_case: str) -> Any:
+    """The Lambda for one queue: each message to `use_case` ("module.function" in chalicelib.service,
+    imported on first use: cold start), named as the queue's handler in chalicelib.resources."""
+    declared = RESOURCES.queue(queue)
 
-    return each_record(event, intake.handle, queue="order-intake")
+    def consume(event: SQSEvent) -> dict[str, Any]:
+        from chalicelib.service.batches import each_record
 
+        module, _, function = use_case.rpartition(".")
+        handle = getattr(importlib.import_module(f"chalicelib.service.{module}"), function)
+        return each_record(event, handle, queue=queue)
 
-@app.on_sqs_message(queue=physical_name("channel-updates"), batch_size=RESOURCES.queue("channel-updates").batch_size)
-def channel_updates(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.service import channel_updates as updates
-    from chalicelib.service.batches import each_record
-
-    return each_record(event, updates.handle, queue="channel-updates")
-
-
-@app.on_sqs_message(queue=physical_name("stock-feed"), batch_size=RESOURCES.queue("stock-feed").batch_size)
-def stock_feed(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.service import stock_messages
-    from chalicelib.service.batches import each_record
-
-    return each_record(event, stock_messages.apply_feed, queue="stock-feed")
+    # Lambda finds the handler as app.<name>: the function's own name, and this module's attribute.
+    consume.__name__ = consume.__qualname__ = declared.handler
+    return app.on_sqs_message(queue=physical_name(queue), batch_size=declared.batch_size)(consume)
 
 
-@app.on_sqs_message(queue=physical_name("stock-summary"), batch_size=RESOURCES.queue("stock-summary").batch_size)
-def stock_summary(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.service import stock_messages
-    from chalicelib.service.batches import each_record
-
-    return each_record(event, stock_messages.refresh_summary, queue="stock-summary")
+order_intake = _consumer("order-intake", "intake.handle")
+channel_updates = _consumer("channel-updates", "channel_updates.handle")
+stock_feed = _consumer("stock-feed", "stock_messages.apply_feed")
+stock_summary = _consumer("stock-summary", "stock_messages.refresh_summary")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -70,8 +70,12 @@ def outbox_shard(shard: int) -> str:
 
 
 def outbox_index(evt_id: str, occurred_at: str) -> Key:
-    shard = int(hashlib.sha1(evt_id.encode()).hexdigest(), 16) % OUTBOX_SHARDS
-    return {"GSI3PK": outbox_shard(shard), "GSI3SK": f"{occurred_at}#{evt_id}"}
+    return {"GSI3PK": outbox_shard(_shard_of(evt_id, OUTBOX_SHARDS)), "GSI3SK": f"{occurred_at}#{evt_id}"}
+
+
+def _shard_of(item_id: str, shards: int) -> int:
+    """A stable shard for an id (the same in every process, unlike hash())."""
+    return int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % shards
 
 
 # ---- network and stock -------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def expiry_shard(shard: int) -> str:
 
 def expiry_index(reservation_id: str, expires_at: str) -> Key:
     """Sparse GSI3 entry of an active reservation, by the time it ends."""
-    shard = int(hashlib.sha1(reservation_id.encode()).hexdigest(), 16) % EXPIRY_SHARDS
+    shard = _shard_of(reservation_id, EXPIRY_SHARDS)
     return {"GSI3PK": expiry_shard(shard), "GSI3SK": f"{expires_at}#{reservation_id}"}
 
 

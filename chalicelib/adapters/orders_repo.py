@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, put
 from chalicelib.adapters.outbox import aggregate_writes, recorded_events
+from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.events import Event
@@ -23,12 +23,8 @@ class AlreadyWritten(DomainError):
     """A retried write found its own earlier try already committed (the first answer was lost)."""
 
 
-class OrdersRepository:
+class OrdersRepository(TrackedRepository[Order]):
     """Orders as the unit of work reads them: one Query for the whole order, tracked for its commit."""
-
-    def __init__(self, table: Table, *, track: Callable[[Order], Order] = lambda order: order) -> None:
-        self.table = table
-        self._track = track
 
     def get(self, order_id: str) -> Order:
         """The order with its fulfilment orders and history: every item of its partition, one Query."""
@@ -89,14 +85,7 @@ def writes(table: Table, order: Order) -> list[Write]:
 
 def event_items(order: Order) -> list[Item]:
     """The events a change recorded, as items: its history, and its outbox until published."""
-    return recorded_events(
-        pk=keys.order_pk(order.order_id),
-        aggregate_id=order.order_id,
-        version=order.version,
-        events=order.new_events,
-        resource=f"order/{order.order_id}",
-        orderId=order.order_id,
-    )
+    return recorded_events(order, pk=keys.order_pk(order.order_id), kind="order", orderId=order.order_id)
 
 
 def order_to_item(order: Order) -> Item:

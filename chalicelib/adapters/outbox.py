@@ -18,12 +18,14 @@ from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, chunks, plain, put
 from chalicelib.clock import moment, now
 from chalicelib.domain.aggregate import Aggregate
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
 from chalicelib.domain.events import Event
 from chalicelib.domain.timestamps import iso
 from chalicelib.resources import EVENT_SOURCE
 
 _PUT_EVENTS_MAX = 10
+# What a failed version condition on an aggregate's item means, given the item as it is now.
+Stale = Callable[[Item | None], DomainError]
 
 
 def event_item(*, pk: str, sk: str, event_id: str, event: Event, version: int, resource: str, **ids: str) -> Item:
@@ -48,21 +50,21 @@ def event_item(*, pk: str, sk: str, event_id: str, event: Event, version: int, r
     }
 
 
-def recorded_events(
-    *, pk: str, aggregate_id: str, version: int, events: Sequence[Event], resource: str, **ids: str
-) -> list[Item]:
-    """The events one change of an aggregate recorded, as items of its partition, numbered in order."""
+def recorded_events(aggregate: Aggregate, *, pk: str, kind: str, **ids: str) -> list[Item]:
+    """The events one change of an aggregate (an "order", a "task") recorded, as items of its
+    partition, numbered in order."""
+    version = aggregate.version
     return [
         event_item(
             pk=pk,
             sk=keys.event_sk(version, seq),
-            event_id=keys.event_id(aggregate_id, version, seq),
+            event_id=keys.event_id(aggregate.identity, version, seq),
             event=event,
             version=version,
-            resource=resource,
+            resource=f"{kind}/{aggregate.identity}",
             **ids,
         )
-        for seq, event in enumerate(events)
+        for seq, event in enumerate(aggregate.new_events)
     ]
 
 
@@ -77,7 +79,7 @@ def aggregate_writes(
     item: Item,
     events: Sequence[Item],
     *,
-    stale: Callable[[Item | None], DomainError],
+    stale: Stale,
 ) -> list[Write]:
     """An aggregate's item, new (it must not exist) or changed (only on the version it was read
     at: `stale` says what went wrong otherwise), and the events its change recorded."""
@@ -92,6 +94,24 @@ def aggregate_writes(
             on_condition_failed=stale,
         )
     return [header, *event_item_writes(table, events)]
+
+
+def ended_or_changed(kind: str, aggregate: Aggregate, *, live: str, also: Sequence[str] = ()) -> Stale:
+    """Why an aggregate's version condition failed: it ended meanwhile (its status is no longer
+    `live`: a conflict naming the status and the `also` attributes) or it only changed (412)."""
+    aggregate_id = aggregate.identity
+
+    def stale(old: Item | None) -> DomainError:
+        if old is not None and old.get("status") != live:
+            status = old["status"]
+            extra: dict[str, Any] = {name: old.get(name) for name in also}
+            said = "".join(f" ({name} {value})" for name, value in extra.items())
+            extra |= {f"{kind}Id": aggregate_id, f"{kind}Status": status}
+            return Conflict(f"{kind} {aggregate_id} is {status} already{said}", **extra)
+        current = old["version"] if old else None
+        return VersionMismatch(f"{kind} {aggregate_id} changed meanwhile", currentVersion=current)
+
+    return stale
 
 
 def event_detail(item: Item) -> dict[str, Any]:

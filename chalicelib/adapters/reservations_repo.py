@@ -7,29 +7,23 @@ same transaction as the reservation changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
-from chalicelib.adapters.outbox import aggregate_writes, recorded_events
-from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.adapters.outbox import aggregate_writes, ended_or_changed, recorded_events
+from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.orders.state import Customer
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
 
 
-class ReservationsRepository:
-    def __init__(self, table: Table, *, track: Callable[[Reservation], Reservation] = lambda r: r) -> None:
-        self.table = table
-        self._track = track
-
+class ReservationsRepository(TrackedRepository[Reservation]):
     # ---- reads -------------------------------------------------------------------------------
 
     def get(self, reservation_id: str) -> Reservation:
-        item = self.table.get(keys.reservation_key(reservation_id), consistent=True)
-        if item is None:
-            raise NotFound(f"no reservation {reservation_id!r}")
-        return self._track(reservation_from_item(item))
+        key = keys.reservation_key(reservation_id)
+        return self._one(key, reservation_from_item, missing=f"no reservation {reservation_id!r}")
 
     def at(self, location_id: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """One page of a store's reservations in one status, oldest first: one Query."""
@@ -53,31 +47,15 @@ class ReservationsRepository:
 def writes(table: Table, reservation: Reservation) -> list[Write]:
     """A new reservation, or a changed one refused if it changed meanwhile (ended: a conflict); its
     events. The stock it holds or gives back is the unit of work's."""
-
-    def stale(old: Item | None) -> DomainError:
-        if old is not None and old.get("status") != ReservationStatus.ACTIVE.value:
-            return Conflict(
-                f"reservation {reservation.reservation_id} is {old['status']} already",
-                reservationId=reservation.reservation_id,
-                reservationStatus=old["status"],
-            )
-        return VersionMismatch(
-            f"reservation {reservation.reservation_id} changed meanwhile",
-            currentVersion=old["version"] if old else None,
-        )
-
+    stale = ended_or_changed("reservation", reservation, live=ReservationStatus.ACTIVE.value)
     return aggregate_writes(table, reservation, reservation_to_item(reservation), event_items(reservation), stale=stale)
 
 
 def event_items(reservation: Reservation) -> list[Item]:
+    reservation_id = reservation.reservation_id
+    pk = keys.reservation_pk(reservation_id)
     return recorded_events(
-        pk=keys.reservation_pk(reservation.reservation_id),
-        aggregate_id=reservation.reservation_id,
-        version=reservation.version,
-        events=reservation.new_events,
-        resource=f"reservation/{reservation.reservation_id}",
-        reservationId=reservation.reservation_id,
-        locationId=reservation.location_id,
+        reservation, pk=pk, kind="reservation", reservationId=reservation_id, locationId=reservation.location_id
     )
 
 

@@ -18,20 +18,19 @@ restored: the functions' role deliberately has no RestoreSecret.
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.domain.errors import Conflict, DomainError, Invalid, Unavailable
+from chalicelib.expiring import Expiring
 from chalicelib.observability import logger
 from chalicelib.resources import stage
 
 PROD_RECOVERY_DAYS = 7  # the shortest window Secrets Manager allows
 # Secrets Manager names allow letters, digits and /_+=.@- ; a channel id adds no "/" of its own.
 _NAME_SAFE = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
-_entries: dict[str, tuple[float, str | None]] = {}
+_cache: Expiring[str | None] = Expiring("OMS_SECRET_CACHE_SECONDS", 30)
 
 
 def secret_name(channel_id: str) -> str:
@@ -71,7 +70,7 @@ def put_channel_secret(channel_id: str, value: str) -> None:
     except (BotoCoreError, ClientError) as exc:
         raise _domain_error(exc, channel_id, "store") from None
     finally:
-        _entries.pop(channel_id, None)
+        _cache.forget(channel_id)
     logger.info("channel secret stored", extra={"channelId": channel_id, "secretName": name})
 
 
@@ -90,35 +89,33 @@ def delete_channel_secret(channel_id: str) -> bool:
             return False
         raise _domain_error(exc, channel_id, "delete") from None
     finally:
-        _entries.pop(channel_id, None)
+        _cache.forget(channel_id)
     logger.info("channel secret deleted", extra={"channelId": channel_id, "secretName": name, **options})
     return True
 
 
 def channel_secret(channel_id: str) -> str | None:
     """The channel's current secret, None when it has none (cached: see the module notes)."""
+    return _cache.get(channel_id, lambda: _read(channel_id))
+
+
+def _read(channel_id: str) -> str | None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    hit = _entries.get(channel_id)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    name = secret_name(channel_id)
-    value: str | None = None
     try:
-        value = aws.client("secretsmanager").get_secret_value(SecretId=name).get("SecretString")
+        value: str | None = (
+            aws.client("secretsmanager").get_secret_value(SecretId=secret_name(channel_id)).get("SecretString")
+        )
     except (BotoCoreError, ClientError) as exc:
         if _code(exc) != "ResourceNotFoundException" and not _pending_deletion(exc):
             raise _domain_error(exc, channel_id, "read") from None
-    _entries[channel_id] = (time.monotonic() + float(os.environ.get("OMS_SECRET_CACHE_SECONDS", "30")), value)
+        return None
     return value
 
 
 def forget(channel_id: str | None = None) -> None:
     """Drop cached values (one channel's, or every one)."""
-    if channel_id is None:
-        _entries.clear()
-    else:
-        _entries.pop(channel_id, None)
+    _cache.forget(channel_id)
 
 
 def _code(exc: Exception) -> str | None:

@@ -7,26 +7,18 @@ transaction that carries its outcome out on the order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
-from chalicelib.adapters.outbox import aggregate_writes, recorded_events
-from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
+from chalicelib.adapters.outbox import aggregate_writes, ended_or_changed, recorded_events
+from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.tasks import Task, TaskStatus, task_lines
 
 
-class TasksRepository:
-    def __init__(self, table: Table, *, track: Callable[[Task], Task] = lambda task: task) -> None:
-        self.table = table
-        self._track = track
-
+class TasksRepository(TrackedRepository[Task]):
     def get(self, task_id: str) -> Task:
-        item = self.table.get(keys.task_key(task_id), consistent=True)
-        if item is None:
-            raise NotFound(f"no task {task_id!r}")
-        return self._track(task_from_item(item))
+        return self._one(keys.task_key(task_id), task_from_item, missing=f"no task {task_id!r}")
 
     def of_team(self, team: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """One page of a team's tasks in one status, oldest first: one Query."""
@@ -37,30 +29,12 @@ class TasksRepository:
 
 def writes(table: Table, task: Task) -> list[Write]:
     """A new task, or a changed one refused if it changed meanwhile (completed: a conflict); its events."""
-
-    def stale(old: Item | None) -> DomainError:
-        if old is not None and old.get("status") != TaskStatus.OPEN.value:
-            return Conflict(
-                f"task {task.task_id} is {old['status']} already (outcome {old.get('outcome')})",
-                taskId=task.task_id,
-                taskStatus=old["status"],
-                outcome=old.get("outcome"),
-            )
-        return VersionMismatch(f"task {task.task_id} changed meanwhile", currentVersion=old["version"] if old else None)
-
+    stale = ended_or_changed("task", task, live=TaskStatus.OPEN.value, also=("outcome",))
     return aggregate_writes(table, task, task_to_item(task), event_items(task), stale=stale)
 
 
 def event_items(task: Task) -> list[Item]:
-    return recorded_events(
-        pk=keys.task_pk(task.task_id),
-        aggregate_id=task.task_id,
-        version=task.version,
-        events=task.new_events,
-        resource=f"task/{task.task_id}",
-        taskId=task.task_id,
-        orderId=task.order_id,
-    )
+    return recorded_events(task, pk=keys.task_pk(task.task_id), kind="task", taskId=task.task_id, orderId=task.order_id)
 
 
 def task_to_item(t: Task) -> Item:

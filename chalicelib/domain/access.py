@@ -31,6 +31,18 @@ class Principal:
         if self.kind not in kinds:
             raise Forbidden(f"role {self.role} may not do this")
 
+    def own_scope(
+        self, asked: str | None, *, scoped: tuple[str, ...], others: tuple[str, ...], sees: str
+    ) -> str | None:
+        """What a list shows this caller: a scoped token (of the kinds `scoped`) its own channel or
+        location, and refused another (it `sees` only its own); anyone else (`others`) what it asked."""
+        if self.kind in scoped:
+            if asked not in (None, self.scope):
+                raise Forbidden(f"a {self.role} token {sees} {self.scope} only")
+            return self.scope
+        self.require(*others)
+        return asked
+
     def may_create_order_for(self, channel: str, store_id: str | None) -> None:
         self.require("admin", "cs", "channel", "store")
         if self.kind == "channel" and channel != self.scope:

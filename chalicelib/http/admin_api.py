@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from typing import Any
 
-from chalicelib.bootstrap import bootstrap
-from chalicelib.http.requests import json_response, parse, principal, query, query_int
-from chalicelib.http.routing import Query, route
+from chalice.app import Response
 
-bp = Blueprint(__name__)
+from chalicelib.http.routing import Call, Routes, page
 
-MAX_PAGE = 100
+bp = Routes(__name__)
 
 
-@route(
-    bp,
+@bp.post(
     "/tokens",
-    methods=["POST"],
     roles=("admin",),
     summary="Issue a bearer token for one role, valid expiresInDays (default 90, at most 365); stored hashed, "
     "the token is shown only now",
@@ -26,42 +22,32 @@ MAX_PAGE = 100
     # Deliberately not replayable: a replay would keep the token in clear in the idempotency table.
     idempotency_key=False,
 )
-def create_token() -> Response:
-    from chalicelib.contracts.api import CreateToken
+def create_token(call: Call) -> Any:
     from chalicelib.service import auth
 
-    cmd, _ = parse(bp.current_request, CreateToken)
-    created = auth.create(
-        bootstrap().table, cmd.role, created_by=principal().role, description=cmd.description, days=cmd.expires_in_days
+    cmd = call.body
+    return auth.create(
+        call.deps.table, cmd.role, created_by=call.caller.role, description=cmd.description, days=cmd.expires_in_days
     )
-    return json_response(created, 201)
 
 
-@route(
-    bp,
+@bp.get(
     "/tokens",
     roles=("admin",),
     summary="The tokens that exist, oldest first: ids, roles, scopes, when made and when they expire "
     "(never the tokens or their hashes)",
     response="TokenPage",
-    query=(
-        Query("limit", "integer", "how many per page (default 25)", minimum=1, maximum=MAX_PAGE),
-        Query("cursor", description="`nextCursor` of the previous page"),
-    ),
+    query=page("how many per page (default 25)"),
     errors=(422,),
 )
-def list_tokens() -> Response:
+def list_tokens(call: Call) -> Any:
     from chalicelib.service import auth
 
-    request = bp.current_request
-    limit = query_int(request, "limit", 25, low=1, high=MAX_PAGE)
-    return json_response(auth.list_tokens(bootstrap().table, limit=limit, cursor=query(request).get("cursor")))
+    return auth.list_tokens(call.deps.table, **call.query)
 
 
-@route(
-    bp,
+@bp.delete(
     "/tokens/{token_id}",
-    methods=["DELETE"],
     roles=("admin",),
     summary="Revoke a token: refused from now on, by every instance of the service within 60 seconds "
     "(the lifetime of each one's authentication cache)",
@@ -69,8 +55,8 @@ def list_tokens() -> Response:
     if_match=False,
     errors=(404,),
 )
-def revoke_token(token_id: str) -> Response:
+def revoke_token(call: Call, token_id: str) -> Response:
     from chalicelib.service import auth
 
-    auth.revoke(bootstrap().table, token_id)
+    auth.revoke(call.deps.table, token_id)
     return Response(body="", status_code=204)

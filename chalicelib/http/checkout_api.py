@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from typing import Any
 
-from chalicelib.bootstrap import bootstrap
-from chalicelib.http.requests import json_response, parse, principal
-from chalicelib.http.routing import route
+from chalicelib.http.routing import Call, Routes
 
-bp = Blueprint(__name__)
+bp = Routes(__name__)
 
 
-@route(
-    bp,
+@bp.post(
     "/fulfilment-options",
-    methods=["POST"],
     roles=("channel", "cs", "store", "admin", "ops"),
     summary="Delivery options for a cart near the customer (by position, postal code or CloudFront viewer "
     "headers), under the live clickAndCollect rules",
@@ -24,11 +20,9 @@ bp = Blueprint(__name__)
     idempotency_key=False,
     errors=(422,),
 )
-def fulfilment_options() -> Response:
-    from chalicelib.contracts.api import FulfilmentOptionsRequest
+def fulfilment_options(call: Call) -> Any:
     from chalicelib.service import fulfilment_options as options
 
-    request = bp.current_request
-    cmd, _ = parse(request, FulfilmentOptionsRequest)
-    viewer = (request.headers.get("cloudfront-viewer-latitude"), request.headers.get("cloudfront-viewer-longitude"))
-    return json_response(options.options_for(bootstrap().table, cmd, principal(), viewer=viewer))
+    headers = call.request.headers
+    viewer = (headers.get("cloudfront-viewer-latitude"), headers.get("cloudfront-viewer-longitude"))
+    return options.options_for(call.deps.table, call.body, call.caller, viewer=viewer)

@@ -2,55 +2,45 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
+from typing import Any
 
-from chalicelib.bootstrap import bootstrap
-from chalicelib.http.requests import if_match, json_response, parse, principal
-from chalicelib.http.routing import route
+from chalicelib.http.routing import Call, Routes
 
-bp = Blueprint(__name__)
+bp = Routes(__name__)
 
 EVERYONE = ("admin", "ops", "cs", "channel", "store", "dc")
 
 
-@route(
-    bp,
+@bp.put(
     "/locations/{location_id}",
-    methods=["PUT"],
     roles=("admin",),
     summary="Create or replace a location (201 when created, 200 when replaced)",
     request="PutLocation",
     response="LocationOut",
     also=(201,),
 )
-def put_location(location_id: str) -> Response:
-    from chalicelib.contracts.api import PutLocation
+def put_location(call: Call, location_id: str) -> Any:
     from chalicelib.service import network
 
-    request = bp.current_request
-    cmd, _ = parse(request, PutLocation)
-    status, body = network.put_location(bootstrap().table, location_id, cmd, if_match=if_match(request))
-    return json_response(body, status)
+    return network.put_location(call.deps.table, location_id, call.body, if_match=call.if_match)
 
 
-@route(bp, "/locations/{location_id}", roles=EVERYONE, summary="One location", response="LocationOut", errors=(404,))
-def get_location(location_id: str) -> Response:
+@bp.get("/locations/{location_id}", roles=EVERYONE, summary="One location", response="LocationOut", errors=(404,))
+def get_location(call: Call, location_id: str) -> Any:
     from chalicelib.service import network
 
-    return json_response(network.get_location(bootstrap().table, location_id))
+    return network.get_location(call.deps.table, location_id)
 
 
-@route(bp, "/locations", roles=EVERYONE, summary="Every location of the network", response="LocationPage")
-def list_locations() -> Response:
+@bp.get("/locations", roles=EVERYONE, summary="Every location of the network", response="LocationPage")
+def list_locations(call: Call) -> Any:
     from chalicelib.service import network
 
-    return json_response(network.list_locations(bootstrap().table))
+    return network.list_locations(call.deps.table)
 
 
-@route(
-    bp,
+@bp.put(
     "/channels/{channel_id}",
-    methods=["PUT"],
     roles=("admin",),
     summary="Register or change a sales channel (webshop, app, store, cs are built in); its secret goes to "
     "Secrets Manager and is never returned",
@@ -59,27 +49,21 @@ def list_locations() -> Response:
     also=(201,),
     errors=(409, 503),
 )
-def put_channel(channel_id: str) -> Response:
-    from chalicelib.contracts.api import PutChannel
+def put_channel(call: Call, channel_id: str) -> Any:
     from chalicelib.service import network
 
-    request = bp.current_request
-    cmd, _ = parse(request, PutChannel)
-    status, body = network.put_channel(bootstrap().table, channel_id, cmd, if_match=if_match(request))
-    return json_response(body, status)
+    return network.put_channel(call.deps.table, channel_id, call.body, if_match=call.if_match)
 
 
-@route(bp, "/channels", roles=("admin", "ops", "cs"), summary="Every sales channel", response="ChannelPage")
-def list_channels() -> Response:
+@bp.get("/channels", roles=("admin", "ops", "cs"), summary="Every sales channel", response="ChannelPage")
+def list_channels(call: Call) -> Any:
     from chalicelib.service import network
 
-    return json_response(network.list_channels(bootstrap().table))
+    return network.list_channels(call.deps.table)
 
 
-@route(
-    bp,
+@bp.put(
     "/inventory/{location_id}/{sku}",
-    methods=["PUT"],
     roles=("admin", "ops", "store", "dc"),
     summary="Count the stock of one SKU at one location (stores and DCs: their own only)",
     request="PutStock",
@@ -87,18 +71,14 @@ def list_channels() -> Response:
     also=(201,),
     errors=(422,),
 )
-def put_stock(location_id: str, sku: str) -> Response:
-    from chalicelib.contracts.api import PutStock
+def put_stock(call: Call, location_id: str, sku: str) -> Any:
     from chalicelib.service import network
 
-    request = bp.current_request
-    cmd, _ = parse(request, PutStock)
-    status, body = network.put_stock(bootstrap().table, location_id, sku, cmd, principal(), if_match=if_match(request))
-    return json_response(body, status)
+    return network.put_stock(call.deps.table, location_id, sku, call.body, call.caller, if_match=call.if_match)
 
 
-@route(bp, "/inventory/{sku}", roles=EVERYONE, summary="Stock of one SKU at every location", response="StockPage")
-def stock_of(sku: str) -> Response:
+@bp.get("/inventory/{sku}", roles=EVERYONE, summary="Stock of one SKU at every location", response="StockPage")
+def stock_of(call: Call, sku: str) -> Any:
     from chalicelib.service import network
 
-    return json_response(network.stock_of(bootstrap().table, sku))
+    return network.stock_of(call.deps.table, sku)

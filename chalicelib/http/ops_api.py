@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Request, Response
+from typing import Any
 
-from chalicelib.bootstrap import bootstrap
+from chalice.app import Request, Response
+
 from chalicelib.clock import now
-from chalicelib.http.requests import json_response, parse, principal, query
-from chalicelib.http.routing import Query, route
+from chalicelib.http.routing import Call, Query, Routes
 from chalicelib.version import VERSION
 
-bp = Blueprint(__name__)
+bp = Routes(__name__)
 
 
-@route(bp, "/health", roles=None, summary="Liveness and the deployed version", response="Health")
-def health() -> Response:
-    return json_response({"status": "ok", "version": VERSION, "time": now()})
+@bp.get("/health", roles=None, summary="Liveness and the deployed version", response="Health")
+def health(call: Call) -> Any:
+    return {"status": "ok", "version": VERSION, "time": now()}
 
 
-@route(bp, "/openapi.json", roles=None, summary="This contract as an OpenAPI 3.1 document")
-def openapi_document() -> Response:
+@bp.get("/openapi.json", roles=None, summary="This contract as an OpenAPI 3.1 document")
+def openapi_document(call: Call) -> Any:
     from chalicelib.openapi import document
 
     # The cached document says "/"; behind an API Gateway stage the base is e.g. "/api".
-    servers = [{"url": _base_path(bp.current_request) or "/", "description": "this deployment"}]
-    return json_response({**document(), "servers": servers})
+    servers = [{"url": _base_path(call.request) or "/", "description": "this deployment"}]
+    return {**document(), "servers": servers}
 
 
-@route(bp, "/docs", roles=None, summary="This contract as a page for people", content_type="text/html")
-def docs() -> Response:
+@bp.get("/docs", roles=None, summary="This contract as a page for people", content_type="text/html")
+def docs(call: Call) -> Response:
     from chalicelib.docs_page import DOCS_PAGE
 
     return Response(
@@ -46,8 +46,7 @@ def docs() -> Response:
 OPERATORS = ("ops", "admin")
 
 
-@route(
-    bp,
+@bp.get(
     "/ops/dead-letters",
     roles=OPERATORS,
     summary="Per queue, its dead-letter queue: how many messages, and up to 10 of them (left in place) with "
@@ -56,18 +55,14 @@ OPERATORS = ("ops", "admin")
     query=(Query("queue", description="one queue's key (e.g. order-intake); every queue when left out"),),
     errors=(404,),
 )
-def list_dead_letters() -> Response:
+def list_dead_letters(call: Call) -> Any:
     from chalicelib.service import dead_letters
 
-    return json_response(
-        dead_letters.list_dead_letters(bootstrap().table, principal(), query(bp.current_request).get("queue"))
-    )
+    return dead_letters.list_dead_letters(call.deps.table, call.caller, **call.query)
 
 
-@route(
-    bp,
+@bp.post(
     "/ops/dead-letters/{queue}/redrive",
-    methods=["POST"],
     roles=OPERATORS,
     summary="Move dead letters back to their source queue (body and attributes as they were), ten at a time; "
     "`{}` moves up to 100",
@@ -76,14 +71,13 @@ def list_dead_letters() -> Response:
     errors=(404,),
     if_match=False,
 )
-def redrive_dead_letters(queue: str) -> Response:
+def redrive_dead_letters(call: Call, queue: str) -> Any:
     from chalicelib.contracts.api import RedriveDeadLetters
     from chalicelib.service import dead_letters
 
-    request = bp.current_request
     # Documented as `{}` at least; an operator's bare POST (no body at all) means the same.
-    cmd = parse(request, RedriveDeadLetters)[0] if request.raw_body else RedriveDeadLetters()
-    return json_response(dead_letters.redrive(queue, cmd, principal()))
+    cmd = call.body if call.request.raw_body else RedriveDeadLetters()
+    return dead_letters.redrive(queue, cmd, call.caller)
 
 
 def _base_path(request: Request) -> str:

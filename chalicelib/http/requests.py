@@ -1,4 +1,4 @@
-"""Reading a request: its JSON body into a contract model, its headers and query parameters."""
+"""Reading a request (its JSON body, If-Match, the caller) and answering it."""
 
 from __future__ import annotations
 
@@ -7,21 +7,16 @@ import json
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from chalice.app import Request, Response
 
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import BadRequest, DomainError, Invalid
+from chalicelib.domain.errors import BadRequest, DomainError
 from chalicelib.http.problems import from_domain, from_validation, problem
 from chalicelib.observability import logger
 
-if TYPE_CHECKING:  # pydantic loads with the first handler that parses a body, not at import
-    from pydantic import BaseModel
-
-M = TypeVar("M", bound="BaseModel")
-
-# Set by the middleware once the caller is known; read by handlers through `principal()`.
+# Set by the middleware once the caller is known; read through `principal()` (a view's `call.caller`).
 current_principal: ContextVar[Principal | None] = ContextVar("current_principal", default=None)
 
 
@@ -67,12 +62,6 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
-def parse(request: Request, model: type[M]) -> tuple[M, Any]:
-    """The body as `model`, and as the plain JSON it came in (for idempotency hashing)."""
-    data = json_body(request)
-    return model.model_validate(data), data
-
-
 # The version a mutating request is based on, bare or quoted like an ETag: `3` or `"3"`.
 IF_MATCH_PATTERN = r'^[0-9]{1,18}$|^"[0-9]{1,18}"$'
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
@@ -88,27 +77,6 @@ def if_match(request: Request) -> int | None:
             errors=[{"loc": ["header", "If-Match"], "msg": "a version number"}],
         )
     return int(raw.strip().strip('"'))
-
-
-def query(request: Request) -> dict[str, str]:
-    """The query parameters; an empty one (`?status=`) is as good as absent, as forms and clients send them."""
-    return {name: value for name, value in (request.query_params or {}).items() if value != ""}
-
-
-def query_int(request: Request, name: str, default: int, *, low: int, high: int) -> int:
-    raw = query(request).get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise Invalid(
-            f"{name} must be a whole number from {low} to {high}",
-            errors=[{"loc": ["query", name], "msg": "out of range"}],
-        )
-    return value
 
 
 def answers_problems(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -139,3 +107,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
         status_code=status,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
+
+
+def created(answer: tuple[int, dict[str, Any]], location: str) -> Response:
+    """A create's (status, body), with a Location filled from the body (`"/orders/{orderId}"`) when it
+    created something (201); an idempotent replay of another answer goes without."""
+    status, body = answer
+    return json_response(body, status, {"Location": location.format_map(body)} if status == 201 else None)

@@ -12,7 +12,9 @@ build the contract models (cold start).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,14 +25,18 @@ from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import DomainError, Forbidden, Invalid
 from chalicelib.domain.ids import ID_PATTERN, is_id
 from chalicelib.http.problems import from_domain, problem
-from chalicelib.http.requests import answers_problems, current_principal
+from chalicelib.http.requests import answers_problems, current_principal, if_match, json_body, json_response, principal
 from chalicelib.observability import logger
 from chalicelib.service import idempotency
+from chalicelib.service.listing import MAX_PAGE
 
 if TYPE_CHECKING:
     from typing import TypeAlias
 
     from pydantic import BaseModel
+
+    from chalicelib.bootstrap import Bootstrap
+    from chalicelib.domain.access import Principal
 
     # "Name" (a model in chalicelib.contracts.api), "module:Name", or the class itself.
     ModelRef: TypeAlias = str | type[BaseModel]
@@ -50,6 +56,43 @@ class Query:
     required: bool = False
     minimum: int | None = None
     maximum: int | None = None
+    default: int | bool | None = None
+
+    def read(self, raw: str | None) -> str | int | bool | None:
+        """The value typed and within its bounds; absent, the default."""
+        if raw is None:
+            return self.default
+        if self.type == "integer":
+            return self._whole_number(raw)
+        if self.type == "boolean":
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise Invalid(
+                    f"{self.name} must be true or false", errors=[{"loc": ["query", self.name], "msg": "boolean"}]
+                )
+            return raw.lower() in ("true", "1")
+        return raw
+
+    def _whole_number(self, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        too_low = value is not None and self.minimum is not None and value < self.minimum
+        too_high = value is not None and self.maximum is not None and value > self.maximum
+        if value is None or too_low or too_high:
+            raise Invalid(
+                f"{self.name} must be a whole number from {self.minimum} to {self.maximum}",
+                errors=[{"loc": ["query", self.name], "msg": "out of range"}],
+            )
+        return value
+
+
+def page(limit: str = "how many items per page (default 25)") -> tuple[Query, Query]:
+    """The query parameters of every list: a page size (described as `limit`) and where to go on."""
+    return (
+        Query("limit", "integer", limit, minimum=1, maximum=MAX_PAGE, default=25),
+        Query("cursor", description="`nextCursor` of the previous page"),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,6 +119,54 @@ class RouteSpec:
 
 
 _registry: dict[tuple[str, str], RouteSpec] = {}
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+class Call:
+    """One request to a route, read as the route declares it: what a view needs, so that views
+    only call their use case and answer. Each part is read when the view first asks for it, so a
+    request with several faults answers for the first one the view reaches, and a public route
+    never builds the dependencies."""
+
+    def __init__(self, spec: RouteSpec, request: Request) -> None:
+        self.spec = spec
+        self.request = request
+
+    @property
+    def caller(self) -> Principal:
+        return principal()
+
+    @property
+    def deps(self) -> Bootstrap:
+        return bootstrap()
+
+    @functools.cached_property
+    def raw(self) -> Any:
+        """The body as the plain JSON it came in (idempotency hashes it)."""
+        return json_body(self.request)
+
+    @functools.cached_property
+    def body(self) -> Any:
+        """The body as the route's request model."""
+        if self.spec.request is None:
+            raise RuntimeError(f"{self.spec.method} {self.spec.path} declares no request body")
+        return resolve_model(self.spec.request).model_validate(self.raw)
+
+    @functools.cached_property
+    def query(self) -> dict[str, Any]:
+        """Every declared query parameter by its Python name (`externalId` as `external_id`), typed,
+        bounds-checked, absent ones as their default; an empty value (`?status=`) counts as absent,
+        as forms and clients send them."""
+        given = {name: value for name, value in (self.request.query_params or {}).items() if value != ""}
+        return {_CAMEL_HUMP.sub("_", q.name).lower(): q.read(given.get(q.name)) for q in self.spec.query}
+
+    @property
+    def if_match(self) -> int | None:
+        return if_match(self.request)
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.request.headers.get("idempotency-key") if self.spec.idempotency_key else None
 
 
 def route(
@@ -104,6 +195,9 @@ def route(
     id, 400 for a cursor, 400/412 with If-Match, 409 with Idempotency-Key). By the contract's
     conventions a POST that creates (201) honours Idempotency-Key and any other mutating request
     may send If-Match; say so otherwise.
+
+    The view is called with a `Call` and the path parameters, and returns a Response, a use case's
+    (status, body), or a body answered with `status`.
     """
     methods = list(methods)
     role_set = frozenset(roles) if roles is not None else PUBLIC
@@ -129,10 +223,43 @@ def route(
                 if_match=(mutating and status not in (201, 202)) if if_match is None else if_match,
                 errors=frozenset(errors),
             )
-        bp.route(path, methods=methods, content_types=["application/json"])(answers_problems(view))
+
+        @functools.wraps(view)
+        def answer(**path_params: str) -> Response:
+            request = bp.current_request
+            spec = _registry[(request.method, path)]
+            return _response(view(Call(spec, request), **path_params), spec.status)
+
+        bp.route(path, methods=methods, content_types=["application/json"])(answers_problems(answer))
         return view
 
     return register
+
+
+def _response(answer: Any, status: int) -> Response:
+    """What a view returned as a response: as is, a (status, body) a use case chose, or a body."""
+    if isinstance(answer, Response):
+        return answer
+    if isinstance(answer, tuple):
+        return json_response(answer[1], answer[0])
+    return json_response(answer, status)
+
+
+class Routes(Blueprint):
+    """A blueprint whose routes are declared with their contract: `@bp.get(path, roles=..., ...)`,
+    as `route` describes."""
+
+    def get(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return route(self, path, methods=("GET",), **declared)
+
+    def post(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return route(self, path, methods=("POST",), **declared)
+
+    def put(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return route(self, path, methods=("PUT",), **declared)
+
+    def delete(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return route(self, path, methods=("DELETE",), **declared)
 
 
 def routes() -> dict[tuple[str, str], frozenset[str]]:

@@ -15,6 +15,7 @@ from chalicelib.clock import now
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import NotFound, Unauthorized
 from chalicelib.domain.timestamps import iso
+from chalicelib.service import listing
 from chalicelib.service.ids import new_id
 
 # A warm Lambda answers repeat callers without a read, so a revoked token keeps working for at
@@ -72,7 +73,7 @@ def token_view(item: Item) -> dict[str, Any]:
 
 def list_tokens(table: Table, *, limit: int, cursor: str | None) -> dict[str, Any]:
     items, next_cursor = table.query_index("GSI2", keys.TOKENS, limit=limit, cursor=cursor, newest_first=False)
-    return {"items": [token_view(i) for i in items], "nextCursor": next_cursor}
+    return listing.page(items, next_cursor, token_view)
 
 
 def revoke(table: Table, token_id: str) -> None:

@@ -8,19 +8,17 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import fulfilment_order_view, order_view, public_view
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Forbidden, Invalid, NotFound, VersionMismatch
+from chalicelib.domain.errors import Forbidden, NotFound, VersionMismatch
 from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.order import Order
 from chalicelib.observability import count
-from chalicelib.service import sourcing
+from chalicelib.service import listing, sourcing
 from chalicelib.service.ids import order_of_fulfilment_order
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
-
-MAX_PAGE = 100
 
 
 def work_queue(
@@ -33,21 +31,15 @@ def work_queue(
     cursor: str | None,
 ) -> dict[str, Any]:
     """One location's fulfilment orders in one status, oldest first: one Query a page."""
-    if principal.kind in ("store", "dc"):
-        if location_id not in (None, principal.scope):
-            raise Forbidden(f"a {principal.role} token sees the work of {principal.scope} only")
-        location_id = principal.scope
-    else:
-        principal.require("admin", "ops", "cs")
-    if not location_id:
-        raise Invalid("locationId is required", errors=[{"loc": ["query", "locationId"], "msg": "required"}])
-    status = status or FulfilmentStatus.RELEASED.value
-    if status not in {s.value for s in FulfilmentStatus}:
-        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
+    asked = principal.own_scope(
+        location_id, scoped=("store", "dc"), others=("admin", "ops", "cs"), sees="sees the work of"
+    )
+    location_id = listing.required(asked, "locationId")
+    status = listing.known_status(status or FulfilmentStatus.RELEASED.value, FulfilmentStatus)
     items, next_cursor = deps.table.query_index(
         "GSI1", keys.work_queue_pk(location_id, status), limit=limit, cursor=cursor, newest_first=False
     )
-    return {"items": [public_view(i) for i in items], "nextCursor": next_cursor}
+    return listing.page(items, next_cursor, public_view)
 
 
 def get_fulfilment_order(deps: Dependencies, fulfilment_order_id: str, principal: Principal) -> dict[str, Any]:

@@ -14,14 +14,14 @@ from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
-from chalicelib.service import idempotency, sourcing
+from chalicelib.service import idempotency, listing, sourcing
 from chalicelib.service.ids import new_id
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies
 
-MAX_PAGE = 100
+MAX_PAGE = listing.MAX_PAGE  # as every list; the contract says so (tests/functional/test_openapi.py)
 
 
 def create_order(
@@ -130,14 +130,11 @@ def list_orders(
 ) -> dict[str, Any]:
     if principal.kind == "dc":
         raise Forbidden("DC tokens see their work at /fulfilment-orders")
-    if principal.kind == "channel":
-        if channel not in (None, principal.scope):
-            raise Forbidden(f"a {principal.role} token lists channel {principal.scope} only")
-        channel = principal.scope
-    else:
-        principal.require("admin", "ops", "cs", "store")
-    if status is not None and status not in {s.value for s in OrderStatus}:
-        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
+    channel = principal.own_scope(
+        channel, scoped=("channel",), others=("admin", "ops", "cs", "store"), sees="lists channel"
+    )
+    if status is not None:
+        listing.known_status(status, OrderStatus)
     if external_id is not None:
         if channel is None:
             raise Invalid("externalId needs channel", errors=[{"loc": ["query", "channel"], "msg": "required"}])
@@ -162,7 +159,7 @@ def list_orders(
             "filter by channel, status or externalId",
             errors=[{"loc": ["query"], "msg": "one of channel, status, externalId is required"}],
         )
-    return {"items": [order_summary(h) for h in headers], "nextCursor": next_cursor}
+    return listing.page(headers, next_cursor, order_summary)
 
 
 def customer_orders(
@@ -176,7 +173,7 @@ def customer_orders(
     if principal.kind == "channel":
         # A channel knows its own customers' orders, not what they bought elsewhere.
         headers = [h for h in headers if h["channel"] == principal.scope]
-    return {"items": [order_summary(h) for h in headers], "nextCursor": next_cursor}
+    return listing.page(headers, next_cursor, order_summary)
 
 
 def _money(m: api.Money) -> Money:

@@ -26,14 +26,13 @@ from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
-from chalicelib.service import idempotency, sourcing
+from chalicelib.service import idempotency, listing, sourcing
 from chalicelib.service.ids import new_id
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
-MAX_PAGE = 100
 EXPIRY_ACTOR = "reservation-expiry"
 STORE_CHANNEL = "store"
 
@@ -95,19 +94,12 @@ def list_reservations(
     cursor: str | None,
 ) -> dict[str, Any]:
     """A store's reservations in one status (default active), oldest first: one Query."""
-    if principal.kind == "store":
-        if location_id not in (None, principal.scope):
-            raise Forbidden(f"a {principal.role} token lists the reservations of {principal.scope} only")
-        location_id = principal.scope
-    else:
-        principal.require("admin", "ops", "cs")
-    if location_id is None:
-        raise Invalid("locationId is required", errors=[{"loc": ["query", "locationId"], "msg": "required"}])
-    status = status or ReservationStatus.ACTIVE.value
-    if status not in {s.value for s in ReservationStatus}:
-        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "unknown status"}])
+    sees = "lists the reservations of"
+    asked = principal.own_scope(location_id, scoped=("store",), others=("admin", "ops", "cs"), sees=sees)
+    location_id = listing.required(asked, "locationId")
+    status = listing.known_status(status or ReservationStatus.ACTIVE.value, ReservationStatus)
     items, next_cursor = ReservationsRepository(deps.table).at(location_id, status, limit=limit, cursor=cursor)
-    return {"items": [reservation_view(i) for i in items], "nextCursor": next_cursor}
+    return listing.page(items, next_cursor, reservation_view)
 
 
 def handle_event(

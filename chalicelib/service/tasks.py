@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.tasks_repo import TasksRepository, task_to_item, task_view
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Invalid, VersionMismatch
+from chalicelib.domain.errors import VersionMismatch
 from chalicelib.domain.tasks import Task, TaskStatus
 from chalicelib.observability import count, logger
-from chalicelib.service import sourcing
+from chalicelib.service import listing, sourcing
 from chalicelib.service.ids import new_id
 from chalicelib.service.unit_of_work import attempts
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
-MAX_PAGE = 100
 ATTEMPTS = 3
 TEAM_WORKERS = ("admin", "ops", "cs")
 
@@ -33,13 +32,10 @@ def list_tasks(
 ) -> dict[str, Any]:
     """A team's tasks in one status (default open), oldest first: one Query."""
     principal.require(*TEAM_WORKERS)
-    if not team:
-        raise Invalid("team is required", errors=[{"loc": ["query", "team"], "msg": "required"}])
-    status = status or TaskStatus.OPEN.value
-    if status not in {s.value for s in TaskStatus}:
-        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "open or completed"}])
+    team = listing.required(team, "team")
+    status = listing.known_status(status or TaskStatus.OPEN.value, TaskStatus, msg="open or completed")
     items, next_cursor = TasksRepository(deps.table).of_team(team, status, limit=limit, cursor=cursor)
-    return {"items": [task_view(i) for i in items], "nextCursor": next_cursor}
+    return listing.page(items, next_cursor, task_view)
 
 
 def get_task(deps: Dependencies, task_id: str, principal: Principal) -> dict[str, Any]:

@@ -59,6 +59,22 @@ def reservable(deps: FakeDependencies) -> tuple[str, str]:
     return store, next(s for (s, loc) in deps.memory.stock if loc == store)
 
 
+def reserve(deps: FakeDependencies, store: str, sku: str, quantity: int) -> tuple[int, dict[str, Any]]:
+    """A customer's reservation of `quantity` of `sku` at `store`, through the use case."""
+    body = {"locationId": store, "lines": [{"sku": sku, "quantity": quantity}], "customer": {"id": "c-1"}}
+    return reservations.create_reservation(
+        deps, CreateReservation.model_validate(body), ADMIN, idempotency_key=None, raw_body=None
+    )
+
+
+def only_one_left(deps: FakeDependencies, sku: str, location_id: str) -> None:
+    """The whole network's stock of `sku`: one unit, at `location_id`."""
+    for (stocked, _loc), lv in deps.memory.stock.items():
+        if stocked == sku:
+            lv.on_hand = 0
+    deps.memory.stock[(sku, location_id)].on_hand = 1
+
+
 def level(deps: FakeDependencies, sku: str, location_id: str) -> tuple[int, int]:
     found = deps.memory.stock[(sku, location_id)]
     return found.on_hand, found.reserved
@@ -142,10 +158,7 @@ def test_a_unit_of_work_stores_nothing_until_it_commits_and_commits_once() -> No
 
 def test_the_last_unit_goes_to_one_order_and_the_other_is_backordered() -> None:
     deps = FakeDependencies()
-    for (sku, _loc), lv in deps.memory.stock.items():
-        if sku == "JACKET-RAIN-M":
-            lv.on_hand = 0
-    deps.memory.stock[("JACKET-RAIN-M", "dc-tilburg")].on_hand = 1
+    only_one_left(deps, "JACKET-RAIN-M", "dc-tilburg")
     first = place(deps, ("JACKET-RAIN-M", 1), external_id="W-1")
     second = place(deps, ("JACKET-RAIN-M", 1), external_id="W-2")
     assert first["lines"][0]["status"] == "allocated"
@@ -156,10 +169,7 @@ def test_the_last_unit_goes_to_one_order_and_the_other_is_backordered() -> None:
 def test_a_stock_condition_that_fails_at_commit_is_sourced_again() -> None:
     """Forced interleaving: the unit is sold at the till between planning and commit."""
     deps = FakeDependencies()
-    for (sku, _loc), lv in deps.memory.stock.items():
-        if sku == "JACKET-RAIN-M":
-            lv.on_hand = 0
-    deps.memory.stock[("JACKET-RAIN-M", "dc-tilburg")].on_hand = 1
+    only_one_left(deps, "JACKET-RAIN-M", "dc-tilburg")
     real_commit = FakeUnitOfWork.commit
     sold: list[bool] = []
 
@@ -180,15 +190,7 @@ def test_a_reservation_bought_at_the_till_is_one_move_per_stock_item() -> None:
     deps = FakeDependencies()
     store, sku = reservable(deps)
     on_hand, _ = level(deps, sku, store)
-    status, made = reservations.create_reservation(
-        deps,
-        CreateReservation.model_validate(
-            {"locationId": store, "lines": [{"sku": sku, "quantity": 2}], "customer": {"id": "c-1"}}
-        ),
-        ADMIN,
-        idempotency_key=None,
-        raw_body=None,
-    )
+    status, made = reserve(deps, store, sku, 2)
     assert status == 201
     assert level(deps, sku, store) == (on_hand, 2)
     done = reservations.handle_event(
@@ -213,15 +215,7 @@ def test_a_reservation_bought_at_the_till_is_one_move_per_stock_item() -> None:
 def test_a_reservation_cannot_be_bought_twice() -> None:
     deps = FakeDependencies()
     store, sku = reservable(deps)
-    _, made = reservations.create_reservation(
-        deps,
-        CreateReservation.model_validate(
-            {"locationId": store, "lines": [{"sku": sku, "quantity": 1}], "customer": {"id": "c-1"}}
-        ),
-        ADMIN,
-        idempotency_key=None,
-        raw_body=None,
-    )
+    _, made = reserve(deps, store, sku, 1)
     cancel = ReservationEventIn.model_validate({"type": "cancel"})
     reservations.handle_event(deps, made["reservationId"], cancel, ADMIN, if_match=None)
     with pytest.raises(Conflict):
