@@ -10,8 +10,8 @@ from chalicelib import clock
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
+    from chalicelib.domain.network import Network
     from chalicelib.domain.sourcing.policy import SourcingPolicy
-    from chalicelib.service.network import Network
     from chalicelib.service.unit_of_work import UnitOfWork
 
 

@@ -10,19 +10,19 @@ DEMO_NETWORK = Path(__file__).with_name("demo_network.json")
 
 def load_if_empty() -> int:
     """Load the demo locations and stock unless the stack already has a network; returns locations loaded."""
-    from chalicelib.adapters.dynamo import Table
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.contracts.api import PutLocation, PutStock
     from chalicelib.domain.access import Principal
     from chalicelib.service import network
 
-    table = Table()
-    if network.list_locations(table)["items"]:
+    deps = bootstrap()
+    if network.list_locations(deps.table)["items"]:
         return 0
     demo = json.loads(DEMO_NETWORK.read_text())
-    for location_id, body in demo["locations"].items():
-        network.put_location(table, location_id, PutLocation.model_validate(body), if_match=None)
     admin = Principal("admin")
+    for location_id, body in demo["locations"].items():
+        network.put_location(deps, location_id, PutLocation.model_validate(body), admin, if_match=None)
     for location_id, counts in demo["stock"].items():
         for sku, on_hand in counts.items():
-            network.put_stock(table, location_id, sku, PutStock(on_hand=on_hand), admin, if_match=None)
+            network.put_stock(deps, location_id, sku, PutStock(on_hand=on_hand), admin, if_match=None)
     return len(demo["locations"])

@@ -18,15 +18,16 @@ from chalicelib.adapters.stock_repo import SUMMARY_CAP, CapacityFull, StockShort
 from chalicelib.contracts.api import PutLocation
 from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.domain.aggregate import Aggregate
-from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
+from chalicelib.domain.errors import AlreadyExists, Conflict, NotFound, VersionMismatch
 from chalicelib.domain.events import Event
+from chalicelib.domain.network import Network
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
 from chalicelib.domain.sourcing.policy import SourcingPolicy
-from chalicelib.domain.stock import StockLevel
+from chalicelib.domain.stock_level import StockLevel
 from chalicelib.domain.tasks import Task
 from chalicelib.service.config import sourcing_policy
-from chalicelib.service.network import Network, location_from_command
+from chalicelib.service.network import location_from_command
 from chalicelib.service.unit_of_work import Changes, UnitOfWork
 from infra.demo import DEMO_NETWORK
 
@@ -50,14 +51,14 @@ class FakeUnitOfWork(UnitOfWork):
         self.orders = _Orders(memory, self.track)
         self.tasks = _Store(memory, Task, self.track)
         self.reservations = _Store(memory, Reservation, self.track)
-        self.stock = _Stock(memory)
+        self.stock = _Stock(memory, self.track)
 
     def _write(self, changes: Changes) -> None:
         m = self.memory
         for a in changes.aggregates:  # every condition first: all or nothing
-            stored = m.aggregates.get((type(a), a.identity))
+            stored = m.stock.get((a.sku, a.location_id)) if isinstance(a, StockLevel) else m.aggregates.get(_key(a))
             if a.is_new and stored is not None:
-                raise Conflict(f"{a.identity} exists already")
+                raise AlreadyExists(a.identity)
             if not a.is_new and (stored is None or stored.version != a.stored_version):
                 raise VersionMismatch(f"{a.identity} changed meanwhile")
             if isinstance(a, Order) and a.is_new and (a.channel, a.external_id) in m.external_ids:
@@ -72,7 +73,10 @@ class FakeUnitOfWork(UnitOfWork):
             if m.capacity_used.get((claim.location_id, claim.day), 0) >= claim.limit:
                 raise CapacityFull(claim.location_id)
         for a in changes.aggregates:
-            m.aggregates[(type(a), a.identity)] = _as_stored(a)
+            if isinstance(a, StockLevel):
+                m.stock[(a.sku, a.location_id)] = _as_stored(a)  # type: ignore[assignment]
+            else:
+                m.aggregates[_key(a)] = _as_stored(a)
             m.published.extend((a.identity, e) for e in a.new_events)
             if isinstance(a, Order):
                 m.external_ids[(a.channel, a.external_id)] = a.order_id
@@ -81,10 +85,15 @@ class FakeUnitOfWork(UnitOfWork):
             level.reserved += move.reserved
             level.on_hand += move.on_hand
             level.version += 1
+            level.stored_version = level.version
         for claim in changes.capacity:
             key = (claim.location_id, claim.day)
             m.capacity_used[key] = m.capacity_used.get(key, 0) + 1
         m.commits += 1
+
+
+def _key(a: Aggregate) -> tuple[type, str]:
+    return (type(a), a.identity)
 
 
 def _as_stored(a: Aggregate) -> Aggregate:
@@ -120,8 +129,13 @@ class _Orders(_Store):
 
 
 class _Stock:
-    def __init__(self, memory: Memory) -> None:
-        self.memory = memory
+    def __init__(self, memory: Memory, track: Any) -> None:
+        self.memory, self._track = memory, track
+
+    def level(self, sku: str, location_id: str) -> StockLevel:
+        found = self.memory.stock.get((sku, location_id))
+        level: StockLevel = self._track(copy.deepcopy(found) if found else StockLevel(location_id, sku))
+        return level
 
     def summaries(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         # As fresh as the summary consumer keeps it in AWS: capped, never negative.
@@ -157,7 +171,7 @@ class FakeDependencies:
         self._network = demo_network()
         for loc, counts in json.loads(DEMO_NETWORK.read_text())["stock"].items():
             for sku, on_hand in counts.items():
-                self.memory.stock[(sku, loc)] = StockLevel(loc, sku, on_hand=on_hand)
+                self.memory.stock[(sku, loc)] = StockLevel(loc, sku, on_hand=on_hand, version=1, stored_version=1)
 
     @property
     def table(self) -> Any:

@@ -3,15 +3,23 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters import orders_repo, reservations_repo, stock_repo, tasks_repo
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.adapters import config_repo, network_repo, orders_repo, reservations_repo, stock_repo, tasks_repo
+from chalicelib.adapters.config_repo import ConfigRepository
 from chalicelib.adapters.dynamo import Table, Write
+from chalicelib.adapters.network_repo import NetworkRepository
 from chalicelib.adapters.orders_repo import AlreadyWritten, OrdersRepository
 from chalicelib.adapters.reservations_repo import ReservationsRepository
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.adapters.tasks_repo import TasksRepository
 from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
+from chalicelib.domain.network import Registered
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.stock_level import FeedLine, StockLevel
 from chalicelib.domain.tasks import Task
 from chalicelib.service.unit_of_work import Changes, UnitOfWork
 
@@ -23,7 +31,9 @@ class DynamoUnitOfWork(UnitOfWork):
         self.orders = OrdersRepository(table, track=self.track)
         self.tasks = TasksRepository(table, track=self.track)
         self.reservations = ReservationsRepository(table, track=self.track)
-        self.stock = StockRepository(table)
+        self.stock = StockRepository(table, track=self.track)
+        self.network = NetworkRepository(table, track=self.track)
+        self.config = ConfigRepository(table, track=self.track)
 
     def _write(self, changes: Changes) -> None:
         writes = [
@@ -37,10 +47,20 @@ class DynamoUnitOfWork(UnitOfWork):
             return  # an earlier try of this very change committed, and its answer was lost
 
     def _writes_of(self, aggregate: Aggregate) -> list[Write]:
-        if isinstance(aggregate, Order):
-            return orders_repo.writes(self.table, aggregate)
-        if isinstance(aggregate, Task):
-            return tasks_repo.writes(self.table, aggregate)
-        if isinstance(aggregate, Reservation):
-            return reservations_repo.writes(self.table, aggregate)
-        raise TypeError(f"no mapping for {type(aggregate).__name__}")
+        writes = _WRITES.get(type(aggregate))
+        if writes is None:
+            raise TypeError(f"no mapping for {type(aggregate).__name__}")
+        return writes(self.table, aggregate)
+
+
+# How each kind of aggregate is stored: its item, version condition and events.
+_WRITES: dict[type, Callable[[Table, Any], list[Write]]] = {
+    Order: orders_repo.writes,
+    Task: tasks_repo.writes,
+    Reservation: reservations_repo.writes,
+    StockLevel: stock_repo.writes,
+    FeedLine: stock_repo.feed_line_writes,
+    Registered: network_repo.writes,
+    ConfigVersion: config_repo.version_writes,
+    ActiveConfig: config_repo.active_writes,
+}

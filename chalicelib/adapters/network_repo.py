@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from chalicelib.adapters import keys
-from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.adapters.dynamo import Item, Table, Write
+from chalicelib.adapters.outbox import aggregate_writes, recorded_events
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError, VersionMismatch
-from chalicelib.domain.network import Capability, Geo, Location, LocationType
+from chalicelib.domain.network import Capability, Channel, Geo, Location, LocationType, Registered, V
 
 
 class NetworkRepository:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, track: Callable[[Aggregate], Aggregate] = lambda a: a) -> None:
         self.table = table
+        self._track = track
 
     def all_of(self, listing: str) -> list[Item]:
         """Every location (or channel): the listing's GSI2 partition, page by page."""
@@ -27,18 +30,61 @@ class NetworkRepository:
     def get(self, key: dict[str, str]) -> Item | None:
         return self.table.get(key, consistent=True)
 
-    def put_versioned(self, item: Item, *, stored_version: int | None, what: str) -> Write:
-        """Create (stored_version None) or replace exactly the version that was read."""
+    def location(self, location_id: str) -> Registered[Location] | None:
+        """A location as registered now, tracked; None if it never was."""
+        item = self.get(keys.location_key(location_id))
+        return self._registered(location_from_item(item), item) if item else None
 
-        def stale(old: Item | None) -> DomainError:
-            current = old["version"] if old else None
-            return VersionMismatch(f"{what} changed meanwhile (now version {current})", currentVersion=current)
+    def channel(self, channel_id: str) -> Registered[Channel] | None:
+        """A channel as registered now, tracked; None if it never was."""
+        item = self.get(keys.channel_key(channel_id))
+        return self._registered(channel_from_item(item), item) if item else None
 
-        if stored_version is None:
-            return put(self.table.name, item, condition="attribute_not_exists(PK)", on_condition_failed=stale)
-        return put(
-            self.table.name, item, condition="version = :v", values={":v": stored_version}, on_condition_failed=stale
-        )
+    def _registered(self, value: V, item: Item) -> Registered[V]:
+        entry = Registered(value, version=item["version"], stored_version=item["version"])
+        self._track(entry)
+        return entry
+
+
+def writes(table: Table, entry: Registered[Location] | Registered[Channel]) -> list[Write]:
+    """A location or channel as a PUT replaced it, only on the version that was read; its event."""
+    value = entry.value
+    kind = "location" if isinstance(value, Location) else "channel"
+    item = (
+        location_to_item(value, entry.version) if isinstance(value, Location) else channel_to_item(value, entry.version)
+    )
+
+    def stale(old: Item | None) -> DomainError:
+        current = old["version"] if old else None
+        return VersionMismatch(f"{kind} {value.key} changed meanwhile (now version {current})", currentVersion=current)
+
+    pk = (keys.location_key if kind == "location" else keys.channel_key)(value.key)["PK"]
+    events = recorded_events(entry, pk=pk, kind=kind, event_prefix=f"{kind}.", **{f"{kind}Id": value.key})
+    return aggregate_writes(table, entry, item, events, stale=stale, created=stale)
+
+
+def channel_to_item(channel: Channel, version: int) -> Item:
+    return {
+        **keys.channel_key(channel.channel_id),
+        **keys.channel_list_index(channel.channel_id),
+        "type": "channel",
+        "channelId": channel.channel_id,
+        "channelType": channel.type,
+        "name": channel.name,
+        "active": channel.active,
+        "hasSecret": channel.has_secret,
+        "version": version,
+    }
+
+
+def channel_from_item(item: Item) -> Channel:
+    return Channel(
+        channel_id=item["channelId"],
+        type=item["channelType"],
+        name=item.get("name"),
+        active=item.get("active", True),
+        has_secret=bool(item.get("hasSecret", False)),
+    )
 
 
 def location_to_item(loc: Location, version: int) -> Item:
@@ -75,20 +121,3 @@ def location_from_item(item: Item) -> Location:
         priority=item.get("priority", 0),
         address=item.get("address") or {},
     )
-
-
-def location_view(item: Item) -> dict[str, Any]:
-    return {
-        "locationId": item["locationId"],
-        "name": item["name"],
-        "type": item["locationType"],
-        "geo": {"lat": float(item["geo"]["lat"]), "lon": float(item["geo"]["lon"])},
-        "address": item.get("address") or {},
-        "sizeClass": item.get("sizeClass"),
-        "capabilities": item.get("capabilities", []),
-        "active": item.get("active", True),
-        "dailyCapacity": item.get("dailyCapacity"),
-        "groups": item.get("groups", []),
-        "priority": item.get("priority", 0),
-        "version": item["version"],
-    }

@@ -18,7 +18,7 @@ from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, chunks, plain, put
 from chalicelib.clock import moment, now
 from chalicelib.domain.aggregate import Aggregate
-from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
+from chalicelib.domain.errors import AlreadyExists, Conflict, DomainError, VersionMismatch
 from chalicelib.domain.events import Event
 from chalicelib.domain.timestamps import iso
 from chalicelib.resources import EVENT_SOURCE
@@ -50,15 +50,16 @@ def event_item(*, pk: str, sk: str, event_id: str, event: Event, version: int, r
     }
 
 
-def recorded_events(aggregate: Aggregate, *, pk: str, kind: str, **ids: str) -> list[Item]:
+def recorded_events(aggregate: Aggregate, *, pk: str, kind: str, event_prefix: str = "", **ids: str) -> list[Item]:
     """The events one change of an aggregate (an "order", a "task") recorded, as items of its
-    partition, numbered in order."""
+    partition, numbered in order. `event_prefix` keeps ids apart where kinds share ids (a location
+    and a channel may both be called "store")."""
     version = aggregate.version
     return [
         event_item(
             pk=pk,
             sk=keys.event_sk(version, seq),
-            event_id=keys.event_id(aggregate.identity, version, seq),
+            event_id=event_prefix + keys.event_id(aggregate.identity, version, seq),
             event=event,
             version=version,
             resource=f"{kind}/{aggregate.identity}",
@@ -80,11 +81,18 @@ def aggregate_writes(
     events: Sequence[Item],
     *,
     stale: Stale,
+    created: Stale | None = None,
 ) -> list[Write]:
-    """An aggregate's item, new (it must not exist) or changed (only on the version it was read
-    at: `stale` says what went wrong otherwise), and the events its change recorded."""
+    """An aggregate's item, new (it must not exist: `created` says what went wrong otherwise,
+    AlreadyExists unless told) or changed (only on the version it was read at: `stale` says what
+    went wrong otherwise), and the events its change recorded."""
     if aggregate.is_new:
-        header = put(table.name, item, condition="attribute_not_exists(PK)")
+        header = put(
+            table.name,
+            item,
+            condition="attribute_not_exists(PK)",
+            on_condition_failed=created or (lambda _old: AlreadyExists(aggregate.identity)),
+        )
     else:
         header = put(
             table.name,

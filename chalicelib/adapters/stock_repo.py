@@ -13,20 +13,25 @@ has the last word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import aws, keys
-from chalicelib.adapters.dynamo import Item, Table, Write, put, retrying, to_wire
-from chalicelib.adapters.outbox import event_item
+from chalicelib.adapters.dynamo import Item, Table, Write, retrying, to_wire
+from chalicelib.adapters.outbox import aggregate_writes, event_item
 from chalicelib.clock import now
-from chalicelib.domain.errors import Conflict, DomainError, VersionMismatch
-from chalicelib.domain.events import Event
-from chalicelib.domain.stock import StockLevel, StockMove
+from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.errors import AlreadyExists, Conflict, DomainError, VersionMismatch
+from chalicelib.domain.stock import StockMove
+from chalicelib.domain.stock_level import FeedLine, StockLevel
 
 SUMMARY_CAP = 20
 # `free` and others are DynamoDB reserved words: always through placeholders.
 _NAMES = {"#f": "free", "#r": "reserved", "#v": "version"}
+
+
+FEED_MARKER_DAYS = 7
 
 
 def level_from_item(item: Item) -> StockLevel:
@@ -37,7 +42,58 @@ def level_from_item(item: Item) -> StockLevel:
         reserved=item["reserved"],
         safety_stock=item.get("safetyStock", 0),
         version=item["version"],
+        stored_version=item["version"],
     )
+
+
+def writes(table: Table, level: StockLevel) -> list[Write]:
+    """A counted or moved level, only on the version it was read at (a new one only if still
+    none), and its InventoryChanged event."""
+
+    def stale(old: Item | None) -> DomainError:
+        current = old["version"] if old else None
+        return VersionMismatch(
+            f"stock of {level.sku} at {level.location_id} changed meanwhile (now version {current})",
+            currentVersion=current,
+        )
+
+    item = {
+        **keys.stock_key(level.sku, level.location_id),
+        "type": "stock",
+        "sku": level.sku,
+        "locationId": level.location_id,
+        "onHand": level.on_hand,
+        "reserved": level.reserved,
+        "safetyStock": level.safety_stock,
+        "free": level.on_hand - level.reserved - level.safety_stock,
+        "version": level.version,
+        "updatedAt": level.new_events[-1].at if level.new_events else now(),
+    }
+    events = [
+        event_item(
+            pk=keys.stock_pk(level.sku),
+            sk=keys.stock_event_sk(level.location_id, level.version),
+            event_id=f"stock.{level.sku}.{level.location_id}.{level.version}",
+            event=event,
+            version=level.version,
+            resource=f"stock/{level.sku}/{level.location_id}",
+            sku=level.sku,
+            locationId=level.location_id,
+        )
+        for event in level.new_events[-1:]  # one change, one count: the last word is the level's
+    ]
+    return aggregate_writes(table, level, item, events, stale=stale, created=stale)
+
+
+def feed_line_writes(table: Table, line: FeedLine) -> list[Write]:
+    """The marker that a feed's line was applied: written once, kept a week (redeliveries come sooner)."""
+    marker = {
+        "PK": f"FEED#{line.feed_id}",
+        "SK": f"SKU#{line.sku}",
+        "type": "feed-line",
+        "expiresAt": int(datetime.fromisoformat(now()).timestamp()) + FEED_MARKER_DAYS * 86400,
+    }
+    return aggregate_writes(table, line, marker, [], stale=lambda _old: AlreadyExists(line.identity))
 
 
 def level_view(level: StockLevel) -> dict[str, Any]:
@@ -53,67 +109,21 @@ def level_view(level: StockLevel) -> dict[str, Any]:
 
 
 class StockRepository:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, track: Callable[[Aggregate], Aggregate] = lambda a: a) -> None:
         self.table = table
+        self._track = track
 
-    def level(self, sku: str, location_id: str) -> StockLevel | None:
+    def level(self, sku: str, location_id: str) -> StockLevel:
+        """One level as stored now, tracked; a new one (version 0) where nothing was ever counted."""
         item = self.table.get(keys.stock_key(sku, location_id), consistent=True)
-        return level_from_item(item) if item else None
+        level = level_from_item(item) if item else StockLevel(location_id, sku)
+        self._track(level)
+        return level
 
     def levels(self, sku: str) -> list[StockLevel]:
         """One SKU at every location: one Query."""
         items = self.table.partition(keys.stock_pk(sku))
         return [level_from_item(i) for i in items if i["SK"].startswith(keys.STOCK_LEVEL_PREFIX)]
-
-    def save(self, level: StockLevel, *, stored_version: int | None, event: Event) -> list[Write]:
-        """Store a counted or moved level and its InventoryChanged event; refused if it changed meanwhile."""
-
-        def stale(old: Item | None) -> DomainError:
-            current = old["version"] if old else None
-            return VersionMismatch(
-                f"stock of {level.sku} at {level.location_id} changed meanwhile (now version {current})",
-                currentVersion=current,
-            )
-
-        item = {
-            **keys.stock_key(level.sku, level.location_id),
-            "type": "stock",
-            "sku": level.sku,
-            "locationId": level.location_id,
-            "onHand": level.on_hand,
-            "reserved": level.reserved,
-            "safetyStock": level.safety_stock,
-            "free": level.on_hand - level.reserved - level.safety_stock,
-            "version": level.version,
-            "updatedAt": event.at,
-        }
-        if stored_version is None:
-            write = put(self.table.name, item, condition="attribute_not_exists(PK)", on_condition_failed=stale)
-        else:
-            write = put(
-                self.table.name,
-                item,
-                condition="version = :v",
-                values={":v": stored_version},
-                on_condition_failed=stale,
-            )
-        return [
-            write,
-            put(
-                self.table.name,
-                event_item(
-                    pk=keys.stock_pk(level.sku),
-                    sk=keys.stock_event_sk(level.location_id, level.version),
-                    event_id=f"stock.{level.sku}.{level.location_id}.{level.version}",
-                    event=event,
-                    version=level.version,
-                    resource=f"stock/{level.sku}/{level.location_id}",
-                    sku=level.sku,
-                    locationId=level.location_id,
-                ),
-                condition="attribute_not_exists(PK)",
-            ),
-        ]
 
     def summaries(self, skus: Iterable[str]) -> dict[str, dict[str, int]]:
         """sku -> location -> capped free stock, for a whole cart in one BatchGetItem (one per 100 SKUs)."""

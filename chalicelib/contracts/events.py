@@ -155,6 +155,21 @@ class ConfigChanged(EventDetail):
     paths: list[str]
 
 
+class LocationChanged(EventDetail):
+    """An admin created or replaced a location (read it for the rest: it may have moved, closed, or
+    changed what it can do); `version` is the location's."""
+
+    locationId: str
+    active: bool
+
+
+class ChannelChanged(EventDetail):
+    """An admin registered or changed a sales channel; `version` is the channel's."""
+
+    channelId: str
+    active: bool
+
+
 class ReservationLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str
@@ -223,6 +238,8 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "FulfilmentOrderUpdated": FulfilmentOrderUpdated,
     "ConfigChanged": ConfigChanged,
     "InventoryChanged": InventoryChanged,
+    "LocationChanged": LocationChanged,
+    "ChannelChanged": ChannelChanged,
     "OrderCreated": OrderCreated,
     "OrderLinesCancelled": OrderLinesCancelled,
     "RefundRequested": RefundRequested,

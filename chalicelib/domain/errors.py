@@ -36,6 +36,14 @@ class Conflict(DomainError):
     """The resource's state does not allow the request."""
 
 
+class AlreadyExists(Conflict):
+    """A change would create what is already there (an aggregate of the same kind and id)."""
+
+    def __init__(self, identity: str) -> None:
+        super().__init__(f"{identity} exists already")
+        self.identity = identity
+
+
 class VersionMismatch(DomainError):
     """The version the caller read (`If-Match`) is no longer current."""
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.errors import Invalid
 
 
 class LocationType(StrEnum):
@@ -51,8 +54,68 @@ class Location:
     priority: int = 0  # higher first when all else is equal
     address: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        return self.location_id
+
     def can(self, capability: Capability) -> bool:
         return self.active and capability in self.capabilities
 
 
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A sales channel registered by an admin (the native ones need no registration)."""
+
+    channel_id: str
+    type: str
+    name: str | None = None
+    active: bool = True
+    has_secret: bool = False  # whether Secrets Manager holds its signing secret; never the value
+
+    @property
+    def key(self) -> str:
+        return self.channel_id
+
+
+V = TypeVar("V", Location, Channel)
+
+
+@dataclass(slots=True)
+class Registered(Aggregate, Generic[V]):
+    """A location or a channel as registered: replaced whole by each PUT, versioned, announced."""
+
+    value: V
+
+    @property
+    def identity(self) -> str:
+        return self.value.key
+
+    def replace(self, value: V, *, actor: str, at: str) -> None:
+        if value.key != self.value.key:
+            raise ValueError(f"{value.key} cannot replace {self.value.key}")
+        self.value = value
+        kind = type(value).__name__
+        self._record(f"{kind}Changed", actor, at, **{f"{kind.lower()}Id": value.key, "active": value.active})
+
+
 NATIVE_CHANNELS = frozenset({"webshop", "app", "store", "cs"})
+
+
+@dataclass(frozen=True)
+class Network:
+    """Every location and registered channel, as sourcing and intake read them."""
+
+    locations: dict[str, Location]
+    channels: dict[str, Channel]
+
+    def location(self, location_id: str) -> Location:
+        found = self.locations.get(location_id)
+        if found is None:
+            raise Invalid(f"unknown location {location_id!r}", errors=[{"loc": ["locationId"], "msg": "unknown"}])
+        return found
+
+    def channel_active(self, channel_id: str) -> bool:
+        channel = self.channels.get(channel_id)
+        if channel is not None:
+            return channel.active
+        return channel_id in NATIVE_CHANNELS

@@ -47,7 +47,7 @@ def put_config_section(call: Call, section: str) -> Any:
     from chalicelib.service import config
 
     # The raw body: the service validates it against the shape the section names.
-    return config.save(call.deps.table, section, call.raw, call.caller, **call.query, if_match=call.if_match)
+    return config.save(call.deps, section, call.raw, call.caller, **call.query, if_match=call.if_match)
 
 
 @bp.post(
@@ -61,7 +61,7 @@ def put_config_section(call: Call, section: str) -> Any:
 def activate_config_section(call: Call, section: str) -> Any:
     from chalicelib.service import config
 
-    return config.activate(call.deps.table, section, call.body.version, call.caller, if_match=call.if_match)
+    return config.activate(call.deps, section, call.body.version, call.caller, if_match=call.if_match)
 
 
 @bp.get(

@@ -22,7 +22,7 @@ EVERYONE = ("admin", "ops", "cs", "channel", "store", "dc")
 def put_location(call: Call, location_id: str) -> Any:
     from chalicelib.service import network
 
-    return network.put_location(call.deps.table, location_id, call.body, if_match=call.if_match)
+    return network.put_location(call.deps, location_id, call.body, call.caller, if_match=call.if_match)
 
 
 @bp.get("/locations/{location_id}", roles=EVERYONE, summary="One location", response="LocationOut", errors=(404,))
@@ -52,7 +52,7 @@ def list_locations(call: Call) -> Any:
 def put_channel(call: Call, channel_id: str) -> Any:
     from chalicelib.service import network
 
-    return network.put_channel(call.deps.table, channel_id, call.body, if_match=call.if_match)
+    return network.put_channel(call.deps, channel_id, call.body, call.caller, if_match=call.if_match)
 
 
 @bp.get("/channels", roles=("admin", "ops", "cs"), summary="Every sales channel", response="ChannelPage")
@@ -74,7 +74,7 @@ def list_channels(call: Call) -> Any:
 def put_stock(call: Call, location_id: str, sku: str) -> Any:
     from chalicelib.service import network
 
-    return network.put_stock(call.deps.table, location_id, sku, call.body, call.caller, if_match=call.if_match)
+    return network.put_stock(call.deps, location_id, sku, call.body, call.caller, if_match=call.if_match)
 
 
 @bp.get("/inventory/{sku}", roles=EVERYONE, summary="Stock of one SKU at every location", response="StockPage")

@@ -8,20 +8,18 @@ OMS_CACHE_SECONDS. A section never saved is its built-in default (version 0).
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from chalicelib.adapters import keys
-from chalicelib.adapters.config_repo import ConfigRepository, Raced
-from chalicelib.adapters.dynamo import Item, Table, Write
-from chalicelib.clock import now
+from chalicelib.adapters.config_repo import ConfigRepository, version_from_item
+from chalicelib.adapters.dynamo import Item, Table
 from chalicelib.domain.access import Principal
-from chalicelib.domain.config_changes import Change, diff, paths
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, VersionMismatch
-from chalicelib.domain.events import Event
+from chalicelib.domain.live_config import ActiveConfig, ConfigVersion, Raced
 from chalicelib.domain.sourcing.policy import Rule, Scope, SourcingPolicy
 from chalicelib.observability import count
 from chalicelib.service import cache
+from chalicelib.service.unit_of_work import Dependencies, UnitOfWork, attempts
 
 if TYPE_CHECKING:
     from chalicelib.contracts.config import ClickAndCollectConfig, Section, SourcingConfig
@@ -117,12 +115,13 @@ def get_section(table: Table, section: str) -> dict[str, Any]:
 def history(table: Table, section: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
     section_model(section)
     repo = ConfigRepository(table)
-    active_now = _version_of(repo.active(section))
+    pointer = repo.active(section)
+    active_now = int(pointer["version"]) if pointer else 0
     items, next_cursor = repo.history(section, limit=limit, cursor=cursor)
     return {
         "section": section,
         "activeVersion": active_now,
-        "items": [_view(i, active_version=active_now) for i in items],
+        "items": [_view(version_from_item(i), active_version=active_now) for i in items],
         "nextCursor": next_cursor,
     }
 
@@ -131,112 +130,87 @@ def history(table: Table, section: str, *, limit: int, cursor: str | None) -> di
 
 
 def save(
-    table: Table, section: str, raw_body: Any, principal: Principal, *, draft: bool, if_match: int | None
+    deps: Dependencies, section: str, raw_body: Any, principal: Principal, *, draft: bool, if_match: int | None
 ) -> dict[str, Any]:
     """Validate and store a new version; unless a draft, make it active in the same transaction."""
     body = _body(section_model(section).model_validate(raw_body))  # ValidationError: 422 naming the field
-    repo = ConfigRepository(table)
-    for _ in range(_RETRIES):
-        current = repo.active(section)
-        _check_if_match(if_match, current, section)
-        if not draft and current is not None and json.loads(current["bodyJson"]) == body:
-            return _view(current, active_version=current["version"])  # PUT is idempotent: no empty version
-        at = now()
-        version = repo.latest_version(section) + 1
-        item: Item = {
-            **keys.config_version_key(section, version),
-            "type": "config-version",
-            "section": section,
-            "version": version,
-            "draft": draft,
-            "bodyJson": _json(body),
-            "savedAt": at,
-            "savedBy": principal.actor,
-            "basedOn": _version_of(current),
-            "changesJson": _json(diff(_body_of(section, current), body)),
-        }
-        writes = [repo.new_version(item)]
+
+    def attempt(uow: UnitOfWork) -> dict[str, Any]:
+        active = _active(uow, section)
+        _check_if_match(if_match, active)
+        if not draft and active.current is not None and active.body == body:
+            return _view(active.current, active_version=active.number)  # PUT is idempotent: no empty version
+        number = uow.config.latest_version(section) + 1
+        version = uow.add(active.new_version(number, body, draft=draft, actor=principal.actor, at=deps.now()))
         if not draft:
-            writes += _activation(repo, item, current, principal.actor, at, reason="saved")
-        try:
-            table.transact(writes)
-        except Raced:
-            continue  # read again; a stale If-Match then answers 412
+            active.activate(version, actor=principal.actor, at=version.saved_at, reason="saved")
+        uow.commit()
         cache.forget(cache_key(section))
         count("ConfigSaved", section=section, draft=str(draft).lower())
-        return _view(item, active_version=item["version"] if not draft else _version_of(current))
-    raise Conflict(f"{section} is being changed by someone else right now; read it again and retry")
+        return _view(version, active_version=active.number)
+
+    return _retried(deps, attempt, section)
 
 
-def activate(table: Table, section: str, version: int, principal: Principal, *, if_match: int | None) -> dict[str, Any]:
+def activate(
+    deps: Dependencies, section: str, number: int, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
     """Make a saved version active: a draft, or an older version (a rollback)."""
     model = section_model(section)
-    repo = ConfigRepository(table)
-    for _ in range(_RETRIES):
-        current = repo.active(section)
-        _check_if_match(if_match, current, section)
-        target = repo.version(section, version)
+
+    def attempt(uow: UnitOfWork) -> dict[str, Any]:
+        active = _active(uow, section)
+        _check_if_match(if_match, active)
+        target = uow.config.saved(section, number)
         if target is None:
             raise Invalid(
-                f"{section} has no version {version}", errors=[{"loc": ["body", "version"], "msg": "no such version"}]
+                f"{section} has no version {number}", errors=[{"loc": ["body", "version"], "msg": "no such version"}]
             )
-        if current is not None and current["version"] == version:
-            return _view(current, active_version=version)
-        _still_valid(model, target, section)
-        try:
-            table.transact(_activation(repo, target, current, principal.actor, now(), reason="activated"))
-        except Raced:
-            continue
-        cache.forget(cache_key(section))
-        count("ConfigActivated", section=section)
-        return _view(target, active_version=version)
-    raise Conflict(f"{section} is being changed by someone else right now; read it again and retry")
+        if active.number != number:
+            _still_valid(model, target)
+            active.activate(target, actor=principal.actor, at=deps.now(), reason="activated")
+            uow.commit()
+            cache.forget(cache_key(section))
+            count("ConfigActivated", section=section)
+        return _view(target, active_version=number)
+
+    return _retried(deps, attempt, section)
 
 
-def _activation(
-    repo: ConfigRepository, version_item: Item, current: Item | None, actor: str, at: str, *, reason: str
-) -> list[Write]:
-    section = version_item["section"]
-    activation = (current["activations"] if current else 0) + 1
-    pointer = {
-        **version_item,
-        **keys.config_active_key(section),
-        "type": "config-active",
-        "activations": activation,
-        "activatedAt": at,
-        "activatedBy": actor,
-    }
-    changed = diff(_body_of(section, current), json.loads(version_item["bodyJson"]))
-    event = Event(
-        "ConfigChanged",
-        actor,
-        at,
-        {"previousVersion": _version_of(current), "activation": activation, "reason": reason, "paths": paths(changed)},
-    )
-    return [
-        repo.move_active(pointer, expected=current),
-        repo.changed_event(section, activation, version_item["version"], event),
-    ]
+def _active(uow: UnitOfWork, section: str) -> ActiveConfig:
+    from chalicelib.contracts.config import DEFAULTS
+
+    return uow.config.active_section(section, default_body=_body(DEFAULTS[section]))
+
+
+def _retried(deps: Dependencies, attempt: Callable[[UnitOfWork], dict[str, Any]], section: str) -> dict[str, Any]:
+    """A save or activation that lost a race is read again (a stale If-Match then answers 412)."""
+    try:
+        return attempts(deps.uow, attempt, retry_on=(Raced,), tries=_RETRIES)
+    except Raced:
+        raise Conflict(f"{section} is being changed by someone else right now; read it again and retry") from None
 
 
 # ---- helpers ------------------------------------------------------------------------------------
 
 
-def _check_if_match(if_match: int | None, current: Item | None, section: str) -> None:
-    stored = _version_of(current)
-    if if_match is not None and if_match != stored:
-        raise VersionMismatch(f"{section} is at version {stored}, not {if_match}", currentVersion=stored)
+def _check_if_match(if_match: int | None, active: ActiveConfig) -> None:
+    if if_match is not None and if_match != active.number:
+        raise VersionMismatch(
+            f"{active.section} is at version {active.number}, not {if_match}", currentVersion=active.number
+        )
 
 
-def _still_valid(model: type[Section], item: Item, section: str) -> None:
+def _still_valid(model: type[Section], version: ConfigVersion) -> None:
     """An old version is checked against today's shape before it governs requests again."""
     from pydantic import ValidationError
 
     try:
-        model.model_validate_json(item["bodyJson"])
+        model.model_validate(version.body)
     except ValidationError as exc:
         raise Invalid(
-            f"version {item['version']} of {section} no longer fits the section's shape; save a corrected version",
+            f"version {version.number} of {version.section} no longer fits the section's shape; "
+            "save a corrected version",
             errors=[{"loc": ["stored", *e["loc"]], "msg": e["msg"]} for e in exc.errors(include_input=False)],
         ) from None
 
@@ -245,48 +219,33 @@ def _body(section: Section) -> dict[str, Any]:
     return section.model_dump(mode="json", by_alias=True)
 
 
-def _body_of(section: str, item: Item | None) -> dict[str, Any]:
-    if item is None:
-        from chalicelib.contracts.config import DEFAULTS
-
-        return _body(DEFAULTS[section])
-    return cast("dict[str, Any]", json.loads(item["bodyJson"]))
-
-
-def _version_of(item: Item | None) -> int:
-    return int(item["version"]) if item else 0
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=False)
-
-
-def _view(item: Item, *, active_version: int) -> dict[str, Any]:
-    changes: list[Change] = json.loads(item.get("changesJson") or "[]")
+def _view(version: ConfigVersion, *, active_version: int) -> dict[str, Any]:
     return {
-        "section": item["section"],
-        "version": item["version"],
-        "active": item["version"] == active_version,
-        "draft": bool(item.get("draft", False)),
-        "body": json.loads(item["bodyJson"]),
-        "savedAt": item.get("savedAt"),
-        "savedBy": item.get("savedBy"),
-        "basedOn": item.get("basedOn"),
-        "changes": changes,
+        "section": version.section,
+        "version": version.number,
+        "active": version.number == active_version,
+        "draft": version.draft,
+        "body": version.body,
+        "savedAt": version.saved_at,
+        "savedBy": version.saved_by,
+        "basedOn": version.based_on,
+        "changes": version.changes,
     }
 
 
 def _active_view(section: str, item: Item | None) -> dict[str, Any]:
     if item is None:
+        from chalicelib.contracts.config import DEFAULTS
+
         return {
             "section": section,
             "version": 0,
             "active": True,
             "draft": False,
-            "body": _body_of(section, None),
+            "body": _body(DEFAULTS[section]),
             "savedAt": None,
             "savedBy": None,
             "basedOn": None,
             "changes": [],
         }
-    return _view(item, active_version=item["version"])
+    return _view(version_from_item(item), active_version=item["version"])

@@ -32,7 +32,7 @@ from chalicelib.service.ids import fulfilment_order_ids, new_id
 from chalicelib.service.unit_of_work import Dependencies, StockReader, UnitOfWork
 
 if TYPE_CHECKING:
-    from chalicelib.service.network import Network
+    from chalicelib.domain.network import Network
 
 ATTEMPTS = 4
 # A summary figure at the cap means "at least the cap": plan as if plenty, the condition decides.

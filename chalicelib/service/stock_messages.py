@@ -9,9 +9,10 @@ from chalicelib.service import network
 
 
 def apply_feed(body: str) -> None:
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.contracts.api import StockFeed
 
-    network.apply_feed(Table(), StockFeed.model_validate_json(body))
+    network.apply_feed(bootstrap(), StockFeed.model_validate_json(body))
 
 
 def refresh_summary(body: str) -> None:

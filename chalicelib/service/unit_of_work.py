@@ -12,18 +12,21 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
+from chalicelib.domain.network import Channel, Location, Registered
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
-from chalicelib.domain.stock import StockLevel, StockMove, net_moves
+from chalicelib.domain.stock import StockMove, net_moves
+from chalicelib.domain.stock_level import StockLevel
 from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
+    from chalicelib.domain.network import Network
     from chalicelib.domain.sourcing.policy import SourcingPolicy
-    from chalicelib.service.network import Network
 
 A = TypeVar("A", bound=Aggregate)
 A_co = TypeVar("A_co", bound=Aggregate, covariant=True)
@@ -51,6 +54,30 @@ class StockReader(Protocol):
         """One SKU at every location, as stored now."""
         ...
 
+    def level(self, sku: str, location_id: str) -> StockLevel:
+        """One level as stored now, tracked to be counted or moved; new where none was ever stored."""
+        ...
+
+
+class Registry(Protocol):
+    """Locations and channels as registered, tracked; None where never registered."""
+
+    def location(self, location_id: str) -> Registered[Location] | None: ...
+
+    def channel(self, channel_id: str) -> Registered[Channel] | None: ...
+
+
+class LiveConfig(Protocol):
+    def active_section(self, section: str, *, default_body: dict[str, Any]) -> ActiveConfig:
+        """Which version governs a section now, tracked; new if none ever did."""
+        ...
+
+    def saved(self, section: str, number: int) -> ConfigVersion | None: ...
+
+    def latest_version(self, section: str) -> int:
+        """The highest version number saved so far (0: none)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class CapacityClaim:
@@ -75,6 +102,8 @@ class UnitOfWork(abc.ABC):
     tasks: Store[Task]
     reservations: Store[Reservation]
     stock: StockReader
+    network: Registry
+    config: LiveConfig
 
     def __init__(self) -> None:
         self._tracked: dict[tuple[type, str], Aggregate] = {}

@@ -106,8 +106,8 @@ def test_stock_feeds_apply_once_and_refresh_the_summary(client, admin, aws):
     for _ in range(8):
         pump.run_once()
     repo = StockRepository(Table())
-    assert repo.level("A", "store-ams").on_hand == 50  # type: ignore[union-attr]
-    assert repo.level("B", "store-ams").on_hand == 1  # type: ignore[union-attr]  # the resent delta applied once
+    assert repo.level("A", "store-ams").on_hand == 50
+    assert repo.level("B", "store-ams").on_hand == 1  # the resent delta applied once
     dead = sqs.receive_message(QueueUrl=aws["stock-feed-dlq"], MaxNumberOfMessages=10).get("Messages", [])
     assert [json.loads(m["Body"])["feedId"] for m in dead] == ["f3"]
     # InventoryChanged -> bus -> rule -> stock-summary queue -> summary, capped.

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from chalicelib.adapters.config_repo import Raced
 from chalicelib.adapters.orders_repo import AlreadyWritten
 from chalicelib.domain import errors
+from chalicelib.domain.live_config import Raced
 from chalicelib.http.problems import from_domain, problem
 
 # The contract's status per kind. A subclass answers as its nearest listed base (Raced is a

@@ -7,12 +7,20 @@ from typing import Any
 
 import pytest
 
-from chalicelib.contracts.api import CancelLines, CreateOrder, CreateReservation, FulfilmentEventIn, ReservationEventIn
+from chalicelib.contracts.api import (
+    CancelLines,
+    CreateOrder,
+    CreateReservation,
+    FulfilmentEventIn,
+    PutStock,
+    ReservationEventIn,
+    StockFeed,
+)
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, VersionMismatch
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.stock import StockChange
-from chalicelib.service import fulfilment, orders, reservations
+from chalicelib.service import fulfilment, network, orders, reservations
 from tests.fakes import FakeDependencies, FakeUnitOfWork
 
 WEBSHOP = Principal("channel:webshop")
@@ -236,3 +244,39 @@ def _cancel(line_id: str) -> Any:
     from chalicelib.domain.orders.lines import LineCancellation
 
     return LineCancellation(line_id, 1)
+
+
+def test_a_count_and_a_feed_change_a_level_through_the_unit_of_work() -> None:
+    deps = FakeDependencies()
+    store, sku = reservable(deps)
+    status, view = network.put_stock(deps, store, sku, PutStock(on_hand=7, safety_stock=1), ADMIN, if_match=None)
+    assert (status, view["onHand"], view["available"]) == (200, 7, 6)
+    feed = StockFeed.model_validate(
+        {"feedId": "f-1", "locationId": store, "mode": "delta", "lines": [{"sku": sku, "quantity": -2}]}
+    )
+    assert network.apply_feed(deps, feed) == 1
+    assert network.apply_feed(deps, feed) == 0  # redelivered: each line applies once
+    assert deps.memory.stock[(sku, store)].on_hand == 5
+    changes = [e for _, e in deps.memory.published if e.type == "InventoryChanged"]
+    assert [(e.actor, e.detail["reason"], e.detail["onHand"]) for e in changes] == [
+        ("admin", "count", 7),
+        ("feed", "delta", 5),
+    ]
+    with pytest.raises(VersionMismatch):  # If-Match of a version read before the feed
+        network.put_stock(deps, store, sku, PutStock(on_hand=1), ADMIN, if_match=view["version"])
+
+
+def test_a_count_decided_before_a_feed_moved_the_level_is_refused() -> None:
+    deps = FakeDependencies()
+    store, sku = reservable(deps)
+    before = deps.memory.stock[(sku, store)].on_hand
+    first_uow = deps.uow()
+    first = first_uow.stock.level(sku, store)  # read by a count that is still deciding
+    feed = StockFeed.model_validate(
+        {"feedId": "f-2", "locationId": store, "mode": "delta", "lines": [{"sku": sku, "quantity": 3}]}
+    )
+    assert network.apply_feed(deps, feed) == 1
+    first.count(0, actor="store", at=deps.now(), reason="count")
+    with pytest.raises(VersionMismatch):  # the feed moved the level it read: nothing overwritten
+        first_uow.commit()
+    assert deps.memory.stock[(sku, store)].on_hand == before + 3
