@@ -74,18 +74,18 @@ stock_summary = _consumer("stock-summary", "stock_messages.refresh_summary")
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")
 def outbox_sweep(event: CloudWatchEvent) -> None:
     from chalicelib.adapters import outbox
-    from chalicelib.adapters.dynamo import Table
+    from chalicelib.bootstrap import bootstrap
 
-    outbox.sweep(Table())
+    outbox.sweep(bootstrap().table)
 
 
 @app.lambda_function(name="outbox_stream")
 def outbox_stream(event: dict[str, Any], context: Any) -> None:
     """The table's stream (wired in infra/): new events are published within a second."""
     from chalicelib.adapters import outbox
-    from chalicelib.adapters.dynamo import Table
+    from chalicelib.bootstrap import bootstrap
 
-    outbox.relay_stream_records(Table(), event.get("Records", []))
+    outbox.relay_stream_records(bootstrap().table, event.get("Records", []))
 
 
 @app.schedule(
