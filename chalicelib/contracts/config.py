@@ -1,6 +1,7 @@
 """Live configuration sections: their shapes, validated before they can govern a request.
 
-`sourcing` and `clickAndCollect` so far; `returns` and `workflows` come with their issues.
+`sourcing`, `clickAndCollect` and `workflows` (its models in `workflows.py`); `returns` comes with
+its issue.
 A section is data the business changes at run time (`PUT /config/{section}`), versioned and
 audited; these models say what a valid one is, and refuse the rest with a 422 that says why.
 """
@@ -12,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictInt, model_validator
 
 from chalicelib.contracts.sections import LocationTypeName, Name, Ref, Section
+from chalicelib.contracts.workflows import DEFAULT_WORKFLOWS, WorkflowsConfig
 
 Method = Literal["home_delivery", "click_and_collect", "pickup_point"]
 SortKey = Literal["fewest_shipments", "distance", "priority", "stock_balance"]
@@ -122,5 +124,13 @@ DEFAULT_SOURCING = SourcingConfig(
 
 DEFAULT_CLICK_AND_COLLECT = ClickAndCollectConfig()
 
-SECTIONS: dict[str, type[Section]] = {"sourcing": SourcingConfig, "clickAndCollect": ClickAndCollectConfig}
-DEFAULTS: dict[str, Section] = {"sourcing": DEFAULT_SOURCING, "clickAndCollect": DEFAULT_CLICK_AND_COLLECT}
+SECTIONS: dict[str, type[Section]] = {
+    "sourcing": SourcingConfig,
+    "clickAndCollect": ClickAndCollectConfig,
+    "workflows": WorkflowsConfig,
+}
+DEFAULTS: dict[str, Section] = {
+    "sourcing": DEFAULT_SOURCING,
+    "clickAndCollect": DEFAULT_CLICK_AND_COLLECT,
+    "workflows": DEFAULT_WORKFLOWS,
+}

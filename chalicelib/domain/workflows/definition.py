@@ -7,7 +7,7 @@ business may add its own states, a quality check, a manager's approval, without 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.workflows.actions import Action
 
 # A guard: a small JSON expression (see guards.py), kept as the JSON it came as.
-Guard = Mapping[str, Any]
+Guard = Any
 
 MAX_DURATION = timedelta(days=90)
 MIN_DURATION = timedelta(seconds=1)
