@@ -1,6 +1,7 @@
 """Live configuration sections: their shapes, validated before they can govern a request.
 
-`sourcing` and `clickAndCollect` so far; `returns` and `workflows` come with their issues.
+`sourcing`, `clickAndCollect` and `workflows` (its models in `workflows.py`); `returns` comes with
+its issue.
 A section is data the business changes at run time (`PUT /config/{section}`), versioned and
 audited; these models say what a valid one is, and refuse the rest with a 422 that says why.
 """
@@ -9,20 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StrictInt, model_validator
 
-from chalicelib.domain.ids import PRINTABLE_PATTERN
+from chalicelib.contracts.sections import LocationTypeName, Name, Ref, Section
+from chalicelib.contracts.workflows import DEFAULT_WORKFLOWS, WorkflowsConfig
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE_PATTERN)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
-LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
 Method = Literal["home_delivery", "click_and_collect", "pickup_point"]
 SortKey = Literal["fewest_shipments", "distance", "priority", "stock_balance"]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+# `Section` (every section's base, now in sections.py) is still to be had from here.
+__all__ = [
+    "DEFAULTS",
+    "DEFAULT_CLICK_AND_COLLECT",
+    "DEFAULT_SOURCING",
+    "SECTIONS",
+    "ClickAndCollectConfig",
+    "RuleScope",
+    "Section",
+    "SourcingConfig",
+    "SourcingRule",
+]
 
 
 class RuleScope(Section):
@@ -118,5 +124,13 @@ DEFAULT_SOURCING = SourcingConfig(
 
 DEFAULT_CLICK_AND_COLLECT = ClickAndCollectConfig()
 
-SECTIONS: dict[str, type[Section]] = {"sourcing": SourcingConfig, "clickAndCollect": ClickAndCollectConfig}
-DEFAULTS: dict[str, Section] = {"sourcing": DEFAULT_SOURCING, "clickAndCollect": DEFAULT_CLICK_AND_COLLECT}
+SECTIONS: dict[str, type[Section]] = {
+    "sourcing": SourcingConfig,
+    "clickAndCollect": ClickAndCollectConfig,
+    "workflows": WorkflowsConfig,
+}
+DEFAULTS: dict[str, Section] = {
+    "sourcing": DEFAULT_SOURCING,
+    "clickAndCollect": DEFAULT_CLICK_AND_COLLECT,
+    "workflows": DEFAULT_WORKFLOWS,
+}

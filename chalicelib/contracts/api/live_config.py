@@ -11,13 +11,15 @@ from chalicelib.contracts.api.base import (
     Model,
 )
 from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
+from chalicelib.contracts.workflows import WorkflowsConfig
 
 # ---- live configuration ------------------------------------------------------------------------
 
 
-class ConfigSectionIn(RootModel[SourcingConfig | ClickAndCollectConfig]):
-    """`PUT /config/{section}`: the body is the section itself, `sourcing` (SourcingConfig) or
-    `clickAndCollect` (ClickAndCollectConfig), validated against the shape the path names."""
+class ConfigSectionIn(RootModel[SourcingConfig | ClickAndCollectConfig | WorkflowsConfig]):
+    """`PUT /config/{section}`: the body is the section itself, `sourcing` (SourcingConfig),
+    `clickAndCollect` (ClickAndCollectConfig) or `workflows` (WorkflowsConfig), validated against
+    the shape the path names."""
 
 
 class ActivateConfig(Model):

@@ -1,0 +1,92 @@
+"""The built-in workflows: today's four fulfilment flows, as data a business may copy and change.
+
+Each is exactly the table in `chalicelib.domain.fulfilment.workflow` (a test proves it, event by
+event), with what the code does on the way written as actions: the goods leave the source's stock
+when they ship, or, from a store's own shelf, when the customer collects them; a rejection gives
+the stock back and sources the units again elsewhere.
+
+`cancel` is the one event the table does not have: today a fulfilment order becomes cancelled when
+cancelling the order's lines takes its last unit (before it ships). That cancellation gives back the
+stock unit by unit as it goes, so the `cancel` transition gives back nothing more.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.workflows.actions import Action, GiveBackStock, SourceAgain, TakeStock
+from chalicelib.domain.workflows.bindings import Binding, Match, Workflows
+from chalicelib.domain.workflows.definition import Category, Definition, Entity, State, Transition
+
+C = Category
+F = Entity.FULFILMENT_ORDER
+_BEFORE_SHIPPING = ("released", "accepted", "picked", "packed")
+
+
+def _on(sources: str, on: str, to: str, *actions: Action) -> Transition:
+    return Transition(tuple(sources.split()), on, to, actions=actions)
+
+
+def _fulfilment(workflow: str, last: tuple[State, ...], *route: Transition) -> Definition:
+    """A fulfilment flow: accepted or rejected, picked, perhaps packed, then `route` to its end."""
+    states = (
+        State("released", C.OPEN, initial=True),
+        State("accepted", C.IN_PROGRESS),
+        State("picked", C.PICKED),
+        State("packed", C.PICKED),
+        *last,
+        State("rejected", C.REJECTED, final=True),
+        State("cancelled", C.CANCELLED, final=True),
+    )
+    transitions = (
+        _on("released", "accept", "accepted"),
+        _on("accepted", "pick", "picked"),
+        _on("released accepted", "reject", "rejected", GiveBackStock(), SourceAgain()),
+        _on("picked", "pack", "packed"),
+        *route,
+        _on(" ".join(_BEFORE_SHIPPING), "cancel", "cancelled"),
+    )
+    return Definition(workflow, F, states, transitions)
+
+
+_SHIPPED = State("shipped", C.SHIPPED)
+_READY = State("ready_for_pickup", C.READY)
+_COLLECTED = State("collected", C.DONE, final=True)
+_SHIP = _on("picked packed", "ship", "shipped", TakeStock())
+
+HOME = _fulfilment(
+    "fulfilment-home",
+    (_SHIPPED, State("delivered", C.DONE, final=True)),
+    _SHIP,
+    _on("shipped", "deliver", "delivered"),
+)
+PICKUP_POINT = _fulfilment(
+    "fulfilment-pickup-point",
+    (_SHIPPED, _READY, _COLLECTED),
+    _SHIP,
+    _on("shipped", "deliver", "ready_for_pickup"),
+    _on("ready_for_pickup", "collect", "collected"),
+)
+TRANSFER = _fulfilment(
+    "fulfilment-transfer",
+    (_SHIPPED, _READY, _COLLECTED),
+    _SHIP,
+    _on("shipped", "ready_for_pickup", "ready_for_pickup"),
+    _on("ready_for_pickup", "collect", "collected"),
+)
+SHELF = _fulfilment(
+    "fulfilment-shelf",
+    (_READY, _COLLECTED),
+    _on("picked packed", "ready_for_pickup", "ready_for_pickup"),
+    _on("ready_for_pickup", "collect", "collected", TakeStock()),  # handed over at the till
+)
+
+FULFILMENT = {"home": HOME, "pickup_point": PICKUP_POINT, "transfer": TRANSFER, "shelf": SHELF}
+
+# The flow decides, as `flow_of` does today; home delivery is the default, as it is there.
+BINDINGS = (
+    Binding(F, Match(flow="pickup_point"), PICKUP_POINT.id),
+    Binding(F, Match(flow="transfer"), TRANSFER.id),
+    Binding(F, Match(flow="shelf"), SHELF.id),
+    Binding(F, Match(), HOME.id),
+)
+
+DEFAULT_WORKFLOWS = Workflows(definitions=(HOME, PICKUP_POINT, TRANSFER, SHELF), bindings=BINDINGS)
