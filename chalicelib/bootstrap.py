@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
     from chalicelib.domain.network import Network
     from chalicelib.domain.sourcing.policy import SourcingPolicy
+    from chalicelib.domain.workflows import Definition, Workflows
     from chalicelib.service.unit_of_work import UnitOfWork
 
 
@@ -41,6 +42,16 @@ class Bootstrap:
         from chalicelib.service import config
 
         return config.sourcing_policy(config.active(self.table, "sourcing"))
+
+    def workflows(self) -> tuple[int, Workflows]:
+        from chalicelib.service import workflows
+
+        return workflows.active(self.table)
+
+    def workflow(self, workflow_id: str, version: int) -> Definition:
+        from chalicelib.service import workflows
+
+        return workflows.definition(self.table, workflow_id, version)
 
 
 @functools.cache

@@ -26,6 +26,7 @@ from chalicelib.domain.reservations import Reservation
 from chalicelib.domain.sourcing.policy import SourcingPolicy
 from chalicelib.domain.stock_level import StockLevel
 from chalicelib.domain.tasks import Task
+from chalicelib.domain.workflows import DEFAULT_WORKFLOWS, Definition, Workflows
 from chalicelib.service.config import sourcing_policy
 from chalicelib.service.network import location_from_command
 from chalicelib.service.unit_of_work import Changes, UnitOfWork
@@ -188,3 +189,11 @@ class FakeDependencies:
 
     def sourcing_rules(self) -> SourcingPolicy:
         return sourcing_policy(DEFAULT_SOURCING)
+
+    def workflows(self) -> tuple[int, Workflows]:
+        return 0, DEFAULT_WORKFLOWS
+
+    def workflow(self, workflow_id: str, version: int) -> Definition:
+        found = DEFAULT_WORKFLOWS.definition(workflow_id)
+        assert found is not None and version == 0, "the fake knows the built-in workflows only"
+        return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import keys
@@ -12,11 +13,14 @@ from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, VersionMismatch
 from chalicelib.domain.events import Event
 from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
+from chalicelib.domain.fulfilment.workflow import built_in
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineAllocation, LineStatus, OrderLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.refunds import Refund
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
+from chalicelib.domain.timestamps import iso
+from chalicelib.domain.workflows import Category, Timer
 
 
 class AlreadyWritten(DomainError):
@@ -187,14 +191,21 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
     return {
         "PK": keys.order_pk(order_id),
         "SK": keys.fulfilment_sk(fo.fulfilment_order_id),
-        **keys.work_queue_index(fo.location_id, fo.status.value, fo.created_at, fo.fulfilment_order_id),
+        **keys.work_queue_index(fo.location_id, fo.status, fo.created_at, fo.fulfilment_order_id),
         "type": "fulfilment-order",
         "fulfilmentOrderId": fo.fulfilment_order_id,
         "orderId": order_id,
         "locationId": fo.location_id,
         "method": fo.method.value,
         "destination": fo.destination,
-        "status": fo.status.value,
+        "status": fo.status,
+        "category": fo.category.value,
+        "workflow": fo.workflow,
+        "workflowVersion": fo.workflow_version,
+        "entry": fo.entry,
+        "timers": [
+            {"name": t.name, "due": iso(t.due), "event": t.event, "state": t.state, "entry": t.entry} for t in fo.timers
+        ],
         "lines": [{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
         "rule": fo.rule,
         "version": fo.version,
@@ -205,22 +216,38 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
 
 
 def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
-    return FulfilmentOrder(
+    fo = FulfilmentOrder(
         fulfilment_order_id=item["fulfilmentOrderId"],
         location_id=item["locationId"],
         method=DeliveryMethod(item["method"]),
         destination=item["destination"],
-        status=FulfilmentStatus(item["status"]),
+        status=item["status"],
         lines=[FulfilmentLine(ln["lineId"], ln["sku"], ln["quantity"]) for ln in item["lines"]],
         created_at=item["createdAt"],
         updated_at=item["updatedAt"],
+        workflow=item.get("workflow", ""),
+        workflow_version=int(item.get("workflowVersion", 0)),
+        entry=int(item.get("entry", 0)),
+        timers=[
+            Timer(t["name"], datetime.fromisoformat(t["due"]), t["event"], t["state"], int(t["entry"]))
+            for t in item.get("timers", [])
+        ],
         rule=item.get("rule", ""),
         version=item["version"],
         tracking=item.get("tracking"),
     )
+    if "category" in item:
+        fo.category = Category(item["category"])
+    else:  # stored before workflows were data: the built-in one of its flow, as it was then
+        pinned = built_in(fo).definition
+        state = pinned.state(fo.status)
+        carried_out = fo.status == FulfilmentStatus.COLLECTED  # a carry-out's, under the home flow
+        fo.workflow = pinned.id
+        fo.category = state.category if state else Category.DONE if carried_out else Category.CANCELLED
+    return fo
 
 
-_HIDDEN = {"PK", "SK", "type", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"}
+_HIDDEN = {"PK", "SK", "type", "entry", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"}
 
 
 def order_view(order: Order) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The locations' side of fulfilment: a store's or DC's work queue, one fulfilment order, and the
-progress they report on it (the default workflow)."""
+progress they report on it (under the workflow it is pinned to)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import fulfilment_order_view, order_view, public_view
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Forbidden, NotFound, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound, VersionMismatch
 from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.sourcing.plan import Backorder, Plan
+from chalicelib.domain.workflows import Entity, SourceAgain
 from chalicelib.observability import count
-from chalicelib.service import listing, sourcing
+from chalicelib.service import listing, sourcing, workflows
 from chalicelib.service.ids import order_of_fulfilment_order
 
 if TYPE_CHECKING:
@@ -35,7 +37,9 @@ def work_queue(
         location_id, scoped=("store", "dc"), others=("admin", "ops", "cs"), sees="sees the work of"
     )
     location_id = listing.required(asked, "locationId")
-    status = listing.known_status(status or FulfilmentStatus.RELEASED.value, FulfilmentStatus)
+    status = status or FulfilmentStatus.RELEASED.value
+    if status not in workflows.state_names(deps, Entity.FULFILMENT_ORDER):
+        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "no workflow has it"}])
     items, next_cursor = deps.table.query_index(
         "GSI1", keys.work_queue_pk(location_id, status), limit=limit, cursor=cursor, newest_first=False
     )
@@ -50,7 +54,7 @@ def get_fulfilment_order(deps: Dependencies, fulfilment_order_id: str, principal
             raise Forbidden(f"fulfilment order {fulfilment_order_id} is not the work of {principal.scope}")
     else:  # a store reads any order, so any of its fulfilment orders
         principal.may_see_order(order_view(order))
-    return fulfilment_order_view(order.order_id, fo)
+    return {**fulfilment_order_view(order.order_id, fo), "allowedEvents": workflows.allowed(deps, order, fo)}
 
 
 def handle_event(
@@ -61,34 +65,60 @@ def handle_event(
     *,
     if_match: int | None,
 ) -> dict[str, Any]:
-    """A location reports progress on a fulfilment order (default workflow, `domain.fulfilment.workflow`):
-    the fulfilment order, its order's lines and status, stock and events change in one transaction
-    on the order's version. `reject` sources the lines again with that location left out."""
+    """A location reports progress on a fulfilment order, under the workflow it was pinned to when
+    it was created: the fulfilment order, its order's lines and status, stock and events change in
+    one transaction on the order's version. Where the workflow sends the units elsewhere (`reject`
+    in the built-in ones), they are sourced again, that location left out."""
     principal.require("admin", "ops", "cs", "store", "dc")
     uow = deps.uow()
     order, fo = _load(uow, fulfilment_order_id)
-    event = wf.FulfilmentEvent(cmd.type)
+    event = cmd.type
     flow = wf.flow_of(fo.method, fo.location_id, fo.destination)
     if principal.kind in ("store", "dc") and not wf.may_report(
         flow, event, source=fo.location_id, destination=fo.destination.get("locationId"), location=principal.scope or ""
     ):
-        raise Forbidden(f"a {principal.role} token may not report {event.value} on {fulfilment_order_id}")
+        raise Forbidden(f"a {principal.role} token may not report {event} on {fulfilment_order_id}")
+    if event in wf.ORDER_DRIVEN:
+        raise Conflict(f"{event} is the order's to decide: cancel the order's lines instead", event=event)
     if if_match is not None and if_match != fo.version:
         raise VersionMismatch(
             f"fulfilment order {fulfilment_order_id} is at version {fo.version}, not {if_match}",
             currentVersion=fo.version,
         )
-    order.fulfilment_transition(fo, event)  # a 409 before any sourcing work
-    if event is wf.FulfilmentEvent.REJECT:
-        order = sourcing.resource_rejected(deps, order, fulfilment_order_id, reason=cmd.reason, actor=principal.actor)
+    pinned = deps.workflow(fo.workflow, fo.workflow_version)
+    tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
+    # A 409 before any sourcing work; the same step runs again on the order as it is committed.
+    step = order.fulfilment_step(fo, pinned, event, now=deps.now(), tracking=tracking, reason=cmd.reason)
+    elsewhere = next((e for e in step.effects if isinstance(e, SourceAgain)), None)
+    if elsewhere is not None:
+        order = sourcing.resource_rejected(
+            deps,
+            order,
+            fulfilment_order_id,
+            event,
+            reason=cmd.reason,
+            actor=principal.actor,
+            exclude_source=elsewhere.exclude_source,
+        )
         _count_rejection(order)
     else:
-        tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
-        order.report_fulfilment(
-            fulfilment_order_id, event, actor=principal.actor, now=deps.now(), tracking=tracking, reason=cmd.reason
+        now = deps.now()
+        freed = order.report_fulfilment(
+            fulfilment_order_id, event, pinned, actor=principal.actor, now=now, tracking=tracking, reason=cmd.reason
         )
+        if freed:  # given back with nowhere to go: backordered, for a team or the next stock
+            why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
+            backorders = tuple(Backorder(k, order.line(k).sku, q, why) for k, q in freed.items())
+            order.resource_rejected(
+                freed, Plan((), backorders), new_fulfilment_order_id=_none, actor=principal.actor, now=now
+            )
         uow.commit()
-    return fulfilment_order_view(order.order_id, order.fulfilment_order(fulfilment_order_id))
+    fo = order.fulfilment_order(fulfilment_order_id)
+    return {**fulfilment_order_view(order.order_id, fo), "allowedEvents": workflows.allowed(deps, order, fo)}
+
+
+def _none() -> str:
+    raise ValueError("backordering opens no fulfilment order")
 
 
 def _load(uow: UnitOfWork, fulfilment_order_id: str) -> tuple[Order, FulfilmentOrder]:

@@ -18,11 +18,12 @@ from chalicelib.adapters.dynamo import Item, Table
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.domain.errors import Invalid, NotFound
-from chalicelib.domain.fulfilment.order import FulfilmentStatus
+from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING
 from chalicelib.domain.network import Geo, Network
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Plan, Snapshot
+from chalicelib.domain.workflows import Category
 from chalicelib.service.config import sourcing_policy
 from chalicelib.service.network import network
 from chalicelib.service.sourcing import PLENTY, demands_of, planning_stock
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
     from chalicelib.contracts.config import SourcingConfig
 
 MAX_ORDERS = 200
-_LIVE = frozenset(
-    {FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED, FulfilmentStatus.PICKED, FulfilmentStatus.PACKED}
-)
 
 
 def simulate(
@@ -108,7 +106,7 @@ def _recent(table: Table, net: Network, last: int, channel: str | None) -> list[
 def _with_own_reservations(available: dict[str, dict[str, int]], order: Order) -> dict[str, dict[str, int]]:
     own = copy.deepcopy(available)
     for fo in order.fulfilment_orders:
-        if fo.status in _LIVE:
+        if fo.category in BEFORE_SHIPPING:
             for line in fo.lines:
                 per = own.setdefault(line.sku, {})
                 per[fo.location_id] = min(PLENTY, per.get(fo.location_id, 0) + line.quantity)
@@ -116,7 +114,7 @@ def _with_own_reservations(available: dict[str, dict[str, int]], order: Order) -
 
 
 def _current(order: Order, demands: list[Demand], net: Network) -> dict[str, Any]:
-    live = [fo for fo in order.fulfilment_orders if fo.status is not FulfilmentStatus.CANCELLED]
+    live = [fo for fo in order.fulfilment_orders if fo.category is not Category.CANCELLED]
     to = {d.line_id: d.destination.geo for d in demands}
     return _figures(
         [(fo.location_id, next((to[ln.line_id] for ln in fo.lines if ln.line_id in to), None)) for fo in live],

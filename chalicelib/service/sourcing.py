@@ -30,6 +30,7 @@ from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
 from chalicelib.service.ids import fulfilment_order_ids, new_id
 from chalicelib.service.unit_of_work import Dependencies, StockReader, UnitOfWork
+from chalicelib.service.workflows import pinning
 
 if TYPE_CHECKING:
     from chalicelib.domain.network import Network
@@ -44,6 +45,7 @@ def place(deps: Dependencies, build: Callable[[], Order], *, actor: str) -> Orde
     net = deps.network()
     first = build()
     unused = [first]
+    pin = pinning(deps, first.channel)
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         order = unused.pop() if unused else build()  # a retry starts from a fresh order
@@ -53,6 +55,7 @@ def place(deps: Dependencies, build: Callable[[], Order], *, actor: str) -> Orde
             new_task_id=lambda: new_id("task"),
             actor=actor,
             now=stamp,
+            pin=pin,
         )
         uow.add(order)
         _claim_capacity(uow, order, net, stamp)
@@ -72,6 +75,7 @@ def resource_hold(
     was loaded, and the order as written is returned."""
     net = deps.network()
     held = {h.line_id: h.quantity for h in order.held_for(task_id)}
+    pin = pinning(deps, order.channel)
     demands = [dataclasses.replace(d, quantity=held[d.line_id]) for d in demands_of(order, net) if d.line_id in held]
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
@@ -82,6 +86,7 @@ def resource_hold(
             new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
             actor=actor,
             now=stamp,
+            pin=pin,
         )
         _claim_capacity(uow, changed, net, stamp)
         for aggregate in also:
@@ -92,15 +97,24 @@ def resource_hold(
 
 
 def resource_rejected(
-    deps: Dependencies, order: Order, fulfilment_order_id: str, *, reason: str | None, actor: str
+    deps: Dependencies,
+    order: Order,
+    fulfilment_order_id: str,
+    event: str,
+    *,
+    reason: str | None,
+    actor: str,
+    exclude_source: bool = True,
 ) -> Order:
-    """A location rejected a fulfilment order: give back its reservations, and source its units again
-    under the live rules with that location left out (what finds no other location is backordered:
+    """A fulfilment order's workflow sends its units elsewhere (a location rejected it): `event`
+    gives back its reservations, and its units are sourced again under the live rules, with that
+    location left out unless `exclude_source` is off (what finds no other location is backordered:
     never held, as for a team's `resource`), all in one transaction on the order's version.
 
     Retries as `place` does; `order` is left as it was loaded, and the order as written is returned."""
     net = deps.network()
     rejected = order.fulfilment_order(fulfilment_order_id)
+    pinned, pin = deps.workflow(rejected.workflow, rejected.workflow_version), pinning(deps, order.channel)
     quantities: dict[str, int] = {}
     for ln in rejected.lines:
         quantities[ln.line_id] = quantities.get(ln.line_id, 0) + ln.quantity
@@ -112,7 +126,7 @@ def resource_rejected(
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         changed = uow.track(copy.deepcopy(order))
-        freed = changed.reject_fulfilment(fulfilment_order_id, reason=reason, actor=actor, now=stamp)
+        freed = changed.report_fulfilment(fulfilment_order_id, event, pinned, actor=actor, now=stamp, reason=reason)
         changed.resource_rejected(
             freed,
             plan,
@@ -120,6 +134,7 @@ def resource_rejected(
             new_task_id=lambda: new_id("task"),
             actor=actor,
             now=stamp,
+            pin=pin,
         )
         _claim_capacity(uow, changed, net, stamp)
         return changed
@@ -131,7 +146,7 @@ def resource_rejected(
         channel=order.channel,
         hold=False,
         decide=decide,
-        exclude=frozenset({rejected.location_id}),
+        exclude=frozenset({rejected.location_id}) if exclude_source else frozenset(),
     )
 
 
@@ -202,7 +217,13 @@ def carry_out(deps: Dependencies, uow: UnitOfWork, order: Order, *, actor: str) 
     if any(d.method is not DeliveryMethod.CARRY_OUT or d.destination.location_id != store for d in demands):
         raise Invalid(f"a sale of stock held at {store} is carried out there, every line of it")
     plan = source(demands, Snapshot(net.locations, {}), deps.sourcing_rules(), channel=order.channel)
-    order.apply_plan(plan, new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0), actor=actor, now=deps.now())
+    order.apply_plan(
+        plan,
+        new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0),
+        actor=actor,
+        now=deps.now(),
+        pin=pinning(deps, order.channel),
+    )
     uow.add(order)
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
     from chalicelib.domain.network import Network
     from chalicelib.domain.sourcing.policy import SourcingPolicy
+    from chalicelib.domain.workflows import Definition, Workflows
 
 A = TypeVar("A", bound=Aggregate)
 A_co = TypeVar("A_co", bound=Aggregate, covariant=True)
@@ -167,8 +168,8 @@ def attempts(
 
 class Dependencies(Protocol):
     """What use cases take from `chalicelib.bootstrap` (or a test's fake): a fresh unit of work per
-    change, the clock, the network and the live sourcing rules (both cached), and the table for the
-    read side's list queries."""
+    change, the clock, the network, the live sourcing rules and workflows (cached), and the table
+    for the read side's list queries."""
 
     @property
     def table(self) -> Table: ...
@@ -180,3 +181,11 @@ class Dependencies(Protocol):
     def network(self) -> Network: ...
 
     def sourcing_rules(self) -> SourcingPolicy: ...
+
+    def workflows(self) -> tuple[int, Workflows]:
+        """The active workflows section (binding new entities) and its version (0: built-in)."""
+        ...
+
+    def workflow(self, workflow_id: str, version: int) -> Definition:
+        """A definition as a version of the section had it (what a pinned entity follows)."""
+        ...

@@ -181,7 +181,12 @@ def test_a_transition_the_workflow_does_not_allow_is_a_409_naming_the_allowed_ev
     assert (problem["currentStatus"], problem["allowedEvents"]) == ("released", ["accept", "reject"])
     assert "accept, reject" in problem["detail"]
     assert read(client, order["orderId"], admin)["version"] == order["version"]  # nothing changed
-    assert report(client, fo_id, admin, "teleport").status_code == 422
+    # Events are the workflow's: one it does not know is refused as one it does not allow now.
+    unknown = report(client, fo_id, admin, "teleport")
+    assert (unknown.status_code, json.loads(unknown.body)["allowedEvents"]) == (409, ["accept", "reject"])
+    assert report(client, fo_id, admin, "tele port!").status_code == 422  # not an event name at all
+    assert report(client, fo_id, admin, "cancel").status_code == 409  # the order's: cancel its lines
+    assert read(client, order["orderId"], admin)["version"] == order["version"]
 
 
 def test_only_the_locations_own_token_reports_and_if_match_names_the_fulfilment_orders_version(client, admin):

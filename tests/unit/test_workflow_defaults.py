@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.domain.fulfilment import workflow as wf
-from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentStatus
-from chalicelib.domain.orders.lines import LineStatus
+from chalicelib.domain.delivery import DeliveryMethod
+from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentOrder, FulfilmentStatus
+from chalicelib.domain.fulfilment.workflow import Flow, FulfilmentEvent, line_status
 from chalicelib.domain.workflows import (
     DEFAULT_WORKFLOWS,
     Accepted,
-    Category,
     Entity,
     GiveBackStock,
     Position,
@@ -24,9 +23,10 @@ from chalicelib.domain.workflows import (
     step,
 )
 from chalicelib.domain.workflows.defaults import FULFILMENT
+from tests import fulfilment_reference as wf
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
-CASES = [(flow, status, event) for flow in wf.Flow for status in FulfilmentStatus for event in wf.FulfilmentEvent]
+CASES = [(flow, status, event) for flow in Flow for status in FulfilmentStatus for event in FulfilmentEvent]
 
 
 def test_the_defaults_are_sound_and_warn_of_nothing():
@@ -45,51 +45,46 @@ def test_step_on_the_default_goes_where_the_table_goes(flow, status, event):
     assert isinstance(got, Accepted)
     assert got.state == expected.value and got.position.entry == 4
     assert (TakeStock() in got.effects) is wf.leaves_source(flow, status, event)  # exactly where goods leave
-    if event is wf.FulfilmentEvent.REJECT:
+    if event is FulfilmentEvent.REJECT:
         assert got.effects == (GiveBackStock(), SourceAgain())
     else:
         assert set(got.effects) <= {TakeStock()}
     assert got.timers == () and got.tasks == ()  # today's flows have no SLAs or tasks
 
 
-@pytest.mark.parametrize("flow", list(wf.Flow))
+@pytest.mark.parametrize("flow", list(Flow))
 def test_the_events_allowed_are_the_tables_and_cancel_before_shipping(flow):
     definition = FULFILMENT[flow.value]
     for status in FulfilmentStatus:
         allowed = allowed_events(definition, status.value, {})
-        cancel = ["cancel"] if status in BEFORE_SHIPPING else []
+        cancel = ["cancel"] if status in ("released", "accepted", "picked", "packed") else []
         assert allowed == [e.value for e in wf.allowed(flow, status)] + cancel, status
 
 
-# What the line and its progress would follow from the category alone (the next step's wiring):
-# done is `delivered` at home and `collected` elsewhere, the only place the flow still matters.
-LINE_OF = {
-    Category.OPEN: LineStatus.ALLOCATED,
-    Category.IN_PROGRESS: LineStatus.ALLOCATED,
-    Category.PICKED: LineStatus.PICKED,
-    Category.SHIPPED: LineStatus.SHIPPED,
-    Category.READY: LineStatus.READY_FOR_PICKUP,
+METHOD = {
+    "home": DeliveryMethod.HOME_DELIVERY,
+    "pickup_point": DeliveryMethod.PICKUP_POINT,
+    "transfer": DeliveryMethod.CLICK_AND_COLLECT,
+    "shelf": DeliveryMethod.CLICK_AND_COLLECT,
 }
 
 
-@pytest.mark.parametrize("flow", list(wf.Flow))
-def test_the_categories_give_the_line_status_the_table_gives(flow):
+@pytest.mark.parametrize("flow", list(Flow))
+def test_the_categories_give_the_line_status_the_table_gave(flow):
     definition = FULFILMENT[flow.value]
-    for status, line in wf.LINE_STATUS.items():
-        state = definition.state(status.value)
-        if state is None:
-            continue  # a status this flow never reaches
-        done = LineStatus.DELIVERED if flow is wf.Flow.HOME else LineStatus.COLLECTED
-        assert (done if state.category is Category.DONE else LINE_OF[state.category]) is line, status
-    for status in (FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED):
-        state = definition.state(status.value)
-        assert state is not None and state.final and state.category.value == status.value
-    assert {
-        s.name for s in definition.states if s.category in (Category.OPEN, Category.IN_PROGRESS, Category.PICKED)
-    } == {s.value for s in BEFORE_SHIPPING}
+    for state in definition.states:
+        fo = FulfilmentOrder("fo", "dc", METHOD[flow.value], {}, state.name, [], "t", "t", category=state.category)
+        status = FulfilmentStatus(state.name)
+        assert line_status(fo) == wf.LINE_STATUS.get(status), status  # None: serves no line any more
+    assert {s.name for s in definition.states if s.category in BEFORE_SHIPPING} == {
+        "released",
+        "accepted",
+        "picked",
+        "packed",
+    } & {s.name for s in definition.states}
 
 
-@pytest.mark.parametrize("flow", list(wf.Flow))
+@pytest.mark.parametrize("flow", list(Flow))
 def test_the_default_bindings_choose_the_flow_flow_of_chooses(flow):
     assert bind(DEFAULT_WORKFLOWS, Entity.FULFILMENT_ORDER, flow=flow.value) is FULFILMENT[flow.value]
     # whatever else the order is, the flow decides

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
@@ -87,20 +87,37 @@ class Tracking(Model):
     url: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
+class PendingTimer(Model):
+    name: str
+    due: str
+    event: str = Field(description="what the timer sends the fulfilment order when it fires")
+    state: str = Field(description="the state it was set in: it fires only if the order is still there")
+    entry: int
+
+
 class FulfilmentOrderOut(Model):
     fulfilment_order_id: str
     order_id: str
     location_id: str
     method: str
     destination: dict[str, Any]
-    status: str
+    status: str = Field(description="the state of its workflow (the built-in ones: released ... collected)")
+    category: str = Field(description="what the state means: open, in_progress, picked, shipped, ready, done, ...")
+    workflow: str = Field(description="the workflow definition it follows, pinned when it was created")
+    workflow_version: int = Field(description="the version of the `workflows` section it was pinned from (0: built-in)")
+    timers: list[PendingTimer] = []
     version: int
     lines: list[FulfilmentOrderLine]
     tracking: Tracking | None = Field(None, description="the carrier's, once reported (usually with `ship`)")
+    allowed_events: list[str] | None = Field(
+        None, description="the events a location may send it now (on the fulfilment order's own answers)"
+    )
 
 
 class FulfilmentEventIn(Model):
-    """`POST /fulfilment-orders/{id}/events`: a location reports progress under the default workflow.
+    """`POST /fulfilment-orders/{id}/events`: a location reports progress under the workflow the
+    fulfilment order is pinned to (`workflow`, `workflowVersion`; its answer lists `allowedEvents`).
+    The built-in workflows:
 
     released -accept-> accepted -pick-> picked -pack-> packed -ship-> shipped (also picked -ship->);
     released|accepted -reject-> rejected (the lines are sourced again elsewhere, or backordered).
@@ -110,7 +127,9 @@ class FulfilmentEventIn(Model):
     store's own shelf: picked|packed -ready_for_pickup-> ready_for_pickup -collect-> collected.
     Anything else is a 409 naming the current status and the allowed events."""
 
-    type: Literal["accept", "reject", "pick", "pack", "ship", "ready_for_pickup", "collect", "deliver"]
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = Field(
+        examples=["accept", "reject", "pick", "pack", "ship", "ready_for_pickup", "collect", "deliver"]
+    )
     reason: Text | None = None
     tracking: Tracking | None = None
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.delivery import DeliveryMethod
+from chalicelib.domain.workflows import Category, Position, Timer
 
 
 class FulfilmentStatus(StrEnum):
+    """The states of the built-in workflows. A business's own workflow may name others: what the
+    OMS does with a fulfilment order follows its state's `Category`, never these names."""
+
     RELEASED = "released"  # waiting for the location to accept it
     ACCEPTED = "accepted"
     PICKED = "picked"
@@ -23,9 +27,9 @@ class FulfilmentStatus(StrEnum):
 
 
 # Until it ships, a fulfilment order's lines may still be cancelled and its stock released.
-BEFORE_SHIPPING = frozenset(
-    {FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED, FulfilmentStatus.PICKED, FulfilmentStatus.PACKED}
-)
+BEFORE_SHIPPING = frozenset({Category.OPEN, Category.IN_PROGRESS, Category.PICKED})
+# No longer anyone's work: its lines are served elsewhere, or not at all.
+ENDED = frozenset({Category.REJECTED, Category.CANCELLED})
 
 
 @dataclass(slots=True)
@@ -43,14 +47,23 @@ class FulfilmentOrder:
     location_id: str
     method: DeliveryMethod
     destination: dict[str, Any]
-    status: FulfilmentStatus
+    status: str  # the state of its workflow
     lines: list[FulfilmentLine]
     created_at: str
     updated_at: str
+    category: Category = Category.OPEN  # what the state means to stock, lines and the order
+    workflow: str = ""  # the definition it follows, pinned when it was created
+    workflow_version: int = 0  # ... as of this version of the `workflows` section (0: built-in)
+    entry: int = 0  # states entered so far: what its timers are stamped with
+    timers: list[Timer] = field(default_factory=list)  # pending, each stamped with (state, entry)
     rule: str = ""
     version: int = 1
     tracking: dict[str, str] | None = None  # the carrier's, once shipped
     changed: bool = False  # to be written with the order's next save
+
+    @property
+    def position(self) -> Position:
+        return Position(self.status, self.entry)
 
     def line(self, line_id: str) -> FulfilmentLine | None:
         return next((ln for ln in self.lines if ln.line_id == line_id), None)

@@ -1,6 +1,6 @@
-"""The default fulfilment workflow: which event moves a fulfilment order from which status to which.
+"""What the OMS reads from a fulfilment order's workflow: the flow its goods follow, the definition
+it is pinned to, and what its state's category means for the lines it serves.
 
-Pure data and lookups, in one place, so that a configurable workflow can later replace the table.
 A fulfilment order follows one of four flows, decided by how its goods travel:
 
 - `home`: shipped to the customer's address, then delivered;
@@ -9,22 +9,28 @@ A fulfilment order follows one of four flows, decided by how its goods travel:
   ready for pickup at the destination store and collected there;
 - `shelf`: click & collect from the store's own shelf, never shipped: picked (or packed), ready for
   pickup, collected.
+
+Which states and events each has is data (`chalicelib.domain.workflows`: the built-in definitions
+and the business's own, bound by flow, channel, delivery method and location type).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.delivery import DeliveryMethod
-from chalicelib.domain.fulfilment.order import FulfilmentStatus
+from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.orders.lines import LineStatus
-
-S = FulfilmentStatus
+from chalicelib.domain.workflows import Category, Definition
+from chalicelib.domain.workflows.defaults import FULFILMENT
 
 
 class FulfilmentEvent(StrEnum):
+    """The events of the built-in workflows; a business's own may add others."""
+
     ACCEPT = "accept"
     REJECT = "reject"
     PICK = "pick"
@@ -37,6 +43,10 @@ class FulfilmentEvent(StrEnum):
 
 E = FulfilmentEvent
 
+# Events the order drives, never a location: cancelling goes through the order's lines (which give
+# the stock back unit by unit), and an SLA breach is the timer's.
+ORDER_DRIVEN = frozenset({"cancel", "sla_breached"})
+
 
 class Flow(StrEnum):
     HOME = "home"
@@ -45,58 +55,36 @@ class Flow(StrEnum):
     SHELF = "shelf"
 
 
-_UNTIL_PICKED: dict[FulfilmentStatus, dict[FulfilmentEvent, FulfilmentStatus]] = {
-    S.RELEASED: {E.ACCEPT: S.ACCEPTED, E.REJECT: S.REJECTED},
-    S.ACCEPTED: {E.PICK: S.PICKED, E.REJECT: S.REJECTED},
-}
-_SHIPPED_FROM_PICKED = {
-    S.PICKED: {E.PACK: S.PACKED, E.SHIP: S.SHIPPED},
-    S.PACKED: {E.SHIP: S.SHIPPED},
-}
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """The definition a new fulfilment order follows for good, and the version of the `workflows`
+    section it came from (0: the built-in one)."""
 
-# flow -> status -> event -> next status. Anything not listed is not allowed.
-TRANSITIONS: Mapping[Flow, Mapping[FulfilmentStatus, Mapping[FulfilmentEvent, FulfilmentStatus]]] = {
-    Flow.HOME: {
-        **_UNTIL_PICKED,
-        **_SHIPPED_FROM_PICKED,
-        S.SHIPPED: {E.DELIVER: S.DELIVERED},
-    },
-    Flow.PICKUP_POINT: {
-        **_UNTIL_PICKED,
-        **_SHIPPED_FROM_PICKED,
-        S.SHIPPED: {E.DELIVER: S.READY_FOR_PICKUP},
-        S.READY_FOR_PICKUP: {E.COLLECT: S.COLLECTED},
-    },
-    Flow.TRANSFER: {
-        **_UNTIL_PICKED,
-        **_SHIPPED_FROM_PICKED,
-        S.SHIPPED: {E.READY_FOR_PICKUP: S.READY_FOR_PICKUP},
-        S.READY_FOR_PICKUP: {E.COLLECT: S.COLLECTED},
-    },
-    Flow.SHELF: {
-        **_UNTIL_PICKED,
-        S.PICKED: {E.PACK: S.PACKED, E.READY_FOR_PICKUP: S.READY_FOR_PICKUP},
-        S.PACKED: {E.READY_FOR_PICKUP: S.READY_FOR_PICKUP},
-        S.READY_FOR_PICKUP: {E.COLLECT: S.COLLECTED},
-    },
-}
+    definition: Definition
+    version: int
+
+
+Pinning = Callable[[FulfilmentOrder], Pin]
+
+
+def built_in(fo: FulfilmentOrder) -> Pin:
+    """The built-in definition of the fulfilment order's flow."""
+    return Pin(FULFILMENT[flow_of(fo.method, fo.location_id, fo.destination).value], 0)
+
 
 # Events the destination's own token may report too (the goods are there by then).
-AT_DESTINATION: Mapping[Flow, frozenset[FulfilmentEvent]] = {
+AT_DESTINATION: Mapping[Flow, frozenset[str]] = {
     Flow.TRANSFER: frozenset({E.READY_FOR_PICKUP, E.COLLECT}),
     Flow.PICKUP_POINT: frozenset({E.COLLECT}),
 }
 
-# What a line shows while a fulfilment order serving it is in a status, and how far along that is.
-LINE_STATUS: Mapping[FulfilmentStatus, LineStatus] = {
-    S.RELEASED: LineStatus.ALLOCATED,
-    S.ACCEPTED: LineStatus.ALLOCATED,
-    S.PICKED: LineStatus.PICKED,
-    S.PACKED: LineStatus.PICKED,
-    S.SHIPPED: LineStatus.SHIPPED,
-    S.READY_FOR_PICKUP: LineStatus.READY_FOR_PICKUP,
-    S.DELIVERED: LineStatus.DELIVERED,
-    S.COLLECTED: LineStatus.COLLECTED,
+# What a line shows while a fulfilment order serving it is in a category, and how far along that is.
+_LINE_STATUS: Mapping[Category, LineStatus] = {
+    Category.OPEN: LineStatus.ALLOCATED,
+    Category.IN_PROGRESS: LineStatus.ALLOCATED,
+    Category.PICKED: LineStatus.PICKED,
+    Category.SHIPPED: LineStatus.SHIPPED,
+    Category.READY: LineStatus.READY_FOR_PICKUP,
 }
 PROGRESS: Mapping[LineStatus, int] = {
     LineStatus.OPEN: 0,
@@ -110,6 +98,14 @@ PROGRESS: Mapping[LineStatus, int] = {
 }
 
 
+def line_status(fo: FulfilmentOrder) -> LineStatus | None:
+    """What the lines it serves show while `fo` is where it is; None once it serves none (rejected,
+    cancelled). Done is delivered at home and collected elsewhere."""
+    if fo.category is Category.DONE:
+        return LineStatus.DELIVERED if fo.method is DeliveryMethod.HOME_DELIVERY else LineStatus.COLLECTED
+    return _LINE_STATUS.get(fo.category)
+
+
 def flow_of(method: DeliveryMethod, source: str, destination: Mapping[str, Any]) -> Flow:
     if method is DeliveryMethod.CLICK_AND_COLLECT:
         return Flow.SHELF if destination.get("locationId") == source else Flow.TRANSFER
@@ -118,24 +114,10 @@ def flow_of(method: DeliveryMethod, source: str, destination: Mapping[str, Any])
     return Flow.HOME
 
 
-def allowed(flow: Flow, status: FulfilmentStatus) -> list[FulfilmentEvent]:
-    """The events the workflow allows in `status`, in the table's order."""
-    return list(TRANSITIONS[flow].get(status, {}))
-
-
-def next_status(flow: Flow, status: FulfilmentStatus, event: FulfilmentEvent) -> FulfilmentStatus | None:
-    """Where `event` takes a fulfilment order in `status`; None when the workflow does not allow it."""
-    return TRANSITIONS[flow].get(status, {}).get(event)
-
-
-def leaves_source(flow: Flow, status: FulfilmentStatus, event: FulfilmentEvent) -> bool:
-    """Whether the goods leave the source's stock with this event: shipping, or handing over the
-    shelf's own goods at the till (a shelf click & collect never ships)."""
-    return event is E.SHIP or (flow is Flow.SHELF and event is E.COLLECT and status is not S.SHIPPED)
-
-
-def may_report(flow: Flow, event: FulfilmentEvent, *, source: str, destination: str | None, location: str) -> bool:
+def may_report(flow: Flow, event: str, *, source: str, destination: str | None, location: str) -> bool:
     """Whether a store's or DC's token for `location` may report `event`."""
+    if event in ORDER_DRIVEN:
+        return False
     if location == source:
         return True
     return destination is not None and location == destination and event in AT_DESTINATION.get(flow, frozenset())

@@ -17,6 +17,7 @@ from chalicelib.domain.orders.lines import (
 from chalicelib.domain.orders.refunds import Refund, cancellation_refund
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.stock import StockChange
+from chalicelib.domain.workflows import Category
 
 
 class Cancellation(OrderState):
@@ -98,7 +99,7 @@ class Cancellation(OrderState):
             if left == 0:
                 break
             fo = self.fulfilment_order(allocation.fulfilment_order_id)
-            if fo.status not in BEFORE_SHIPPING:
+            if fo.category not in BEFORE_SHIPPING:
                 continue
             take = min(left, allocation.quantity)
             allocation.quantity -= take
@@ -108,7 +109,9 @@ class Cancellation(OrderState):
             fo_line.quantity -= take
             fo.lines = [ln for ln in fo.lines if ln.quantity > 0]
             if not fo.lines:
-                fo.status = FulfilmentStatus.CANCELLED
+                # The order's decision, whatever the workflow: its timers stop with it.
+                fo.status, fo.category, fo.timers = FulfilmentStatus.CANCELLED, Category.CANCELLED, []
+                fo.entry += 1
             fo.version += 1
             fo.updated_at = now
             fo.changed = True

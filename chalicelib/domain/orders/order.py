@@ -16,11 +16,13 @@ orders in `progress`, and what it is (fields, lookups, status) in `state`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid, error_at
 from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
+from chalicelib.domain.fulfilment.workflow import Pinning, built_in
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.cancellation import Cancellation
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
@@ -36,6 +38,7 @@ from chalicelib.domain.orders.progress import FulfilmentProgress
 from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.sourcing.plan import Backorder, Plan
 from chalicelib.domain.stock import StockChange
+from chalicelib.domain.workflows import Category, start
 
 
 class Order(Cancellation, FulfilmentProgress):
@@ -96,13 +99,6 @@ class Order(Cancellation, FulfilmentProgress):
         )
         return order
 
-    @property
-    def total(self) -> Money:
-        total = Money.zero(self.payment.amount.currency)
-        for line in self.lines:
-            total = total + line.unit_price.times(line.quantity)
-        return total
-
     def apply_plan(
         self,
         plan: Plan,
@@ -111,9 +107,11 @@ class Order(Cancellation, FulfilmentProgress):
         actor: str,
         now: str,
         new_task_id: Callable[[], str] | None = None,
+        pin: Pinning = built_in,
     ) -> None:
         """Turn a sourcing plan into fulfilment orders, reservations, holds (one task per team) and
-        line statuses. Also for units sourced again later: only what the plan names changes."""
+        line statuses. Also for units sourced again later: only what the plan names changes. Each
+        new fulfilment order follows the workflow `pin` gives it, for good."""
         first_new = len(self.fulfilment_orders)
         already = len(self.stock_changes)
         for shipment in plan.shipments:
@@ -128,13 +126,20 @@ class Order(Cancellation, FulfilmentProgress):
                     if shipment.method is DeliveryMethod.HOME_DELIVERY
                     else {"locationId": first.delivery.location_id}
                 ),
-                status=FulfilmentStatus.COLLECTED if carry_out else FulfilmentStatus.RELEASED,
+                status="",
                 lines=[FulfilmentLine(a.line_id, a.sku, a.quantity) for a in shipment.allocations],
                 created_at=now,
                 updated_at=now,
                 rule=shipment.rule,
                 changed=True,
             )
+            pinned = pin(fo)
+            fo.workflow, fo.workflow_version = pinned.definition.id, pinned.version
+            if carry_out:  # handed over at the till as it is sold: its work is done
+                fo.status, fo.category = FulfilmentStatus.COLLECTED, Category.DONE
+            else:
+                begun = start(pinned.definition, datetime.fromisoformat(now))
+                fo.status, fo.category, fo.timers = begun.state, begun.category, list(begun.timers)
             self.fulfilment_orders.append(fo)
             if not carry_out:
                 self.new_work_at.append(fo.location_id)
@@ -190,7 +195,7 @@ class Order(Cancellation, FulfilmentProgress):
                 reason=task.reason,
             )
         for fo in new_fos:
-            if fo.status is FulfilmentStatus.RELEASED:
+            if fo.category is not Category.DONE:
                 self._record(
                     "FulfilmentOrderDispatched",
                     actor,
@@ -246,7 +251,14 @@ class Order(Cancellation, FulfilmentProgress):
         return held
 
     def resource_hold(
-        self, task_id: str, plan: Plan, *, new_fulfilment_order_id: Callable[[], str], actor: str, now: str
+        self,
+        task_id: str,
+        plan: Plan,
+        *,
+        new_fulfilment_order_id: Callable[[], str],
+        actor: str,
+        now: str,
+        pin: Pinning = built_in,
     ) -> None:
         """The team chose to source the held units again: `plan` (made with holding off) serves or
         backorders exactly them."""
@@ -258,7 +270,7 @@ class Order(Cancellation, FulfilmentProgress):
             raise ValueError("the plan names lines that are not held for this task")
         self._release_hold(task_id)
         if held:
-            self.apply_plan(plan, new_fulfilment_order_id=new_fulfilment_order_id, actor=actor, now=now)
+            self.apply_plan(plan, new_fulfilment_order_id=new_fulfilment_order_id, actor=actor, now=now, pin=pin)
 
     def backorder_hold(self, task_id: str, *, actor: str, now: str) -> None:
         """The team chose to backorder the held units."""
@@ -289,12 +301,18 @@ class Order(Cancellation, FulfilmentProgress):
         new_task_id: Callable[[], str] | None = None,
         actor: str,
         now: str,
+        pin: Pinning = built_in,
     ) -> None:
-        """Serve (or backorder) elsewhere exactly the units a rejection freed."""
+        """Serve (or backorder) elsewhere exactly the units a fulfilment order gave back."""
         if any(plan.allocated(k) + plan.backordered(k) + plan.held(k) != v for k, v in freed.items()):
             raise ValueError("the plan must source exactly the units the rejection freed")
         self.apply_plan(
-            plan, new_fulfilment_order_id=new_fulfilment_order_id, new_task_id=new_task_id, actor=actor, now=now
+            plan,
+            new_fulfilment_order_id=new_fulfilment_order_id,
+            new_task_id=new_task_id,
+            actor=actor,
+            now=now,
+            pin=pin,
         )
         self._refresh_lines(set(freed))
         self._refresh_status(actor, now)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.fulfilment import workflow as wf
-from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
-from chalicelib.domain.fulfilment.workflow import FulfilmentEvent
+from chalicelib.domain.fulfilment.order import FulfilmentOrder
+from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, PROGRESS, line_status
 from chalicelib.domain.orders.lines import SOURCING, LineStatus, status_after_sourcing
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.stock import StockChange
+from chalicelib.domain.workflows import Accepted, Definition, GiveBackStock, Refused, SourceAgain, TakeStock, step
+
+
+def _at(now: str) -> datetime:
+    return datetime.fromisoformat(now)
 
 
 class FulfilmentProgress(OrderState):
@@ -18,81 +23,98 @@ class FulfilmentProgress(OrderState):
 
     __slots__ = ()
 
+    def fulfilment_step(
+        self,
+        fo: FulfilmentOrder,
+        definition: Definition,
+        event: str,
+        *,
+        now: str,
+        tracking: dict[str, str] | None = None,
+        reason: str | None = None,
+    ) -> Accepted:
+        """Where `event` takes `fo` under the definition it is pinned to (nothing changes yet); a 409
+        naming the events allowed now, or the fields the event needs, if nowhere."""
+        result = step(definition, fo.position, event, self.fulfilment_context(fo, tracking, reason), _at(now))
+        if isinstance(result, Refused):
+            raise Conflict(
+                f"fulfilment order {fo.fulfilment_order_id} is {fo.status}: {result.reason}",
+                fulfilmentOrderId=fo.fulfilment_order_id,
+                currentStatus=fo.status,
+                allowedEvents=[e for e in result.allowed if e not in ORDER_DRIVEN],
+                missing=list(result.missing),
+            )
+        return result
+
+    def fulfilment_context(
+        self, fo: FulfilmentOrder, tracking: dict[str, str] | None = None, reason: str | None = None
+    ) -> dict[str, Any]:
+        """What a workflow's guards and required fields may read: the order, the fulfilment order and
+        what the event brings."""
+        return {
+            "order": {
+                "channel": self.channel,
+                "total": self.total.amount,
+                "currency": self.total.currency,
+                "customerId": self.customer.customer_id,
+                "storeId": self.store_id,
+            },
+            "fulfilmentOrder": {
+                "locationId": fo.location_id,
+                "method": fo.method.value,
+                "units": sum(ln.quantity for ln in fo.lines),
+            },
+            "tracking": tracking,
+            "reason": reason,
+        }
+
     def report_fulfilment(
         self,
         fulfilment_order_id: str,
-        event: FulfilmentEvent,
+        event: str,
+        definition: Definition,
         *,
         actor: str,
         now: str,
         tracking: dict[str, str] | None = None,
         reason: str | None = None,
-    ) -> FulfilmentOrder:
-        """A location reports progress on one of its fulfilment orders (not `reject`: see
-        `reject_fulfilment`). The lines it serves follow; when the goods leave the source, its
-        reservation becomes a take (`dispatch`)."""
-        if event is FulfilmentEvent.REJECT:
-            raise ValueError("a rejection re-sources the lines: use reject_fulfilment")
+    ) -> dict[str, int]:
+        """A location (or a timer) reports progress on a fulfilment order: it moves as its workflow
+        says, and its actions run. Taking stock turns its reservations into takes (`dispatch`); giving
+        it back releases them and takes the units off it. Returns the units per line given back, for
+        the caller to source again or backorder (`resource_rejected`); the lines and the order's
+        status follow here when none were."""
         fo = self.fulfilment_order(fulfilment_order_id)
-        flow, before = wf.flow_of(fo.method, fo.location_id, fo.destination), fo.status
-        to = self.fulfilment_transition(fo, event)
-        already = len(self.stock_changes)
-        if wf.leaves_source(flow, before, event):
+        result = self.fulfilment_step(fo, definition, event, now=now, tracking=tracking, reason=reason)
+        before, already = fo.status, len(self.stock_changes)
+        freed: dict[str, int] = {}
+        if any(isinstance(e, TakeStock) for e in result.effects):
             for ln in fo.lines:
                 self.stock_changes.append(StockChange("dispatch", ln.sku, fo.location_id, ln.quantity))
-        self._move(fo, to, now)
-        if tracking is not None:
-            fo.tracking = dict(tracking)
-        self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
-        self._refresh_lines({ln.line_id for ln in fo.lines})
-        self._refresh_status(actor, now)
-        return fo
-
-    def reject_fulfilment(
-        self, fulfilment_order_id: str, *, reason: str | None, actor: str, now: str
-    ) -> dict[str, int]:
-        """The location will not do this work: its reservations go back and its lines lose the
-        allocation. Returns the units per line to source again elsewhere (`resource_rejected`)."""
-        fo = self.fulfilment_order(fulfilment_order_id)
-        before = fo.status
-        to = self.fulfilment_transition(fo, FulfilmentEvent.REJECT)
-        already = len(self.stock_changes)
-        freed: dict[str, int] = {}
-        for ln in fo.lines:
-            self.stock_changes.append(StockChange("release", ln.sku, fo.location_id, ln.quantity))
-            freed[ln.line_id] = freed.get(ln.line_id, 0) + ln.quantity
-            line = self.line(ln.line_id)
-            line.allocations = [a for a in line.allocations if a.fulfilment_order_id != fulfilment_order_id]
-        self._move(fo, to, now)
-        self._fulfilment_updated(fo, before, actor, now, already, reason=reason)
-        return freed
-
-    def fulfilment_transition(self, fo: FulfilmentOrder, event: FulfilmentEvent) -> FulfilmentStatus:
-        """Where `event` takes `fo` under the default workflow; a 409 naming the allowed events if nowhere."""
-        flow = wf.flow_of(fo.method, fo.location_id, fo.destination)
-        to = wf.next_status(flow, fo.status, event) if fo.status in wf.LINE_STATUS else None
-        if to is None:
-            allowed = [e.value for e in wf.allowed(flow, fo.status)]
-            raise Conflict(
-                f"fulfilment order {fo.fulfilment_order_id} is {fo.status.value}: {event.value} is not allowed"
-                f" (allowed: {', '.join(allowed) or 'none'})",
-                fulfilmentOrderId=fo.fulfilment_order_id,
-                currentStatus=fo.status.value,
-                allowedEvents=allowed,
-            )
-        return to
-
-    @staticmethod
-    def _move(fo: FulfilmentOrder, to: FulfilmentStatus, now: str) -> None:
-        fo.status = to
+        # Sourcing the units again elsewhere starts with giving them back here.
+        elif any(isinstance(e, (GiveBackStock, SourceAgain)) for e in result.effects):
+            for ln in fo.lines:
+                self.stock_changes.append(StockChange("release", ln.sku, fo.location_id, ln.quantity))
+                freed[ln.line_id] = freed.get(ln.line_id, 0) + ln.quantity
+                line = self.line(ln.line_id)
+                line.allocations = [a for a in line.allocations if a.fulfilment_order_id != fulfilment_order_id]
+        fo.status, fo.category, fo.entry = result.state, result.category, result.position.entry
+        fo.timers = [t for t in fo.timers if t.name not in result.cancel] + list(result.timers)
         fo.version += 1
         fo.updated_at = now
         fo.changed = True
+        if tracking is not None:
+            fo.tracking = dict(tracking)
+        self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
+        if not freed:
+            self._refresh_lines({ln.line_id for ln in fo.lines})
+            self._refresh_status(actor, now)
+        return freed
 
     def _fulfilment_updated(
         self,
         fo: FulfilmentOrder,
-        before: FulfilmentStatus,
+        before: str,
         actor: str,
         now: str,
         stock_from: int,
@@ -111,7 +133,7 @@ class FulfilmentProgress(OrderState):
             now,
             fulfilmentOrderId=fo.fulfilment_order_id,
             locationId=fo.location_id,
-            **{"from": before.value, "to": fo.status.value},
+            **{"from": before, "to": fo.status},
             stock=[
                 {"sku": c.sku, "locationId": c.location_id, "quantity": c.quantity}
                 for c in self.stock_changes[stock_from:]
@@ -132,9 +154,9 @@ class FulfilmentProgress(OrderState):
                     line.status = LineStatus.ALLOCATED
                 continue
             states = [
-                wf.LINE_STATUS[fo.status]
+                status
                 for a in line.allocations
-                if (fo := self.fulfilment_order(a.fulfilment_order_id)).status in wf.LINE_STATUS
+                if (status := line_status(self.fulfilment_order(a.fulfilment_order_id))) is not None
             ]
             if states:
-                line.status = min(states, key=wf.PROGRESS.__getitem__)
+                line.status = min(states, key=PROGRESS.__getitem__)

@@ -76,6 +76,13 @@ class OrderState(Aggregate):
     def identity(self) -> str:
         return self.order_id
 
+    @property
+    def total(self) -> Money:
+        total = Money.zero(self.payment.amount.currency)
+        for line in self.lines:
+            total = total + line.unit_price.times(line.quantity)
+        return total
+
     def line(self, line_id: str) -> OrderLine:
         for line in self.lines:
             if line.line_id == line_id:

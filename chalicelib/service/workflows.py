@@ -1,0 +1,84 @@
+"""The workflows fulfilment orders follow: the active `workflows` section pins each new one to a
+definition, and every later event runs on the version it was pinned to, so activating a new version
+changes only what starts after."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.fulfilment.order import FulfilmentOrder
+from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Pin, Pinning, flow_of
+from chalicelib.domain.workflows import DEFAULT_WORKFLOWS, Definition, Entity, Workflows, allowed_events, bind
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.domain.orders.order import Order
+    from chalicelib.service.unit_of_work import Dependencies
+
+SECTION = "workflows"
+
+
+def active(table: Table) -> tuple[int, Workflows]:
+    """The section that binds new entities now, and its version (0: the built-in one)."""
+    from chalicelib.service import config
+
+    version, _ = config.active_version(table, SECTION)
+    return version, _saved(table, version)  # the same for every request until another is activated
+
+
+def definition(table: Table, workflow: str, version: int) -> Definition:
+    """The definition `workflow` as version `version` of the section had it. A saved version never
+    changes, so it is read once per container."""
+    found = _saved(table, version).definition(workflow)
+    if found is None:
+        raise LookupError(f"version {version} of the workflows has no {workflow!r}")
+    return found
+
+
+def pinning(deps: Dependencies, channel: str) -> Pinning:
+    """Which definition a new fulfilment order of a `channel` order follows, by the active bindings."""
+    version, section = deps.workflows()
+    net = deps.network()
+
+    def pin(fo: FulfilmentOrder) -> Pin:
+        location = net.locations.get(fo.location_id)
+        found = bind(
+            section,
+            Entity.FULFILMENT_ORDER,
+            channel=channel,
+            delivery_method=fo.method.value,
+            location_type=location.type.value if location else None,
+            flow=flow_of(fo.method, fo.location_id, fo.destination).value,
+        )
+        return Pin(found, version)
+
+    return pin
+
+
+def state_names(deps: Dependencies, entity: Entity) -> set[str]:
+    """Every state an entity may be in under the active or the built-in definitions."""
+    _, section = deps.workflows()
+    return {
+        s.name for ws in (section, DEFAULT_WORKFLOWS) for d in ws.definitions if d.entity is entity for s in d.states
+    }
+
+
+def allowed(deps: Dependencies, order: Order, fo: FulfilmentOrder) -> list[str]:
+    """The events a location may send `fo` now (the order's own, like cancel, left out)."""
+    pinned = deps.workflow(fo.workflow, fo.workflow_version)
+    events = allowed_events(pinned, fo.status, order.fulfilment_context(fo))
+    return [e for e in events if e not in ORDER_DRIVEN]
+
+
+@functools.lru_cache(maxsize=32)
+def _saved(table: Table, version: int) -> Workflows:
+    if version == 0:
+        return DEFAULT_WORKFLOWS
+    from chalicelib.adapters.config_repo import ConfigRepository
+    from chalicelib.contracts.workflows import WorkflowsConfig
+
+    item = ConfigRepository(table).version(SECTION, version)
+    if item is None:
+        raise LookupError(f"no version {version} of the workflows")
+    return WorkflowsConfig.model_validate_json(item["bodyJson"]).to_domain()
