@@ -21,25 +21,10 @@ if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 
-def work_queue(
-    deps: Dependencies,
-    principal: Principal,
-    *,
-    location_id: str | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    """One location's fulfilment orders in one status, oldest first: one Query a page."""
-    asked = principal.own_scope(
-        location_id, scoped=("store", "dc"), others=("admin", "ops", "cs"), sees="sees the work of"
-    )
-    location_id = listing.required(asked, "locationId")
-    status = listing.known_status(status or FulfilmentStatus.RELEASED.value, FulfilmentStatus)
-    items, next_cursor = deps.table.query_index(
-        "GSI1", keys.work_queue_pk(location_id, status), limit=limit, cursor=cursor, newest_first=False
-    )
-    return listing.page(items, next_cursor, public_view)
+# One location's fulfilment orders in one status (default released), oldest first.
+work_queue = listing.LocationQueue(
+    keys.work_queue_pk, FulfilmentStatus.RELEASED, scoped=("store", "dc"), sees="sees the work of", view=public_view
+)
 
 
 def get_fulfilment_order(deps: Dependencies, fulfilment_order_id: str, principal: Principal) -> dict[str, Any]:
