@@ -13,9 +13,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Index:
+    """A global secondary index of the single table; its keys are named after it (GSI1: GSI1PK and
+    GSI1SK), as `chalicelib/adapters/keys.py` writes them."""
+
     name: str
-    partition_key: str
-    sort_key: str
+
+    @property
+    def partition_key(self) -> str:
+        return f"{self.name}PK"
+
+    @property
+    def sort_key(self) -> str:
+        return f"{self.name}SK"
 
 
 @dataclass(frozen=True)
@@ -81,11 +90,11 @@ ORDERS_TABLE = Table(
     sort_key="SK",
     indexes=(
         # Overloaded: a customer's orders newest first; a location's work queue oldest first.
-        Index("GSI1", "GSI1PK", "GSI1SK"),
+        Index("GSI1"),
         # Orders by channel and date.
-        Index("GSI2", "GSI2PK", "GSI2SK"),
+        Index("GSI2"),
         # Orders by status and date; events not yet published (sparse, sharded).
-        Index("GSI3", "GSI3PK", "GSI3SK"),
+        Index("GSI3"),
     ),
     ttl_attribute="expiresAt",
     stream=True,

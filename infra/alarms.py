@@ -66,33 +66,61 @@ def add_alarms(stack: OmsStack) -> Alarms:
     return alarms
 
 
-def _dead_letters(stack: OmsStack, key: str) -> cw.Alarm:
-    dlq = stack.dlqs[key]
+def _alarm(
+    stack: OmsStack,
+    logical_id: str,
+    name: str,
+    description: str,
+    metric: cw.IMetric,
+    *,
+    threshold: float,
+    at_threshold: bool = False,
+    periods: int = 1,
+    breaching: int | None = None,
+) -> cw.Alarm:
+    """An alarm on `metric` above `threshold` (or at it) in `breaching` of `periods` periods (all of
+    them by default); no data is no alarm."""
     return cw.Alarm(
         stack,
-        f"{to_cfn_resource_name(key)}DlqAlarm",
-        alarm_name=physical_name(f"{key}-dlq-not-empty", stack.stage),
-        alarm_description=(
-            f"A message is in {dlq.queue_name}: it failed {key} repeatedly. Read it, fix the cause, "
-            "then redrive it to the source queue (SQS console, Start DLQ redrive)."
-        ),
-        metric=dlq.metric_approximate_number_of_messages_visible(period=MINUTE, statistic="Maximum"),
-        threshold=1,
-        comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluation_periods=1,
+        logical_id,
+        alarm_name=name,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        if at_threshold
+        else cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=periods,
+        datapoints_to_alarm=breaching,
         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def _metric(
+    namespace: str, name: str, dimensions: dict[str, str], statistic: str, period: cdk.Duration = MINUTE
+) -> cw.Metric:
+    return cw.Metric(
+        namespace=namespace, metric_name=name, dimensions_map=dimensions, statistic=statistic, period=period
+    )
+
+
+def _dead_letters(stack: OmsStack, key: str) -> cw.Alarm:
+    dlq = stack.dlqs[key]
+    return _alarm(
+        stack,
+        f"{to_cfn_resource_name(key)}DlqAlarm",
+        physical_name(f"{key}-dlq-not-empty", stack.stage),
+        f"A message is in {dlq.queue_name}: it failed {key} repeatedly. Read it, fix the cause, "
+        "then redrive it to the source queue (SQS console, Start DLQ redrive).",
+        dlq.metric_approximate_number_of_messages_visible(period=MINUTE, statistic="Maximum"),
+        threshold=1,
+        at_threshold=True,
     )
 
 
 def _error_rate(stack: OmsStack, logical_id: str, function: str) -> cw.Alarm:
     def metric(name: str) -> cw.Metric:
-        return cw.Metric(
-            namespace="AWS/Lambda",
-            metric_name=name,
-            dimensions_map={"FunctionName": function},
-            statistic="Sum",
-            period=ERROR_RATE_PERIOD,
-        )
+        return _metric("AWS/Lambda", name, {"FunctionName": function}, "Sum", ERROR_RATE_PERIOD)
 
     rate = cw.MathExpression(
         expression="IF(invocations > 0, 100 * errors / invocations, 0)",
@@ -100,61 +128,38 @@ def _error_rate(stack: OmsStack, logical_id: str, function: str) -> cw.Alarm:
         label=f"{function} error rate (%)",
         period=ERROR_RATE_PERIOD,
     )
-    return cw.Alarm(
+    return _alarm(
         stack,
         f"{logical_id}ErrorRateAlarm",
-        alarm_name=f"{function}-error-rate",
-        alarm_description=f"More than {ERROR_RATE_PERCENT:g} % of {function}'s invocations failed over 5 minutes.",
-        metric=rate,
+        f"{function}-error-rate",
+        f"More than {ERROR_RATE_PERCENT:g} % of {function}'s invocations failed over 5 minutes.",
+        rate,
         threshold=ERROR_RATE_PERCENT,
-        comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=1,
-        treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
     )
 
 
 def _api_latency(stack: OmsStack) -> cw.Alarm:
-    return cw.Alarm(
+    dimensions = {"ApiName": stack.api_name, "Stage": stack.api_stage}
+    return _alarm(
         stack,
         "ApiLatencyAlarm",
-        alarm_name=physical_name("api-latency-p99", stack.stage),
-        alarm_description=(
-            f"API latency p99 above {API_P99_MS} ms in {API_P99_BREACHING} of {API_P99_PERIODS} minutes."
-        ),
-        metric=cw.Metric(
-            namespace="AWS/ApiGateway",
-            metric_name="Latency",
-            dimensions_map={"ApiName": stack.api_name, "Stage": stack.api_stage},
-            statistic="p99",
-            period=MINUTE,
-        ),
+        physical_name("api-latency-p99", stack.stage),
+        f"API latency p99 above {API_P99_MS} ms in {API_P99_BREACHING} of {API_P99_PERIODS} minutes.",
+        _metric("AWS/ApiGateway", "Latency", dimensions, "p99"),
         threshold=API_P99_MS,
-        comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=API_P99_PERIODS,
-        datapoints_to_alarm=API_P99_BREACHING,
-        treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        periods=API_P99_PERIODS,
+        breaching=API_P99_BREACHING,
     )
 
 
 def _outbox_backlog(stack: OmsStack) -> cw.Alarm:
-    return cw.Alarm(
+    return _alarm(
         stack,
         "OutboxBacklogAlarm",
-        alarm_name=physical_name("outbox-backlog", stack.stage),
-        alarm_description=(
-            f"An event committed with its change has waited more than {OUTBOX_AGE_LIMIT_S} s for the bus "
-            "(OutboxPendingAgeSeconds, measured by the outbox sweep each minute): is PutEvents failing or "
-            "throttled? A failing sweep itself raises its function's error-rate alarm."
-        ),
-        metric=cw.Metric(
-            namespace="OMS",
-            metric_name="OutboxPendingAgeSeconds",
-            dimensions_map={"service": SERVICE, "stage": stack.stage},
-            statistic="Maximum",
-            period=MINUTE,
-        ),
+        physical_name("outbox-backlog", stack.stage),
+        f"An event committed with its change has waited more than {OUTBOX_AGE_LIMIT_S} s for the bus "
+        "(OutboxPendingAgeSeconds, measured by the outbox sweep each minute): is PutEvents failing or "
+        "throttled? A failing sweep itself raises its function's error-rate alarm.",
+        _metric("OMS", "OutboxPendingAgeSeconds", {"service": SERVICE, "stage": stack.stage}, "Maximum"),
         threshold=OUTBOX_AGE_LIMIT_S,
-        comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluation_periods=1,
-        treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
     )

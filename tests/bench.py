@@ -254,14 +254,7 @@ def import_ms(module: str, cwd: Path) -> float:
     """Best of IMPORT_RUNS fresh interpreters: milliseconds to import `module` (interpreter start excluded)."""
     best = float("inf")
     for _ in range(IMPORT_RUNS):
-        out = subprocess.run(
-            [sys.executable, "-c", _TIMED_IMPORT.format(module=module)],
-            cwd=cwd,
-            env=_child_env(),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        out = _python("-c", _TIMED_IMPORT.format(module=module), cwd=cwd)
         best = min(best, float(out.stdout.strip().splitlines()[-1]) * 1000)
     return best
 
@@ -273,14 +266,7 @@ def heaviest_imports(module: str, cwd: Path, top: int = 5) -> list[tuple[str, fl
     """The `top` modules under `module` by cumulative import time: (name, cumulative ms, self ms).
 
     The name keeps -X importtime's indentation, so a chain of importers reads as one path down."""
-    out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        cwd=cwd,
-        env=_child_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = _python("-X", "importtime", "-c", f"import {module}", cwd=cwd)
     subtree: list[tuple[str, float, float]] = []
     below: list[tuple[str, float, float]] = []
     for line in out.stderr.splitlines():
@@ -297,6 +283,17 @@ def heaviest_imports(module: str, cwd: Path, top: int = 5) -> list[tuple[str, fl
             break
         below = []
     return sorted(subtree, key=lambda entry: entry[1], reverse=True)[:top]
+
+
+def _python(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A child interpreter run with `args` (in the bench's environment unless given one), its output
+    captured; a failure raises."""
+    env = env if env is not None else _child_env()
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=True
+    )
 
 
 def _child_env() -> dict[str, str]:
@@ -571,15 +568,7 @@ def synthesise(outdir: Path) -> Path | None:
     env.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
     env.setdefault("CDK_DEFAULT_REGION", "eu-west-1")
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
-    subprocess.run(
-        [sys.executable, "-m", "infra.cdk_app", "-c", "stage=dev", "-o", str(outdir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SYNTH_TIMEOUT_S,
-        check=True,
-    )
+    _python("-m", "infra.cdk_app", "-c", "stage=dev", "-o", str(outdir), cwd=ROOT, env=env, timeout=SYNTH_TIMEOUT_S)
     return packaged_zip(outdir)
 
 

@@ -25,12 +25,6 @@ class ReservationsRepository(TrackedRepository[Reservation]):
         key = keys.reservation_key(reservation_id)
         return self._one(key, reservation_from_item, missing=f"no reservation {reservation_id!r}")
 
-    def at(self, location_id: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
-        """One page of a store's reservations in one status, oldest first: one Query."""
-        return self.table.query_index(
-            "GSI1", keys.reservations_at(location_id, status), limit=limit, cursor=cursor, newest_first=False
-        )
-
     def due(self, now: str) -> Iterator[Item]:
         """Active reservations whose time is up (expiresAt <= now), from every shard of GSI3."""
         for shard in range(keys.EXPIRY_SHARDS):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.http.routing import Call, Query, Routes, page
+from chalicelib.http.routing import Call, Routes, location_queue
 
 bp = Routes(__name__)
 
@@ -15,10 +15,10 @@ bp = Routes(__name__)
     summary="A location's work queue: its fulfilment orders in one status, oldest first "
     "(store and DC tokens: their own location)",
     response="FulfilmentOrderPage",
-    query=(
-        Query("locationId", description="the store or DC; a store or DC token may leave it out"),
-        Query("status", description="released (the default), accepted, picked, packed, shipped, ..."),
-        *page("how many per page (default 25)"),
+    query=location_queue(
+        "the store or DC; a store or DC token may leave it out",
+        "released (the default), accepted, picked, packed, shipped, ...",
+        "how many per page (default 25)",
     ),
     errors=(422,),
 )

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.http.requests import created
-from chalicelib.http.routing import Call, Query, Routes, page
+from chalicelib.http.routing import Call, Routes, location_queue
 
 bp = Routes(__name__)
 
@@ -38,11 +38,7 @@ def create_reservation(call: Call) -> Response:
     roles=("admin", "ops", "cs", "store"),
     summary="A store's reservations in one status, oldest first",
     response="ReservationPage",
-    query=(
-        Query("locationId", description="the store; a store token lists its own"),
-        Query("status", description="active (default), completed, cancelled or expired"),
-        *page(),
-    ),
+    query=location_queue("the store; a store token lists its own", "active (default), completed, cancelled or expired"),
     errors=(422,),
 )
 def list_reservations(call: Call) -> Any:

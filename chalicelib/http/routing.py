@@ -95,6 +95,13 @@ def page(limit: str = "how many items per page (default 25)") -> tuple[Query, Qu
     )
 
 
+def location_queue(
+    location: str, status: str, limit: str = "how many items per page (default 25)"
+) -> tuple[Query, ...]:
+    """The query parameters of a list of one location's items in one status (`listing.LocationQueue`)."""
+    return (Query("locationId", description=location), Query("status", description=status), *page(limit))
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     method: str

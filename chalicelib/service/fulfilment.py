@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import fulfilment_order_view, order_view, public_view
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, VersionMismatch
 from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.order import Order
@@ -23,27 +23,16 @@ if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 
-def work_queue(
-    deps: Dependencies,
-    principal: Principal,
-    *,
-    location_id: str | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    """One location's fulfilment orders in one status, oldest first: one Query a page."""
-    asked = principal.own_scope(
-        location_id, scoped=("store", "dc"), others=("admin", "ops", "cs"), sees="sees the work of"
-    )
-    location_id = listing.required(asked, "locationId")
-    status = status or FulfilmentStatus.RELEASED.value
-    if status not in workflows.state_names(deps, Entity.FULFILMENT_ORDER):
-        raise Invalid(f"unknown status {status!r}", errors=[{"loc": ["query", "status"], "msg": "no workflow has it"}])
-    items, next_cursor = deps.table.query_index(
-        "GSI1", keys.work_queue_pk(location_id, status), limit=limit, cursor=cursor, newest_first=False
-    )
-    return listing.page(items, next_cursor, public_view)
+# One location's fulfilment orders in one state (default released), oldest first: any state a
+# fulfilment order's workflow (built-in or the business's own) has.
+work_queue = listing.LocationQueue(
+    keys.work_queue_pk,
+    FulfilmentStatus.RELEASED,
+    lambda deps: workflows.state_names(deps, Entity.FULFILMENT_ORDER),
+    scoped=("store", "dc"),
+    sees="sees the work of",
+    view=public_view,
+)
 
 
 def get_fulfilment_order(deps: Dependencies, fulfilment_order_id: str, principal: Principal) -> dict[str, Any]:

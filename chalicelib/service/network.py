@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys, secrets
 from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.network_repo import NetworkRepository, channel_from_item, location_from_item
+from chalicelib.adapters.network_repo import NetworkRepository, channel_from_item, location_from_item, location_to_item
 from chalicelib.adapters.stock_repo import StockRepository, level_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.aggregate import Aggregate
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
 
 _RETRIES = 3
+# What a location's item holds that its view does not, or shows otherwise.
+_NOT_SHOWN = frozenset({"PK", "SK", "GSI2PK", "GSI2SK", "type", "locationType", "geo"})
 
 
 def network(table: Table) -> Network:
@@ -47,12 +50,23 @@ def network(table: Table) -> Network:
 
 
 def _register(
-    deps: Dependencies, uow: UnitOfWork, entry: Registered[V] | None, value: V, actor: str
+    deps: Dependencies,
+    find: Callable[[UnitOfWork], Registered[V] | None],
+    what: str,
+    value: Callable[[Registered[V] | None], V],
+    *,
+    actor: str,
+    if_match: int | None,
 ) -> tuple[int, Registered[V]]:
-    """Create or replace a location or channel in one commit; 201 when created, 200 when replaced."""
+    """Create or replace a location or channel in one commit, only on the version If-Match names;
+    `value` makes the new one from what is registered now. 201 when created, 200 when replaced."""
+    uow = deps.uow()
+    entry = find(uow)
+    _check_if_match(if_match, entry, what)
+    new = value(entry)
     created = entry is None
-    entry = uow.add(Registered(value)) if entry is None else entry
-    entry.replace(value, actor=actor, at=deps.now())
+    entry = uow.add(Registered(new)) if entry is None else entry
+    entry.replace(new, actor=actor, at=deps.now())
     uow.commit()
     cache.forget("network")
     return (201 if created else 200), entry
@@ -64,10 +78,14 @@ def _register(
 def put_location(
     deps: Dependencies, location_id: str, cmd: api.PutLocation, principal: Principal, *, if_match: int | None
 ) -> tuple[int, dict[str, Any]]:
-    uow = deps.uow()
-    entry = uow.network.location(location_id)
-    _check_if_match(if_match, entry, f"location {location_id}")
-    status, entry = _register(deps, uow, entry, location_from_command(location_id, cmd), principal.actor)
+    status, entry = _register(
+        deps,
+        lambda uow: uow.network.location(location_id),
+        f"location {location_id}",
+        lambda _: location_from_command(location_id, cmd),
+        actor=principal.actor,
+        if_match=if_match,
+    )
     return status, location_view(entry.value, entry.version)
 
 
@@ -100,20 +118,10 @@ def list_locations(table: Table) -> dict[str, Any]:
 
 
 def location_view(loc: Location, version: int) -> dict[str, Any]:
-    return {
-        "locationId": loc.location_id,
-        "name": loc.name,
-        "type": loc.type.value,
-        "geo": {"lat": loc.geo.lat, "lon": loc.geo.lon},
-        "address": loc.address,
-        "sizeClass": loc.size_class,
-        "capabilities": sorted(c.value for c in loc.capabilities),
-        "active": loc.active,
-        "dailyCapacity": loc.daily_capacity,
-        "groups": sorted(loc.groups),
-        "priority": loc.priority,
-        "version": version,
-    }
+    """A location as the API shows it: its item without the keys, its kind as `type`, its position in numbers."""
+    item = location_to_item(loc, version)
+    shown = {name: value for name, value in item.items() if name not in _NOT_SHOWN}
+    return {**shown, "type": loc.type.value, "geo": {"lat": loc.geo.lat, "lon": loc.geo.lon}}
 
 
 # ---- channels -------------------------------------------------------------------------------------
@@ -122,21 +130,27 @@ def location_view(loc: Location, version: int) -> dict[str, Any]:
 def put_channel(
     deps: Dependencies, channel_id: str, cmd: api.PutChannel, principal: Principal, *, if_match: int | None
 ) -> tuple[int, dict[str, Any]]:
-    uow = deps.uow()
-    entry = uow.network.channel(channel_id)
-    _check_if_match(if_match, entry, f"channel {channel_id}")
-    has_secret = entry.value.has_secret if entry else False
-    if "secret" in cmd.model_fields_set:
-        # The secret first, then the item. Should the item write fail (a concurrent PUT won: 412),
-        # the secret already holds the value (or absence) this admin asked for, which is harmless:
-        # the item holds nothing derived from the value, and repeating the PUT makes hasSecret agree.
-        if cmd.secret is None:
-            secrets.delete_channel_secret(channel_id)
-        else:
-            secrets.put_channel_secret(channel_id, cmd.secret.get_secret_value())
-        has_secret = cmd.secret is not None
-    channel = Channel(channel_id, cmd.type, name=cmd.name, active=cmd.active, has_secret=has_secret)
-    status, entry = _register(deps, uow, entry, channel, principal.actor)
+    def channel(registered: Registered[Channel] | None) -> Channel:
+        has_secret = registered.value.has_secret if registered else False
+        if "secret" in cmd.model_fields_set:
+            # The secret first, then the item. Should the item write fail (a concurrent PUT won: 412),
+            # the secret already holds the value (or absence) this admin asked for, which is harmless:
+            # the item holds nothing derived from the value, and repeating the PUT makes hasSecret agree.
+            if cmd.secret is None:
+                secrets.delete_channel_secret(channel_id)
+            else:
+                secrets.put_channel_secret(channel_id, cmd.secret.get_secret_value())
+            has_secret = cmd.secret is not None
+        return Channel(channel_id, cmd.type, name=cmd.name, active=cmd.active, has_secret=has_secret)
+
+    status, entry = _register(
+        deps,
+        lambda uow: uow.network.channel(channel_id),
+        f"channel {channel_id}",
+        channel,
+        actor=principal.actor,
+        if_match=if_match,
+    )
     return status, _channel_view(entry.value, entry.version)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters import keys
 from chalicelib.adapters.reservations_repo import (
     ReservationsRepository,
     reservation_from_item,
@@ -84,22 +85,15 @@ def get_reservation(deps: Dependencies, reservation_id: str, principal: Principa
     return reservation_view(reservation_to_item(reservation))
 
 
-def list_reservations(
-    deps: Dependencies,
-    principal: Principal,
-    *,
-    location_id: str | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> dict[str, Any]:
-    """A store's reservations in one status (default active), oldest first: one Query."""
-    sees = "lists the reservations of"
-    asked = principal.own_scope(location_id, scoped=("store",), others=("admin", "ops", "cs"), sees=sees)
-    location_id = listing.required(asked, "locationId")
-    status = listing.known_status(status or ReservationStatus.ACTIVE.value, ReservationStatus)
-    items, next_cursor = ReservationsRepository(deps.table).at(location_id, status, limit=limit, cursor=cursor)
-    return listing.page(items, next_cursor, reservation_view)
+# A store's reservations in one status (default active), oldest first.
+list_reservations = listing.LocationQueue(
+    keys.reservations_at,
+    ReservationStatus.ACTIVE,
+    lambda _deps: ReservationStatus,
+    scoped=("store",),
+    sees="lists the reservations of",
+    view=reservation_view,
+)
 
 
 def handle_event(

@@ -6,10 +6,10 @@ import pytest
 
 from chalicelib.adapters.outbox import event_detail
 from chalicelib.adapters.reservations_repo import event_items, reservation_from_item, reservation_to_item
-from chalicelib.contracts.events import parse_detail
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.orders.state import Customer
 from chalicelib.domain.reservations import Reservation, ReservationLine, ReservationStatus, expiry
+from tests.unit.test_event_contracts import contract_types
 
 NOW = "2026-11-25T10:00:00.000Z"
 
@@ -141,14 +141,12 @@ def test_every_reservation_event_fits_its_contract():
     expired.expire(actor="reservation-expiry", now="2026-12-01T00:00:00.000Z")
     for one in (done, cancelled, expired):
         items += event_items(one)
-    assert [i["eventType"] for i in items] == [
+    assert contract_types(items) == [
         "ReservationCreated",
         "ReservationCompleted",
         "ReservationCancelled",
         "ReservationExpired",
     ]
-    for item in items:
-        detail = event_detail(item)
-        parse_detail(item["eventType"], detail)
+    for detail in map(event_detail, items):
         assert (detail["reservationId"], detail["locationId"]) == ("res_1", "store-ams")
         assert detail["lines"] == [{"sku": "TEE", "quantity": 2}, {"sku": "CAP", "quantity": 1}]

@@ -6,11 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.contracts.api.base import (
-    Id,
-    Model,
-    Quantity,
-)
+from chalicelib.contracts.api.base import Id, Model, Quantity
 from chalicelib.contracts.api.network import GeoPoint
 
 # ---- before checkout ---------------------------------------------------------------------------

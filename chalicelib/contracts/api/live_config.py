@@ -6,10 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, RootModel, StrictInt
 
-from chalicelib.contracts.api.base import (
-    Id,
-    Model,
-)
+from chalicelib.contracts.api.base import Id, Model
 from chalicelib.contracts.config import ClickAndCollectConfig, SourcingConfig
 from chalicelib.contracts.workflows import WorkflowsConfig
 

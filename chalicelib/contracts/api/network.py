@@ -7,12 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Secret, StrictInt, StringConstraints
 
-from chalicelib.contracts.api.base import (
-    Address,
-    Id,
-    Model,
-    Text,
-)
+from chalicelib.contracts.api.base import Address, Id, Model, Text
 from chalicelib.domain.ids import PRINTABLE_PATTERN
 
 

@@ -6,16 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from chalicelib.contracts.api.base import (
-    Customer,
-    Delivery,
-    Id,
-    Model,
-    Money,
-    Payment,
-    Quantity,
-    Text,
-)
+from chalicelib.contracts.api.base import Customer, Delivery, Id, Model, Money, Payment, Quantity, Text
 from chalicelib.domain.ids import PRINTABLE_PATTERN
 from chalicelib.limits import MAX_ORDER_LINES
 

@@ -6,15 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from chalicelib.contracts.api.base import (
-    Customer,
-    Id,
-    Model,
-    Money,
-    Payment,
-    Quantity,
-    Text,
-)
+from chalicelib.contracts.api.base import Customer, Id, Model, Money, Payment, Quantity, Text
 
 # ---- reservations ------------------------------------------------------------------------------
 

@@ -6,10 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from chalicelib.contracts.api.base import (
-    Model,
-    Text,
-)
+from chalicelib.contracts.api.base import Model, Text
 
 # ---- tasks -------------------------------------------------------------------------------------
 
