@@ -1,14 +1,6 @@
-"""The fulfilment workflow as it was a Python table, before it became data (the built-in
-definitions of `chalicelib.domain.workflows.defaults`): tests hold the definitions to it, event by
-event. A fulfilment order follows one of four flows, decided by how its goods travel:
-
-- `home`: shipped to the customer's address, then delivered;
-- `pickup_point`: shipped to a pick-up point, where delivery makes it ready for pickup, then collected;
-- `transfer`: click & collect from another location (a DC sends it to the store), shipped, then made
-  ready for pickup at the destination store and collected there;
-- `shelf`: click & collect from the store's own shelf, never shipped: picked (or packed), ready for
-  pickup, collected.
-"""
+"""The fulfilment workflow as it was a Python table, per flow (see `chalicelib.domain.fulfilment.
+workflow`), before it became data: tests hold the built-in definitions of
+`chalicelib.domain.workflows.defaults` to it, event by event."""
 
 from __future__ import annotations
 

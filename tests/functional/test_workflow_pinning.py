@@ -40,13 +40,6 @@ def quality_check_for_app(min_total: int) -> dict[str, Any]:
     return section
 
 
-def fulfilment_order(client: Any, fo_id: str, headers: dict[str, str]) -> dict[str, Any]:
-    answer = client.http.get(f"/fulfilment-orders/{fo_id}", headers=headers)
-    assert answer.status_code == 200, answer.body
-    fo: dict[str, Any] = json.loads(answer.body)
-    return fo
-
-
 def test_a_quality_check_for_one_channel_governs_its_new_orders_and_not_those_under_way(client, admin):
     dc = bearer(issue_token(f"dc:{DC}"))
     under_way = place(client, admin, one_line(SKU, 2))["fulfilmentOrders"][0]
@@ -62,7 +55,10 @@ def test_a_quality_check_for_one_channel_governs_its_new_orders_and_not_those_un
     fo = app_order["fulfilmentOrders"][0]
     assert (fo["workflow"], fo["workflowVersion"]) == ("home-with-qc", version)
     fo_id = fo["fulfilmentOrderId"]
-    assert fulfilment_order(client, fo_id, dc)["allowedEvents"] == ["accept", "reject"]
+    assert json.loads(client.http.get(f"/fulfilment-orders/{fo_id}", headers=dc).body)["allowedEvents"] == [
+        "accept",
+        "reject",
+    ]
     step(client, fo_id, dc, "accept")
     step(client, fo_id, dc, "pick")
     before = stock(client, SKU, admin)[DC]

@@ -9,18 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from chalicelib.contracts.workflows import WorkflowsConfig
-from chalicelib.domain.workflows import (
-    EmitEvent,
-    GiveBackStock,
-    NotifyChannel,
-    OpenTask,
-    RequireField,
-    SourceAgain,
-    StartTimer,
-    StopTimer,
-    TakeStock,
-    parse_duration,
-)
+from chalicelib.domain.workflows import actions as act
+from chalicelib.domain.workflows import parse_duration
 
 ACTIONS = [
     {"type": "take_stock"},
@@ -60,15 +50,15 @@ def test_every_action_reaches_the_domain():
     (definition,) = domain.definitions
     assert definition.state("open").sla == timedelta(days=2, hours=4)  # type: ignore[union-attr]
     assert definition.transitions[0].actions == (
-        TakeStock(),
-        GiveBackStock(),
-        SourceAgain(exclude_source=False),
-        OpenTask("qc", {"pass": "finish"}, timedelta(minutes=30)),
-        StartTimer("nudge", timedelta(minutes=10), "finish"),
-        StopTimer("nudge"),
-        NotifyChannel("held"),
-        RequireField("event.tracking"),
-        EmitEvent("QualityCheckStarted"),
+        act.TakeStock(),
+        act.GiveBackStock(),
+        act.SourceAgain(exclude_source=False),
+        act.OpenTask("qc", {"pass": "finish"}, timedelta(minutes=30)),
+        act.StartTimer("nudge", timedelta(minutes=10), "finish"),
+        act.StopTimer("nudge"),
+        act.NotifyChannel("held"),
+        act.RequireField("event.tracking"),
+        act.EmitEvent("QualityCheckStarted"),
     )
 
 

@@ -11,19 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from chalicelib.domain.workflows import actions as act
 from chalicelib.domain.workflows import guards
-from chalicelib.domain.workflows.actions import (
-    Action,
-    EmitEvent,
-    GiveBackStock,
-    NotifyChannel,
-    OpenTask,
-    RequireField,
-    SourceAgain,
-    StartTimer,
-    StopTimer,
-    TakeStock,
-)
 from chalicelib.domain.workflows.definition import (
     MAX_DURATION,
     MIN_DURATION,
@@ -34,13 +23,13 @@ from chalicelib.domain.workflows.definition import (
     Transition,
 )
 
-_ANY = (OpenTask, StartTimer, StopTimer, NotifyChannel, RequireField, EmitEvent)
+_ANY = (act.OpenTask, act.StartTimer, act.StopTimer, act.NotifyChannel, act.RequireField, act.EmitEvent)
 # Which actions make sense for which entity: stock moves with fulfilment orders (and back with returns).
-ACTIONS_FOR: dict[Entity, tuple[type[Action], ...]] = {
-    Entity.FULFILMENT_ORDER: (TakeStock, GiveBackStock, SourceAgain, *_ANY),
+ACTIONS_FOR: dict[Entity, tuple[type[act.Action], ...]] = {
+    Entity.FULFILMENT_ORDER: (act.TakeStock, act.GiveBackStock, act.SourceAgain, *_ANY),
     Entity.ORDER: _ANY,
-    Entity.RETURN: (GiveBackStock, *_ANY),
-    Entity.TASK: (StartTimer, StopTimer, NotifyChannel, RequireField, EmitEvent),
+    Entity.RETURN: (act.GiveBackStock, *_ANY),
+    Entity.TASK: (act.StartTimer, act.StopTimer, act.NotifyChannel, act.RequireField, act.EmitEvent),
 }
 
 
@@ -113,19 +102,19 @@ def _transition(definition: Definition, t: Transition, known: set[str], errors: 
         errors += [f"{where}: guard: {p}" for p in guards.problems(t.guard)]
     allowed = ACTIONS_FOR[definition.entity]
     events = set(definition.events())
-    started = {a.name for tr in definition.transitions for a in tr.actions if isinstance(a, StartTimer)}
+    started = {a.name for tr in definition.transitions for a in tr.actions if isinstance(a, act.StartTimer)}
     to = definition.state(t.to)
     takes = {tr.on for tr in definition.leaving(t.to)} if to is not None else set()
     for a in t.actions:
         if not isinstance(a, allowed):
             errors.append(f"{where}: {a.type} is not an action for {definition.entity.a}")
-        if isinstance(a, StartTimer):
+        if isinstance(a, act.StartTimer):
             _duration(f"{where}: timer {a.name!r}", a.after, errors)
             if a.event not in events:
                 errors.append(f"{where}: timer {a.name!r} sends {a.event!r}, which no transition takes")
             elif a.event not in takes:
                 warnings.append(f"{where}: timer {a.name!r} sends {a.event!r}, which {t.to!r} does not take")
-        elif isinstance(a, OpenTask):
+        elif isinstance(a, act.OpenTask):
             if a.sla is not None:
                 _duration(f"{where}: task for {a.team!r}", a.sla, errors)
             if not a.outcomes:
@@ -135,9 +124,9 @@ def _transition(definition: Definition, t: Transition, known: set[str], errors: 
                     errors.append(f"{where}: outcome {outcome!r} sends {event!r}, which no transition takes")
                 elif event not in takes:
                     warnings.append(f"{where}: outcome {outcome!r} sends {event!r}, which {t.to!r} does not take")
-        elif isinstance(a, StopTimer) and a.name not in started:
+        elif isinstance(a, act.StopTimer) and a.name not in started:
             warnings.append(f"{where}: stops timer {a.name!r}, which nothing starts")
-    kinds = Counter(a.type for a in t.actions if isinstance(a, (TakeStock, GiveBackStock, SourceAgain)))
+    kinds = Counter(a.type for a in t.actions if isinstance(a, (act.TakeStock, act.GiveBackStock, act.SourceAgain)))
     twice = sorted(kind for kind, n in kinds.items() if n > 1)
     if twice:
         errors.append(f"{where}: {', '.join(twice)} more than once")
@@ -178,7 +167,7 @@ def _stock_leaves(definition: Definition, warnings: list[str]) -> None:
             to = definition.state(t.to)
             if to is None:
                 continue
-            now_taken = taken or any(isinstance(a, TakeStock) for a in t.actions)
+            now_taken = taken or any(isinstance(a, act.TakeStock) for a in t.actions)
             if to.category in (Category.SHIPPED, Category.DONE) and not now_taken:
                 warnings.append(f"{t.to!r} ({to.category.value}) is reached by {t.on!r} without take_stock")
             if (t.to, now_taken) not in seen:

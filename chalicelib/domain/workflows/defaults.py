@@ -58,20 +58,21 @@ HOME = _fulfilment(
     _SHIP,
     _on("shipped", "deliver", "delivered"),
 )
-PICKUP_POINT = _fulfilment(
-    "fulfilment-pickup-point",
-    (_SHIPPED, _READY, _COLLECTED),
-    _SHIP,
-    _on("shipped", "deliver", "ready_for_pickup"),
-    _on("ready_for_pickup", "collect", "collected"),
-)
-TRANSFER = _fulfilment(
-    "fulfilment-transfer",
-    (_SHIPPED, _READY, _COLLECTED),
-    _SHIP,
-    _on("shipped", "ready_for_pickup", "ready_for_pickup"),
-    _on("ready_for_pickup", "collect", "collected"),
-)
+
+
+def _shipped_to_collect(workflow: str, arrived: str) -> Definition:
+    """Shipped to where the customer collects it; `arrived` makes it ready for pickup there."""
+    return _fulfilment(
+        workflow,
+        (_SHIPPED, _READY, _COLLECTED),
+        _SHIP,
+        _on("shipped", arrived, "ready_for_pickup"),
+        _on("ready_for_pickup", "collect", "collected"),
+    )
+
+
+PICKUP_POINT = _shipped_to_collect("fulfilment-pickup-point", "deliver")  # the carrier delivers it there
+TRANSFER = _shipped_to_collect("fulfilment-transfer", "ready_for_pickup")  # the store unpacks it
 SHELF = _fulfilment(
     "fulfilment-shelf",
     (_READY, _COLLECTED),
