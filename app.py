@@ -97,3 +97,12 @@ def expire_reservations(event: CloudWatchEvent) -> None:
     from chalicelib.service import reservations
 
     reservations.expire_due(bootstrap())
+
+
+@app.schedule(Rate(RESOURCES.schedule("workflow-timers").rate_minutes, unit=Rate.MINUTES), name="fire_timers")
+def fire_timers(event: CloudWatchEvent) -> None:
+    """Workflow timers due (a state's SLA, a wait) fire their events on their fulfilment orders."""
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.service import timers
+
+    timers.fire_due(bootstrap())

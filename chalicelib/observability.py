@@ -101,6 +101,12 @@ METRICS: dict[str, str] = {
     "TasksCompleted": "tasks a team completed; dimensions: kind, outcome",
     "FulfilmentRejections": "fulfilment orders a store or DC rejected (their lines sourced again elsewhere, or "
     "backordered); dimensions: outcome (resourced, backordered, partly)",
+    "SlaBreaches": "workflow SLA timers that ran out on a fulfilment order and moved it on (a location that did "
+    "not accept in time loses the work: also counted in FulfilmentRejections); dimensions: timer",
+    "WorkflowTimersFired": "other workflow timers that fired their event (a wait a transition started); "
+    "dimensions: timer",
+    "WorkflowTimersIgnored": "workflow timers dropped unheard: the fulfilment order had moved on, or nothing "
+    "takes the event there now; dimensions: timer",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

@@ -152,6 +152,7 @@ RESOURCES = Resources(
         Schedule(key="outbox-sweep", handler="outbox_sweep", rate_minutes=1),
         # Active reservations past their time release the store stock they hold.
         Schedule(key="reservation-expiry", handler="expire_reservations", rate_minutes=5),
+        Schedule(key="workflow-timers", handler="fire_timers", rate_minutes=1),
     ),
 )
 

@@ -260,6 +260,18 @@ class Table:
         last = page.get("LastEvaluatedKey")
         return items, encode_cursor(last) if last else None
 
+    def due(self, partitions: Sequence[str], now: str) -> Iterator[Item]:
+        """Every item of these sparse GSI3 partitions (shards) whose sort key, a time first, is up."""
+        for partition in partitions:
+            cursor: str | None = None
+            while True:
+                items, cursor = self.query_index(
+                    "GSI3", partition, limit=100, cursor=cursor, newest_first=False, sk_before=now + "~"
+                )
+                yield from items
+                if cursor is None:
+                    break
+
     def transact(self, writes: Sequence[Write]) -> None:
         """All or nothing, in one round trip; a failed condition becomes its domain error."""
         if not writes:

@@ -161,6 +161,17 @@ def work_queue_index(location_id: str, status: str, created_at: str, fulfilment_
     return {"GSI1PK": work_queue_pk(location_id, status), "GSI1SK": f"{created_at}#{fulfilment_order_id}"}
 
 
+def timers_shard(shard: int) -> str:
+    return f"TIMERS#{shard}"
+
+
+def timer_index(fulfilment_order_id: str, due: str) -> Key:
+    """Sparse GSI3 entry of a fulfilment order with a workflow timer pending, by the first one due
+    (sharded like reservations' expiry); the keys go when its last timer does."""
+    shard = _shard_of(fulfilment_order_id, TIMER_SHARDS)
+    return {"GSI3PK": timers_shard(shard), "GSI3SK": f"{due}#{fulfilment_order_id}"}
+
+
 def capacity_key(location_id: str, day: str) -> Key:
     """Fulfilment orders a location was given on one day, against its daily capacity."""
     return {"PK": f"CAPACITY#{location_id}", "SK": f"DAY#{day}"}
@@ -174,6 +185,7 @@ def capacity_key(location_id: str, day: str) -> Key:
 # schedule reads only what is due; the keys are removed when it ends.
 RESERVATION_SK = "RESERVATION"
 EXPIRY_SHARDS = 4
+TIMER_SHARDS = 4
 
 
 def reservation_pk(reservation_id: str) -> str:

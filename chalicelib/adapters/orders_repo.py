@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,13 @@ class OrdersRepository(TrackedRepository[Order]):
     def id_for(self, channel: str, external_id: str) -> str | None:
         found = self.table.get(keys.external_key(channel, external_id))
         return found["orderId"] if found else None
+
+    def with_timers_due(self, now: str) -> Iterator[str]:
+        """Fulfilment orders with a workflow timer due by `now`, from the sparse index (which may lag:
+        the order, read again, has the last word)."""
+        shards = [keys.timers_shard(shard) for shard in range(keys.TIMER_SHARDS)]
+        for item in self.table.due(shards, now):
+            yield item["fulfilmentOrderId"]
 
 
 def writes(table: Table, order: Order) -> list[Write]:
@@ -192,6 +200,7 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
         "PK": keys.order_pk(order_id),
         "SK": keys.fulfilment_sk(fo.fulfilment_order_id),
         **keys.work_queue_index(fo.location_id, fo.status, fo.created_at, fo.fulfilment_order_id),
+        **(keys.timer_index(fo.fulfilment_order_id, min(iso(t.due) for t in fo.timers)) if fo.timers else {}),
         "type": "fulfilment-order",
         "fulfilmentOrderId": fo.fulfilment_order_id,
         "orderId": order_id,

@@ -27,15 +27,7 @@ class ReservationsRepository(TrackedRepository[Reservation]):
 
     def due(self, now: str) -> Iterator[Item]:
         """Active reservations whose time is up (expiresAt <= now), from every shard of GSI3."""
-        for shard in range(keys.EXPIRY_SHARDS):
-            cursor: str | None = None
-            while True:
-                items, cursor = self.table.query_index(
-                    "GSI3", keys.expiry_shard(shard), limit=100, cursor=cursor, newest_first=False, sk_before=now + "~"
-                )
-                yield from items
-                if cursor is None:
-                    break
+        return self.table.due([keys.expiry_shard(shard) for shard in range(keys.EXPIRY_SHARDS)], now)
 
 
 def writes(table: Table, reservation: Reservation) -> list[Write]:

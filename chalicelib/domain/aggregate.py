@@ -36,6 +36,10 @@ class Aggregate:
         return self.version != self.stored_version
 
     def _record(self, type_: str, actor: str, at: str, **detail: Any) -> None:
+        self._touch()
+        self.new_events.append(Event(type_, actor, at, detail))
+
+    def _touch(self) -> None:
+        """A change, announced or not: one version step however many it makes."""
         if self.version == self.stored_version:
             self.version += 1
-        self.new_events.append(Event(type_, actor, at, detail))

@@ -37,7 +37,7 @@ work_queue = listing.LocationQueue(
 
 def get_fulfilment_order(deps: Dependencies, fulfilment_order_id: str, principal: Principal) -> dict[str, Any]:
     """One fulfilment order, from its order's partition (its id names the order): one Query."""
-    order, fo = _load(deps.uow(), fulfilment_order_id)
+    order, fo = load(deps.uow(), fulfilment_order_id)
     if principal.kind == "dc":
         if fo.location_id != principal.scope:
             raise Forbidden(f"fulfilment order {fulfilment_order_id} is not the work of {principal.scope}")
@@ -60,7 +60,7 @@ def handle_event(
     in the built-in ones), they are sourced again, that location left out."""
     principal.require("admin", "ops", "cs", "store", "dc")
     uow = deps.uow()
-    order, fo = _load(uow, fulfilment_order_id)
+    order, fo = load(uow, fulfilment_order_id)
     event = cmd.type
     flow = wf.flow_of(fo.method, fo.location_id, fo.destination)
     if principal.kind in ("store", "dc") and not wf.may_report(
@@ -74,43 +74,56 @@ def handle_event(
             f"fulfilment order {fulfilment_order_id} is at version {fo.version}, not {if_match}",
             currentVersion=fo.version,
         )
-    pinned = deps.workflow(fo.workflow, fo.workflow_version)
     tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
+    order = run_event(
+        deps, uow, order, fulfilment_order_id, event, actor=principal.actor, tracking=tracking, reason=cmd.reason
+    )
+    fo = order.fulfilment_order(fulfilment_order_id)
+    return {**fulfilment_order_view(order.order_id, fo), "allowedEvents": workflows.allowed(deps, order, fo)}
+
+
+def run_event(
+    deps: Dependencies,
+    uow: UnitOfWork,
+    order: Order,
+    fulfilment_order_id: str,
+    event: str,
+    *,
+    actor: str,
+    tracking: dict[str, str] | None = None,
+    reason: str | None = None,
+) -> Order:
+    """Move a fulfilment order of `order` (loaded through `uow`) by `event` under the workflow it is
+    pinned to, run what the transition does, and commit; returns the order as written. Where the
+    workflow sends the units elsewhere (`reject` in the built-in ones), they are sourced again."""
+    fo = order.fulfilment_order(fulfilment_order_id)
+    pinned = deps.workflow(fo.workflow, fo.workflow_version)
     # A 409 before any sourcing work; the same step runs again on the order as it is committed.
-    step = order.fulfilment_step(fo, pinned, event, now=deps.now(), tracking=tracking, reason=cmd.reason)
+    step = order.fulfilment_step(fo, pinned, event, now=deps.now(), tracking=tracking, reason=reason)
     elsewhere = next((e for e in step.effects if isinstance(e, SourceAgain)), None)
     if elsewhere is not None:
         order = sourcing.resource_rejected(
-            deps,
-            order,
-            fulfilment_order_id,
-            event,
-            reason=cmd.reason,
-            actor=principal.actor,
-            exclude_source=elsewhere.exclude_source,
+            deps, order, fulfilment_order_id, event, reason=reason, actor=actor, exclude_source=elsewhere.exclude_source
         )
         _count_rejection(order)
-    else:
-        now = deps.now()
-        freed = order.report_fulfilment(
-            fulfilment_order_id, event, pinned, actor=principal.actor, now=now, tracking=tracking, reason=cmd.reason
-        )
-        if freed:  # given back with nowhere to go: backordered, for a team or the next stock
-            why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
-            backorders = tuple(Backorder(k, order.line(k).sku, q, why) for k, q in freed.items())
-            order.resource_rejected(
-                freed, Plan((), backorders), new_fulfilment_order_id=_none, actor=principal.actor, now=now
-            )
-        uow.commit()
-    fo = order.fulfilment_order(fulfilment_order_id)
-    return {**fulfilment_order_view(order.order_id, fo), "allowedEvents": workflows.allowed(deps, order, fo)}
+        return order
+    now = deps.now()
+    freed = order.report_fulfilment(
+        fulfilment_order_id, event, pinned, actor=actor, now=now, tracking=tracking, reason=reason
+    )
+    if freed:  # given back with nowhere to go: backordered, for a team or the next stock
+        why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
+        backorders = tuple(Backorder(k, order.line(k).sku, q, why) for k, q in freed.items())
+        order.resource_rejected(freed, Plan((), backorders), new_fulfilment_order_id=_none, actor=actor, now=now)
+    uow.commit()
+    return order
 
 
 def _none() -> str:
     raise ValueError("backordering opens no fulfilment order")
 
 
-def _load(uow: UnitOfWork, fulfilment_order_id: str) -> tuple[Order, FulfilmentOrder]:
+def load(uow: UnitOfWork, fulfilment_order_id: str) -> tuple[Order, FulfilmentOrder]:
     """A fulfilment order and its order; its id names the order, so one Query."""
     order_id = order_of_fulfilment_order(fulfilment_order_id)
     try:

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.fulfilment.order import FulfilmentStatus
-from chalicelib.domain.fulfilment.workflow import Flow, FulfilmentEvent, built_in, flow_of, may_report
+from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Flow, FulfilmentEvent, built_in, flow_of, may_report
 from chalicelib.domain.orders.lines import LineStatus
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing.plan import Allocation, Destination, Plan, Shipment
@@ -33,8 +33,8 @@ def next_status(flow: Flow, status: str, event: str) -> str | None:
 
 
 def allowed(flow: Flow, status: str) -> list[str]:
-    """What a location may send (cancel is the order's)."""
-    return [e for e in allowed_events(FULFILMENT[flow.value], status, {}) if e != "cancel"]
+    """What a location may send (cancel and an SLA's breach are the order's)."""
+    return [e for e in allowed_events(FULFILMENT[flow.value], status, {}) if e not in ORDER_DRIVEN]
 
 
 def leaves_source(flow: Flow, status: str, event: str) -> bool:

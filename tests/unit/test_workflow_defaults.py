@@ -8,9 +8,10 @@ import pytest
 
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentOrder, FulfilmentStatus
-from chalicelib.domain.fulfilment.workflow import Flow, FulfilmentEvent, line_status
+from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Flow, FulfilmentEvent, line_status
 from chalicelib.domain.workflows import (
     DEFAULT_WORKFLOWS,
+    SLA_EVENT,
     Accepted,
     Entity,
     GiveBackStock,
@@ -20,9 +21,10 @@ from chalicelib.domain.workflows import (
     allowed_events,
     bind,
     check_workflows,
+    start,
     step,
 )
-from chalicelib.domain.workflows.defaults import FULFILMENT
+from chalicelib.domain.workflows.defaults import ACCEPT_WITHIN, FULFILMENT
 from tests import fulfilment_reference as wf
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -40,7 +42,7 @@ def test_step_on_the_default_goes_where_the_table_goes(flow, status, event):
     got = step(FULFILMENT[flow.value], Position(status.value, 3), event.value, {}, NOW)
     if expected is None:
         assert not isinstance(got, Accepted)
-        assert [e for e in got.allowed if e != "cancel"] == [e.value for e in wf.allowed(flow, status)]
+        assert [e for e in got.allowed if e not in ORDER_DRIVEN] == [e.value for e in wf.allowed(flow, status)]
         return
     assert isinstance(got, Accepted)
     assert got.state == expected.value and got.position.entry == 4
@@ -49,16 +51,30 @@ def test_step_on_the_default_goes_where_the_table_goes(flow, status, event):
         assert got.effects == (GiveBackStock(), SourceAgain())
     else:
         assert set(got.effects) <= {TakeStock()}
-    assert got.timers == () and got.tasks == ()  # today's flows have no SLAs or tasks
+    assert got.timers == () and got.tasks == ()  # only `released` has an SLA, and nothing goes back to it
 
 
 @pytest.mark.parametrize("flow", list(Flow))
-def test_the_events_allowed_are_the_tables_and_cancel_before_shipping(flow):
+def test_the_events_allowed_are_the_tables_and_the_orders_own(flow):
     definition = FULFILMENT[flow.value]
     for status in FulfilmentStatus:
         allowed = allowed_events(definition, status.value, {})
+        own = [e for e in allowed if e in ORDER_DRIVEN]
+        assert [e for e in allowed if e not in ORDER_DRIVEN] == [e.value for e in wf.allowed(flow, status)], status
         cancel = ["cancel"] if status in ("released", "accepted", "picked", "packed") else []
-        assert allowed == [e.value for e in wf.allowed(flow, status)] + cancel, status
+        assert own == (["sla_breached"] if status == "released" else []) + cancel, status
+
+
+def test_a_location_that_does_not_accept_in_time_loses_the_work():
+    for definition in FULFILMENT.values():
+        begun = start(definition, NOW)
+        (timer,) = begun.timers
+        assert (timer.due, timer.event, timer.state) == (NOW + ACCEPT_WITHIN, SLA_EVENT, "released")
+        breached = step(definition, begun.position, SLA_EVENT, {}, timer.due)
+        assert isinstance(breached, Accepted) and breached.state == "rejected"
+        assert breached.effects == (GiveBackStock(), SourceAgain()) and breached.cancel == ("sla:released",)
+        accepted = step(definition, begun.position, "accept", {}, NOW)
+        assert isinstance(accepted, Accepted) and accepted.cancel == ("sla:released",)  # accepted: no breach
 
 
 METHOD = {

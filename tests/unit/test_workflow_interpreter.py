@@ -108,13 +108,11 @@ def test_a_required_field_missing_refuses_the_event_saying_so():
     refused = step(QC, Position("picked", 1), "ship", {"event": {"tracking": ""}}, NOW)
     assert isinstance(refused, Refused)
     assert refused.missing == ("event.tracking",) and refused.allowed == ("ship",)
-    assert refused.reason == "ship needs event.tracking"
 
 
 def test_an_event_not_allowed_is_refused_naming_those_that_are():
     refused = step(QC, Position("released", 0), "ship", {}, NOW)
     assert isinstance(refused, Refused) and refused.allowed == ("pick",) and refused.missing == ()
-    assert refused.reason == "ship is not allowed in released (allowed: pick)"
     final = step(QC, Position("delivered", 5), "deliver", {}, NOW)
     assert isinstance(final, Refused) and final.allowed == ()
     unknown = step(QC, Position("nowhere", 5), "deliver", {}, NOW)

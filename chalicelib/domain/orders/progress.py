@@ -37,11 +37,17 @@ class FulfilmentProgress(OrderState):
         naming the events allowed now, or the fields the event needs, if nowhere."""
         result = step(definition, fo.position, event, self.fulfilment_context(fo, tracking, reason), _at(now))
         if isinstance(result, Refused):
+            allowed = [e for e in result.allowed if e not in ORDER_DRIVEN]  # what a location may send
+            why = (
+                f"{event} needs {', '.join(result.missing)}"
+                if result.missing
+                else f"{event} is not allowed (allowed: {', '.join(allowed) or 'none'})"
+            )
             raise Conflict(
-                f"fulfilment order {fo.fulfilment_order_id} is {fo.status}: {result.reason}",
+                f"fulfilment order {fo.fulfilment_order_id} is {fo.status}: {why}",
                 fulfilmentOrderId=fo.fulfilment_order_id,
                 currentStatus=fo.status,
-                allowedEvents=[e for e in result.allowed if e not in ORDER_DRIVEN],
+                allowedEvents=allowed,
                 missing=list(result.missing),
             )
         return result
@@ -67,6 +73,15 @@ class FulfilmentProgress(OrderState):
             "tracking": tracking,
             "reason": reason,
         }
+
+    def drop_timer(self, fulfilment_order_id: str, name: str, *, now: str) -> None:
+        """Forget a timer that fired (or came late) without moving its fulfilment order."""
+        fo = self.fulfilment_order(fulfilment_order_id)
+        fo.timers = [t for t in fo.timers if t.name != name]
+        fo.version += 1
+        fo.updated_at = now
+        fo.changed = True
+        self._touch()
 
     def report_fulfilment(
         self,

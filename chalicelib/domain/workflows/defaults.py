@@ -1,24 +1,29 @@
 """The built-in workflows: today's four fulfilment flows, as data a business may copy and change.
 
-Each is exactly the table in `chalicelib.domain.fulfilment.workflow` (a test proves it, event by
-event), with what the code does on the way written as actions: the goods leave the source's stock
-when they ship, or, from a store's own shelf, when the customer collects them; a rejection gives
-the stock back and sources the units again elsewhere.
+Each is the fulfilment table the OMS began with (`tests/fulfilment_reference.py`; a test proves it,
+event by event), with what the code did on the way written as actions: the goods leave the source's
+stock when they ship, or, from a store's own shelf, when the customer collects them; a rejection
+gives the stock back and sources the units again elsewhere.
 
-`cancel` is the one event the table does not have: today a fulfilment order becomes cancelled when
-cancelling the order's lines takes its last unit (before it ships). That cancellation gives back the
-stock unit by unit as it goes, so the `cancel` transition gives back nothing more.
+Two events the table did not have, both the order's and never a location's: `cancel`, when
+cancelling the order's lines takes a fulfilment order's last unit before it ships (that
+cancellation gives back the stock unit by unit as it goes, so the transition gives back nothing
+more), and `sla_breached`, when a location has not accepted its work within `ACCEPT_WITHIN`: the
+units go elsewhere, as if it had rejected them.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from chalicelib.domain.workflows.actions import Action, GiveBackStock, SourceAgain, TakeStock
 from chalicelib.domain.workflows.bindings import Binding, Match, Workflows
-from chalicelib.domain.workflows.definition import Category, Definition, Entity, State, Transition
+from chalicelib.domain.workflows.definition import SLA_EVENT, Category, Definition, Entity, State, Transition
 
 C = Category
 F = Entity.FULFILMENT_ORDER
 _BEFORE_SHIPPING = ("released", "accepted", "picked", "packed")
+ACCEPT_WITHIN = timedelta(hours=24)  # a location that has not accepted its work by then loses it
 
 
 def _on(sources: str, on: str, to: str, *actions: Action) -> Transition:
@@ -28,7 +33,7 @@ def _on(sources: str, on: str, to: str, *actions: Action) -> Transition:
 def _fulfilment(workflow: str, last: tuple[State, ...], *route: Transition) -> Definition:
     """A fulfilment flow: accepted or rejected, picked, perhaps packed, then `route` to its end."""
     states = (
-        State("released", C.OPEN, initial=True),
+        State("released", C.OPEN, initial=True, sla=ACCEPT_WITHIN),
         State("accepted", C.IN_PROGRESS),
         State("picked", C.PICKED),
         State("packed", C.PICKED),
@@ -38,6 +43,8 @@ def _fulfilment(workflow: str, last: tuple[State, ...], *route: Transition) -> D
     )
     transitions = (
         _on("released", "accept", "accepted"),
+        # Not accepted in time: as if rejected, the units go elsewhere (SlaBreaches, FulfilmentRejections).
+        _on("released", SLA_EVENT, "rejected", GiveBackStock(), SourceAgain()),
         _on("accepted", "pick", "picked"),
         _on("released accepted", "reject", "rejected", GiveBackStock(), SourceAgain()),
         _on("picked", "pack", "packed"),

@@ -81,13 +81,6 @@ class Refused:
     allowed: tuple[str, ...]
     missing: tuple[str, ...] = ()
 
-    @property
-    def reason(self) -> str:
-        if self.missing:
-            return f"{self.event} needs {', '.join(self.missing)}"
-        allowed = ", ".join(self.allowed) or "none"
-        return f"{self.event} is not allowed in {self.position.state} (allowed: {allowed})"
-
 
 class Stamped(Protocol):
     @property

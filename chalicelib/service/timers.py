@@ -1,0 +1,68 @@
+"""Workflow timers: an SLA running out, a wait a transition started. Each pending timer is kept on
+its fulfilment order, stamped with the state (and entry) it was set in; the fulfilment order's item
+sits in a sparse index by its first timer due (GSI3 TIMERS#<shard>), which a schedule reads each
+minute, as reservations' expiry does. A timer fires its event through the same use case a location's
+event takes; one whose fulfilment order has moved on (the index lags, or it came back to that state
+since) is dropped unheard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chalicelib.adapters.orders_repo import OrdersRepository
+from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
+from chalicelib.domain.workflows import SLA_EVENT, is_current
+from chalicelib.observability import count, logger
+from chalicelib.service import fulfilment
+
+if TYPE_CHECKING:
+    from chalicelib.service.unit_of_work import Dependencies
+
+ACTOR = "timer"
+
+
+def fire_due(deps: Dependencies) -> int:
+    """Fire every workflow timer due now, each fulfilment order in its own transaction."""
+    stamp = deps.now()
+    fired = 0
+    for fulfilment_order_id in dict.fromkeys(OrdersRepository(deps.table).with_timers_due(stamp)):
+        try:
+            fired += _fire(deps, fulfilment_order_id, datetime.fromisoformat(stamp))
+        except (Conflict, NotFound, VersionMismatch) as exc:
+            # Changed meanwhile, or its work cannot go anywhere now: the next run reads it again.
+            logger.info("timer not fired", extra={"fulfilmentOrderId": fulfilment_order_id, "reason": str(exc)})
+    return fired
+
+
+def _fire(deps: Dependencies, fulfilment_order_id: str, now: datetime) -> int:
+    """Fire the first timer due on one fulfilment order (others due too fire on the next run)."""
+    uow = deps.uow()
+    order, fo = fulfilment.load(uow, fulfilment_order_id)
+    timer = next((t for t in sorted(fo.timers, key=lambda t: t.due) if t.due <= now), None)
+    if timer is None:
+        return 0  # the index lagged behind a change that cancelled it
+    order.drop_timer(fulfilment_order_id, timer.name, now=deps.now())
+    pinned = deps.workflow(fo.workflow, fo.workflow_version)
+    heard = is_current(timer, fo.position)
+    if heard:
+        try:
+            order.fulfilment_step(fo, pinned, timer.event, now=deps.now())
+        except Conflict:
+            heard = False  # nothing there takes it now
+    if not heard:
+        uow.commit()
+        count("WorkflowTimersIgnored", timer=_kind(timer.name))
+        return 0
+    fulfilment.run_event(deps, uow, order, fulfilment_order_id, timer.event, actor=f"{ACTOR}:{timer.name}")
+    if timer.event == SLA_EVENT:
+        count("SlaBreaches", timer=_kind(timer.name))
+    else:
+        count("WorkflowTimersFired", timer=_kind(timer.name))
+    return 1
+
+
+def _kind(name: str) -> str:
+    """A metric dimension with few values: `sla` for every state's SLA timer, else the timer's name."""
+    return "sla" if name.startswith("sla:") else name
