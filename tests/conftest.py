@@ -79,10 +79,14 @@ def demo(aws: dict[str, str]) -> None:
         from chalicelib.service import network
         from infra import demo as demo_network
 
+        # Only what loading the demo wrote: a fixture set up before this one (a test's own rules,
+        # say) must not become every later test's demo.
+        before = {(i["PK"]["S"], i["SK"]["S"]) for i in dynamodb.scan(TableName=name)["Items"]}
         demo_network.load_if_empty()
         levels = json.loads(demo_network.DEMO_NETWORK.read_text())["stock"]
         network.refresh_summaries(Table(), {(sku, loc) for loc, skus in levels.items() for sku in skus})
-        _demo_items.extend(dynamodb.scan(TableName=name)["Items"])
+        loaded = dynamodb.scan(TableName=name)["Items"]
+        _demo_items.extend(i for i in loaded if (i["PK"]["S"], i["SK"]["S"]) not in before)
     else:
         for start in range(0, len(_demo_items), 25):
             batch = _demo_items[start : start + 25]

@@ -13,6 +13,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
 from chalicelib.adapters.outbox import aggregate_writes, ended_or_changed, recorded_events
 from chalicelib.adapters.tracked import TrackedRepository
+from chalicelib.domain.orders.holds import WorkflowStep
 from chalicelib.domain.tasks import Task, TaskStatus, task_lines
 
 
@@ -54,6 +55,7 @@ def task_to_item(t: Task) -> Item:
         "note": t.note,
         "completedBy": t.completed_by,
         "completedAt": t.completed_at,
+        **(_step_to_item(t.step) if t.step else {}),
         "version": t.version,
         "createdAt": t.created_at,
         "updatedAt": t.updated_at,
@@ -76,9 +78,24 @@ def task_from_item(item: Item) -> Task:
         note=item.get("note"),
         completed_by=item.get("completedBy"),
         completed_at=item.get("completedAt"),
+        step=_step_from_item(item) if "fulfilmentOrderId" in item else None,
         version=item["version"],
         stored_version=item["version"],
     )
+
+
+def _step_to_item(step: WorkflowStep) -> Item:
+    return {
+        "fulfilmentOrderId": step.fulfilment_order_id,
+        "outcomes": step.outcomes,
+        "state": step.state,
+        "entry": step.entry,
+        "due": step.due,
+    }
+
+
+def _step_from_item(item: Item) -> WorkflowStep:
+    return WorkflowStep(item["fulfilmentOrderId"], item["outcomes"], item["state"], int(item["entry"]), item.get("due"))
 
 
 _FIELDS = (
@@ -94,6 +111,9 @@ _FIELDS = (
     "note",
     "completedBy",
     "completedAt",
+    "fulfilmentOrderId",
+    "outcomes",
+    "due",
     "version",
     "createdAt",
     "updatedAt",

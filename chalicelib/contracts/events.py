@@ -212,13 +212,18 @@ class TaskLineRef(BaseModel):
 
 class TaskCreated(OrderEvent):
     """A team has a decision to make about an order: for kind `sourcing-hold`, `lines` are units no
-    location could serve, held by a rule for `team` (an order event: `version` is the order's)."""
+    location could serve, held by a rule for `team`; for kind `workflow`, a fulfilment order's
+    workflow asks it (its `outcomes`, each the event it sends the fulfilment order). An order event:
+    `version` is the order's."""
 
     taskId: str
     team: str
-    kind: Literal["sourcing-hold"]
+    kind: Literal["sourcing-hold", "workflow"]
     lines: list[TaskLineRef]
     reason: str
+    fulfilmentOrderId: str | None = None
+    outcomes: dict[str, str] | None = None
+    due: str | None = None
 
 
 class TaskCompleted(EventDetail):
@@ -227,8 +232,8 @@ class TaskCompleted(EventDetail):
     taskId: str
     orderId: str
     team: str
-    kind: Literal["sourcing-hold"]
-    outcome: Literal["resource", "backorder", "cancel"]
+    kind: Literal["sourcing-hold", "workflow"]
+    outcome: str  # sourcing-hold: resource, backorder or cancel; workflow: one of the task's outcomes
     note: str | None = None
 
 

@@ -1,7 +1,9 @@
 """Tasks: work a team of people decides about, opened by the OMS when its rules cannot.
 
-The one kind so far is `sourcing-hold`: a sourcing rule with `onNoMatch: hold` held units no
-location could serve, and the rule's team decides what becomes of them. A task is `open` until
+Two kinds: `workflow`, opened by a workflow's `open_task` action on a fulfilment order (a quality
+check, an approval), whose outcome sends the workflow's event for it to the fulfilment order; and
+`sourcing-hold`: a sourcing rule with `onNoMatch: hold` held units no location could serve, and the
+rule's team decides what becomes of them. A task is `open` until
 someone completes it with an outcome; then it is `completed`, for good (completing twice is a
 conflict). The outcome is carried out on the order in the same transaction (see
 `chalicelib.service.tasks`):
@@ -23,7 +25,7 @@ from typing import Any
 
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
-from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
+from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest, WorkflowStep
 
 
 class TaskStatus(StrEnum):
@@ -51,10 +53,16 @@ class Task(Aggregate):
     note: str | None = None
     completed_by: str | None = None
     completed_at: str | None = None
+    step: WorkflowStep | None = None
 
     @property
     def identity(self) -> str:
         return self.task_id
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """What the task may be completed with."""
+        return tuple(self.step.outcomes) if self.step else OUTCOMES.get(self.kind, ())
 
     @classmethod
     def opened(cls, order_id: str, request: TaskRequest) -> Task:
@@ -69,6 +77,7 @@ class Task(Aggregate):
             rule=request.rule,
             created_at=request.created_at,
             updated_at=request.created_at,
+            step=request.step,
             version=1,  # new, and stored as version 1 with the order that opened it
         )
 
@@ -85,7 +94,7 @@ class Task(Aggregate):
                 taskStatus=self.status.value,
                 outcome=self.outcome,
             )
-        allowed = OUTCOMES.get(self.kind, ())
+        allowed = self.outcomes
         if outcome not in allowed:
             raise Invalid(
                 f"a {self.kind} task is completed with one of {', '.join(allowed)}, not {outcome!r}",

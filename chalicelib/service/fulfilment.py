@@ -3,20 +3,23 @@ progress they report on it (under the workflow it is pinned to)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import fulfilment_order_view, order_view, public_view
 from chalicelib.domain.access import Principal
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, VersionMismatch
 from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
+from chalicelib.domain.orders.holds import WORKFLOW
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing.plan import Backorder, Plan
 from chalicelib.domain.workflows import Entity, SourceAgain
 from chalicelib.observability import count
 from chalicelib.service import listing, sourcing, workflows
-from chalicelib.service.ids import order_of_fulfilment_order
+from chalicelib.service.ids import new_id, order_of_fulfilment_order
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -92,10 +95,12 @@ def run_event(
     actor: str,
     tracking: dict[str, str] | None = None,
     reason: str | None = None,
+    also: Sequence[Aggregate] = (),
 ) -> Order:
     """Move a fulfilment order of `order` (loaded through `uow`) by `event` under the workflow it is
-    pinned to, run what the transition does, and commit; returns the order as written. Where the
-    workflow sends the units elsewhere (`reject` in the built-in ones), they are sourced again."""
+    pinned to, run what the transition does, and commit it with `also` (a task whose outcome this
+    is); returns the order as written. Where the workflow sends the units elsewhere (`reject` in the
+    built-in ones), they are sourced again."""
     fo = order.fulfilment_order(fulfilment_order_id)
     pinned = deps.workflow(fo.workflow, fo.workflow_version)
     # A 409 before any sourcing work; the same step runs again on the order as it is committed.
@@ -103,19 +108,42 @@ def run_event(
     elsewhere = next((e for e in step.effects if isinstance(e, SourceAgain)), None)
     if elsewhere is not None:
         order = sourcing.resource_rejected(
-            deps, order, fulfilment_order_id, event, reason=reason, actor=actor, exclude_source=elsewhere.exclude_source
+            deps,
+            order,
+            fulfilment_order_id,
+            event,
+            reason=reason,
+            actor=actor,
+            exclude_source=elsewhere.exclude_source,
+            also=also,
         )
         _count_rejection(order)
-        return order
+        return _tasks_counted(order)
     now = deps.now()
     freed = order.report_fulfilment(
-        fulfilment_order_id, event, pinned, actor=actor, now=now, tracking=tracking, reason=reason
+        fulfilment_order_id,
+        event,
+        pinned,
+        actor=actor,
+        now=now,
+        tracking=tracking,
+        reason=reason,
+        new_task_id=lambda: new_id("task"),
     )
     if freed:  # given back with nowhere to go: backordered, for a team or the next stock
         why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
         backorders = tuple(Backorder(k, order.line(k).sku, q, why) for k, q in freed.items())
         order.resource_rejected(freed, Plan((), backorders), new_fulfilment_order_id=_none, actor=actor, now=now)
+    for aggregate in also:
+        uow.track(aggregate)
     uow.commit()
+    return _tasks_counted(order)
+
+
+def _tasks_counted(order: Order) -> Order:
+    opened = [t for t in order.new_tasks if t.kind == WORKFLOW]
+    if opened:
+        count("TasksCreated", value=len(opened), kind=WORKFLOW)
     return order
 
 

@@ -105,6 +105,7 @@ def resource_rejected(
     reason: str | None,
     actor: str,
     exclude_source: bool = True,
+    also: Sequence[Aggregate] = (),
 ) -> Order:
     """A fulfilment order's workflow sends its units elsewhere (a location rejected it): `event`
     gives back its reservations, and its units are sourced again under the live rules, with that
@@ -126,7 +127,15 @@ def resource_rejected(
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         changed = uow.track(copy.deepcopy(order))
-        freed = changed.report_fulfilment(fulfilment_order_id, event, pinned, actor=actor, now=stamp, reason=reason)
+        freed = changed.report_fulfilment(
+            fulfilment_order_id,
+            event,
+            pinned,
+            actor=actor,
+            now=stamp,
+            reason=reason,
+            new_task_id=lambda: new_id("task"),
+        )
         changed.resource_rejected(
             freed,
             plan,
@@ -137,6 +146,8 @@ def resource_rejected(
             pin=pin,
         )
         _claim_capacity(uow, changed, net, stamp)
+        for aggregate in also:
+            uow.track(aggregate)
         return changed
 
     return _plan_and_commit(

@@ -1,6 +1,8 @@
 """Task use cases: a team's list, one task, and completing one with its outcome.
 
-Completing a `sourcing-hold` task carries its outcome out on the order in the same transaction
+Completing a `workflow` task sends the event its outcome names to its fulfilment order (the
+same use case as a location's event), in one transaction with the task. Completing a
+`sourcing-hold` task carries its outcome out on the order in the same transaction
 as the task's own change, both on their versions: the order is loaded, the outcome applied by the
 domain (source again, backorder, cancel), and the order (with its reservations, when sourced
 again) and the task written together. A second completion fails on the task's status: 409.
@@ -13,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.tasks_repo import TasksRepository, task_to_item, task_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import VersionMismatch
+from chalicelib.domain.orders.order import Order
 from chalicelib.domain.tasks import Task, TaskStatus
+from chalicelib.domain.workflows import Position, is_current
 from chalicelib.observability import count, logger
-from chalicelib.service import listing, sourcing
+from chalicelib.service import fulfilment, listing, sourcing
 from chalicelib.service.ids import new_id
 from chalicelib.service.unit_of_work import attempts
 
@@ -71,6 +75,9 @@ def handle_event(
 def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stamp: str) -> None:
     """The outcome on the order, committed with the task in one transaction."""
     order = uow.orders.get(task.order_id)
+    if task.step is not None:
+        _send(deps, uow, order, task, actor)
+        return
     if task.outcome == "resource":
         sourcing.resource_hold(deps, order, task.task_id, actor=actor, also=[task])
         return
@@ -82,3 +89,20 @@ def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stam
     # Units all cancelled meanwhile: nothing changes on the order, the task is completed alone.
     uow.track(task)
     uow.commit()
+
+
+def _send(deps: Dependencies, uow: UnitOfWork, order: Order, task: Task, actor: str) -> None:
+    """A workflow task's outcome: its event to the fulfilment order, if that is still where it was
+    when the task was opened; else the task is completed alone (the decision came too late)."""
+    step = task.step
+    assert step is not None, "a workflow task has its step"
+    fo = order.fulfilment_order(step.fulfilment_order_id)
+    if not is_current(Position(step.state, step.entry), fo.position):
+        logger.info(
+            "task outcome too late", extra={"taskId": task.task_id, "fulfilmentOrderId": fo.fulfilment_order_id}
+        )
+        uow.track(task)
+        uow.commit()
+        return
+    event = step.outcomes[task.outcome or ""]
+    fulfilment.run_event(deps, uow, order, fo.fulfilment_order_id, event, actor=actor, reason=task.note, also=[task])

@@ -175,7 +175,8 @@ def test_tasks_are_for_back_office_roles_and_need_a_team(client, admin):
     assert client.http.get(f"/tasks?team={DESK}&status=done", headers=admin).status_code == 422
     cs = bearer(issue_token("cs"))
     assert body(client.http.get(f"/tasks?team={DESK}", headers=cs)) == {"items": [], "nextCursor": None}
-    assert complete(client, "task_x", "maybe", admin).status_code == 422
+    assert complete(client, "task_x", "may be!", admin).status_code == 422  # not an outcome's name
+    assert complete(client, "task_x", "maybe", admin).status_code == 404  # its outcomes are the task's
 
 
 def test_a_hold_rule_without_a_team_is_refused(client, admin):

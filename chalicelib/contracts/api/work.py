@@ -18,17 +18,23 @@ class TaskLine(Model):
 
 
 class TaskOut(Model):
-    """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve."""
+    """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve;
+    `workflow` when a fulfilment order's workflow opened it (a quality check, an approval)."""
 
     task_id: str
     team: str
-    kind: Literal["sourcing-hold"]
+    kind: Literal["sourcing-hold", "workflow"]
     status: Literal["open", "completed"]
     order_id: str
-    lines: list[TaskLine] = Field(description="the units held when the task was opened")
+    lines: list[TaskLine] = Field(description="the units held, or the fulfilment order's, when it was opened")
     reason: str
-    rule: str = Field(description="the sourcing rule that held them")
-    outcome: Literal["resource", "backorder", "cancel"] | None = None
+    rule: str = Field(description="the sourcing rule that held them, or the workflow that opened it")
+    fulfilment_order_id: str | None = Field(None, description="a workflow task's fulfilment order")
+    outcomes: dict[str, str] | None = Field(
+        None, description="a workflow task's outcomes, each the event it sends the fulfilment order"
+    )
+    due: str | None = Field(None, description="when the team should have decided (a workflow task's SLA)")
+    outcome: str | None = None
     note: str | None = None
     completed_by: str | None = None
     completed_at: str | None = None
@@ -45,10 +51,12 @@ class TaskPage(Model):
 class TaskEventIn(Model):
     """`POST /tasks/{taskId}/events`: complete a task with its outcome. For `sourcing-hold`:
     `resource` (source the units still held again under the live rules; what still finds no
-    location is backordered, never held again), `backorder`, or `cancel` (a refund when paid)."""
+    location is backordered, never held again), `backorder`, or `cancel` (a refund when paid). For
+    `workflow`: one of the task's `outcomes`, which sends its event to the fulfilment order (if it
+    is still where it was when the task was opened). Another outcome is a 422 naming them."""
 
     type: Literal["complete"]
-    outcome: Literal["resource", "backorder", "cancel"]
+    outcome: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
     note: Text | None = None
 
 

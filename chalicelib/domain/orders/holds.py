@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SOURCING_HOLD = "sourcing-hold"  # the kind of task a held line opens
+WORKFLOW = "workflow"  # the kind a workflow's `open_task` opens on a fulfilment order
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +30,16 @@ class TaskRequest:
     rule: str
     lines: tuple[TaskLine, ...]
     created_at: str
+    step: WorkflowStep | None = None  # a workflow task's: where its outcome goes
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowStep:
+    """What a workflow task's outcome does: sends `outcomes[outcome]` to the fulfilment order, if it
+    is still at (`state`, `entry`) by then (else the outcome is recorded and goes nowhere)."""
+
+    fulfilment_order_id: str
+    outcomes: dict[str, str]
+    state: str
+    entry: int
+    due: str | None = None  # when the team should have decided

@@ -184,16 +184,7 @@ class Order(Cancellation, FulfilmentProgress):
             ],
         )
         for task in tasks:
-            self._record(
-                "TaskCreated",
-                actor,
-                now,
-                taskId=task.task_id,
-                team=task.team,
-                kind=task.kind,
-                lines=[ln.as_dict() for ln in task.lines],
-                reason=task.reason,
-            )
+            self._task_created(task, actor, now)
         for fo in new_fos:
             if fo.category is not Category.DONE:
                 self._record(

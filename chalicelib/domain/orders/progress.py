@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, PROGRESS, line_status
+from chalicelib.domain.orders.holds import WORKFLOW, TaskLine, TaskRequest, WorkflowStep
 from chalicelib.domain.orders.lines import SOURCING, LineStatus, status_after_sourcing
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.stock import StockChange
+from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Accepted, Definition, GiveBackStock, Refused, SourceAgain, TakeStock, step
 
 
@@ -93,12 +96,14 @@ class FulfilmentProgress(OrderState):
         now: str,
         tracking: dict[str, str] | None = None,
         reason: str | None = None,
+        new_task_id: Callable[[], str] | None = None,
     ) -> dict[str, int]:
-        """A location (or a timer) reports progress on a fulfilment order: it moves as its workflow
-        says, and its actions run. Taking stock turns its reservations into takes (`dispatch`); giving
-        it back releases them and takes the units off it. Returns the units per line given back, for
-        the caller to source again or backorder (`resource_rejected`); the lines and the order's
-        status follow here when none were."""
+        """A location (or a timer, or a team's task) reports progress on a fulfilment order: it moves
+        as its workflow says, and its actions run. Taking stock turns its reservations into takes
+        (`dispatch`); giving it back releases them and takes the units off it; a task for a team is
+        opened (`new_task_id`). Returns the units per line given back, for the caller to source
+        again or backorder (`resource_rejected`); the lines and the order's status follow here when
+        none were."""
         fo = self.fulfilment_order(fulfilment_order_id)
         result = self.fulfilment_step(fo, definition, event, now=now, tracking=tracking, reason=reason)
         before, already = fo.status, len(self.stock_changes)
@@ -121,6 +126,27 @@ class FulfilmentProgress(OrderState):
         if tracking is not None:
             fo.tracking = dict(tracking)
         self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
+        for opened in result.tasks:
+            if new_task_id is None:
+                raise ValueError("a transition that opens a task needs new_task_id")
+            task = TaskRequest(
+                new_task_id(),
+                opened.team,
+                WORKFLOW,
+                f"{fo.fulfilment_order_id} is {fo.status} ({definition.id})",
+                definition.id,
+                tuple(TaskLine(ln.line_id, ln.sku, ln.quantity) for ln in fo.lines),
+                now,
+                WorkflowStep(
+                    fo.fulfilment_order_id,
+                    dict(opened.outcomes),
+                    opened.state,
+                    opened.entry,
+                    iso(opened.due) if opened.due else None,
+                ),
+            )
+            self.new_tasks.append(task)
+            self._task_created(task, actor, now)
         if not freed:
             self._refresh_lines({ln.line_id for ln in fo.lines})
             self._refresh_status(actor, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.delivery import Delivery
@@ -94,6 +95,25 @@ class OrderState(Aggregate):
             if fo.fulfilment_order_id == fulfilment_order_id:
                 return fo
         raise Invalid(f"order {self.order_id} has no fulfilment order {fulfilment_order_id!r}")
+
+    def _task_created(self, task: TaskRequest, actor: str, now: str) -> None:
+        """Announce a task this change opens (the unit of work writes it with the order)."""
+        step: dict[str, Any] = {}
+        if task.step is not None:
+            step = {"fulfilmentOrderId": task.step.fulfilment_order_id, "outcomes": dict(task.step.outcomes)}
+            if task.step.due is not None:
+                step["due"] = task.step.due
+        self._record(
+            "TaskCreated",
+            actor,
+            now,
+            taskId=task.task_id,
+            team=task.team,
+            kind=task.kind,
+            lines=[ln.as_dict() for ln in task.lines],
+            reason=task.reason,
+            **step,
+        )
 
     def _refresh_status(self, actor: str, now: str, *, announce: bool = True) -> None:
         new = derive_status(self.lines)
