@@ -125,6 +125,7 @@ RESOURCES = Resources(
                     "OrderLinesCancelled",
                     "FulfilmentOrderUpdated",
                     "RefundRequested",
+                    "ChannelNotificationRequested",
                 ],
             },
             target_queue="channel-updates",

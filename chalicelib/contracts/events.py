@@ -170,6 +170,27 @@ class ChannelChanged(EventDetail):
     active: bool
 
 
+class WorkflowEvent(OrderEvent):
+    """What a fulfilment order's workflow did, as the business named it in the definition."""
+
+    fulfilmentOrderId: str
+    locationId: str
+    state: str = Field(description="the state the transition took it to")
+
+
+class WorkflowEventEmitted(WorkflowEvent):
+    """An `emit_event` action: a business event of the business's own (e.g. QualityCheckFailed)."""
+
+    name: str
+
+
+class ChannelNotificationRequested(WorkflowEvent):
+    """A `notify_channel` action: the channel that sold the order is to be told (routed to the
+    channel-updates queue, like the order's own events)."""
+
+    message: str | None = None
+
+
 class ReservationLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str
@@ -244,6 +265,8 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ConfigChanged": ConfigChanged,
     "InventoryChanged": InventoryChanged,
     "LocationChanged": LocationChanged,
+    "WorkflowEventEmitted": WorkflowEventEmitted,
+    "ChannelNotificationRequested": ChannelNotificationRequested,
     "ChannelChanged": ChannelChanged,
     "OrderCreated": OrderCreated,
     "OrderLinesCancelled": OrderLinesCancelled,

@@ -23,9 +23,16 @@ def with_a_task() -> dict[str, Any]:
     checked = next(d for d in section["definitions"] if d["id"] == "home-with-qc")
     into_check = next(t for t in checked["transitions"] if t["to"] == "quality_check")
     into_check["actions"] = [
-        {"type": "open_task", "team": "qc", "sla": "PT2H", "outcomes": {"pass": "approve", "fail": "fail"}}
+        {"type": "open_task", "team": "qc", "sla": "PT2H", "outcomes": {"pass": "approve", "fail": "fail"}},
+        {"type": "notify_channel", "message": "delayed_for_inspection"},
     ]
+    failed = next(t for t in checked["transitions"] if t["on"] == "fail")
+    failed["actions"] = [{"type": "emit_event", "event": "QualityCheckFailed"}]
     return section
+
+
+def history(client: Any, order_id: str, admin: dict[str, str], event_type: str) -> list[dict[str, Any]]:
+    return [h["detail"] for h in read(client, order_id, admin)["history"] if h["type"] == event_type]
 
 
 def tasks_of(client: Any, team: str, headers: dict[str, str]) -> list[dict[str, Any]]:
@@ -57,6 +64,12 @@ def test_a_quality_check_opens_a_task_whose_outcome_ships_the_order(client, admi
     assert (task["kind"], task["fulfilmentOrderId"], task["orderId"]) == ("workflow", fo_id, order["orderId"])
     assert task["outcomes"] == {"pass": "approve", "fail": "fail"} and task["due"]
     assert task["lines"] == [{"lineId": "1", "sku": SKU, "quantity": 2}]
+    [notified] = history(client, order["orderId"], admin, "ChannelNotificationRequested")
+    assert (notified["message"], notified["state"], notified["fulfilmentOrderId"]) == (
+        "delayed_for_inspection",
+        "quality_check",
+        fo_id,
+    )
     assert complete(client, task["taskId"], "maybe", admin).status_code == 422  # not one of its outcomes
 
     done = complete(client, task["taskId"], "pass", admin)
@@ -78,6 +91,8 @@ def test_an_outcome_after_the_fulfilment_order_moved_on_changes_only_the_task(cl
     [task] = tasks_of(client, "qc", admin)
     # Someone moved it on directly (the workflow lets `fail` be sent by the DC too).
     assert step(client, fo_id, dc, "fail")["status"] == "picked"
+    [emitted] = history(client, order["orderId"], admin, "WorkflowEventEmitted")
+    assert (emitted["name"], emitted["state"], emitted["locationId"]) == ("QualityCheckFailed", "picked", DC)
     version = read(client, order["orderId"], admin)["version"]
     assert complete(client, task["taskId"], "pass", admin).status_code == 200
     after = read(client, order["orderId"], admin)

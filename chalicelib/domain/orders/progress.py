@@ -14,7 +14,17 @@ from chalicelib.domain.orders.lines import SOURCING, LineStatus, status_after_so
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.stock import StockChange
 from chalicelib.domain.timestamps import iso
-from chalicelib.domain.workflows import Accepted, Definition, GiveBackStock, Refused, SourceAgain, TakeStock, step
+from chalicelib.domain.workflows import (
+    Accepted,
+    Definition,
+    EmitEvent,
+    GiveBackStock,
+    NotifyChannel,
+    Refused,
+    SourceAgain,
+    TakeStock,
+    step,
+)
 
 
 def _at(now: str) -> datetime:
@@ -126,6 +136,12 @@ class FulfilmentProgress(OrderState):
         if tracking is not None:
             fo.tracking = dict(tracking)
         self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
+        for effect in result.effects:
+            at = {"fulfilmentOrderId": fo.fulfilment_order_id, "locationId": fo.location_id, "state": fo.status}
+            if isinstance(effect, EmitEvent):
+                self._record("WorkflowEventEmitted", actor, now, name=effect.event_type, **at)
+            elif isinstance(effect, NotifyChannel):  # routed to the channel-updates queue
+                self._record("ChannelNotificationRequested", actor, now, message=effect.message, **at)
         for opened in result.tasks:
             if new_task_id is None:
                 raise ValueError("a transition that opens a task needs new_task_id")
