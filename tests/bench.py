@@ -219,12 +219,14 @@ def round_trips() -> list[Row]:
 
         measure("create, 1 line, no key, stale summary (fallback)", STALE_BUDGET, stale_sku)
         order_id = order["orderId"]
+
         measure("GET /orders/{id}", READ_BUDGET, same(lambda: send("get", f"/orders/{order_id}")))
         measure(
             "GET /customers/{id}/orders",
             READ_BUDGET,
             same(lambda: send("get", f"/customers/{customer}/orders?limit=25")),
         )
+        measure("fulfilment event (accept)", CHANGE_BUDGET, lambda: accept(send, create(skus[:1], with_key=False)()))
         line_ids = iter([ln["lineId"] for ln in order["lines"]])
         measure(
             "cancel a line",
@@ -238,6 +240,12 @@ def round_trips() -> list[Row]:
             ),
         )
     return rows
+
+
+def accept(send: Callable[..., dict[str, Any]], placed: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """For `measure`: the first fulfilment order of an order just placed, accepted by its location."""
+    fo_id = placed["fulfilmentOrders"][0]["fulfilmentOrderId"]
+    return lambda: send("post", f"/fulfilment-orders/{fo_id}/events", {"type": "accept"})
 
 
 def same(request: Callable[[], dict[str, Any]]) -> Callable[[], Callable[[], dict[str, Any]]]:
@@ -426,6 +434,33 @@ def sourcing_profile(size: int, lines: int, top: int = 10) -> tuple[list[tuple[s
     return sorted(rows, key=lambda r: r[2], reverse=True)[:top], covers
 
 
+# ---- workflow interpreter ----------------------------------------------------------------------
+
+STEP_RUNS = 20_000
+STEP_TARGET_US = 50.0  # a step is pure: far below one DynamoDB round trip (~5 ms)
+
+
+def report_interpreter() -> list[str]:
+    """The time `step` takes on the built-in home flow, one transition at a time, guards included."""
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.workflows import Accepted, Position, step
+    from chalicelib.domain.workflows.defaults import HOME
+
+    now = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    walk = [("released", "accept"), ("accepted", "pick"), ("picked", "pack"), ("packed", "ship")]
+    context = {"order": {"total": "59.90", "channel": "webshop"}}
+    started = time.perf_counter()
+    for i in range(STEP_RUNS):
+        state, event = walk[i % len(walk)]
+        assert isinstance(step(HOME, Position(state, 1), event, context, now), Accepted)
+    per_step = (time.perf_counter() - started) / STEP_RUNS * 1e6
+    ok = per_step <= STEP_TARGET_US
+    print(f"Workflow interpreter: step on the built-in home flow, mean of {STEP_RUNS:,}")
+    print(f"  {per_step:8.1f} us a step  target <= {STEP_TARGET_US:.0f} us  {_verdict(ok)}")
+    return [] if ok else [f"workflow step: {per_step:.1f} us, target <= {STEP_TARGET_US:.0f} us"]
+
+
 # ---- report ------------------------------------------------------------------------------------
 
 
@@ -461,6 +496,9 @@ def main() -> int:
     print("  heaviest imports under app (-X importtime, one run; indent = import depth under app):")
     for name, cumulative, own in heaviest_imports("app", ROOT):
         print(f"    {cumulative:8.1f} ms cumulative  {own:7.1f} ms self  {name}")
+
+    print()
+    missed += report_interpreter()
 
     print()
     missed += report_sourcing()
