@@ -12,6 +12,19 @@ READERS = ("admin", "ops", "cs")
 WRITERS = ("admin",)
 
 
+@bp.get(
+    "/workflows/{entity}",
+    roles=(*READERS, "store", "dc"),
+    summary="The workflows new entities of a kind (`fulfilmentOrder`, `order`, `return`, `task`) are bound to now",
+    response="WorkflowsOut",
+    errors=(404,),
+)
+def get_workflows(call: Call, entity: str) -> Any:
+    from chalicelib.service import workflows
+
+    return workflows.of_entity(call.deps, entity)
+
+
 @bp.get("/config", roles=READERS, summary="The active version of every configuration section", response="ConfigOut")
 def get_config(call: Call) -> Any:
     from chalicelib.service import config

@@ -5,8 +5,9 @@ changes only what starts after."""
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Pin, Pinning, flow_of
 from chalicelib.domain.workflows import DEFAULT_WORKFLOWS, Definition, Entity, Workflows, allowed_events, bind
@@ -54,6 +55,23 @@ def pinning(deps: Dependencies, channel: str) -> Pinning:
         return Pin(found, version)
 
     return pin
+
+
+def of_entity(deps: Dependencies, entity: str) -> dict[str, Any]:
+    """The active definitions for one kind of entity and the bindings that choose among them."""
+    from chalicelib.contracts.workflows import WorkflowsConfig
+
+    try:
+        kind = Entity(entity)
+    except ValueError:
+        raise NotFound(f"no workflows for {entity!r}; entities are {', '.join(e.value for e in Entity)}") from None
+    version, section = deps.workflows()
+    body = WorkflowsConfig.from_domain(section).model_dump(mode="json")
+    return {
+        "entity": kind.value,
+        "version": version,
+        **{part: [x for x in body[part] if x["entity"] == kind.value] for part in ("definitions", "bindings")},
+    }
 
 
 def state_names(deps: Dependencies, entity: Entity) -> set[str]:

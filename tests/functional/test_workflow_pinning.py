@@ -88,3 +88,18 @@ def test_a_quality_check_for_one_channel_governs_its_new_orders_and_not_those_un
     for event in ("accept", "pick"):
         step(client, small["fulfilmentOrderId"], dc, event)
     assert step(client, small["fulfilmentOrderId"], dc, "ship")["status"] == "shipped"
+
+
+def test_the_workflows_of_an_entity_are_listed_with_their_bindings(client, admin):
+    built_in = json.loads(client.http.get("/workflows/fulfilmentOrder", headers=admin).body)
+    assert built_in["version"] == 0
+    assert [d["id"] for d in built_in["definitions"]][:1] == ["fulfilment-home"]
+    assert built_in["bindings"][-1]["workflow"] == "fulfilment-home"  # the default, last
+    saved = put(client, "/config/workflows", quality_check_for_app(15), admin)
+    dc = bearer(issue_token(f"dc:{DC}"))
+    now = json.loads(client.http.get("/workflows/fulfilmentOrder", headers=dc).body)
+    assert now["version"] == json.loads(saved.body)["version"]
+    assert "home-with-qc" in [d["id"] for d in now["definitions"]]
+    assert now["bindings"][0]["match"]["channel"] == "app"
+    assert json.loads(client.http.get("/workflows/order", headers=admin).body)["definitions"] == []
+    assert client.http.get("/workflows/parcel", headers=admin).status_code == 404

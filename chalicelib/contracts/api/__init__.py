@@ -113,6 +113,9 @@ from chalicelib.contracts.api.live_config import (
 from chalicelib.contracts.api.live_config import (
     SimulationOut as SimulationOut,
 )
+from chalicelib.contracts.api.live_config import (
+    WorkflowsOut as WorkflowsOut,
+)
 from chalicelib.contracts.api.network import (
     CapabilityName as CapabilityName,
 )

@@ -44,6 +44,16 @@ class ConfigSectionOut(Model):
     changes: list[ConfigChange] = []
 
 
+class WorkflowsOut(Model):
+    """`GET /workflows/{entity}`: the definitions new entities of this kind are bound to now, and
+    the bindings that choose among them (an entity under way follows the version it was pinned to)."""
+
+    entity: str
+    version: int = Field(description="the active version of the `workflows` section (0: built-in)")
+    definitions: list[dict[str, Any]]
+    bindings: list[dict[str, Any]]
+
+
 class ConfigOut(Model):
     """`GET /config`: the active version of every section."""
 
