@@ -14,7 +14,7 @@ from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
-from chalicelib.service import idempotency, listing, sourcing
+from chalicelib.service import idempotency, listing, sourcing, workflows
 from chalicelib.service.ids import new_id
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def create_order(
             "order created",
             extra={"orderId": order.order_id, "channel": order.channel, "lines": len(order.lines)},
         )
-        return 201, order_view(order)
+        return 201, workflows.order_answer(deps, order)
 
     return idempotency.once(f"{principal.role}:POST /orders", idempotency_key, raw_body, work)
 
@@ -80,7 +80,8 @@ def order_from_command(cmd: api.CreateOrder, principal: Principal, now: str) -> 
 
 
 def get_order(deps: Dependencies, order_id: str, principal: Principal) -> dict[str, Any]:
-    view = order_view(deps.uow().orders.get(order_id))
+    order = deps.uow().orders.get(order_id)
+    view = workflows.order_answer(deps, order)
     principal.may_see_order(view)
     return view
 
@@ -105,7 +106,7 @@ def cancel_lines(
     )
     uow.commit()
     count("OrderLinesCancelled", channel=order.channel)
-    return order_view(order)
+    return workflows.order_answer(deps, order)
 
 
 def find_by_external_id(deps: Dependencies, channel: str, external_id: str, principal: Principal) -> dict[str, Any]:

@@ -74,6 +74,16 @@ def of_entity(deps: Dependencies, entity: str) -> dict[str, Any]:
     }
 
 
+def order_answer(deps: Dependencies, order: Order) -> dict[str, Any]:
+    """The order as the API shows it, each fulfilment order with the events it allows now."""
+    from chalicelib.adapters.orders_repo import order_view
+
+    view = order_view(order)
+    for fo, shown in zip(order.fulfilment_orders, view["fulfilmentOrders"], strict=True):
+        shown["allowedEvents"] = allowed(deps, order, fo)
+    return view
+
+
 def state_names(deps: Dependencies, entity: Entity) -> set[str]:
     """Every state an entity may be in under the active or the built-in definitions."""
     _, section = deps.workflows()

@@ -69,6 +69,8 @@ def test_a_quality_check_for_one_channel_governs_its_new_orders_and_not_those_un
         ["approve", "fail"],
     )
     assert stock(client, SKU, admin)[DC]["onHand"] == before["onHand"]  # still in the building
+    seen = read(client, app_order["orderId"], admin)["fulfilmentOrders"][0]  # the order's answer says it too
+    assert (seen["status"], seen["allowedEvents"]) == ("quality_check", ["approve", "fail"])
     assert read(client, app_order["orderId"], admin)["lines"][0]["status"] == "allocated"
     assert report(client, fo_id, dc, "deliver").status_code == 409
     shipped = step(client, fo_id, dc, "approve")
