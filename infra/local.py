@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -77,12 +78,15 @@ def configure_environment(moto_port: int, dynamodb_endpoint: str | None) -> None
 
 
 class SerialMotoServer:
-    """moto's server with one request at a time inside moto.
+    """moto's server with one request at a time inside moto, keeping only what AWS would keep.
 
     moto's in-memory back ends are not thread-safe: under concurrent requests they fail ("dictionary
     changed size during iteration") or half-apply a transaction, and botocore's retry of the 500
     then writes twice. Connections are still accepted concurrently; moto itself runs serially,
     which is also how DynamoDB appears to a caller: each request atomic.
+
+    After each request it lets go of what moto would otherwise keep for the life of the process
+    (`forget_history`): the stack then holds no more for a million messages than for ten.
     """
 
     def __init__(self, host: str, port: int) -> None:
@@ -103,7 +107,10 @@ class SerialMotoServer:
 
         def serial(environ: dict[str, Any], start_response: Any) -> list[bytes]:
             with lock:
-                return [b"".join(app(environ, start_response))]
+                try:
+                    return [b"".join(app(environ, start_response))]
+                finally:
+                    forget_history()
 
         self._server = make_server(self.host, self.port, serial, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
@@ -115,6 +122,61 @@ class SerialMotoServer:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+
+
+# Receipt handles of deleted messages a queue remembers, so that deleting one again (botocore's
+# retry of a DeleteMessage whose answer was lost) succeeds, as on AWS.
+REMEMBERED_DELETIONS = 1000
+
+
+def forget_history() -> None:
+    """Drop what moto keeps of every request, by design, for as long as the process lives.
+
+    - Every model instance it ever made (`BaseModel.__new__` appends each to its class's
+      `instances_tracked`, for the dashboard at /moto-api/, which the local stack does not offer):
+      each SQS message sent, and a deep copy of it at each receive, body included; about 10 KB an
+      order. moto's own mock empties these lists when it stops (`reset_model_data`); its server never does.
+    - Each queue's `deleted_messages`, every receipt handle of every message ever deleted (185
+      characters each): only the latest REMEMBERED_DELETIONS are kept.
+
+    Call it only while no request is inside moto.
+    """
+    from moto.core.model_instances import reset_model_data
+
+    reset_model_data()
+    if "moto.sqs.models" not in sys.modules:  # imported by the first SQS request
+        return
+    from moto.sqs.models import sqs_backends
+
+    for regions in list(sqs_backends.values()):
+        for backend in list(regions.values()):
+            for queue in backend.queues.values():
+                if not isinstance(queue.deleted_messages, RecentHandles):
+                    queue.deleted_messages = RecentHandles(REMEMBERED_DELETIONS, queue.deleted_messages)
+
+
+class RecentHandles(set[str]):
+    """The set of deleted receipt handles a moto queue keeps, holding only the `keep` added last."""
+
+    def __init__(self, keep: int, handles: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._keep = keep
+        self._order: dict[str, None] = {}  # oldest first
+        self.update(handles)
+
+    def add(self, handle: str) -> None:
+        self.update([handle])
+
+    def update(self, *iterables: Iterable[str]) -> None:
+        for handles in iterables:
+            for handle in handles:
+                self._order.pop(handle, None)
+                self._order[handle] = None
+                super().add(handle)
+        while len(self._order) > self._keep:
+            oldest = next(iter(self._order))
+            del self._order[oldest]
+            self.discard(oldest)
 
 
 def _free_port() -> int:

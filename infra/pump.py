@@ -29,6 +29,9 @@ from chalicelib.resources import RESOURCES, Queue, physical_name
 # As the CDK stack's event source mapping: up to 100 records a batch, a failed batch tried 5 more times.
 STREAM_BATCH_SIZE = 100
 STREAM_RETRY_ATTEMPTS = 5
+# Receives from one queue in one pass, while each comes back full and handled: a pass relays up to
+# STREAM_BATCH_SIZE stream records, so its queues get about as many messages, and are drained as fast.
+QUEUE_BATCHES_PER_PASS = 10
 OUTBOX_SWEEP = RESOURCES.schedule("outbox-sweep").handler
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -95,7 +98,7 @@ class Pump:
                 logger.exception("pump: reading the table streams failed")
         for queue in RESOURCES.queues:
             try:
-                counts.queues[queue.key] = self._drain_batch(queue)
+                counts.queues[queue.key] = self._drain(queue)
             except Exception:
                 logger.exception("pump: polling a queue failed", extra={"queue": queue.key})
                 counts.queues[queue.key] = QueueCounts()
@@ -106,6 +109,21 @@ class Pump:
             except Exception:
                 logger.exception("pump: scheduled handler failed", extra={"handler": schedule.handler})
                 counts.schedules_failed += 1
+        return counts
+
+    def _drain(self, queue: Queue) -> QueueCounts:
+        """Batch after batch while they come back full and handled, up to QUEUE_BATCHES_PER_PASS.
+
+        One batch a pass would starve the queues: a pass that relays a hundred stream records puts
+        dozens of messages on them, and what waits there waits in moto's memory."""
+        counts = QueueCounts()
+        for _ in range(QUEUE_BATCHES_PER_PASS):
+            batch = self._drain_batch(queue)
+            counts.received += batch.received
+            counts.succeeded += batch.succeeded
+            counts.failed += batch.failed
+            if batch.failed or batch.received < min(queue.batch_size, 10):
+                break  # empty for now; or a failure, retried on a later pass as Lambda would
         return counts
 
     def _drain_batch(self, queue: Queue) -> QueueCounts:

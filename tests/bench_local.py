@@ -3,16 +3,22 @@ DynamoDB Local and, for comparison, on moto.
 
 Each backend gets a fresh stack (`python -m infra.local` in a temporary state dir, on free ports),
 warm-up orders (imports, caches, the JVM's JIT and heap), then orders over HTTP from a few
-concurrent clients: orders a second, latency p50/p99, and the resident memory of every process of
-the stack (Python, and the JVM of DynamoDB Local) before the orders, half-way, and after them once
-the pump has published every event. Flat means the second half added (almost) nothing: what grows
-with the number of orders is a leak, what grows once is warm-up.
+concurrent clients, in two halves: orders a second, latency p50/p99, and the resident memory of
+each process of the stack (Python; the JVM of DynamoDB Local) before the orders, half-way and
+after them. Each of the three is taken once the stack has worked through what the orders before
+it started (every event published, every queue empty), so it compares what the stack keeps, not
+what it has yet to do; `drain s` is how long that took after the last order. Flat means the second
+half added (almost) nothing: what grows with the number of orders is a leak, what grows once is
+warm-up.
+
+    python -m tests.bench_local [--backend local|moto|both] [--orders N] [--warm-up N]
 
 A report, not a gate: it always exits 0 and names every missed target.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -36,7 +42,7 @@ RUNS = {"local": (100, 1000), "moto": (10, 50)}
 CLIENTS = 4
 # Flat: the second half of the orders adds less than this to the stack's resident memory.
 FLAT_TOLERANCE = 0.05
-SETTLE_TIMEOUT_S = 120
+SETTLE_TIMEOUT_S = 600
 DEMO_SKUS = ("TEE-WHITE-M", "TEE-BLACK-L", "JEANS-SLIM-32", "SNEAKER-42", "CAP-NAVY", "JACKET-RAIN-M")
 
 
@@ -50,6 +56,9 @@ class Figures:
     rss_before_mb: dict[str, float]
     rss_halfway_mb: dict[str, float]
     rss_after_mb: dict[str, float]
+    warm_up: int
+    drain_seconds: float
+    settled: bool  # every measurement after the stack had worked through the orders
 
     @property
     def per_second(self) -> float:
@@ -65,6 +74,10 @@ class Figures:
     @property
     def second_half_growth(self) -> float:
         return _growth(self.rss_halfway_mb, self.rss_after_mb)
+
+    def process_growth(self, name: str) -> float:
+        """One process's growth over the second half."""
+        return _growth({name: self.rss_halfway_mb[name]}, {name: self.rss_after_mb[name]})
 
 
 def _growth(before: dict[str, float], after: dict[str, float]) -> float:
@@ -115,12 +128,16 @@ def place(stack: LocalStackProcess, body: dict[str, Any]) -> tuple[bool, float]:
     return ok, (time.perf_counter() - started) * 1000
 
 
-def settle(stack: LocalStackProcess) -> None:
-    """Until the pump has published every event the orders recorded (and so worked through them)."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    while stack.pending_events() and time.monotonic() < deadline:
+def settle(stack: LocalStackProcess) -> float:
+    """Until the pump has worked through what the orders started: every event published, and every
+    message the bus routed to a queue handled. Returns the seconds it took (SETTLE_TIMEOUT_S: never)."""
+    started = time.monotonic()
+    deadline = started + SETTLE_TIMEOUT_S
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:  # twice: a handler may yet publish an event
         time.sleep(0.5)
-    time.sleep(2)  # the queues' consumers, behind the bus
+        quiet = quiet + 1 if not stack.pending_events() and not stack.queued_messages() else 0
+    return min(time.monotonic() - started, SETTLE_TIMEOUT_S)
 
 
 def measure(backend: str, warm_up: int, orders: int) -> Figures:
@@ -134,14 +151,17 @@ def measure(backend: str, warm_up: int, orders: int) -> Figures:
                     return list(pool.map(lambda n: place(stack, order(n)), range(count)))
 
                 place_all(warm_up)
-                settle(stack)
+                drains = [settle(stack)]
                 before = resident_mb(stack.pid)
                 started = time.perf_counter()
                 answers = place_all(orders // 2)
-                halfway = resident_mb(stack.pid)
-                answers += place_all(orders - orders // 2)
                 seconds = time.perf_counter() - started
-            settle(stack)
+                drains.append(settle(stack))
+                halfway = resident_mb(stack.pid)
+                started = time.perf_counter()
+                answers += place_all(orders - orders // 2)
+                seconds += time.perf_counter() - started
+            drains.append(settle(stack))
             after = resident_mb(stack.pid)
         finally:
             stack.stop(signal.SIGTERM)
@@ -154,6 +174,9 @@ def measure(backend: str, warm_up: int, orders: int) -> Figures:
         rss_before_mb=before,
         rss_halfway_mb=halfway,
         rss_after_mb=after,
+        warm_up=warm_up,
+        drain_seconds=drains[-1],
+        settled=SETTLE_TIMEOUT_S not in drains,
     )
 
 
@@ -162,38 +185,58 @@ def report(figures: list[Figures]) -> list[str]:
         "",
         f"Local stack: single-line orders over HTTP from {CLIENTS} clients, after warm-up orders",
         f"{'tables on':<16}{'warm-up':>8}{'orders':>8}{'failed':>8}{'orders/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'RSS MB: before':>18}{'half-way':>16}{'after':>16}{'2nd half':>10}",
+        f"{'drain s':>9}",
     ]
     for f in figures:
-        name = "DynamoDB Local" if f.backend == "local" else "moto"
         lines.append(
-            f"{name:<16}{RUNS[f.backend][0]:>8}{f.orders:>8}{f.failed:>8}{f.per_second:>10.1f}"
-            f"{f.percentile(50):>9.0f}{f.percentile(99):>9.0f}"
-            f"{_rss(f.rss_before_mb):>18}{_rss(f.rss_halfway_mb):>16}{_rss(f.rss_after_mb):>16}"
-            f"{f.second_half_growth:>+10.1%}"
+            f"{_name(f):<16}{f.warm_up:>8}{f.orders:>8}{f.failed:>8}{f.per_second:>10.1f}"
+            f"{f.percentile(50):>9.0f}{f.percentile(99):>9.0f}{f.drain_seconds:>9.1f}"
         )
-    lines.append(
-        f"(moto: {RUNS['moto'][1]} orders, not {RUNS['local'][1]}: it slows down and grows as its tables fill up)"
-    )
-    local = next(f for f in figures if f.backend == "local")
-    flat = local.second_half_growth < FLAT_TOLERANCE
-    lines.append(
-        f"[{'ok' if flat else 'MISSED'}] resident memory on DynamoDB Local: {local.second_half_growth:+.1%} over the"
-        f" second {local.orders - local.orders // 2} orders, {local.growth:+.1%} over all {local.orders}"
-        f" (flat: under {FLAT_TOLERANCE:+.0%} a half)"
-    )
-    lines.append(f"[{'ok' if not local.failed else 'MISSED'}] every order acknowledged on DynamoDB Local")
+    lines += [
+        "",
+        "Resident memory (MB), each taken once the stack has worked through the orders before it",
+        f"{'tables on':<16}{'process':<10}{'before':>10}{'half-way':>10}{'after':>10}{'2nd half':>10}",
+    ]
+    for f in figures:
+        for process in sorted(f.rss_after_mb):
+            lines.append(
+                f"{_name(f):<16}{process:<10}{f.rss_before_mb.get(process, 0):>10.1f}"
+                f"{f.rss_halfway_mb.get(process, 0):>10.1f}{f.rss_after_mb[process]:>10.1f}"
+                f"{f.process_growth(process):>+10.1%}"
+            )
+    if any(f.backend == "moto" for f in figures):
+        lines.append("(moto: fewer orders: it slows down and grows as its tables fill up)")
+    for local in (f for f in figures if f.backend == "local"):
+        growth = {process: local.process_growth(process) for process in sorted(local.rss_after_mb)}
+        flat = all(g < FLAT_TOLERANCE for g in growth.values())
+        each = ", ".join(f"{process} {g:+.1%}" for process, g in growth.items())
+        lines.append(
+            f"[{'ok' if flat else 'MISSED'}] resident memory on DynamoDB Local: {each} over the"
+            f" second {local.orders - local.orders // 2} orders, {local.growth:+.1%} all processes over all"
+            f" {local.orders} (flat: every process under {FLAT_TOLERANCE:+.0%} a half)"
+        )
+        lines.append(f"[{'ok' if not local.failed else 'MISSED'}] every order acknowledged on DynamoDB Local")
+        lines.append(
+            f"[{'ok' if local.settled else 'MISSED'}] the pump worked through the orders (events published,"
+            f" queues empty) within {SETTLE_TIMEOUT_S} s of each measurement on DynamoDB Local"
+        )
     return lines
 
 
-def _rss(by_process: dict[str, float]) -> str:
-    """Total, with the JVM's share when there is one: `412 (java 240)`."""
-    total = f"{sum(by_process.values()):.0f}"
-    return f"{total} (java {by_process['java']:.0f})" if "java" in by_process else total
+def _name(figures: Figures) -> str:
+    return "DynamoDB Local" if figures.backend == "local" else "moto"
 
 
-def main() -> int:
-    figures = [measure(backend, warm_up, count) for backend, (warm_up, count) in RUNS.items()]
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench_local", description="The local stack under orders.")
+    parser.add_argument("--backend", choices=["local", "moto", "both"], default="both", help="default: both")
+    parser.add_argument("--orders", type=int, help="measured orders (default: local 1000, moto 50)")
+    parser.add_argument("--warm-up", type=int, help="warm-up orders (default: local 100, moto 10)")
+    args = parser.parse_args(argv)
+    figures = []
+    for backend in list(RUNS) if args.backend == "both" else [args.backend]:
+        warm_up, orders = RUNS[backend]
+        figures.append(measure(backend, warm_up if args.warm_up is None else args.warm_up, args.orders or orders))
     print("\n".join(report(figures)), flush=True)
     return 0
 

@@ -149,6 +149,32 @@ class LocalStackProcess:
             total += int(answer["Count"])
         return total
 
+    def queued_messages(self) -> int:
+        """Messages on the stack's queues (dead-letter queues aside), visible, in flight or delayed:
+        what the pump has yet to hand to a handler, held in moto's memory meanwhile."""
+        import boto3
+
+        from chalicelib.resources import RESOURCES, physical_name
+
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=f"http://127.0.0.1:{self.moto_port}",
+            region_name="eu-west-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        counters = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        total = 0
+        for queue in RESOURCES.queues:
+            url = sqs.get_queue_url(QueueName=physical_name(queue.key, "local"))["QueueUrl"]
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counters)["Attributes"]
+            total += sum(int(attributes.get(name, 0)) for name in counters)
+        return total
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 

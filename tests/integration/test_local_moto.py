@@ -1,0 +1,92 @@
+"""The local stack's moto server keeps what a message is while it is queued, and nothing once it is
+deleted: memory stays flat however many messages go through it (issue 8)."""
+
+from __future__ import annotations
+
+import gc
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from infra import local
+from infra.local import RecentHandles, SerialMotoServer
+
+
+@pytest.fixture
+def sqs() -> Iterator[Any]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SerialMotoServer("127.0.0.1", port)
+    server.start()
+    client = boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    try:
+        yield client
+    finally:
+        server.stop()
+
+
+def _messages_alive() -> int:
+    from moto.sqs.models import Message
+
+    gc.collect()
+    return sum(isinstance(o, Message) for o in gc.get_objects())
+
+
+def _pass_through(sqs: Any, url: str, count: int) -> list[str]:
+    """`count` messages sent, received and deleted, as the pump does; their receipt handles."""
+    handles: list[str] = []
+    for start in range(0, count, 10):
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "MessageBody": f'{{"n": {start + i}}}'} for i in range(min(10, count - start))],
+        )
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+        )
+        handles += [m["ReceiptHandle"] for m in batch]
+    return handles
+
+
+def test_no_message_outlives_its_deletion(sqs, monkeypatch):
+    from moto.sqs.models import Message
+
+    monkeypatch.setattr(local, "REMEMBERED_DELETIONS", 20)
+    url = sqs.create_queue(QueueName="oms-memory-test")["QueueUrl"]
+    try:
+        _pass_through(sqs, url, 10)  # moto's SQS models imported, the queue's set bounded
+        alive = _messages_alive()
+        handles = _pass_through(sqs, url, 200)
+
+        assert _messages_alive() == alive, "moto keeps messages (or copies made at receive) after their deletion"
+        assert vars(Message)["instances_tracked"] == []
+        [queue] = [q for q in _queues() if q.name == "oms-memory-test"]
+        assert len(queue.deleted_messages) <= 20
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handles[-1])  # deleted again: still fine, as on AWS
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def _queues() -> list[Any]:
+    from moto.sqs.models import sqs_backends
+
+    return [q for regions in sqs_backends.values() for backend in regions.values() for q in backend.queues.values()]
+
+
+def test_recent_handles_keep_the_latest():
+    handles = RecentHandles(3, ["a", "b"])
+    handles.update(["c", "a"])  # "a" again: now the latest
+    handles.add("d")
+
+    assert set(handles) == {"c", "a", "d"}
+    assert "b" not in handles and len(handles) == 3
