@@ -78,15 +78,15 @@ def configure_environment(moto_port: int, dynamodb_endpoint: str | None) -> None
 
 
 class SerialMotoServer:
-    """moto's server with one request at a time inside moto, keeping only what AWS would keep.
+    """moto's server with one request at a time inside moto, keeping what is queued, not what went through.
 
     moto's in-memory back ends are not thread-safe: under concurrent requests they fail ("dictionary
     changed size during iteration") or half-apply a transaction, and botocore's retry of the 500
     then writes twice. Connections are still accepted concurrently; moto itself runs serially,
     which is also how DynamoDB appears to a caller: each request atomic.
 
-    After each request it lets go of what moto would otherwise keep for the life of the process
-    (`forget_history`): the stack then holds no more for a million messages than for ten.
+    After each request it lets go of what moto would otherwise keep of it for the life of the
+    process (`forget_history`), so the stack's memory does not grow with the messages it has carried.
     """
 
     def __init__(self, host: str, port: int) -> None:
@@ -133,9 +133,10 @@ def forget_history() -> None:
     """Drop what moto keeps of every request, by design, for as long as the process lives.
 
     - Every model instance it ever made (`BaseModel.__new__` appends each to its class's
-      `instances_tracked`, for the dashboard at /moto-api/, which the local stack does not offer):
-      each SQS message sent, and a deep copy of it at each receive, body included; about 10 KB an
-      order. moto's own mock empties these lists when it stops (`reset_model_data`); its server never does.
+      `instances_tracked`, for its dashboard at /moto-api/, which nothing here reads and which now
+      shows nothing): each SQS message sent, and a deep copy of it at each receive, body included,
+      some 9 KB an order. moto's mock empties these lists when it stops (`reset_model_data`); its
+      server never does.
     - Each queue's `deleted_messages`, every receipt handle of every message ever deleted (185
       characters each): only the latest REMEMBERED_DELETIONS are kept.
 
