@@ -102,11 +102,14 @@ METRICS: dict[str, str] = {
     "FulfilmentRejections": "fulfilment orders a store or DC rejected (their lines sourced again elsewhere, or "
     "backordered); dimensions: outcome (resourced, backordered, partly)",
     "SlaBreaches": "workflow SLA timers that ran out on a fulfilment order and moved it on (a location that did "
-    "not accept in time loses the work: also counted in FulfilmentRejections); dimensions: timer",
+    "not accept in time loses the work: also counted in FulfilmentRejections; a click & collect order not "
+    "collected in time is cancelled); dimensions: state (the state whose SLA ran out)",
     "WorkflowTimersFired": "other workflow timers that fired their event (a wait a transition started); "
     "dimensions: timer",
     "WorkflowTimersIgnored": "workflow timers dropped unheard: the fulfilment order had moved on, or nothing "
     "takes the event there now; dimensions: timer",
+    "OrdersHeld": "orders their own workflow held before dispatch (a review, an approval); dimensions: channel",
+    "OrdersReleased": "held orders released, their units sourced and handed to locations; dimensions: channel",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

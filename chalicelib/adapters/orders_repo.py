@@ -121,6 +121,7 @@ def order_to_item(order: Order) -> Item:
         "payment": {"status": order.payment.status, "amount": order.payment.amount.as_dict()},
         "delivery": order.delivery.as_dict() if order.delivery else None,
         "status": order.status.value,
+        **_workflow_fields(order),
         "version": order.version,
         "total": order.total.as_dict(),
         "createdAt": order.created_at,
@@ -152,6 +153,19 @@ def order_to_item(order: Order) -> Item:
     }
 
 
+def _workflow_fields(order: Order) -> Item:
+    """The order's own workflow, when it follows one (most orders do not)."""
+    if order.workflow is None:
+        return {}
+    return {
+        "workflow": order.workflow,
+        "workflowVersion": order.workflow_version,
+        "workflowState": order.workflow_state,
+        "workflowCategory": order.workflow_category.value if order.workflow_category else None,
+        "workflowEntry": order.workflow_entry,
+    }
+
+
 def order_from_item(item: Item) -> Order:
     c = item["customer"]
     return Order(
@@ -164,6 +178,11 @@ def order_from_item(item: Item) -> Order:
         payment=Payment(item["payment"]["status"], Money.from_dict(item["payment"]["amount"])),
         delivery=Delivery.from_dict(item["delivery"]) if item.get("delivery") else None,
         status=OrderStatus(item["status"]),
+        workflow=item.get("workflow"),
+        workflow_version=int(item.get("workflowVersion", 0)),
+        workflow_state=item.get("workflowState"),
+        workflow_category=Category(item["workflowCategory"]) if item.get("workflowCategory") else None,
+        workflow_entry=int(item.get("workflowEntry", 0)),
         version=item["version"],
         stored_version=item["version"],
         created_at=item["createdAt"],
@@ -221,6 +240,7 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
         "createdAt": fo.created_at,
         "updatedAt": fo.updated_at,
         **({"tracking": fo.tracking} if fo.tracking is not None else {}),
+        **({"stockTaken": True} if fo.stock_taken else {}),
     }
 
 
@@ -244,6 +264,7 @@ def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
         rule=item.get("rule", ""),
         version=item["version"],
         tracking=item.get("tracking"),
+        stock_taken=bool(item.get("stockTaken", False)),
     )
     if "category" in item:
         fo.category = Category(item["category"])
@@ -256,7 +277,20 @@ def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
     return fo
 
 
-_HIDDEN = {"PK", "SK", "type", "entry", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"}
+_HIDDEN = {
+    "PK",
+    "SK",
+    "type",
+    "entry",
+    "workflowEntry",
+    "stockTaken",
+    "GSI1PK",
+    "GSI1SK",
+    "GSI2PK",
+    "GSI2SK",
+    "GSI3PK",
+    "GSI3SK",
+}
 
 
 def order_view(order: Order) -> dict[str, Any]:

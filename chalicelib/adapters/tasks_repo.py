@@ -78,7 +78,7 @@ def task_from_item(item: Item) -> Task:
         note=item.get("note"),
         completed_by=item.get("completedBy"),
         completed_at=item.get("completedAt"),
-        step=_step_from_item(item) if "fulfilmentOrderId" in item else None,
+        step=_step_from_item(item) if "outcomes" in item else None,
         version=item["version"],
         stored_version=item["version"],
     )
@@ -95,7 +95,9 @@ def _step_to_item(step: WorkflowStep) -> Item:
 
 
 def _step_from_item(item: Item) -> WorkflowStep:
-    return WorkflowStep(item["fulfilmentOrderId"], item["outcomes"], item["state"], int(item["entry"]), item.get("due"))
+    return WorkflowStep(
+        item.get("fulfilmentOrderId"), item["outcomes"], item["state"], int(item["entry"]), item.get("due")
+    )
 
 
 _FIELDS = (

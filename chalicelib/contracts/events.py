@@ -130,6 +130,19 @@ class OrderStatusChanged(OrderEvent):
     to: str
 
 
+class OrderWorkflowUpdated(OrderEvent):
+    """The order's own workflow moved it (`from` -> `to`, on `event`): `category` `open` holds it
+    before dispatch, `cancelled`/`rejected` ends it, any other releases it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    workflow: str
+    from_: str = Field(alias="from")
+    to: str
+    event: str
+    category: str
+    reason: str | None = None
+
+
 class InventoryChanged(EventDetail):
     """A location's stock of one SKU was counted or moved."""
 
@@ -171,10 +184,11 @@ class ChannelChanged(EventDetail):
 
 
 class WorkflowEvent(OrderEvent):
-    """What a fulfilment order's workflow did, as the business named it in the definition."""
+    """What a workflow did, as the business named it in the definition: a fulfilment order's (with
+    its id and location) or the order's own (without)."""
 
-    fulfilmentOrderId: str
-    locationId: str
+    fulfilmentOrderId: str | None = None
+    locationId: str | None = None
     state: str = Field(description="the state the transition took it to")
 
 
@@ -277,6 +291,7 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ReservationCancelled": ReservationCancelled,
     "ReservationExpired": ReservationExpired,
     "TaskCreated": TaskCreated,
+    "OrderWorkflowUpdated": OrderWorkflowUpdated,
     "TaskCompleted": TaskCompleted,
 }
 

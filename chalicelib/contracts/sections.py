@@ -20,3 +20,7 @@ LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+    def warnings(self) -> tuple[str, ...]:
+        """What looks like a mistake but does not stop the section from governing (none by default)."""
+        return ()

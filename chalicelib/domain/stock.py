@@ -11,7 +11,7 @@ class StockChange:
     """What a change does to stock, written in the same transaction as the aggregate."""
 
     # "reserve" | "release" | "take" (carried out at the till) | "dispatch" (reserved goods leave:
-    # reserved and onHand both down)
+    # reserved and onHand both down) | "restock" (goods that had left come back on hand)
     kind: str
     sku: str
     location_id: str
@@ -50,7 +50,7 @@ def net_moves(changes: Iterable[StockChange]) -> list[StockMove]:
             sku,
             location_id,
             reserved=q["reserve"] - q["release"] - q["dispatch"],
-            on_hand=-q["take"] - q["dispatch"],
+            on_hand=q["restock"] - q["take"] - q["dispatch"],
             needs_free=max(0, q["reserve"] - q["release"]),
             needs_reserved=max(0, q["release"] + q["dispatch"] - q["reserve"]),
         )
@@ -58,4 +58,4 @@ def net_moves(changes: Iterable[StockChange]) -> list[StockMove]:
     ]
 
 
-_KINDS = ("reserve", "release", "take", "dispatch")
+_KINDS = ("reserve", "release", "take", "dispatch", "restock")

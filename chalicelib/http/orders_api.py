@@ -80,6 +80,22 @@ def cancel_lines(call: Call, order_id: str) -> Any:
     return orders.cancel_lines(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
 
 
+@bp.post(
+    "/orders/{order_id}/events",
+    roles=("admin", "ops", "cs", "channel"),
+    summary="An event for the order's own workflow (a payment authorised, a review's decision); releasing a "
+    "held order sources it and hands it to its locations, ending it cancels what it held; a 409 names the "
+    "events allowed now",
+    request="OrderEventIn",
+    response="OrderOut",
+    errors=(404, 409),
+)
+def order_event(call: Call, order_id: str) -> Any:
+    from chalicelib.service import orders
+
+    return orders.handle_event(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
+
+
 @bp.get(
     "/customers/{customer_id}/orders",
     roles=("admin", "ops", "cs", "store", "channel"),

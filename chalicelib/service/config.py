@@ -133,13 +133,14 @@ def save(
     deps: Dependencies, section: str, raw_body: Any, principal: Principal, *, draft: bool, if_match: int | None
 ) -> dict[str, Any]:
     """Validate and store a new version; unless a draft, make it active in the same transaction."""
-    body = _body(section_model(section).model_validate(raw_body))  # ValidationError: 422 naming the field
+    checked = section_model(section).model_validate(raw_body)  # ValidationError: 422 naming the field
+    body, warned = _body(checked), {"warnings": list(checked.warnings())}
 
     def attempt(uow: UnitOfWork) -> dict[str, Any]:
         active = _active(uow, section)
         _check_if_match(if_match, active)
         if not draft and active.current is not None and active.body == body:
-            return _view(active.current, active_version=active.number)  # PUT is idempotent: no empty version
+            return {**_view(active.current, active_version=active.number), **warned}  # idempotent: no new version
         number = uow.config.latest_version(section) + 1
         version = uow.add(active.new_version(number, body, draft=draft, actor=principal.actor, at=deps.now()))
         if not draft:
@@ -147,7 +148,7 @@ def save(
         uow.commit()
         cache.forget(cache_key(section))
         count("ConfigSaved", section=section, draft=str(draft).lower())
-        return _view(version, active_version=active.number)
+        return {**_view(version, active_version=active.number), **warned}
 
     return _retried(deps, attempt, section)
 

@@ -15,7 +15,6 @@ from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.holds import WORKFLOW
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.sourcing.plan import Backorder, Plan
 from chalicelib.domain.workflows import Entity, SourceAgain
 from chalicelib.observability import count
 from chalicelib.service import listing, sourcing, workflows
@@ -119,7 +118,7 @@ def run_event(
         )
         _count_rejection(order)
         return _tasks_counted(order)
-    now = deps.now()
+    now, already = deps.now(), len(order.stock_changes)
     freed = order.report_fulfilment(
         fulfilment_order_id,
         event,
@@ -130,10 +129,16 @@ def run_event(
         reason=reason,
         new_task_id=lambda: new_id("task"),
     )
-    if freed:  # given back with nowhere to go: backordered, for a team or the next stock
-        why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
-        backorders = tuple(Backorder(k, order.line(k).sku, q, why) for k, q in freed.items())
-        order.resource_rejected(freed, Plan((), backorders), new_fulfilment_order_id=_none, actor=actor, now=now)
+    if freed:
+        order.settle_given_back(
+            fulfilment_order_id,
+            freed,
+            event,
+            actor=actor,
+            now=now,
+            new_refund_id=lambda: new_id("ref"),
+            stock_from=already,
+        )
     for aggregate in also:
         uow.track(aggregate)
     uow.commit()
@@ -145,10 +150,6 @@ def _tasks_counted(order: Order) -> Order:
     if opened:
         count("TasksCreated", value=len(opened), kind=WORKFLOW)
     return order
-
-
-def _none() -> str:
-    raise ValueError("backordering opens no fulfilment order")
 
 
 def load(uow: UnitOfWork, fulfilment_order_id: str) -> tuple[Order, FulfilmentOrder]:

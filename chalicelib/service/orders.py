@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.orders_repo import order_summary, order_view
 from chalicelib.domain.access import Principal
+from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
-from chalicelib.domain.errors import Forbidden, Invalid, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
+from chalicelib.domain.orders.holds import ORDER_HOLD
 from chalicelib.domain.orders.lines import LineCancellation, NewLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
@@ -19,7 +22,7 @@ from chalicelib.service.ids import new_id
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
-    from chalicelib.service.unit_of_work import Dependencies
+    from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 MAX_PAGE = listing.MAX_PAGE  # as every list; the contract says so (tests/functional/test_openapi.py)
 
@@ -34,8 +37,25 @@ def create_order(
             errors=[{"loc": ["body", "channel"], "msg": "register it with PUT /channels/{channelId}"}],
         )
 
+    pin = workflows.order_pin(deps, cmd.channel, cmd.delivery.method if cmd.delivery else None)
+
+    def build() -> Order:
+        order = order_from_command(cmd, principal, deps.now())
+        if pin is not None:
+            order.begin_workflow(
+                pin.definition,
+                pin.version,
+                actor=principal.actor,
+                now=order.created_at,
+                new_task_id=lambda: new_id("task"),
+                new_refund_id=lambda: new_id("ref"),
+            )
+        return order
+
     def work() -> tuple[int, dict[str, Any]]:
-        order = sourcing.place(deps, lambda: order_from_command(cmd, principal, deps.now()), actor=principal.actor)
+        order = sourcing.place(deps, build, actor=principal.actor)
+        if order.held:
+            count("OrdersHeld", channel=order.channel)
         count("OrdersCreated", channel=order.channel)
         count("FulfilmentOrdersCreated", value=len(order.fulfilment_orders), channel=order.channel)
         backordered = sum(ln.backordered_quantity for ln in order.lines)
@@ -90,13 +110,7 @@ def cancel_lines(
     deps: Dependencies, order_id: str, cmd: api.CancelLines, principal: Principal, *, if_match: int | None
 ) -> dict[str, Any]:
     principal.require("admin", "cs", "channel", "store")
-    uow = deps.uow()
-    order = uow.orders.get(order_id)
-    principal.may_change_order(order_view(order))
-    if if_match is not None and if_match != order.version:
-        raise VersionMismatch(
-            f"order {order_id} is at version {order.version}, not {if_match}", currentVersion=order.version
-        )
+    uow, order = _to_change(deps, order_id, principal, if_match)
     order.cancel_lines(
         [LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
         reason=cmd.reason,
@@ -107,6 +121,64 @@ def cancel_lines(
     uow.commit()
     count("OrderLinesCancelled", channel=order.channel)
     return workflows.order_answer(deps, order)
+
+
+def handle_event(
+    deps: Dependencies, order_id: str, cmd: api.OrderEventIn, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
+    """An event for the order's own workflow (a payment authorised, a review's decision): it moves as
+    its workflow says; a held order it releases is sourced and dispatched in the same transaction."""
+    principal.require("admin", "ops", "cs", "channel")
+    uow, order = _to_change(deps, order_id, principal, if_match)
+    order = run_event(deps, uow, order, cmd.type, actor=principal.actor, reason=cmd.reason)
+    return workflows.order_answer(deps, order)
+
+
+def _to_change(
+    deps: Dependencies, order_id: str, principal: Principal, if_match: int | None
+) -> tuple[UnitOfWork, Order]:
+    """The order loaded to be changed by `principal`, at the version the caller saw (If-Match)."""
+    uow = deps.uow()
+    order = uow.orders.get(order_id)
+    principal.may_change_order(order_view(order))
+    if if_match is not None and if_match != order.version:
+        raise VersionMismatch(
+            f"order {order_id} is at version {order.version}, not {if_match}", currentVersion=order.version
+        )
+    return uow, order
+
+
+def run_event(
+    deps: Dependencies,
+    uow: UnitOfWork,
+    order: Order,
+    event: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+    also: Sequence[Aggregate] = (),
+) -> Order:
+    """Move `order` (loaded through `uow`) by `event` under its own workflow and commit it with `also`
+    (the task whose outcome this is); returns the order as written."""
+    if order.workflow is None:
+        raise Conflict(f"order {order.order_id} follows no workflow of its own", orderId=order.order_id)
+    definition = deps.workflow(order.workflow, order.workflow_version)
+    released = order.order_event(
+        definition,
+        event,
+        actor=actor,
+        now=deps.now(),
+        reason=reason,
+        new_task_id=lambda: new_id("task"),
+        new_refund_id=lambda: new_id("ref"),
+    )
+    if released:
+        count("OrdersReleased", channel=order.channel)
+        return sourcing.resource_hold(deps, order, ORDER_HOLD, actor=actor, also=also)
+    for aggregate in also:
+        uow.track(aggregate)
+    uow.commit()
+    return order
 
 
 def find_by_external_id(deps: Dependencies, channel: str, external_id: str, principal: Principal) -> dict[str, Any]:

@@ -44,6 +44,12 @@ def place(deps: Dependencies, build: Callable[[], Order], *, actor: str) -> Orde
     """Build the order, source it, and commit it with its reservations: returns it as written."""
     net = deps.network()
     first = build()
+    if first.held or not any(ln.open_quantity for ln in first.lines):
+        # Its own workflow holds it (or ended it at once): nothing to source until that changes.
+        uow = deps.uow()
+        uow.add(first)
+        uow.commit()
+        return first
     unused = [first]
     pin = pinning(deps, first.channel)
 

@@ -19,7 +19,7 @@ from chalicelib.domain.orders.order import Order
 from chalicelib.domain.tasks import Task, TaskStatus
 from chalicelib.domain.workflows import Position, is_current
 from chalicelib.observability import count, logger
-from chalicelib.service import fulfilment, listing, sourcing
+from chalicelib.service import fulfilment, listing, orders, sourcing
 from chalicelib.service.ids import new_id
 from chalicelib.service.unit_of_work import attempts
 
@@ -92,17 +92,19 @@ def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stam
 
 
 def _send(deps: Dependencies, uow: UnitOfWork, order: Order, task: Task, actor: str) -> None:
-    """A workflow task's outcome: its event to the fulfilment order, if that is still where it was
-    when the task was opened; else the task is completed alone (the decision came too late)."""
+    """A workflow task's outcome: its event to the fulfilment order (or the order itself), if that is
+    still where it was when the task was opened; else the task is completed alone (too late)."""
     step = task.step
     assert step is not None, "a workflow task has its step"
-    fo = order.fulfilment_order(step.fulfilment_order_id)
-    if not is_current(Position(step.state, step.entry), fo.position):
-        logger.info(
-            "task outcome too late", extra={"taskId": task.task_id, "fulfilmentOrderId": fo.fulfilment_order_id}
-        )
+    subject = step.fulfilment_order_id or order.order_id
+    at = order.fulfilment_order(step.fulfilment_order_id).position if step.fulfilment_order_id else None
+    if not is_current(Position(step.state, step.entry), at or order.workflow_position):
+        logger.info("task outcome too late", extra={"taskId": task.task_id, "subject": subject})
         uow.track(task)
         uow.commit()
         return
     event = step.outcomes[task.outcome or ""]
-    fulfilment.run_event(deps, uow, order, fo.fulfilment_order_id, event, actor=actor, reason=task.note, also=[task])
+    if step.fulfilment_order_id is None:
+        orders.run_event(deps, uow, order, event, actor=actor, reason=task.note, also=[task])
+    else:
+        fulfilment.run_event(deps, uow, order, subject, event, actor=actor, reason=task.note, also=[task])

@@ -57,7 +57,7 @@ def _fire(deps: Dependencies, fulfilment_order_id: str, now: datetime) -> int:
         return 0
     fulfilment.run_event(deps, uow, order, fulfilment_order_id, timer.event, actor=f"{ACTOR}:{timer.name}")
     if timer.event == SLA_EVENT:
-        count("SlaBreaches", timer=_kind(timer.name))
+        count("SlaBreaches", state=timer.state)  # released: not accepted; ready_for_pickup: not collected
     else:
         count("WorkflowTimersFired", timer=_kind(timer.name))
     return 1

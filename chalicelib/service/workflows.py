@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Pin, Pinning, flow_of
-from chalicelib.domain.workflows import DEFAULT_WORKFLOWS, Definition, Entity, Workflows, allowed_events, bind
+from chalicelib.domain.workflows import (
+    DEFAULT_WORKFLOWS,
+    Definition,
+    Entity,
+    Unbound,
+    Workflows,
+    allowed_events,
+    bind,
+)
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
@@ -57,6 +65,15 @@ def pinning(deps: Dependencies, channel: str) -> Pinning:
     return pin
 
 
+def order_pin(deps: Dependencies, channel: str, delivery_method: str | None) -> Pin | None:
+    """The workflow a new order follows for good, if a binding chooses one (none by default)."""
+    version, section = deps.workflows()
+    try:
+        return Pin(bind(section, Entity.ORDER, channel=channel, delivery_method=delivery_method), version)
+    except Unbound:
+        return None
+
+
 def of_entity(deps: Dependencies, entity: str) -> dict[str, Any]:
     """The active definitions for one kind of entity and the bindings that choose among them."""
     from chalicelib.contracts.workflows import WorkflowsConfig
@@ -79,6 +96,10 @@ def order_answer(deps: Dependencies, order: Order) -> dict[str, Any]:
     from chalicelib.adapters.orders_repo import order_view
 
     view = order_view(order)
+    view["allowedEvents"] = []  # for its own workflow, when it follows one
+    if order.workflow is not None:
+        own = deps.workflow(order.workflow, order.workflow_version)
+        view["allowedEvents"] = allowed_events(own, order.workflow_state or "", order.workflow_context())
     for fo, shown in zip(order.fulfilment_orders, view["fulfilmentOrders"], strict=True):
         shown["allowedEvents"] = allowed(deps, order, fo)
     return view

@@ -113,3 +113,20 @@ def test_a_quality_check_state_is_taken_and_governs_from_then_on(client, admin):
     assert state is not None and state.category.value == "in_progress"
     everything = body(client.http.get("/config", headers=admin))["sections"]
     assert everything["workflows"]["version"] == 1
+    assert body(saved)["warnings"] == []
+
+
+def test_a_save_answers_with_its_warnings_and_still_governs(client, admin):
+    section = with_quality_check()
+    spare = copy.deepcopy(section["definitions"][0])
+    spare["id"] = "home-spare"
+    section["definitions"].append(spare)  # bound by nothing
+    section["bindings"].insert(0, {"entity": "fulfilmentOrder", "match": {}, "workflow": "fulfilment-home"})
+    saved = put(client, "/config/workflows", section, admin)
+    assert saved.status_code == 200, saved.body
+    warnings = body(saved)["warnings"]
+    assert "workflow 'home-spare' is bound by no binding" in warnings
+    assert any("is never used: binding 1 matches everything it would" in w for w in warnings)
+    assert body(saved)["active"] and active().to_domain().definition("home-spare") is not None
+    again = put(client, "/config/workflows", section, admin)  # the same body: no new version, same warnings
+    assert (body(again)["version"], body(again)["warnings"]) == (body(saved)["version"], warnings)

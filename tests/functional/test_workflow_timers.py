@@ -10,10 +10,10 @@ import pytest
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Table
-from chalicelib.domain.workflows.defaults import ACCEPT_WITHIN
+from chalicelib.domain.workflows.defaults import ACCEPT_WITHIN, COLLECT_WITHIN
 from infra.pump import Pump
 from tests.conftest import ManualClock, bearer, issue_token
-from tests.functional.test_fulfilment_events import DC, one_line, place, read, step, stock
+from tests.functional.test_fulfilment_events import DC, UTR, one_line, place, read, report, step, stock
 
 pytestmark = pytest.mark.usefixtures("demo")
 SKU = "TEE-WHITE-M"  # at the DC, and at stores: somewhere else to go
@@ -80,3 +80,57 @@ def _add_timer(order_id: str, fulfilment_order_id: str, timer: dict[str, Any]) -
     item = table.get(key, consistent=True)
     assert item is not None
     table.put({**item, "timers": [timer], **keys.timer_index(fulfilment_order_id, timer["due"])})
+
+
+def ready_at_utrecht(client: Any, admin: dict[str, str], sku: str, *events: str) -> tuple[dict[str, Any], str]:
+    """A click & collect order at Utrecht, paid, taken to ready_for_pickup by `events` (admin's)."""
+    body = one_line(sku, 1, {"method": "click_and_collect", "locationId": UTR})
+    body["payment"] = {"status": "paid", "amount": {"amount": "10.00", "currency": "EUR"}}
+    order = place(client, admin, body)
+    fo_id = order["fulfilmentOrders"][0]["fulfilmentOrderId"]
+    for event in events:
+        step(client, fo_id, admin, event)
+    return order, fo_id
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("CAP-NAVY", UTR, ("accept", "pick", "ready_for_pickup")),  # from the store's own shelf
+        ("SNEAKER-42", DC, ("accept", "pick", "ship", "ready_for_pickup")),  # sent by the DC
+    ],
+    ids=["shelf", "transfer"],
+)
+def test_an_uncollected_click_and_collect_order_is_cancelled_refunded_and_its_goods_back_in_stock(
+    client, admin, clock: ManualClock, case: tuple[str, str, tuple[str, ...]]
+):
+    sku, source, events = case
+    before = stock(client, sku, admin)
+    order, fo_id = ready_at_utrecht(client, admin, sku, *events)
+    ready = read(client, order["orderId"], admin)
+    assert (ready["status"], [t["name"] for t in ready["fulfilmentOrders"][0]["timers"]]) == (
+        "ready_for_pickup",
+        ["sla:ready_for_pickup"],
+    )
+    fire(clock, COLLECT_WITHIN.total_seconds() - 60)  # the customer may still come
+    assert read(client, order["orderId"], admin)["version"] == ready["version"]
+
+    fire(clock, 120)
+    after = read(client, order["orderId"], admin)
+    [fo] = after["fulfilmentOrders"]
+    assert (fo["status"], fo["timers"], after["status"], after["lines"][0]["status"]) == (
+        "cancelled",
+        [],
+        "cancelled",
+        "cancelled",
+    )
+    assert [(r["amount"]["amount"], r["status"]) for r in after["refunds"]] == [("10.00", "requested")]
+    now = stock(client, sku, admin)
+    # At the store either way: the shelf's reservation ends; the DC's goods join the store's stock.
+    assert (now[UTR]["onHand"], now[UTR]["reserved"]) == (
+        before.get(UTR, {}).get("onHand", 0) + (1 if source == DC else 0),
+        before.get(UTR, {}).get("reserved", 0),
+    )
+    if source == DC:
+        assert (now[DC]["onHand"], now[DC]["reserved"]) == (before[DC]["onHand"] - 1, before[DC]["reserved"])
+    assert report(client, fo_id, admin, "collect").status_code == 409  # too late now

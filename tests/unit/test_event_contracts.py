@@ -69,8 +69,10 @@ def test_events_the_domain_produces_fit_their_contracts():
     )
     items = event_items(order)
     # Task events: tests/unit/test_tasks.py.
-    # Workflow actions' events: tests/functional/test_workflow_tasks.py.
+    # Workflow actions' events: tests/functional/test_workflow_tasks.py; the order's own workflow's:
+    # tests/unit/test_order_review.py.
     not_order_events = {
+        "OrderWorkflowUpdated",
         "InventoryChanged",
         "ConfigChanged",
         "LocationChanged",

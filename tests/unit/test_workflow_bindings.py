@@ -94,3 +94,15 @@ def test_the_definitions_own_reasons_come_with_the_sections():
 def test_every_fulfilment_order_needs_a_workflow():
     findings = check_workflows(Workflows((HOME,), ()))
     assert findings.errors == ("the fulfilmentOrder bindings need a default, a binding with an empty match, last",)
+
+
+def test_a_binding_for_what_follows_no_workflow_yet_is_said_in_a_warning():
+    returns = Definition("returns", Entity.RETURN, MARKETPLACE.states, MARKETPLACE.transitions)
+    section = Workflows(
+        (*SECTION.definitions, returns), (Binding(Entity.RETURN, Match(), "returns"), *SECTION.bindings)
+    )
+    assert check_workflows(section).errors == ()
+    assert "a return follows no workflow yet: returns are not built yet; this binding takes effect with them" in (
+        check_workflows(section).warnings
+    )
+    assert not any("yet" in w for w in check_workflows(SECTION).warnings)

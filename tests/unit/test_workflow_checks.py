@@ -64,6 +64,10 @@ def test_a_sound_definition_has_nothing_to_say():
         (flow(*SOUND, states=(replace(A, final=True), B, END)), "state 'a' is both initial and final"),
         (flow(on("a", "go", "b", TakeStock()), on("b", "finish", "end")), "take_stock is not an action for an order"),
         (
+            flow(*SOUND, states=(A, replace(B, sla=timedelta(days=1)), END)),
+            "an order's workflow keeps no timers (b): give its task an sla instead",
+        ),
+        (
             flow(
                 on("a", "go", "b", SourceAgain(), SourceAgain()),
                 on("b", "finish", "end"),
@@ -72,11 +76,15 @@ def test_a_sound_definition_has_nothing_to_say():
             "source_again more than once",
         ),
         (
-            flow(*SOUND, states=(A, replace(B, sla=timedelta(days=91)), END)),
+            flow(*SOUND, states=(A, replace(B, sla=timedelta(days=91)), END), entity=Entity.FULFILMENT_ORDER),
             "state 'b''s sla must be between 1 second and 90 days",
         ),
         (
-            flow(on("a", "go", "b", StartTimer("t", timedelta(0), "finish")), on("b", "finish", "end")),
+            flow(
+                on("a", "go", "b", StartTimer("t", timedelta(0), "finish")),
+                on("b", "finish", "end"),
+                entity=Entity.FULFILMENT_ORDER,
+            ),
             "timer 't' must be between",
         ),
         (
@@ -142,7 +150,11 @@ def test_the_graph_is_checked_when_the_initial_state_is_clear():
         (flow(*SOUND, states=(A, B, replace(END, category=C.IN_PROGRESS))), "state 'end' is final but in_progress"),
         (flow(*SOUND, states=(A, replace(B, category=C.CANCELLED), END)), "state 'b' is cancelled but not final"),
         (
-            flow(on("a", "go", "b", StartTimer("t", timedelta(hours=1), "go")), on("b", "finish", "end")),
+            flow(
+                on("a", "go", "b", StartTimer("t", timedelta(hours=1), "go")),
+                on("b", "finish", "end"),
+                entity=Entity.FULFILMENT_ORDER,
+            ),
             "timer 't' sends 'go', which 'b' does not take",
         ),
         (

@@ -24,7 +24,7 @@ from chalicelib.domain.workflows import (
     start,
     step,
 )
-from chalicelib.domain.workflows.defaults import ACCEPT_WITHIN, FULFILMENT
+from chalicelib.domain.workflows.defaults import ACCEPT_WITHIN, COLLECT_WITHIN, FULFILMENT
 from tests import fulfilment_reference as wf
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -51,7 +51,10 @@ def test_step_on_the_default_goes_where_the_table_goes(flow, status, event):
         assert got.effects == (GiveBackStock(), SourceAgain())
     else:
         assert set(got.effects) <= {TakeStock()}
-    assert got.timers == () and got.tasks == ()  # only `released` has an SLA, and nothing goes back to it
+    # Only `released` has an SLA (nothing goes back to it) and, at a store, `ready_for_pickup`.
+    waits_at_the_store = expected.value == "ready_for_pickup" and flow in (Flow.TRANSFER, Flow.SHELF)
+    assert [t.name for t in got.timers] == (["sla:ready_for_pickup"] if waits_at_the_store else [])
+    assert got.tasks == ()
 
 
 @pytest.mark.parametrize("flow", list(Flow))
@@ -62,7 +65,8 @@ def test_the_events_allowed_are_the_tables_and_the_orders_own(flow):
         own = [e for e in allowed if e in ORDER_DRIVEN]
         assert [e for e in allowed if e not in ORDER_DRIVEN] == [e.value for e in wf.allowed(flow, status)], status
         cancel = ["cancel"] if status in ("released", "accepted", "picked", "packed") else []
-        assert own == (["sla_breached"] if status == "released" else []) + cancel, status
+        uncollected = status == "ready_for_pickup" and flow in (Flow.TRANSFER, Flow.SHELF)
+        assert own == (["sla_breached"] if status == "released" or uncollected else []) + cancel, status
 
 
 def test_a_location_that_does_not_accept_in_time_loses_the_work():
@@ -75,6 +79,19 @@ def test_a_location_that_does_not_accept_in_time_loses_the_work():
         assert breached.effects == (GiveBackStock(), SourceAgain()) and breached.cancel == ("sla:released",)
         accepted = step(definition, begun.position, "accept", {}, NOW)
         assert isinstance(accepted, Accepted) and accepted.cancel == ("sla:released",)  # accepted: no breach
+
+
+@pytest.mark.parametrize("flow", [Flow.TRANSFER, Flow.SHELF])
+def test_an_order_not_collected_in_time_at_a_store_is_cancelled_and_its_goods_given_back(flow):
+    definition = FULFILMENT[flow.value]
+    ready = Position("ready_for_pickup", 5)
+    [timer] = [t for t in definition.states if t.name == "ready_for_pickup"]
+    assert timer.sla == COLLECT_WITHIN
+    breached = step(definition, ready, SLA_EVENT, {}, NOW)
+    assert isinstance(breached, Accepted) and (breached.state, breached.category.value) == ("cancelled", "cancelled")
+    assert breached.effects == (GiveBackStock(),) and breached.cancel == ("sla:ready_for_pickup",)
+    # a pick-up point's carrier takes back what is not collected: no timer of ours
+    assert step(FULFILMENT["pickup_point"], ready, SLA_EVENT, {}, NOW).__class__ is not Accepted
 
 
 METHOD = {

@@ -201,6 +201,9 @@ from chalicelib.contracts.api.orders import (
     LineQuantity as LineQuantity,
 )
 from chalicelib.contracts.api.orders import (
+    OrderEventIn as OrderEventIn,
+)
+from chalicelib.contracts.api.orders import (
     OrderLineIn as OrderLineIn,
 )
 from chalicelib.contracts.api.orders import (

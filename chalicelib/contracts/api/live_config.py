@@ -42,6 +42,9 @@ class ConfigSectionOut(Model):
     saved_by: str | None = None
     based_on: int | None = Field(None, description="the active version when this was saved; `changes` are against it")
     changes: list[ConfigChange] = []
+    warnings: list[str] = Field(
+        [], description="in the answer to a save: what looks like a mistake but does not stop it governing"
+    )
 
 
 class WorkflowsOut(Model):

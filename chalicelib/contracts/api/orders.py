@@ -105,6 +105,10 @@ class FulfilmentOrderOut(Model):
     )
 
 
+# An event's name: the `on` of some transition of the entity's workflow.
+EventName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
 class FulfilmentEventIn(Model):
     """`POST /fulfilment-orders/{id}/events`: a location reports progress under the workflow the
     fulfilment order is pinned to (`workflow`, `workflowVersion`; its answer lists `allowedEvents`).
@@ -118,11 +122,22 @@ class FulfilmentEventIn(Model):
     store's own shelf: picked|packed -ready_for_pickup-> ready_for_pickup -collect-> collected.
     Anything else is a 409 naming the current status and the allowed events."""
 
-    type: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")] = Field(
+    type: EventName = Field(
         examples=["accept", "reject", "pick", "pack", "ship", "ready_for_pickup", "collect", "deliver"]
     )
     reason: Text | None = None
     tracking: Tracking | None = None
+
+
+class OrderEventIn(Model):
+    """`POST /orders/{id}/events`: an event for the order's own workflow, when a binding gave it one
+    (`workflow`, `workflowVersion`, `workflowState`; its answer lists `allowedEvents`): a payment
+    authorised, a review's decision. A held order (status `on_hold`) that the event releases is
+    sourced and handed to its locations at once; one the event ends is cancelled (refunded when
+    paid). Anything its workflow does not allow now is a 409 naming the allowed events."""
+
+    type: EventName = Field(examples=["release", "payment_authorised", "cancel"])
+    reason: Text | None = None
 
 
 class FulfilmentOrderDetail(FulfilmentOrderOut):
@@ -160,6 +175,11 @@ class OrderOut(Model):
     payment: Payment
     delivery: dict[str, Any] | None = None
     status: str
+    workflow: str | None = Field(None, description="the order's own workflow, when a binding gave it one")
+    workflow_version: int | None = None
+    workflow_state: str | None = None
+    workflow_category: str | None = None
+    allowed_events: list[str] = Field([], description="what POST /orders/{id}/events takes now")
     version: int
     total: Money
     created_at: str

@@ -59,11 +59,20 @@ class FulfilmentOrder:
     rule: str = ""
     version: int = 1
     tracking: dict[str, str] | None = None  # the carrier's, once shipped
+    stock_taken: bool = False  # its goods left the source's stock (take_stock): no reservation left
     changed: bool = False  # to be written with the order's next save
 
     @property
     def position(self) -> Position:
         return Position(self.status, self.entry)
+
+    @property
+    def goods_at(self) -> str:
+        """Where its goods are once they have left the source: a click & collect's at the store that
+        waits for the customer; any other's are taken to be back at the source when given back."""
+        if self.method is DeliveryMethod.CLICK_AND_COLLECT:
+            return str(self.destination.get("locationId") or self.location_id)
+        return self.location_id
 
     def line(self, line_id: str) -> FulfilmentLine | None:
         return next((ln for ln in self.lines if ln.line_id == line_id), None)

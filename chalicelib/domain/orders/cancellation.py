@@ -56,13 +56,29 @@ class Cancellation(OrderState):
                 )
         already = len(self.stock_changes)
         for line_id, quantity in wanted.items():
+            self._unallocate(self.line(line_id), quantity, now)
+        self._cancelled(wanted, reason=reason, actor=actor, now=now, new_refund_id=new_refund_id, stock_from=already)
+
+    def _cancelled(
+        self,
+        wanted: dict[str, int],
+        *,
+        reason: str,
+        actor: str,
+        now: str,
+        new_refund_id: Callable[[], str],
+        stock_from: int,
+    ) -> None:
+        """Units taken off their lines (and their stock moved from `stock_from` on) are cancelled:
+        announced, and refunded when paid."""
+        for line_id, quantity in wanted.items():
             line = self.line(line_id)
-            self._unallocate(line, quantity, now)
             line.cancelled_quantity += quantity
             if line.open_quantity == 0:
                 line.status = LineStatus.CANCELLED
             elif line.status in SOURCING:
                 line.status = status_after_sourcing(line)
+        already = stock_from
         refund = cancellation_refund(((self.line(k), v) for k, v in wanted.items()), self.payment.amount.currency)
         self._record(
             "OrderLinesCancelled",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 SOURCING_HOLD = "sourcing-hold"  # the kind of task a held line opens
-WORKFLOW = "workflow"  # the kind a workflow's `open_task` opens on a fulfilment order
+WORKFLOW = "workflow"  # the kind a workflow's `open_task` opens, on an order or a fulfilment order
+ORDER_HOLD = "order"  # what held lines wait for while the order's own workflow holds it (no task)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,11 @@ class TaskRequest:
 
 @dataclass(frozen=True, slots=True)
 class WorkflowStep:
-    """What a workflow task's outcome does: sends `outcomes[outcome]` to the fulfilment order, if it
-    is still at (`state`, `entry`) by then (else the outcome is recorded and goes nowhere)."""
+    """What a workflow task's outcome does: sends `outcomes[outcome]` to the fulfilment order (none:
+    to the order itself), if it is still at (`state`, `entry`) by then (else the outcome is recorded
+    and goes nowhere)."""
 
-    fulfilment_order_id: str
+    fulfilment_order_id: str | None
     outcomes: dict[str, str]
     state: str
     entry: int

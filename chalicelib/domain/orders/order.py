@@ -24,7 +24,6 @@ from chalicelib.domain.errors import Conflict, Invalid, error_at
 from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.fulfilment.workflow import Pinning, built_in
 from chalicelib.domain.money import Money
-from chalicelib.domain.orders.cancellation import Cancellation
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
 from chalicelib.domain.orders.lines import (
     SOURCING,
@@ -35,13 +34,14 @@ from chalicelib.domain.orders.lines import (
     status_after_sourcing,
 )
 from chalicelib.domain.orders.progress import FulfilmentProgress
+from chalicelib.domain.orders.review import Review
 from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.sourcing.plan import Backorder, Plan
 from chalicelib.domain.stock import StockChange
 from chalicelib.domain.workflows import Category, start
 
 
-class Order(Cancellation, FulfilmentProgress):
+class Order(Review, FulfilmentProgress):
     """The aggregate: taken in, sourced, held for teams here; cancelled and fulfilled in its parts."""
 
     __slots__ = ()  # the fields and their slots are OrderState's
@@ -226,14 +226,6 @@ class Order(Cancellation, FulfilmentProgress):
 
     # ---- a team's decision about held units ----------------------------------------------------
 
-    def held_for(self, task_id: str) -> list[TaskLine]:
-        """What is still held for task `task_id` (cancellations may have taken some or all of it)."""
-        return [
-            TaskLine(ln.line_id, ln.sku, ln.held_quantity)
-            for ln in self.lines
-            if ln.hold_task_id == task_id and ln.held_quantity > 0
-        ]
-
     def _release_hold(self, task_id: str) -> list[TaskLine]:
         held = self.held_for(task_id)
         for ln in held:
@@ -307,6 +299,30 @@ class Order(Cancellation, FulfilmentProgress):
         )
         self._refresh_lines(set(freed))
         self._refresh_status(actor, now)
+
+    def settle_given_back(
+        self,
+        fulfilment_order_id: str,
+        freed: dict[str, int],
+        event: str,
+        *,
+        actor: str,
+        now: str,
+        new_refund_id: Callable[[], str],
+        stock_from: int,
+    ) -> None:
+        """Units a fulfilment order gave back with nowhere to go (`report_fulfilment`'s, its stock
+        moves from `stock_from` on): cancelled and refunded when its workflow cancelled it (not
+        collected in time, say), else backordered, for a team or the next stock."""
+        fo = self.fulfilment_order(fulfilment_order_id)
+        why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
+        if fo.category is Category.CANCELLED:
+            self._cancelled(freed, reason=why, actor=actor, now=now, new_refund_id=new_refund_id, stock_from=stock_from)
+            return
+        backorders = tuple(Backorder(k, self.line(k).sku, q, why) for k, q in freed.items())
+        self.resource_rejected(
+            freed, Plan((), backorders), new_fulfilment_order_id=_no_fulfilment_order, actor=actor, now=now
+        )
 
 
 def _no_fulfilment_order() -> str:

@@ -9,17 +9,14 @@ from typing import Any
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, PROGRESS, line_status
-from chalicelib.domain.orders.holds import WORKFLOW, TaskLine, TaskRequest, WorkflowStep
+from chalicelib.domain.orders.holds import TaskLine
 from chalicelib.domain.orders.lines import SOURCING, LineStatus, status_after_sourcing
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.stock import StockChange
-from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import (
     Accepted,
     Definition,
-    EmitEvent,
     GiveBackStock,
-    NotifyChannel,
     Refused,
     SourceAgain,
     TakeStock,
@@ -71,13 +68,7 @@ class FulfilmentProgress(OrderState):
         """What a workflow's guards and required fields may read: the order, the fulfilment order and
         what the event brings."""
         return {
-            "order": {
-                "channel": self.channel,
-                "total": self.total.amount,
-                "currency": self.total.currency,
-                "customerId": self.customer.customer_id,
-                "storeId": self.store_id,
-            },
+            "order": self.order_facts(),
             "fulfilmentOrder": {
                 "locationId": fo.location_id,
                 "method": fo.method.value,
@@ -121,10 +112,15 @@ class FulfilmentProgress(OrderState):
         if any(isinstance(e, TakeStock) for e in result.effects):
             for ln in fo.lines:
                 self.stock_changes.append(StockChange("dispatch", ln.sku, fo.location_id, ln.quantity))
-        # Sourcing the units again elsewhere starts with giving them back here.
+            fo.stock_taken = True
+        # Sourcing the units again elsewhere starts with giving them back here: the reservation, or
+        # the goods themselves where they are once they have left.
         elif any(isinstance(e, (GiveBackStock, SourceAgain)) for e in result.effects):
             for ln in fo.lines:
-                self.stock_changes.append(StockChange("release", ln.sku, fo.location_id, ln.quantity))
+                if fo.stock_taken:
+                    self.stock_changes.append(StockChange("restock", ln.sku, fo.goods_at, ln.quantity))
+                else:
+                    self.stock_changes.append(StockChange("release", ln.sku, fo.location_id, ln.quantity))
                 freed[ln.line_id] = freed.get(ln.line_id, 0) + ln.quantity
                 line = self.line(ln.line_id)
                 line.allocations = [a for a in line.allocations if a.fulfilment_order_id != fulfilment_order_id]
@@ -136,33 +132,15 @@ class FulfilmentProgress(OrderState):
         if tracking is not None:
             fo.tracking = dict(tracking)
         self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
-        for effect in result.effects:
-            at = {"fulfilmentOrderId": fo.fulfilment_order_id, "locationId": fo.location_id, "state": fo.status}
-            if isinstance(effect, EmitEvent):
-                self._record("WorkflowEventEmitted", actor, now, name=effect.event_type, **at)
-            elif isinstance(effect, NotifyChannel):  # routed to the channel-updates queue
-                self._record("ChannelNotificationRequested", actor, now, message=effect.message, **at)
-        for opened in result.tasks:
-            if new_task_id is None:
-                raise ValueError("a transition that opens a task needs new_task_id")
-            task = TaskRequest(
-                new_task_id(),
-                opened.team,
-                WORKFLOW,
-                f"{fo.fulfilment_order_id} is {fo.status} ({definition.id})",
-                definition.id,
-                tuple(TaskLine(ln.line_id, ln.sku, ln.quantity) for ln in fo.lines),
-                now,
-                WorkflowStep(
-                    fo.fulfilment_order_id,
-                    dict(opened.outcomes),
-                    opened.state,
-                    opened.entry,
-                    iso(opened.due) if opened.due else None,
-                ),
-            )
-            self.new_tasks.append(task)
-            self._task_created(task, actor, now)
+        self._workflow_actions(
+            result,
+            definition,
+            {"fulfilmentOrderId": fo.fulfilment_order_id, "locationId": fo.location_id, "state": fo.status},
+            tuple(TaskLine(ln.line_id, ln.sku, ln.quantity) for ln in fo.lines),
+            actor=actor,
+            now=now,
+            new_task_id=new_task_id,
+        )
         if not freed:
             self._refresh_lines({ln.line_id for ln in fo.lines})
             self._refresh_status(actor, now)

@@ -4,7 +4,7 @@ and its status, which follows from its lines'. What changes it is in the `Order`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -15,13 +15,16 @@ from chalicelib.domain.errors import Invalid, error_at
 from chalicelib.domain.events import Event
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.money import Money
-from chalicelib.domain.orders.holds import TaskRequest
+from chalicelib.domain.orders.holds import WORKFLOW, TaskLine, TaskRequest, WorkflowStep
 from chalicelib.domain.orders.lines import LineStatus, OrderLine
 from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.timestamps import iso
+from chalicelib.domain.workflows import Accepted, Category, Definition, EmitEvent, NotifyChannel, Position
 
 
 class OrderStatus(StrEnum):
     OPEN = "open"
+    ON_HOLD = "on_hold"  # its own workflow holds it before anything is handed to a location
     BACKORDERED = "backordered"
     IN_FULFILMENT = "in_fulfilment"
     PARTIALLY_SHIPPED = "partially_shipped"
@@ -68,6 +71,12 @@ class OrderState(Aggregate):
     refunds: list[Refund] = field(default_factory=list)
     fulfilment_orders: list[FulfilmentOrder] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)  # the events stored before this change
+    # The order's own workflow, when one is bound for it (see `domain/orders/review.py`).
+    workflow: str | None = None
+    workflow_version: int = 0
+    workflow_state: str | None = None
+    workflow_category: Category | None = None
+    workflow_entry: int = 0
     # Recorded by this change, not yet stored (beside the aggregate's events and stock changes):
     # locations given new work, tasks opened for teams.
     new_work_at: list[str] = field(default_factory=list)
@@ -83,6 +92,27 @@ class OrderState(Aggregate):
         for line in self.lines:
             total = total + line.unit_price.times(line.quantity)
         return total
+
+    @property
+    def held(self) -> bool:
+        """Held by its own workflow: nothing of it is handed to a location until that releases it."""
+        return self.workflow_category is Category.OPEN
+
+    @property
+    def workflow_position(self) -> Position:
+        return Position(self.workflow_state or "", self.workflow_entry)
+
+    def order_facts(self) -> dict[str, Any]:
+        """What a workflow's guards may read of the order (its own, or a fulfilment order's)."""
+        return {
+            "channel": self.channel,
+            "total": self.total.amount,
+            "currency": self.total.currency,
+            "customerId": self.customer.customer_id,
+            "storeId": self.store_id,
+            "paymentStatus": self.payment.status,
+            "units": sum(ln.quantity for ln in self.lines),
+        }
 
     def line(self, line_id: str) -> OrderLine:
         for line in self.lines:
@@ -100,7 +130,9 @@ class OrderState(Aggregate):
         """Announce a task this change opens (the unit of work writes it with the order)."""
         step: dict[str, Any] = {}
         if task.step is not None:
-            step = {"fulfilmentOrderId": task.step.fulfilment_order_id, "outcomes": dict(task.step.outcomes)}
+            step = {"outcomes": dict(task.step.outcomes)}
+            if task.step.fulfilment_order_id is not None:
+                step["fulfilmentOrderId"] = task.step.fulfilment_order_id
             if task.step.due is not None:
                 step["due"] = task.step.due
         self._record(
@@ -115,8 +147,51 @@ class OrderState(Aggregate):
             **step,
         )
 
+    def _workflow_actions(
+        self,
+        result: Accepted,
+        definition: Definition,
+        at: dict[str, Any],
+        lines: tuple[TaskLine, ...],
+        *,
+        actor: str,
+        now: str,
+        new_task_id: Callable[[], str] | None,
+    ) -> None:
+        """What a workflow step of the order or of one of its fulfilment orders (`at` says which, and
+        its new state) announces and opens: its events, its channel's notification, its teams' tasks."""
+        for effect in result.effects:
+            if isinstance(effect, EmitEvent):
+                self._record("WorkflowEventEmitted", actor, now, name=effect.event_type, **at)
+            elif isinstance(effect, NotifyChannel):  # routed to the channel-updates queue
+                self._record("ChannelNotificationRequested", actor, now, message=effect.message, **at)
+        for opened in result.tasks:
+            if new_task_id is None:
+                raise ValueError("a transition that opens a task needs new_task_id")
+            subject = at.get("fulfilmentOrderId") or self.order_id
+            task = TaskRequest(
+                new_task_id(),
+                opened.team,
+                WORKFLOW,
+                f"{subject} is {result.state} ({definition.id})",
+                definition.id,
+                lines,
+                now,
+                WorkflowStep(
+                    at.get("fulfilmentOrderId"),
+                    dict(opened.outcomes),
+                    opened.state,
+                    opened.entry,
+                    iso(opened.due) if opened.due else None,
+                ),
+            )
+            self.new_tasks.append(task)
+            self._task_created(task, actor, now)
+
     def _refresh_status(self, actor: str, now: str, *, announce: bool = True) -> None:
         new = derive_status(self.lines)
+        if new is OrderStatus.OPEN and self.held:
+            new = OrderStatus.ON_HOLD
         if new != self.status:
             old, self.status = self.status, new
             if announce:

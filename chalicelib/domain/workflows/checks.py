@@ -55,6 +55,8 @@ def check(definition: Definition) -> Findings:
     for t in definition.transitions:
         _transition(definition, t, known, errors, warnings)
     _unguarded_once(definition, errors)
+    if definition.entity is Entity.ORDER:
+        _no_timers(definition, errors)
     if len([s for s in definition.states if s.initial]) == 1:
         _reachability(definition, errors)
         if definition.entity is Entity.FULFILMENT_ORDER:
@@ -63,6 +65,14 @@ def check(definition: Definition) -> Findings:
     return Findings(
         tuple(dict.fromkeys(prefix + e for e in errors)), tuple(dict.fromkeys(prefix + w for w in warnings))
     )
+
+
+def _no_timers(definition: Definition, errors: list[str]) -> None:
+    """An order keeps no timers of its own (yet): the time a decision may take is its task's `sla`."""
+    timed = [s.name for s in definition.states if s.sla is not None]
+    timed += [t.on for t in definition.transitions for a in t.actions if isinstance(a, act.StartTimer)]
+    if timed:
+        errors.append(f"an order's workflow keeps no timers{_listed(timed)}: give its task an sla instead")
 
 
 def _states(definition: Definition, errors: list[str], warnings: list[str]) -> None:

@@ -24,6 +24,7 @@ C = Category
 F = Entity.FULFILMENT_ORDER
 _BEFORE_SHIPPING = ("released", "accepted", "picked", "packed")
 ACCEPT_WITHIN = timedelta(hours=24)  # a location that has not accepted its work by then loses it
+COLLECT_WITHIN = timedelta(days=7)  # a click & collect order not collected by then is cancelled
 
 
 def _on(sources: str, on: str, to: str, *actions: Action) -> Transition:
@@ -56,6 +57,10 @@ def _fulfilment(workflow: str, last: tuple[State, ...], *route: Transition) -> D
 
 _SHIPPED = State("shipped", C.SHIPPED)
 _READY = State("ready_for_pickup", C.READY)
+# Waiting at a store for a customer who does not come: cancelled, refunded, the goods back in stock
+# (the shelf's reservation ends; goods sent there join the store's stock).
+_AT_THE_STORE = State("ready_for_pickup", C.READY, sla=COLLECT_WITHIN)
+_UNCOLLECTED = _on("ready_for_pickup", SLA_EVENT, "cancelled", GiveBackStock())
 _COLLECTED = State("collected", C.DONE, final=True)
 _SHIP = _on("picked packed", "ship", "shipped", TakeStock())
 
@@ -67,24 +72,27 @@ HOME = _fulfilment(
 )
 
 
-def _shipped_to_collect(workflow: str, arrived: str) -> Definition:
+def _shipped_to_collect(workflow: str, arrived: str, *uncollected: Transition) -> Definition:
     """Shipped to where the customer collects it; `arrived` makes it ready for pickup there."""
     return _fulfilment(
         workflow,
-        (_SHIPPED, _READY, _COLLECTED),
+        (_SHIPPED, _AT_THE_STORE if uncollected else _READY, _COLLECTED),
         _SHIP,
         _on("shipped", arrived, "ready_for_pickup"),
         _on("ready_for_pickup", "collect", "collected"),
+        *uncollected,
     )
 
 
-PICKUP_POINT = _shipped_to_collect("fulfilment-pickup-point", "deliver")  # the carrier delivers it there
-TRANSFER = _shipped_to_collect("fulfilment-transfer", "ready_for_pickup")  # the store unpacks it
+# The carrier delivers it to the point, and takes back what is not collected: its own return.
+PICKUP_POINT = _shipped_to_collect("fulfilment-pickup-point", "deliver")
+TRANSFER = _shipped_to_collect("fulfilment-transfer", "ready_for_pickup", _UNCOLLECTED)  # the store unpacks it
 SHELF = _fulfilment(
     "fulfilment-shelf",
-    (_READY, _COLLECTED),
+    (_AT_THE_STORE, _COLLECTED),
     _on("picked packed", "ready_for_pickup", "ready_for_pickup"),
     _on("ready_for_pickup", "collect", "collected", TakeStock()),  # handed over at the till
+    _UNCOLLECTED,
 )
 
 FULFILMENT = {"home": HOME, "pickup_point": PICKUP_POINT, "transfer": TRANSFER, "shelf": SHELF}
