@@ -255,8 +255,8 @@ HOME_ROUTE = (ACCEPT, PICK, PACK, SHIP, DELIVER)
 DROP_SHIP_ROUTE = (ACCEPT, PICK, SHIP, DELIVER)  # the partner does not report packing
 PICKUP_POINT_ROUTE = (
     *(ACCEPT, PICK, PACK, SHIP),
-    step("deliver", "ready_for_pickup", "ready_for_pickup", "collect"),  # by the carrier, at the point
-    COLLECT,
+    step("deliver", "ready_for_pickup", "ready_for_pickup", "collect"),  # the carrier's, at the point
+    COLLECT,  # both reported by the DC: no role names a pick-up point (see journey 4)
 )
 TRANSFER_ROUTE = (
     *(ACCEPT, PICK, PACK, step("ship", "shipped", "shipped", "ready_for_pickup", takes_stock=True)),
