@@ -1,16 +1,24 @@
 """Journeys 1-13 and 25 of SCENARIOS.md over HTTP on the local stack, on the demo network it loads.
 
-Each test places one order (or two) and checks the split: which fulfilment orders, at which
-locations, by which method, to which destination, the line statuses, and the stock effect at the
-source (`reserved` up for work to do, `onHand` down for carry-out). The stack is shared by the
-whole e2e session, so stock is compared before and after, never as absolute figures, and any
-configuration a test changes is put back.
+Each journey test places its order (or reservation) and checks the split: which fulfilment orders,
+at which locations, by which method, to which destination, the line statuses, and the stock effect
+(`reserved` up at the source for work to do, `onHand` down for carry-out). Then each fulfilment
+order is driven to its end by the events its location reports, through the location's own token
+where the API lets it: shipped with tracking and delivered, or made ready for pickup and
+collected. At every step the stock of its SKUs is read at every location: nothing moves but when
+the goods leave the source (shipped, or collected from the store's own shelf), when `onHand` and
+`reserved` both go down there. The order ends `completed`, each line `delivered` or `collected`.
+
+The stack is shared by the whole e2e session, so stock is compared before and after, never as
+absolute figures, and any configuration a test changes is put back.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -41,10 +49,25 @@ SUMMARY_WAIT_S = 20
 
 
 class Oms:
-    def __init__(self, stack: LocalStackProcess) -> None:
+    """The stack through the admin's token, or through another role's (`as_role`, `at`)."""
+
+    def __init__(self, stack: LocalStackProcess, token: str | None = None) -> None:
         self.stack = stack
         self.url = stack.url
         self.headers = stack.headers()
+        if token is not None:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def as_role(self, role: str) -> Oms:
+        """The stack through a token of `role` (POST /tokens), issued once per run of the stack."""
+        key = (self.stack.pid, role)
+        if key not in _tokens:
+            _tokens[key] = self.post("/tokens", {"role": role, "description": "e2e journeys"}, expect=201)["token"]
+        return Oms(self.stack, _tokens[key])
+
+    def at(self, location_id: str) -> Oms:
+        """The stack through the location's own token: `dc:` for a DC or drop-ship partner, else `store:`."""
+        return self.as_role(f"{'dc' if location_id in (DC, XDC) else 'store'}:{location_id}")
 
     def get(self, path: str) -> Any:
         answer = requests.get(f"{self.url}{path}", headers=self.headers, timeout=10)
@@ -117,6 +140,7 @@ class Oms:
 
 
 _summaries_seen: set[str] = set()
+_tokens: dict[tuple[int, str], str] = {}
 
 
 @pytest.fixture
@@ -172,6 +196,14 @@ def statuses(order: dict[str, Any]) -> dict[str, str]:
     return {ln["lineId"]: ln["status"] for ln in order["lines"]}
 
 
+def fo_of(order: dict[str, Any], location_id: str, method: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
+        f for f in order["fulfilmentOrders"] if (f["locationId"], f["method"]) == (location_id, method)
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
 def fo_statuses(order: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {(fo["locationId"], fo["method"]): fo["status"] for fo in order["fulfilmentOrders"]}
 
@@ -180,6 +212,107 @@ def delta(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], f
     """Per location, how much `field` changed (only the locations where it did)."""
     changes = {loc: after[loc][field] - before.get(loc, {}).get(field, 0) for loc in after}
     return {loc: d for loc, d in changes.items() if d}
+
+
+def moved(oms: Oms, before: dict[str, dict[str, Any]], sku: str) -> tuple[dict[str, int], dict[str, int]]:
+    """How `sku`'s (onHand, reserved) changed since `before`, per location where they did."""
+    after = oms.stock(sku)
+    return delta(before, after, "onHand"), delta(before, after, "reserved")
+
+
+# ---- driving a fulfilment order to its end -----------------------------------------------------
+
+TRACKING = {"carrier": "PostNL", "code": "3SOMS0000001", "url": "https://jouw.postnl.nl/track-and-trace/3SOMS0000001"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """An event a location reports, the status it leads to, what the lines it serves show then, and
+    the events allowed there."""
+
+    event: str
+    status: str
+    line: str
+    allowed: frozenset[str] = frozenset()
+    takes_stock: bool = False  # the goods leave the source: onHand and reserved down there
+    by_destination: bool = False  # reported by the destination store (the goods are there by then)
+
+
+def step(
+    event: str, to: str, line: str, *allowed: str, takes_stock: bool = False, by_destination: bool = False
+) -> Step:
+    return Step(event, to, line, frozenset(allowed), takes_stock, by_destination)
+
+
+ACCEPT = step("accept", "accepted", "allocated", "pick", "reject")
+PICK = step("pick", "picked", "picked", "pack", "ship")
+PACK = step("pack", "packed", "picked", "ship")
+SHIP = step("ship", "shipped", "shipped", "deliver", takes_stock=True)
+DELIVER = step("deliver", "delivered", "delivered")
+COLLECT = step("collect", "collected", "collected")
+# The built-in flows (chalicelib/domain/workflows/defaults.py), as the locations walk them.
+HOME_ROUTE = (ACCEPT, PICK, PACK, SHIP, DELIVER)
+DROP_SHIP_ROUTE = (ACCEPT, PICK, SHIP, DELIVER)  # the partner does not report packing
+PICKUP_POINT_ROUTE = (
+    *(ACCEPT, PICK, PACK, SHIP),
+    step("deliver", "ready_for_pickup", "ready_for_pickup", "collect"),  # the carrier's, at the point
+    COLLECT,  # both reported by the DC: no role names a pick-up point (see journey 4)
+)
+TRANSFER_ROUTE = (
+    *(ACCEPT, PICK, PACK, step("ship", "shipped", "shipped", "ready_for_pickup", takes_stock=True)),
+    step("ready_for_pickup", "ready_for_pickup", "ready_for_pickup", "collect", by_destination=True),
+    step("collect", "collected", "collected", by_destination=True),
+)
+SHELF_ROUTE = (
+    *(ACCEPT, step("pick", "picked", "picked", "pack", "ready_for_pickup")),
+    step("ready_for_pickup", "ready_for_pickup", "ready_for_pickup", "collect"),
+    step("collect", "collected", "collected", takes_stock=True),  # handed over at the till
+)
+
+
+def walk(oms: Oms, order_id: str, fo: dict[str, Any], route: tuple[Step, ...]) -> None:
+    """Drive fulfilment order `fo` of order `order_id` through `route`, each event reported by the
+    location's own token. After every step: the status and allowed events it answers, what its
+    lines and its allowed events show in the order, and the stock of its SKUs at every location."""
+    fo_id, source = fo["fulfilmentOrderId"], fo["locationId"]
+    assert fo_now(oms, order_id, fo_id) == (
+        "released",
+        frozenset({"accept", "reject"}),
+        {ln["lineId"]: "allocated" for ln in fo["lines"]},
+    )
+    units = Counter[str]()
+    for ln in fo["lines"]:
+        units[ln["sku"]] += ln["quantity"]
+    for s in route:
+        before = {sku: oms.stock(sku) for sku in units}
+        by = oms.at(fo["destination"]["locationId"] if s.by_destination else source)
+        body = {"type": s.event, **({"tracking": TRACKING} if s.event == "ship" else {})}
+        answer = by.post(f"/fulfilment-orders/{fo_id}/events", body)
+        assert (answer["status"], frozenset(answer["allowedEvents"])) == (s.status, s.allowed), s.event
+        assert fo_now(oms, order_id, fo_id) == (s.status, s.allowed, {ln["lineId"]: s.line for ln in fo["lines"]})
+        if s.event == "ship":
+            assert answer["tracking"] == TRACKING
+        for sku, quantity in units.items():
+            gone = {source: -quantity} if s.takes_stock else {}
+            assert moved(oms, before[sku], sku) == (gone, gone), f"{sku} after {s.event} at {source}"
+
+
+def fo_now(oms: Oms, order_id: str, fo_id: str) -> tuple[str, frozenset[str], dict[str, str]]:
+    """A fulfilment order as its order shows it: its status, the events it allows, its lines' statuses."""
+    order = oms.get(f"/orders/{order_id}")
+    [fo] = [f for f in order["fulfilmentOrders"] if f["fulfilmentOrderId"] == fo_id]
+    lines = statuses(order)
+    return fo["status"], frozenset(fo["allowedEvents"]), {ln["lineId"]: lines[ln["lineId"]] for ln in fo["lines"]}
+
+
+def completed(oms: Oms, order_id: str, lines: dict[str, str]) -> dict[str, Any]:
+    """The order, asserted completed with these line statuses and nothing left to report."""
+    done: dict[str, Any] = oms.get(f"/orders/{order_id}")
+    assert (done["status"], statuses(done)) == ("completed", lines)
+    assert {fo["fulfilmentOrderId"]: fo["allowedEvents"] for fo in done["fulfilmentOrders"]} == {
+        fo["fulfilmentOrderId"]: [] for fo in done["fulfilmentOrders"]
+    }
+    return done
 
 
 # ---- buy online, receive -----------------------------------------------------------------------
@@ -193,7 +326,12 @@ def test_journey_01_online_delivered_home_from_the_central_dc(oms: Oms) -> None:
     assert fo_statuses(order) == {(DC, "home_delivery"): "released"}
     assert statuses(order) == {"1": "allocated"}
     assert order["status"] == "in_fulfilment"
-    assert delta(before, oms.stock("TEE-BLACK-L"), "reserved") == {DC: 2}
+    assert moved(oms, before, "TEE-BLACK-L") == ({}, {DC: 2})
+
+    [fo] = order["fulfilmentOrders"]
+    walk(oms, order["orderId"], fo, HOME_ROUTE)
+    completed(oms, order["orderId"], {"1": "delivered"})
+    assert moved(oms, before, "TEE-BLACK-L") == ({DC: -2}, {})
 
 
 def test_journey_02_click_and_collect_from_the_stores_shelf_else_from_the_dc(oms: Oms) -> None:
@@ -204,7 +342,12 @@ def test_journey_02_click_and_collect_from_the_stores_shelf_else_from_the_dc(oms
     assert split(own) == [(UTR, "click_and_collect", {"locationId": UTR}, [("1", "CAP-NAVY", 1)])]
     assert statuses(own) == {"1": "allocated"}
     assert own["status"] == "in_fulfilment"
-    assert delta(before, oms.stock("CAP-NAVY"), "reserved") == {UTR: 1}
+    assert moved(oms, before, "CAP-NAVY") == ({}, {UTR: 1})
+
+    [fo] = own["fulfilmentOrders"]
+    walk(oms, own["orderId"], fo, SHELF_ROUTE)
+    completed(oms, own["orderId"], {"1": "collected"})
+    assert moved(oms, before, "CAP-NAVY") == ({UTR: -1}, {})
 
     # Utrecht has no SNEAKER-42: the DC sends one to the store for the customer to collect there.
     before = oms.stock("SNEAKER-42")
@@ -212,22 +355,12 @@ def test_journey_02_click_and_collect_from_the_stores_shelf_else_from_the_dc(oms
     transfer = oms.order([line("1", "SNEAKER-42")], delivery=at("click_and_collect", UTR))
     assert split(transfer) == [(DC, "click_and_collect", {"locationId": UTR}, [("1", "SNEAKER-42", 1)])]
     assert statuses(transfer) == {"1": "allocated"}
-    assert delta(before, oms.stock("SNEAKER-42"), "reserved") == {DC: 1}
+    assert moved(oms, before, "SNEAKER-42") == ({}, {DC: 1})
 
-
-def test_journey_02_the_store_makes_it_ready_for_pickup_and_the_customer_collects_it(oms: Oms) -> None:
-    before = oms.stock("CAP-NAVY")[UTR]
-    order = oms.order([line("1", "CAP-NAVY")], delivery=at("click_and_collect", UTR))
-    [fo] = order["fulfilmentOrders"]
-    assert fo["locationId"] == UTR
-    assert oms.report(fo["fulfilmentOrderId"], "accept", "pick", "ready_for_pickup")["status"] == "ready_for_pickup"
-    ready = oms.get(f"/orders/{order['orderId']}")
-    assert (ready["status"], statuses(ready)) == ("ready_for_pickup", {"1": "ready_for_pickup"})
-    assert oms.report(fo["fulfilmentOrderId"], "collect")["status"] == "collected"
-    done = oms.get(f"/orders/{order['orderId']}")
-    assert (done["status"], statuses(done)) == ("completed", {"1": "collected"})
-    after = oms.stock("CAP-NAVY")[UTR]
-    assert (after["onHand"], after["reserved"]) == (before["onHand"] - 1, before["reserved"])
+    [fo] = transfer["fulfilmentOrders"]
+    walk(oms, transfer["orderId"], fo, TRANSFER_ROUTE)
+    completed(oms, transfer["orderId"], {"1": "collected"})
+    assert moved(oms, before, "SNEAKER-42") == ({DC: -1}, {}), "the store's stock never holds the customer's pair"
 
 
 def test_journey_03_online_delivered_home_by_the_drop_ship_partner(oms: Oms) -> None:
@@ -238,7 +371,13 @@ def test_journey_03_online_delivered_home_by_the_drop_ship_partner(oms: Oms) -> 
     assert split(order) == [(XDC, "home_delivery", {"address": HOME}, [("1", "LAMP-ARC", 1)])]
     assert fo_statuses(order) == {(XDC, "home_delivery"): "released"}  # handed to the partner
     assert statuses(order) == {"1": "allocated"}
-    assert delta(before, oms.stock("LAMP-ARC"), "reserved") == {XDC: 1}
+    assert moved(oms, before, "LAMP-ARC") == ({}, {XDC: 1})
+
+    # The partner's answers come back through the events route, with its own dc: token.
+    [fo] = order["fulfilmentOrders"]
+    walk(oms, order["orderId"], fo, DROP_SHIP_ROUTE)
+    completed(oms, order["orderId"], {"1": "delivered"})
+    assert moved(oms, before, "LAMP-ARC") == ({XDC: -1}, {})
 
 
 def test_journey_04_online_to_a_pick_up_point_from_the_dc(oms: Oms) -> None:
@@ -247,7 +386,14 @@ def test_journey_04_online_to_a_pick_up_point_from_the_dc(oms: Oms) -> None:
 
     assert split(order) == [(DC, "pickup_point", {"locationId": PUP_AMS}, [("1", "JEANS-SLIM-32", 1)])]
     assert statuses(order) == {"1": "allocated"}
-    assert delta(before, oms.stock("JEANS-SLIM-32"), "reserved") == {DC: 1}
+    assert moved(oms, before, "JEANS-SLIM-32") == ({}, {DC: 1})
+
+    # A pick-up point has no token of its own (no role names one): the DC, whose carrier it is,
+    # reports the delivery there and the collection.
+    [fo] = order["fulfilmentOrders"]
+    walk(oms, order["orderId"], fo, PICKUP_POINT_ROUTE)
+    completed(oms, order["orderId"], {"1": "collected"})
+    assert moved(oms, before, "JEANS-SLIM-32") == ({DC: -1}, {})
 
 
 def test_journey_05_several_online_one_home_another_to_a_store(oms: Oms) -> None:
@@ -264,8 +410,18 @@ def test_journey_05_several_online_one_home_another_to_a_store(oms: Oms) -> None
         (DC, "home_delivery", {"address": HOME}, [("1", "TEE-WHITE-M", 1)]),
     ]
     assert statuses(order) == {"1": "allocated", "2": "allocated"}
-    assert delta(before["TEE-WHITE-M"], oms.stock("TEE-WHITE-M"), "reserved") == {DC: 1}
-    assert delta(before["CAP-NAVY"], oms.stock("CAP-NAVY"), "reserved") == {DC: 1}
+    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({}, {DC: 1})
+    assert moved(oms, before["CAP-NAVY"], "CAP-NAVY") == ({}, {DC: 1})
+
+    home_fo, store_fo = (fo_of(order, DC, method) for method in ("home_delivery", "click_and_collect"))
+    walk(oms, order["orderId"], home_fo, HOME_ROUTE)
+    delivered = oms.get(f"/orders/{order['orderId']}")
+    # The delivered line is set aside: the one still under way decides the order's status.
+    assert (delivered["status"], statuses(delivered)) == ("in_fulfilment", {"1": "delivered", "2": "allocated"})
+    walk(oms, order["orderId"], store_fo, TRANSFER_ROUTE)
+    completed(oms, order["orderId"], {"1": "delivered", "2": "collected"})
+    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({DC: -1}, {})
+    assert moved(oms, before["CAP-NAVY"], "CAP-NAVY") == ({DC: -1}, {})
 
 
 def test_journey_06_online_shipped_from_a_store_when_the_dc_cannot(oms: Oms) -> None:
@@ -283,7 +439,14 @@ def test_journey_06_online_shipped_from_a_store_when_the_dc_cannot(oms: Oms) -> 
     assert split(order) == [(UTR, "home_delivery", {"address": HOME}, [("1", sku, 2)])]
     assert fo_statuses(order) == {(UTR, "home_delivery"): "released"}
     assert statuses(order) == {"1": "allocated"}
-    assert {loc: row["reserved"] for loc, row in oms.stock(sku).items()} == {DC: 0, EHV: 0, UTR: 2}
+    levels = {loc: (row["onHand"], row["reserved"]) for loc, row in oms.stock(sku).items()}
+    assert levels == {DC: (0, 0), EHV: (30, 0), UTR: (5, 2)}
+
+    [fo] = order["fulfilmentOrders"]
+    walk(oms, order["orderId"], fo, HOME_ROUTE)
+    completed(oms, order["orderId"], {"1": "delivered"})
+    levels = {loc: (row["onHand"], row["reserved"]) for loc, row in oms.stock(sku).items()}
+    assert levels == {DC: (0, 0), EHV: (30, 0), UTR: (3, 0)}
 
 
 # ---- buy in store ------------------------------------------------------------------------------
@@ -291,33 +454,37 @@ def test_journey_06_online_shipped_from_a_store_when_the_dc_cannot(oms: Oms) -> 
 
 def test_journey_07_bought_in_store_and_taken_along(oms: Oms) -> None:
     before = oms.stock("TEE-BLACK-L")
-    order = oms.order([line("1", "TEE-BLACK-L", 2)], channel="store", storeId=DH)
+    order = oms.at(DH).order([line("1", "TEE-BLACK-L", 2)], channel="store", storeId=DH)
 
     assert split(order) == [(DH, "carry_out", {"locationId": DH}, [("1", "TEE-BLACK-L", 2)])]
     assert fo_statuses(order) == {(DH, "carry_out"): "collected"}
     assert statuses(order) == {"1": "collected"}
     assert order["status"] == "completed"
-    after = oms.stock("TEE-BLACK-L")
-    assert delta(before, after, "onHand") == {DH: -2}
-    assert delta(before, after, "reserved") == {}
+    completed(oms, order["orderId"], {"1": "collected"})
+    assert moved(oms, before, "TEE-BLACK-L") == ({DH: -2}, {})
 
 
 def test_journey_08_bought_in_store_shipped_home_from_the_dc(oms: Oms) -> None:
     before = oms.stock("JACKET-RAIN-M")
-    order = oms.order([line("1", "JACKET-RAIN-M", price="89.00")], channel="store", storeId=RTM, delivery=home())
+    order = oms.at(RTM).order(
+        [line("1", "JACKET-RAIN-M", price="89.00")], channel="store", storeId=RTM, delivery=home()
+    )
 
     assert split(order) == [(DC, "home_delivery", {"address": HOME}, [("1", "JACKET-RAIN-M", 1)])]
     assert statuses(order) == {"1": "allocated"}
     assert order["status"] == "in_fulfilment"
-    after = oms.stock("JACKET-RAIN-M")
-    assert delta(before, after, "reserved") == {DC: 1}
-    assert delta(before, after, "onHand") == {}, "the store's own stock is untouched"
+    assert moved(oms, before, "JACKET-RAIN-M") == ({}, {DC: 1}), "the store's own stock is untouched"
+
+    [fo] = order["fulfilmentOrders"]
+    walk(oms, order["orderId"], fo, HOME_ROUTE)
+    completed(oms, order["orderId"], {"1": "delivered"})
+    assert moved(oms, before, "JACKET-RAIN-M") == ({DC: -1}, {})
 
 
 def test_journey_09_bought_in_store_one_item_picked_up_later_at_the_same_store(oms: Oms) -> None:
     before = {sku: oms.stock(sku) for sku in ("TEE-WHITE-M", "JEANS-SLIM-32")}
     assert before["JEANS-SLIM-32"][AMS]["available"] >= 1
-    order = oms.order(
+    order = oms.at(AMS).order(
         [line("1", "TEE-WHITE-M"), line("2", "JEANS-SLIM-32", delivery=at("click_and_collect", AMS))],
         channel="store",
         storeId=AMS,
@@ -330,15 +497,20 @@ def test_journey_09_bought_in_store_one_item_picked_up_later_at_the_same_store(o
     assert fo_statuses(order) == {(AMS, "carry_out"): "collected", (AMS, "click_and_collect"): "released"}
     assert statuses(order) == {"1": "collected", "2": "allocated"}
     assert order["status"] == "in_fulfilment"  # one line is in the customer's hands already, the other under way
-    assert delta(before["TEE-WHITE-M"], oms.stock("TEE-WHITE-M"), "onHand") == {AMS: -1}
-    assert delta(before["JEANS-SLIM-32"], oms.stock("JEANS-SLIM-32"), "reserved") == {AMS: 1}
+    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({AMS: -1}, {})
+    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({}, {AMS: 1})
+
+    walk(oms, order["orderId"], fo_of(order, AMS, "click_and_collect"), SHELF_ROUTE)
+    completed(oms, order["orderId"], {"1": "collected", "2": "collected"})
+    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({AMS: -1}, {})
+    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({AMS: -1}, {})
 
 
 def test_journey_10_bought_in_store_plus_extra_products_from_the_central_dc(oms: Oms) -> None:
     # Endless aisle: Rotterdam sells what it has, the DC sends what the shop does not carry.
     before = {sku: oms.stock(sku) for sku in ("TEE-WHITE-M", "CAP-NAVY")}
     assert RTM not in before["CAP-NAVY"]
-    order = oms.order(
+    order = oms.at(RTM).order(
         [line("1", "TEE-WHITE-M"), line("2", "CAP-NAVY", 3, delivery=home())], channel="store", storeId=RTM
     )
 
@@ -348,13 +520,18 @@ def test_journey_10_bought_in_store_plus_extra_products_from_the_central_dc(oms:
     ]
     assert statuses(order) == {"1": "collected", "2": "allocated"}
     assert order["status"] == "in_fulfilment"
-    assert delta(before["TEE-WHITE-M"], oms.stock("TEE-WHITE-M"), "onHand") == {RTM: -1}
-    assert delta(before["CAP-NAVY"], oms.stock("CAP-NAVY"), "reserved") == {DC: 3}
+    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({RTM: -1}, {})
+    assert moved(oms, before["CAP-NAVY"], "CAP-NAVY") == ({}, {DC: 3})
+
+    walk(oms, order["orderId"], fo_of(order, DC, "home_delivery"), HOME_ROUTE)
+    completed(oms, order["orderId"], {"1": "collected", "2": "delivered"})
+    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({RTM: -1}, {})
+    assert moved(oms, before["CAP-NAVY"], "CAP-NAVY") == ({DC: -3}, {})
 
 
 def test_journey_11_bought_in_store_one_taken_along_the_other_delivered_home(oms: Oms) -> None:
     before = {sku: oms.stock(sku) for sku in ("JEANS-SLIM-32", "TEE-BLACK-L")}
-    order = oms.order(
+    order = oms.at(UTR).order(
         [line("1", "JEANS-SLIM-32"), line("2", "TEE-BLACK-L", delivery=home(OTHER_HOME))], channel="store", storeId=UTR
     )
 
@@ -364,15 +541,20 @@ def test_journey_11_bought_in_store_one_taken_along_the_other_delivered_home(oms
     ]
     assert statuses(order) == {"1": "collected", "2": "allocated"}
     assert order["status"] == "in_fulfilment"
-    assert delta(before["JEANS-SLIM-32"], oms.stock("JEANS-SLIM-32"), "onHand") == {UTR: -1}
-    assert delta(before["TEE-BLACK-L"], oms.stock("TEE-BLACK-L"), "reserved") == {DC: 1}
+    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({UTR: -1}, {})
+    assert moved(oms, before["TEE-BLACK-L"], "TEE-BLACK-L") == ({}, {DC: 1})
+
+    walk(oms, order["orderId"], fo_of(order, DC, "home_delivery"), HOME_ROUTE)
+    completed(oms, order["orderId"], {"1": "collected", "2": "delivered"})
+    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({UTR: -1}, {})
+    assert moved(oms, before["TEE-BLACK-L"], "TEE-BLACK-L") == ({DC: -1}, {})
 
 
 def test_journey_12_bought_in_store_a_other_products_shipped_from_store_b(oms: Oms) -> None:
     # Sold in Den Haag; the jacket is on Rotterdam's shelf and the till sends it from there.
     before = {sku: oms.stock(sku) for sku in ("SNEAKER-42", "JACKET-RAIN-M")}
     assert before["JACKET-RAIN-M"][RTM]["available"] >= 1
-    order = oms.order(
+    order = oms.at(DH).order(
         [
             line("1", "SNEAKER-42", price="99.00"),
             line("2", "JACKET-RAIN-M", price="89.00", delivery=home(), shipFrom=RTM),
@@ -388,9 +570,34 @@ def test_journey_12_bought_in_store_a_other_products_shipped_from_store_b(oms: O
     assert fo_statuses(order) == {(DH, "carry_out"): "collected", (RTM, "home_delivery"): "released"}
     assert statuses(order) == {"1": "collected", "2": "allocated"}
     assert order["status"] == "in_fulfilment"
-    assert delta(before["SNEAKER-42"], oms.stock("SNEAKER-42"), "onHand") == {DH: -1}
-    after = oms.stock("JACKET-RAIN-M")
-    assert delta(before["JACKET-RAIN-M"], after, "reserved") == {RTM: 1}, "from store B, not the DC"
+    assert moved(oms, before["SNEAKER-42"], "SNEAKER-42") == ({DH: -1}, {})
+    assert moved(oms, before["JACKET-RAIN-M"], "JACKET-RAIN-M") == ({}, {RTM: 1}), "from store B, not the DC"
+
+    walk(oms, order["orderId"], fo_of(order, RTM, "home_delivery"), HOME_ROUTE)  # Rotterdam's own token
+    completed(oms, order["orderId"], {"1": "collected", "2": "delivered"})
+    assert moved(oms, before["SNEAKER-42"], "SNEAKER-42") == ({DH: -1}, {})
+    assert moved(oms, before["JACKET-RAIN-M"], "JACKET-RAIN-M") == ({RTM: -1}, {})
+
+
+def test_journey_13_reserve_online_buy_in_the_store_of_choice(oms: Oms) -> None:
+    # The webshop reserves with its channel token; Amsterdam's till sells it with the store's.
+    before = oms.stock("SNEAKER-42")
+    reserve = {"locationId": AMS, "lines": [{"sku": "SNEAKER-42", "quantity": 1}], "customer": {"id": unique("cust")}}
+    reservation = oms.as_role("channel:webshop").post("/reservations", reserve, expect=201)
+    assert reservation["status"] == "active"
+    assert moved(oms, before, "SNEAKER-42") == ({}, {AMS: 1})
+
+    sale = {
+        "type": "complete",
+        "payment": {"status": "paid", "amount": {"amount": "89.00", "currency": "EUR"}},
+        "lines": [{"sku": "SNEAKER-42", "unitPrice": {"amount": "89.00", "currency": "EUR"}}],
+    }
+    done = oms.at(AMS).post(f"/reservations/{reservation['reservationId']}/events", sale)
+    assert done["status"] == "completed"
+    order = completed(oms, done["orderId"], {"1": "collected"})
+    assert (order["channel"], order["storeId"]) == ("store", AMS)
+    assert split(order) == [(AMS, "carry_out", {"locationId": AMS}, [("1", "SNEAKER-42", 1)])]
+    assert moved(oms, before, "SNEAKER-42") == ({AMS: -1}, {})
 
 
 # ---- business rules, live ----------------------------------------------------------------------
@@ -452,41 +659,3 @@ def test_a_changed_sourcing_rule_governs_the_next_order_without_a_restart(oms: O
     order = oms.order([line("1", "TEE-WHITE-M")], delivery=home())
     assert split(order) == [(DC, "home_delivery", {"address": HOME}, [("1", "TEE-WHITE-M", 1)])]
     assert delta(before, oms.stock("TEE-WHITE-M"), "reserved") == {DC: 1}
-
-
-def test_journey_13_reserve_online_buy_in_the_store_of_choice(oms: Oms) -> None:
-    before = oms.stock("SNEAKER-42")[AMS]
-    made = requests.post(
-        f"{oms.url}/reservations",
-        data=json.dumps(
-            {"locationId": AMS, "lines": [{"sku": "SNEAKER-42", "quantity": 1}], "customer": {"id": unique("cust")}}
-        ),
-        headers=oms.headers,
-        timeout=10,
-    )
-    assert made.status_code == 201, made.text
-    reservation = made.json()
-    assert reservation["status"] == "active"
-    held = oms.stock("SNEAKER-42")[AMS]
-    assert (held["onHand"], held["reserved"]) == (before["onHand"], before["reserved"] + 1)
-
-    sale = {
-        "type": "complete",
-        "payment": {"status": "paid", "amount": {"amount": "89.00", "currency": "EUR"}},
-        "lines": [{"sku": "SNEAKER-42", "unitPrice": {"amount": "89.00", "currency": "EUR"}}],
-    }
-    done = requests.post(
-        f"{oms.url}/reservations/{reservation['reservationId']}/events",
-        data=json.dumps(sale),
-        headers=oms.headers,
-        timeout=10,
-    )
-    assert done.status_code == 200, done.text
-    completed = done.json()
-    assert completed["status"] == "completed"
-    order = oms.get(f"/orders/{completed['orderId']}")
-    assert (order["channel"], order["storeId"], order["status"]) == ("store", AMS, "completed")
-    assert [ln["status"] for ln in order["lines"]] == ["collected"]
-    assert [(fo["locationId"], fo["method"]) for fo in order["fulfilmentOrders"]] == [(AMS, "carry_out")]
-    after = oms.stock("SNEAKER-42")[AMS]
-    assert (after["onHand"], after["reserved"]) == (before["onHand"] - 1, before["reserved"])
