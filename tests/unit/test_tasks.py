@@ -148,7 +148,7 @@ def test_a_task_is_completed_once_with_an_outcome_of_its_kind():
     task.stored_version = task.version  # as stored
     with pytest.raises(Invalid, match="resource, backorder, cancel"):
         task.complete("ignore", actor="ops", now=T1)
-    assert task.open and task.new_events == []
+    assert task.pending and task.new_events == []
     task.complete("backorder", actor="ops", now=T1, note="next season")
     assert (task.status, task.outcome, task.completed_by, task.version) == (TaskStatus.COMPLETED, "backorder", "ops", 2)
     with pytest.raises(Conflict, match="completed already"):

@@ -160,6 +160,7 @@ class FulfilmentProgress(OrderState):
                     opened.entry,
                     iso(opened.due) if opened.due else None,
                 ),
+                escalate_to=opened.escalate_to,
             )
             self.new_tasks.append(task)
             self._task_created(task, actor, now)
