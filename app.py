@@ -101,8 +101,11 @@ def expire_reservations(event: CloudWatchEvent) -> None:
 
 @app.schedule(Rate(RESOURCES.schedule("workflow-timers").rate_minutes, unit=Rate.MINUTES), name="fire_timers")
 def fire_timers(event: CloudWatchEvent) -> None:
-    """Workflow timers due (a state's SLA, a wait) fire their events on their fulfilment orders."""
+    """Workflow timers due (a state's SLA, a wait) fire their events on their fulfilment orders; tasks
+    undecided at their due time escalate (the same minute's clock: no schedule of their own)."""
     from chalicelib.bootstrap import bootstrap
-    from chalicelib.service import timers
+    from chalicelib.service import tasks, timers
 
-    timers.fire_due(bootstrap())
+    deps = bootstrap()
+    timers.fire_due(deps)
+    tasks.escalate_due(deps)

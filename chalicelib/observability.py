@@ -99,6 +99,8 @@ METRICS: dict[str, str] = {
     "TasksCreated": "tasks opened for a team (value: how many per order, e.g. lines a sourcing rule held); "
     "dimensions: kind",
     "TasksCompleted": "tasks a team completed; dimensions: kind, outcome",
+    "TasksOverdue": "tasks still undecided at their due time, each counted once; dimensions: escalated (yes: "
+    "moved to another team's queue; no: nowhere to go, marked overdue, and alarmed)",
     "FulfilmentRejections": "fulfilment orders a store or DC rejected (their lines sourced again elsewhere, or "
     "backordered); dimensions: outcome (resourced, backordered, partly)",
     "SlaBreaches": "workflow SLA timers that ran out on a fulfilment order and moved it on (a location that did "

@@ -3,7 +3,8 @@
 - a message in any dead-letter queue (one alarm per DLQ): something failed `maxReceiveCount` times;
 - a function's error rate above 1 % over 5 minutes (one alarm per function, metric math);
 - API latency p99 above 1.5 s in 3 of 5 minutes;
-- an outbox backlog older than a minute: an event committed with its change still not on the bus.
+- an outbox backlog older than a minute: an event committed with its change still not on the bus;
+- a task overdue with no team to escalate it to (TasksOverdue, escalated=no).
 """
 
 from __future__ import annotations
@@ -39,9 +40,16 @@ class Alarms:
     error_rates: dict[str, cw.Alarm]  # function name -> alarm
     api_latency: cw.Alarm
     outbox_backlog: cw.Alarm
+    tasks_overdue: cw.Alarm
 
     def all(self) -> list[cw.Alarm]:
-        return [*self.dead_letters.values(), *self.error_rates.values(), self.api_latency, self.outbox_backlog]
+        return [
+            *self.dead_letters.values(),
+            *self.error_rates.values(),
+            self.api_latency,
+            self.outbox_backlog,
+            self.tasks_overdue,
+        ]
 
 
 def add_alarms(stack: OmsStack) -> Alarms:
@@ -59,6 +67,7 @@ def add_alarms(stack: OmsStack) -> Alarms:
         error_rates={name: _error_rate(stack, logical_id, name) for logical_id, name in stack.function_names.items()},
         api_latency=_api_latency(stack),
         outbox_backlog=_outbox_backlog(stack),
+        tasks_overdue=_tasks_overdue(stack),
     )
     for alarm in alarms.all():
         alarm.add_alarm_action(action)
@@ -162,4 +171,19 @@ def _outbox_backlog(stack: OmsStack) -> cw.Alarm:
         "throttled? A failing sweep itself raises its function's error-rate alarm.",
         _metric("OMS", "OutboxPendingAgeSeconds", {"service": SERVICE, "stage": stack.stage}, "Maximum"),
         threshold=OUTBOX_AGE_LIMIT_S,
+    )
+
+
+def _tasks_overdue(stack: OmsStack) -> cw.Alarm:
+    # Escalated ones have a team on them already; these have nobody else to go to.
+    dimensions = {"escalated": "no", "service": SERVICE, "stage": stack.stage}
+    return _alarm(
+        stack,
+        "TasksOverdueAlarm",
+        physical_name("tasks-overdue", stack.stage),
+        "A team's task is still undecided past its due time and its workflow names no team to escalate it "
+        "to (TasksOverdue): the task's `overdueAt` is set; find it in GET /tasks?team= and get it decided.",
+        _metric("OMS", "TasksOverdue", dimensions, "Sum", ERROR_RATE_PERIOD),
+        threshold=1,
+        at_threshold=True,
     )

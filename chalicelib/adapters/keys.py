@@ -219,8 +219,11 @@ def expiry_index(reservation_id: str, expires_at: str) -> Key:
 # A task for a team (a sourcing hold to decide about) and its events share the partition TASK#<id>
 # (header SK "TASK", events EVENT#<version>#<seq>). A team's tasks by status are GSI1
 # TASKS#<team>#<status> / <createdAt>#<id>, oldest first (overloaded like WORK#: the key moves with
-# the status).
+# the status). While undecided and not yet overdue, a task with a due time is also in the sparse GSI3
+# under TASKDUE#<shard> / <due>#<id> (as reservations' expiry), so the escalation schedule reads only
+# what is due; the keys go when it is completed or escalated.
 TASK_SK = "TASK"
+TASK_DUE_SHARDS = 4
 
 
 def task_pk(task_id: str) -> str:
@@ -238,6 +241,15 @@ def tasks_of(team: str, status: str) -> str:
 def tasks_of_index(team: str, status: str, created_at: str, task_id: str) -> Key:
     """A team's tasks in one status, oldest first (GSI1)."""
     return {"GSI1PK": tasks_of(team, status), "GSI1SK": f"{created_at}#{task_id}"}
+
+
+def task_due_shard(shard: int) -> str:
+    return f"TASKDUE#{shard}"
+
+
+def task_due_index(task_id: str, due: str) -> Key:
+    """Sparse GSI3 entry of an undecided task, by the time it becomes overdue."""
+    return {"GSI3PK": task_due_shard(_shard_of(task_id, TASK_DUE_SHARDS)), "GSI3SK": f"{due}#{task_id}"}
 
 
 # ---- dead letters ------------------------------------------------------------------------------

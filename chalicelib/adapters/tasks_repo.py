@@ -1,18 +1,21 @@
 """Tasks in the single table: the header item and its events (history + outbox).
 
-Keys are in `keys` (TASK#<id>; GSI1 TASKS#<team>#<status>, oldest first). A task is created in
-the transaction of the order change that opened it (the unit of work opens it with the order), and completed in the
-transaction that carries its outcome out on the order.
+Keys are in `keys` (TASK#<id>; GSI1 TASKS#<team>#<status>, oldest first; GSI3 TASKDUE#<shard> by due
+time while undecided and not overdue). A task is created in the transaction of the order change that
+opened it (the unit of work opens it with the order), and completed in the transaction that carries
+its outcome out on the order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
-from chalicelib.adapters.outbox import aggregate_writes, ended_or_changed, recorded_events
+from chalicelib.adapters.outbox import Stale, aggregate_writes, recorded_events
 from chalicelib.adapters.tracked import TrackedRepository
+from chalicelib.domain.errors import DomainError, VersionMismatch
 from chalicelib.domain.orders.holds import WorkflowStep
 from chalicelib.domain.tasks import Task, TaskStatus, task_lines
 
@@ -27,11 +30,27 @@ class TasksRepository(TrackedRepository[Task]):
             "GSI1", keys.tasks_of(team, status), limit=limit, cursor=cursor, newest_first=False
         )
 
+    def overdue(self, now: str) -> Iterator[Item]:
+        """Undecided tasks due by `now`, from every shard of GSI3 (the index may lag: the write's
+        version condition has the last word)."""
+        return self.table.due([keys.task_due_shard(shard) for shard in range(keys.TASK_DUE_SHARDS)], now)
+
 
 def writes(table: Table, task: Task) -> list[Write]:
-    """A new task, or a changed one refused if it changed meanwhile (completed: a conflict); its events."""
-    stale = ended_or_changed("task", task, live=TaskStatus.OPEN.value, also=("outcome",))
-    return aggregate_writes(table, task, task_to_item(task), event_items(task), stale=stale)
+    """A new task, or a changed one refused if it changed meanwhile; its events."""
+    return aggregate_writes(table, task, task_to_item(task), event_items(task), stale=_stale(task))
+
+
+def _stale(task: Task) -> Stale:
+    """Why a task's write failed: completed meanwhile, or claimed by someone else meanwhile (409s
+    naming what happened: of two claims at once, one wins), or only changed (412)."""
+
+    def stale(old: Item | None) -> DomainError:
+        refused = task_from_item(old).refusal(task.claimed_by) if old is not None else None
+        current = old["version"] if old else None
+        return refused or VersionMismatch(f"task {task.task_id} changed meanwhile", currentVersion=current)
+
+    return stale
 
 
 def event_items(task: Task) -> list[Item]:
@@ -56,6 +75,13 @@ def task_to_item(t: Task) -> Item:
         "completedBy": t.completed_by,
         "completedAt": t.completed_at,
         **(_step_to_item(t.step) if t.step else {}),
+        **(keys.task_due_index(t.task_id, t.due) if t.due and t.pending and t.overdue_at is None else {}),
+        "due": t.due,
+        "escalateTo": t.escalate_to,
+        "claimedBy": t.claimed_by,
+        "claimedAt": t.claimed_at,
+        "overdueAt": t.overdue_at,
+        "escalatedFrom": t.escalated_from,
         "version": t.version,
         "createdAt": t.created_at,
         "updatedAt": t.updated_at,
@@ -79,6 +105,12 @@ def task_from_item(item: Item) -> Task:
         completed_by=item.get("completedBy"),
         completed_at=item.get("completedAt"),
         step=_step_from_item(item) if "outcomes" in item else None,
+        due=item.get("due"),
+        escalate_to=item.get("escalateTo"),
+        claimed_by=item.get("claimedBy"),
+        claimed_at=item.get("claimedAt"),
+        overdue_at=item.get("overdueAt"),
+        escalated_from=item.get("escalatedFrom"),
         version=item["version"],
         stored_version=item["version"],
     )
@@ -90,8 +122,7 @@ def _step_to_item(step: WorkflowStep) -> Item:
         "outcomes": step.outcomes,
         "state": step.state,
         "entry": step.entry,
-        "due": step.due,
-    }
+    }  # its due is the task's own
 
 
 def _step_from_item(item: Item) -> WorkflowStep:
@@ -116,6 +147,11 @@ _FIELDS = (
     "fulfilmentOrderId",
     "outcomes",
     "due",
+    "escalateTo",
+    "claimedBy",
+    "claimedAt",
+    "overdueAt",
+    "escalatedFrom",
     "version",
     "createdAt",
     "updatedAt",

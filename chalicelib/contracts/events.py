@@ -272,6 +272,18 @@ class TaskCompleted(EventDetail):
     note: str | None = None
 
 
+class TaskEscalated(EventDetail):
+    """Still undecided at its `due` time, the task moved from `fromTeam` to `team`'s queue, open and
+    unclaimed (`version` is the task's). Once: an escalated task is not escalated again."""
+
+    taskId: str
+    orderId: str
+    team: str
+    fromTeam: str
+    kind: Literal["sourcing-hold", "workflow"]
+    due: str
+
+
 EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderSourced": OrderSourced,
     "FulfilmentOrderDispatched": FulfilmentOrderDispatched,
@@ -293,6 +305,7 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "TaskCreated": TaskCreated,
     "OrderWorkflowUpdated": OrderWorkflowUpdated,
     "TaskCompleted": TaskCompleted,
+    "TaskEscalated": TaskEscalated,
 }
 
 

@@ -55,6 +55,7 @@ class OpenTaskAction(Section):
     team: Ref
     outcomes: Annotated[dict[Identifier, Identifier], Field(max_length=20)]  # outcome -> event
     sla: Duration | None = None
+    escalate_to: Ref | None = None  # the team an overdue task moves to (needs an sla)
 
 
 class StartTimerAction(Section):
@@ -213,7 +214,7 @@ def _action(a: Any) -> wf.Action:
         case SourceAgainAction():
             return wf.SourceAgain(a.exclude_source)
         case OpenTaskAction():
-            return wf.OpenTask(a.team, dict(a.outcomes), _span(a.sla))
+            return wf.OpenTask(a.team, dict(a.outcomes), _span(a.sla), escalate_to=a.escalate_to)
         case StartTimerAction():
             return wf.StartTimer(a.name, wf.parse_duration(a.after), a.event)
         case StopTimerAction():
@@ -249,8 +250,10 @@ def _action_body(a: wf.Action) -> dict[str, Any]:
         case wf.SourceAgain():
             return {"type": a.type, "excludeSource": a.exclude_source}
         case wf.OpenTask():
-            return {"type": a.type, "team": a.team, "outcomes": dict(a.outcomes)} | (
-                {"sla": _seconds(a.sla)} if a.sla else {}
+            return (
+                {"type": a.type, "team": a.team, "outcomes": dict(a.outcomes)}
+                | ({"sla": _seconds(a.sla)} if a.sla else {})
+                | ({"escalateTo": a.escalate_to} if a.escalate_to else {})
             )
         case wf.StartTimer():
             return {"type": a.type, "name": a.name, "after": _seconds(a.after), "event": a.event}

@@ -13,6 +13,7 @@ ROLE_KINDS = frozenset({"admin", "ops", "cs", "channel", "store", "dc"})
 @dataclass(frozen=True, slots=True)
 class Principal:
     role: str
+    token_id: str | None = None  # which token of that role: one per person, so a person is known
 
     @property
     def kind(self) -> str:
@@ -26,6 +27,11 @@ class Principal:
     @property
     def actor(self) -> str:
         return self.role
+
+    @property
+    def person(self) -> str:
+        """Who exactly, where it matters (a task's claim): the role and its token, as `cs/tok_...`."""
+        return f"{self.role}/{self.token_id}" if self.token_id else self.role
 
     def require(self, *kinds: str) -> None:
         if self.kind not in kinds:

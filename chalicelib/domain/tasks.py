@@ -3,15 +3,19 @@
 Two kinds: `workflow`, opened by a workflow's `open_task` action on a fulfilment order (a quality
 check, an approval), whose outcome sends the workflow's event for it to the fulfilment order; and
 `sourcing-hold`: a sourcing rule with `onNoMatch: hold` held units no location could serve, and the
-rule's team decides what becomes of them. A task is `open` until
-someone completes it with an outcome; then it is `completed`, for good (completing twice is a
-conflict). The outcome is carried out on the order in the same transaction (see
-`chalicelib.service.tasks`):
+rule's team decides what becomes of them. A task is `open` until someone of the team claims it
+(`claimed`: theirs to decide, until they release it) or completes it with an outcome; then it is
+`completed`, for good (completing twice is a conflict). The outcome is carried out on the order in
+the same transaction (see `chalicelib.service.tasks`):
 
 - `resource`: source the held units again under the live rules; what still finds no location is
   backordered (never held again: no loop of tasks);
 - `backorder`: backorder them;
 - `cancel`: cancel them, with a refund when the order is paid.
+
+A task still undecided at its `due` time (a workflow task's `sla`; a sourcing hold's HOLD_SLA) is
+overdue, once: it moves to its `escalate_to` team's queue, open and unclaimed (`TaskEscalated`), or,
+with nowhere to go, stays where it is, marked `overdue_at`.
 
 Pure: no I/O; times are passed in.
 """
@@ -20,17 +24,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest, WorkflowStep
+from chalicelib.domain.timestamps import iso
 
 
 class TaskStatus(StrEnum):
     OPEN = "open"
+    CLAIMED = "claimed"
     COMPLETED = "completed"
+
+
+# Held units wait for the desk with their order's customer waiting too: a day, then it is overdue.
+HOLD_SLA = timedelta(hours=24)
 
 
 # The outcomes each kind of task may be completed with.
@@ -54,6 +65,12 @@ class Task(Aggregate):
     completed_by: str | None = None
     completed_at: str | None = None
     step: WorkflowStep | None = None
+    due: str | None = None  # undecided by then: overdue
+    escalate_to: str | None = None  # the team an overdue task moves to
+    claimed_by: str | None = None
+    claimed_at: str | None = None
+    overdue_at: str | None = None  # set once: a task is escalated (or only marked) one time
+    escalated_from: str | None = None
 
     @property
     def identity(self) -> str:
@@ -78,22 +95,39 @@ class Task(Aggregate):
             created_at=request.created_at,
             updated_at=request.created_at,
             step=request.step,
+            due=request.step.due if request.step else iso(datetime.fromisoformat(request.created_at) + HOLD_SLA),
+            escalate_to=request.escalate_to,
             version=1,  # new, and stored as version 1 with the order that opened it
         )
 
     @property
-    def open(self) -> bool:
-        return self.status is TaskStatus.OPEN
+    def pending(self) -> bool:
+        """Still to be decided: open or claimed."""
+        return self.status is not TaskStatus.COMPLETED
 
-    def complete(self, outcome: str, *, actor: str, now: str, note: str | None = None) -> None:
-        """Decided: `outcome` is one of the kind's OUTCOMES. Only an open task can be completed."""
-        if not self.open:
-            raise Conflict(
-                f"task {self.task_id} is {self.status.value} already (outcome {self.outcome})",
-                taskId=self.task_id,
-                taskStatus=self.status.value,
-                outcome=self.outcome,
-            )
+    def claim(self, person: str, *, now: str) -> None:
+        """`person` takes it: theirs to decide until they release it. Claiming one's own is nothing."""
+        self._refuse(person)
+        if self.claimed_by == person:
+            return
+        self.status, self.claimed_by, self.claimed_at, self.updated_at = TaskStatus.CLAIMED, person, now, now
+        self._touch()
+
+    def unclaim(self, person: str, *, now: str, override: bool = False) -> None:
+        """Back to the team's open queue: by its claimer, or by someone allowed to `override` (an
+        admin, when the claimer is away). Releasing an unclaimed task is nothing."""
+        self._refuse(self.claimed_by if override else person)
+        if self.claimed_by is None:
+            return
+        self.status, self.claimed_by, self.claimed_at, self.updated_at = TaskStatus.OPEN, None, None, now
+        self._touch()
+
+    def complete(
+        self, outcome: str, *, actor: str, now: str, note: str | None = None, person: str | None = None
+    ) -> None:
+        """Decided: `outcome` is one of the kind's OUTCOMES. An open task may be completed by anyone of
+        the team; a claimed one only by its claimer (`person`), who may be deciding otherwise."""
+        self._refuse(person)
         allowed = self.outcomes
         if outcome not in allowed:
             raise Invalid(
@@ -107,6 +141,48 @@ class Task(Aggregate):
         if note is not None:
             detail["note"] = note
         self._record("TaskCompleted", actor, now, **detail)
+
+    def is_overdue(self, now: str) -> bool:
+        """Undecided past its due time and not yet escalated (timestamps sort as text)."""
+        return self.pending and self.overdue_at is None and self.due is not None and self.due <= now
+
+    def escalate(self, *, actor: str, now: str) -> bool:
+        """Overdue: to the `escalate_to` team's queue, open and unclaimed (True), else only marked
+        overdue where it is (False). Once: an escalated task is never escalated again."""
+        if not self.is_overdue(now):
+            raise Conflict(f"task {self.task_id} is not overdue", taskId=self.task_id, due=self.due)
+        self.overdue_at, self.updated_at = now, now
+        if self.escalate_to is None or self.escalate_to == self.team:
+            self._touch()
+            return False
+        self.escalated_from, self.team = self.team, self.escalate_to
+        self.status, self.claimed_by, self.claimed_at = TaskStatus.OPEN, None, None
+        self._record(
+            "TaskEscalated", actor, now, team=self.team, fromTeam=self.escalated_from, kind=self.kind, due=self.due
+        )
+        return True
+
+    def refusal(self, person: str | None) -> Conflict | None:
+        """What stops `person` deciding this task now: decided already, or claimed by someone else."""
+        if not self.pending:
+            return Conflict(
+                f"task {self.task_id} is {self.status.value} already (outcome {self.outcome})",
+                taskId=self.task_id,
+                taskStatus=self.status.value,
+                outcome=self.outcome,
+            )
+        if self.claimed_by not in (None, person):
+            return Conflict(
+                f"task {self.task_id} is claimed by {self.claimed_by} (since {self.claimed_at})",
+                taskId=self.task_id,
+                claimedBy=self.claimed_by,
+                claimedAt=self.claimed_at,
+            )
+        return None
+
+    def _refuse(self, person: str | None) -> None:
+        if (refused := self.refusal(person)) is not None:
+            raise refused
 
 
 def task_lines(lines: Sequence[dict[str, Any]]) -> list[TaskLine]:

@@ -1,4 +1,4 @@
-"""Task routes: a team's work list, one task, and completing a task with its outcome."""
+"""Task routes: a team's work list, one task, and claiming, releasing or completing a task."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ TEAM_WORKERS = ("admin", "ops", "cs")
     response="TaskPage",
     query=(
         Query("team", description="the team, as a sourcing rule's holdTeam names it", required=True),
-        Query("status", description="open (default) or completed"),
+        Query("status", description="open (default), claimed or completed"),
         *page(),
     ),
     errors=(422,),
@@ -39,8 +39,9 @@ def get_task(call: Call, task_id: str) -> Any:
 @bp.post(
     "/tasks/{task_id}/events",
     roles=TEAM_WORKERS,
-    summary="Complete a task with its outcome, carried out on its order at once "
-    "(sourcing-hold: resource, backorder or cancel the held units); completing twice is a 409",
+    summary="Claim a task, release it (unclaim), or complete it with its outcome, carried out on its order "
+    "at once (sourcing-hold: resource, backorder or cancel the held units); someone else's claim or "
+    "completing twice is a 409",
     request="TaskEventIn",
     response="TaskOut",
     errors=(404, 409),

@@ -102,7 +102,7 @@ def authenticate(table: Table, authorization: str | None) -> Principal:
     expires_at = item.get("expiresAt", 0)
     if expires_at <= time.time():
         raise Unauthorized("the token has expired; ask an admin for a new one")
-    principal = Principal(item["role"])
+    principal = Principal(item["role"], item.get("tokenId"))
     _cache[digest] = (time.monotonic() + CACHE_SECONDS, expires_at, principal)
     return principal
 

@@ -1,4 +1,10 @@
-"""Task use cases: a team's list, one task, and completing one with its outcome.
+"""Task use cases: a team's list, one task, claiming and releasing one, completing one with its
+outcome, and escalating the overdue.
+
+A claim is a conditional write on the task's version: of two claims at once, one wins and the other
+is a 409 naming the winner. Claiming is optional: an open task may be completed by anyone of the
+team, a claimed one only by its claimer (the point of claiming is that two people do not decide the
+same task two ways); an admin may release anyone's claim (a claimer away must not lock the task).
 
 Completing a `workflow` task sends the event its outcome names to its fulfilment order (the
 same use case as a location's event), in one transaction with the task. Completing a
@@ -6,15 +12,19 @@ same use case as a location's event), in one transaction with the task. Completi
 as the task's own change, both on their versions: the order is loaded, the outcome applied by the
 domain (source again, backorder, cancel), and the order (with its reservations, when sourced
 again) and the task written together. A second completion fails on the task's status: 409.
+
+Overdue tasks are found in a sparse index by due time (one Query per shard, as reservations' expiry)
+by the one-minute `workflow-timers` schedule; each escalates once, in its own conditional write, so
+a task completed meanwhile is left alone.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.tasks_repo import TasksRepository, task_to_item, task_view
+from chalicelib.adapters.tasks_repo import TasksRepository, task_from_item, task_to_item, task_view
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import VersionMismatch
+from chalicelib.domain.errors import Conflict, Invalid, VersionMismatch
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.tasks import Task, TaskStatus
 from chalicelib.domain.workflows import Position, is_current
@@ -29,6 +39,7 @@ if TYPE_CHECKING:
 
 ATTEMPTS = 3
 TEAM_WORKERS = ("admin", "ops", "cs")
+ESCALATION_ACTOR = "escalation"
 
 
 def list_tasks(
@@ -37,7 +48,7 @@ def list_tasks(
     """A team's tasks in one status (default open), oldest first: one Query."""
     principal.require(*TEAM_WORKERS)
     team = listing.required(team, "team")
-    status = listing.known_status(status or TaskStatus.OPEN.value, TaskStatus, msg="open or completed")
+    status = listing.known_status(status or TaskStatus.OPEN.value, TaskStatus, msg="open, claimed or completed")
     items, next_cursor = TasksRepository(deps.table).of_team(team, status, limit=limit, cursor=cursor)
     return listing.page(items, next_cursor, task_view)
 
@@ -51,13 +62,26 @@ def handle_event(
     deps: Dependencies, task_id: str, cmd: api.TaskEventIn, principal: Principal, *, if_match: int | None
 ) -> dict[str, Any]:
     principal.require(*TEAM_WORKERS)
-    task = deps.uow().tasks.get(task_id)
+    if (cmd.type == "complete") != (cmd.outcome is not None):
+        msg = "complete needs an outcome" if cmd.type == "complete" else f"{cmd.type} takes no outcome"
+        raise Invalid(msg, errors=[{"loc": ["body", "outcome"], "msg": msg}])
+    uow = deps.uow()
+    task = uow.tasks.get(task_id)
     if if_match is not None and if_match != task.version:
         raise VersionMismatch(
             f"task {task_id} is at version {task.version}, not {if_match}", currentVersion=task.version
         )
     stamp = deps.now()
-    task.complete(cmd.outcome, actor=principal.actor, now=stamp, note=cmd.note)  # first: twice is a 409
+    if cmd.type != "complete":
+        if cmd.type == "claim":
+            task.claim(principal.person, now=stamp)
+        else:
+            task.unclaim(principal.person, now=stamp, override=principal.kind == "admin")
+        uow.commit()  # nothing to write when it was so already
+        return task_view(task_to_item(task))
+    assert cmd.outcome is not None
+    # First: twice, or someone else's claim, is a 409.
+    task.complete(cmd.outcome, actor=principal.actor, now=stamp, note=cmd.note, person=principal.person)
     # The task's condition fails only as a conflict (completed meanwhile); a version mismatch is the
     # order's, changed since it was read (a cancellation, say): read it again and carry the outcome
     # out on that.
@@ -70,6 +94,32 @@ def handle_event(
     count("TasksCompleted", kind=task.kind, outcome=cmd.outcome)
     logger.info("task completed", extra={"taskId": task.task_id, "orderId": task.order_id, "outcome": cmd.outcome})
     return task_view(task_to_item(task))
+
+
+def escalate_due(deps: Dependencies) -> int:
+    """Every undecided task past its due time escalates (or is marked overdue), once each."""
+    stamp = deps.now()
+    overdue = 0
+    for item in list(TasksRepository(deps.table).overdue(stamp)):
+        task = task_from_item(item)  # from the index: the write's condition has the last word
+        if not task.is_overdue(stamp):
+            continue
+        moved = task.escalate(actor=ESCALATION_ACTOR, now=stamp)
+        uow = deps.uow()
+        uow.track(task)
+        try:
+            uow.commit()
+        except (Conflict, VersionMismatch) as exc:
+            # Completed, claimed or released since the index was read: the next run sees the truth.
+            logger.info("task not escalated", extra={"taskId": task.task_id, "reason": str(exc)})
+            continue
+        overdue += 1
+        count("TasksOverdue", escalated="yes" if moved else "no")
+        logger.warning(
+            "task overdue",
+            extra={"taskId": task.task_id, "team": task.team, "from": task.escalated_from, "due": task.due},
+        )
+    return overdue
 
 
 def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stamp: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.adapters import tasks_repo
@@ -148,7 +150,7 @@ def test_a_task_is_completed_once_with_an_outcome_of_its_kind():
     task.stored_version = task.version  # as stored
     with pytest.raises(Invalid, match="resource, backorder, cancel"):
         task.complete("ignore", actor="ops", now=T1)
-    assert task.open and task.new_events == []
+    assert task.pending and task.new_events == []
     task.complete("backorder", actor="ops", now=T1, note="next season")
     assert (task.status, task.outcome, task.completed_by, task.version) == (TaskStatus.COMPLETED, "backorder", "ops", 2)
     with pytest.raises(Conflict, match="completed already"):
@@ -158,3 +160,22 @@ def test_a_task_is_completed_once_with_an_outcome_of_its_kind():
     assert detail.model_dump() | {"note": "next season"} == detail.model_dump()
     roundtrip = tasks_repo.task_from_item(tasks_repo.task_to_item(task))
     assert (roundtrip.status, roundtrip.lines, roundtrip.stored_version) == (TaskStatus.COMPLETED, task.lines, 2)
+
+
+def test_an_overdue_task_escalates_once_and_its_event_fits_the_contract():
+    request = replace(sourced({}).new_tasks[0], escalate_to="leads")
+    task = Task.opened("ord_1", request)
+    task.stored_version = task.version
+    task.claim("cs/tok_a", now=T1)
+    assert task.due == "2026-11-26T10:00:00.000Z"  # HOLD_SLA after T0
+    assert not task.is_overdue(T1) and task.is_overdue(task.due)
+    assert task.escalate(actor="escalation", now=task.due) is True
+    assert (task.team, task.escalated_from, task.status, task.claimed_by) == ("leads", "desk", TaskStatus.OPEN, None)
+    assert not task.is_overdue("2026-12-31T00:00:00.000Z")
+    with pytest.raises(Conflict, match="not overdue"):
+        task.escalate(actor="escalation", now="2026-12-31T00:00:00.000Z")
+    [item] = tasks_repo.event_items(task)
+    parse_detail("TaskEscalated", event_detail(item))
+    stored = tasks_repo.task_to_item(task)
+    assert "GSI3PK" not in stored  # out of the due index: never read for escalation again
+    assert tasks_repo.task_from_item(stored).escalated_from == "desk"

@@ -19,12 +19,14 @@ class TaskLine(Model):
 
 class TaskOut(Model):
     """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve;
-    `workflow` when a fulfilment order's workflow opened it (a quality check, an approval)."""
+    `workflow` when a fulfilment order's workflow opened it (a quality check, an approval).
+    `claimed`: someone of the team took it (`claimedBy`); still undecided after `due`, it moved to
+    another team once (`escalatedFrom`) or was marked `overdueAt` where it is."""
 
     task_id: str
     team: str
     kind: Literal["sourcing-hold", "workflow"]
-    status: Literal["open", "completed"]
+    status: Literal["open", "claimed", "completed"]
     order_id: str
     lines: list[TaskLine] = Field(description="the units held, or the fulfilment order's, when it was opened")
     reason: str
@@ -33,7 +35,14 @@ class TaskOut(Model):
     outcomes: dict[str, str] | None = Field(
         None, description="a workflow task's outcomes, each the event it sends the fulfilment order"
     )
-    due: str | None = Field(None, description="when the team should have decided (a workflow task's SLA)")
+    due: str | None = Field(
+        None, description="when the team should have decided (a workflow task's sla; a sourcing hold's 24 hours)"
+    )
+    escalate_to: str | None = Field(None, description="the team it moves to when still undecided at `due`")
+    claimed_by: str | None = Field(None, description="who took it: their role and token, as `cs/tok_...`")
+    claimed_at: str | None = None
+    overdue_at: str | None = Field(None, description="when it was found undecided past `due` (escalated then)")
+    escalated_from: str | None = Field(None, description="the team it was escalated from")
     outcome: str | None = None
     note: str | None = None
     completed_by: str | None = None
@@ -48,15 +57,21 @@ class TaskPage(Model):
     next_cursor: str | None = None
 
 
+Outcome = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
 class TaskEventIn(Model):
-    """`POST /tasks/{taskId}/events`: complete a task with its outcome. For `sourcing-hold`:
+    """`POST /tasks/{taskId}/events`. `claim`: take the task (status `claimed`, `claimedBy` you); a task
+    someone else claimed is a 409 naming them, and of two claims at once one wins. `unclaim`: give it
+    back to the team's open queue (the claimer, or an admin for anyone's). `complete`: decide it with
+    its outcome: an open task by anyone of the team, a claimed one by its claimer only. For `sourcing-hold`:
     `resource` (source the units still held again under the live rules; what still finds no
     location is backordered, never held again), `backorder`, or `cancel` (a refund when paid). For
     `workflow`: one of the task's `outcomes`, which sends its event to the fulfilment order (if it
     is still where it was when the task was opened). Another outcome is a 422 naming them."""
 
-    type: Literal["complete"]
-    outcome: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    type: Literal["claim", "unclaim", "complete"]
+    outcome: Outcome | None = Field(None, description="complete's, and only complete's")
     note: Text | None = None
 
 

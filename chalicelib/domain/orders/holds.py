@@ -32,6 +32,7 @@ class TaskRequest:
     lines: tuple[TaskLine, ...]
     created_at: str
     step: WorkflowStep | None = None  # a workflow task's: where its outcome goes
+    escalate_to: str | None = None  # the team it moves to when overdue
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,6 +184,7 @@ class OrderState(Aggregate):
                     opened.entry,
                     iso(opened.due) if opened.due else None,
                 ),
+                escalate_to=opened.escalate_to,
             )
             self.new_tasks.append(task)
             self._task_created(task, actor, now)

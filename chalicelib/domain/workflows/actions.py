@@ -41,6 +41,7 @@ class OpenTask:
     outcomes: Mapping[str, str]  # outcome -> event
     sla: timedelta | None = None  # the task is due this long after it is opened
     type: str = field(default="open_task", init=False)
+    escalate_to: str | None = None  # overdue, it moves to this team's queue (else it is only marked)
 
 
 @dataclass(frozen=True, slots=True)

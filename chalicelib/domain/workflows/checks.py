@@ -127,6 +127,10 @@ def _transition(definition: Definition, t: Transition, known: set[str], errors: 
         elif isinstance(a, act.OpenTask):
             if a.sla is not None:
                 _duration(f"{where}: task for {a.team!r}", a.sla, errors)
+            if a.escalate_to is not None and a.sla is None:
+                errors.append(f"{where}: a task for {a.team!r} escalates to {a.escalate_to!r} but has no sla")
+            if a.escalate_to == a.team:
+                errors.append(f"{where}: a task for {a.team!r} escalates to its own team")
             if not a.outcomes:
                 errors.append(f"{where}: a task for {a.team!r} needs at least one outcome")
             for outcome, event in a.outcomes.items():

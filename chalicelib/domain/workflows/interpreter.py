@@ -49,6 +49,7 @@ class TaskToOpen:
     due: datetime | None
     state: str
     entry: int
+    escalate_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ def step(
     if moves:
         timers += _sla(to, after, now)
     tasks = tuple(
-        TaskToOpen(a.team, dict(a.outcomes), now + a.sla if a.sla else None, after.state, after.entry)
+        TaskToOpen(a.team, dict(a.outcomes), now + a.sla if a.sla else None, after.state, after.entry, a.escalate_to)
         for a in transition.actions
         if isinstance(a, OpenTask)
     )
