@@ -174,5 +174,12 @@ def channel_secrets_prefix(stage_name: str | None = None) -> str:
     """Secrets Manager names of the channels' secrets: `oms-<stage>/channels/<channelId>`.
 
     Made on demand by `PUT /channels/{channelId}` (chalicelib/adapters/secrets.py), not by the
-    stacks; the functions' role may touch these names and no other secret (infra/stack.py)."""
+    stacks; the functions' role may touch these names and the partners' (below), no other secret
+    (infra/stack.py)."""
     return f"oms-{stage_name or stage()}/channels"
+
+
+def partner_secrets_prefix(stage_name: str | None = None) -> str:
+    """Secrets Manager names of the drop-ship partners' signing secrets: `oms-<stage>/partners/<locationId>`,
+    made on demand by `PUT /locations/{locationId}` like the channels'."""
+    return f"oms-{stage_name or stage()}/partners"
