@@ -113,6 +113,9 @@ RESOURCES = Resources(
         Queue(key="stock-feed", handler="stock_feed"),
         # Stock changes, to refresh the per-SKU availability summary sourcing reads.
         Queue(key="stock-summary", handler="stock_summary"),
+        # Fulfilment orders handed to drop-ship partners (signed POSTs to their URL). A partner's
+        # outage outlasts a few quick retries: 8 receives, 5 minutes apart, before the DLQ (~40 min).
+        Queue(key="partner-dispatch", handler="partner_dispatch", max_receive_count=8, visibility_timeout_s=300),
     ),
     rules=(
         Rule(
@@ -146,6 +149,13 @@ RESOURCES = Resources(
                 ],
             },
             target_queue="stock-summary",
+        ),
+        # Every dispatch, not only external DCs': the event names the location, not its type (the
+        # order's pure domain knows ids only), so the consumer looks the type up in the cached network.
+        Rule(
+            key="dispatches-to-partners",
+            event_pattern={"source": [EVENT_SOURCE], "detail-type": ["FulfilmentOrderDispatched"]},
+            target_queue="partner-dispatch",
         ),
     ),
     schedules=(
