@@ -46,7 +46,15 @@ SigningSecret = Secret[Annotated[str, StringConstraints(min_length=16, max_lengt
 class PartnerIn(Model):
     """Where a drop-ship partner takes its fulfilment orders: signed JSON POSTs (see the README)."""
 
-    url: Annotated[str, StringConstraints(max_length=2048, pattern=PRINTABLE_PATTERN), AfterValidator(_partner_url)]
+    url: Annotated[
+        str,
+        StringConstraints(max_length=2048, pattern=PRINTABLE_PATTERN),
+        AfterValidator(_partner_url),
+        Field(
+            description="https only (plain http to 127.0.0.1 or localhost); each fulfilment order is POSTed here",
+            json_schema_extra={"format": "uri"},
+        ),
+    ]
     # The key its POSTs are signed with: kept in Secrets Manager, never returned. Left out or null:
     # the stored one is kept (a partner needs one: 422 when none is stored yet).
     secret: SigningSecret | None = Field(default=None, json_schema_extra={"writeOnly": True})
