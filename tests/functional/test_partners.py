@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,6 +23,7 @@ from tests.conftest import bearer, issue_token, order_body, post, put
 
 pytestmark = pytest.mark.usefixtures("demo")
 XDC = "xdc-venlo"
+SAMPLES = Path(__file__).resolve().parents[1] / "events"
 QUEUE = "partner-dispatch"
 SECRET = "whsec_partner_" + "Z9y8X7w6V5u4" * 2
 TRACKING = {"carrier": "DHL", "code": "JVGL0123456789", "url": "https://www.dhl.com/nl-en/track/JVGL0123456789"}
@@ -96,13 +98,28 @@ def signed(headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(headers["x-oms-signature"], f"sha256={expected.hexdigest()}")
 
 
+def bus_event(ids: dict[str, str]) -> dict[str, Any]:
+    """The sample FulfilmentOrderDispatched (tests/events) for these ids, as the rule puts it on the queue."""
+    detail = {**json.loads(SAMPLES.joinpath("FulfilmentOrderDispatched.json").read_text()), **ids}
+    return {
+        "version": "0",
+        "id": "redelivered",
+        "detail-type": "FulfilmentOrderDispatched",
+        "source": "oms",
+        "time": "2026-11-25T10:00:01Z",
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
 def emitted(printed: str, name: str) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]
     return [ln for ln in lines if name in ln and ln.get("_aws", {}).get("CloudWatchMetrics")]
 
 
 def test_a_drop_ship_order_is_posted_signed_to_the_partner_who_reports_back_with_its_token(
-    client, admin, partner, capsys
+    client, admin, partner, capsys, aws
 ):
     location = connect(client, admin, partner.url)
     assert location["partner"] == {"url": partner.url} and "secret" not in json.dumps(location)
@@ -140,8 +157,11 @@ def test_a_drop_ship_order_is_posted_signed_to_the_partner_who_reports_back_with
     assert (fo["status"], fo["tracking"]) == ("delivered", TRACKING)
     order = json.loads(client.http.get(f"/orders/{order_id}", headers=admin).body)
     assert (order["status"], order["lines"][0]["status"]) == ("completed", "delivered")
-    # Once accepted, a redelivered dispatch hands nothing over again.
-    assert pump_dispatches(Pump(retry_delay_s=0)).received == 0 and len(partner.received) == 1
+    # SQS delivers at least once: the same dispatch again, after the partner took it on, sends nothing.
+    again = bus_event({"orderId": order_id, "fulfilmentOrderId": fo_id, "locationId": XDC})
+    boto3.client("sqs").send_message(QueueUrl=aws[QUEUE], MessageBody=json.dumps(again))
+    assert Pump(retry_delay_s=0).run_once().queues[QUEUE].succeeded == 1 and len(partner.received) == 1
+    assert [m["outcome"] for m in emitted(capsys.readouterr().out, "PartnerDispatches")] == ["moved_on"]
 
 
 def test_a_failing_partner_fails_the_record_which_is_retried_with_the_same_key_and_body(client, admin, partner, capsys):
