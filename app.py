@@ -69,6 +69,7 @@ order_intake = _consumer("order-intake", "intake.handle")
 channel_updates = _consumer("channel-updates", "channel_updates.handle")
 stock_feed = _consumer("stock-feed", "stock_messages.apply_feed")
 stock_summary = _consumer("stock-summary", "stock_messages.refresh_summary")
+partner_dispatch = _consumer("partner-dispatch", "partners.dispatch")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -112,6 +112,12 @@ METRICS: dict[str, str] = {
     "takes the event there now; dimensions: timer",
     "OrdersHeld": "orders their own workflow held before dispatch (a review, an approval); dimensions: channel",
     "OrdersReleased": "held orders released, their units sourced and handed to locations; dimensions: channel",
+    "PartnerDispatches": "fulfilment orders of external DCs the partner-dispatch queue dealt with; dimensions: "
+    "location, outcome (sent: the partner's URL answered 2xx; no_url: none configured, the partner reads its work "
+    "queue; moved_on: the fulfilment order was no longer open, nothing sent)",
+    "PartnerDispatchFailures": "dispatch attempts that failed and go back to the queue (retried, then "
+    "dead-lettered); dimensions: location, reason (unavailable: 5xx, 408, 429, timeout or no connection; "
+    "refused: any other answer; no_secret)",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

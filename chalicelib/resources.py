@@ -113,6 +113,9 @@ RESOURCES = Resources(
         Queue(key="stock-feed", handler="stock_feed"),
         # Stock changes, to refresh the per-SKU availability summary sourcing reads.
         Queue(key="stock-summary", handler="stock_summary"),
+        # Fulfilment orders handed to drop-ship partners (signed POSTs to their URL). A partner's
+        # outage outlasts a few quick retries: 8 receives, 5 minutes apart, before the DLQ (~40 min).
+        Queue(key="partner-dispatch", handler="partner_dispatch", max_receive_count=8, visibility_timeout_s=300),
     ),
     rules=(
         Rule(
@@ -147,6 +150,13 @@ RESOURCES = Resources(
             },
             target_queue="stock-summary",
         ),
+        # Every dispatch, not only external DCs': the event names the location, not its type (the
+        # order's pure domain knows ids only), so the consumer looks the type up in the cached network.
+        Rule(
+            key="dispatches-to-partners",
+            event_pattern={"source": [EVENT_SOURCE], "detail-type": ["FulfilmentOrderDispatched"]},
+            target_queue="partner-dispatch",
+        ),
     ),
     schedules=(
         # Publishes outbox events the stream relay could not (throttling, bus outage).
@@ -174,5 +184,12 @@ def channel_secrets_prefix(stage_name: str | None = None) -> str:
     """Secrets Manager names of the channels' secrets: `oms-<stage>/channels/<channelId>`.
 
     Made on demand by `PUT /channels/{channelId}` (chalicelib/adapters/secrets.py), not by the
-    stacks; the functions' role may touch these names and no other secret (infra/stack.py)."""
+    stacks; the functions' role may touch these names and the partners' (below), no other secret
+    (infra/stack.py)."""
     return f"oms-{stage_name or stage()}/channels"
+
+
+def partner_secrets_prefix(stage_name: str | None = None) -> str:
+    """Secrets Manager names of the drop-ship partners' signing secrets: `oms-<stage>/partners/<locationId>`,
+    made on demand by `PUT /locations/{locationId}` like the channels'."""
+    return f"oms-{stage_name or stage()}/partners"

@@ -48,6 +48,7 @@ def configure_environment(moto_port: int, dynamodb_endpoint: str | None) -> None
     for name in [n for n in os.environ if n.startswith("OMS_TABLE_")] + [
         "OMS_BUS",
         "OMS_CHANNEL_SECRETS",
+        "OMS_PARTNER_SECRETS",
         "OMS_QUEUE_PREFIX",
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",

@@ -37,6 +37,7 @@ from chalicelib.resources import (
     Table,
     channel_secrets_prefix,
     dlq_name,
+    partner_secrets_prefix,
     physical_name,
 )
 from infra.alarms import add_alarms
@@ -60,8 +61,9 @@ TABLE_ACTIONS = (
     "dynamodb:UpdateItem",
 )
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
-# Channels' secrets (chalicelib/adapters/secrets.py): made, rotated and removed by PUT /channels/{id},
-# read to verify webhooks. TagResource: CreateSecret with Tags needs it. No ListSecrets, no RestoreSecret.
+# Channels' and partners' secrets (chalicelib/adapters/secrets.py): made, rotated and removed by
+# PUT /channels/{id} and PUT /locations/{id}, read to verify webhooks and sign partner dispatches.
+# TagResource: CreateSecret with Tags needs it. No ListSecrets, no RestoreSecret.
 SECRET_ACTIONS = (
     "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret",
@@ -231,8 +233,17 @@ class OmsStack(cdk.Stack):
                 resources=[q.queue_arn for q in self.dlqs.values()],
             ),
             iam.PolicyStatement(sid="Bus", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
-            # This stage's channel secrets only; the trailing * is the name plus AWS's random suffix.
-            iam.PolicyStatement(sid="ChannelSecrets", actions=list(SECRET_ACTIONS), resources=[self._secrets_arn()]),
+            # This stage's channel and partner secrets only; the trailing * is the name plus AWS's random suffix.
+            iam.PolicyStatement(
+                sid="ChannelSecrets",
+                actions=list(SECRET_ACTIONS),
+                resources=[self._secrets_arn(channel_secrets_prefix(self.stage))],
+            ),
+            iam.PolicyStatement(
+                sid="PartnerSecrets",
+                actions=list(SECRET_ACTIONS),
+                resources=[self._secrets_arn(partner_secrets_prefix(self.stage))],
+            ),
             iam.PolicyStatement(
                 sid="Logs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -254,12 +265,12 @@ class OmsStack(cdk.Stack):
             inline_policies={"oms": iam.PolicyDocument(statements=statements)},
         )
 
-    def _secrets_arn(self) -> str:
-        """`arn:aws:secretsmanager:<region>:<account>:secret:oms-<stage>/channels/*`."""
+    def _secrets_arn(self, prefix: str) -> str:
+        """`arn:aws:secretsmanager:<region>:<account>:secret:<prefix>/*`."""
         return self.format_arn(
             service="secretsmanager",
             resource="secret",
-            resource_name=f"{channel_secrets_prefix(self.stage)}/*",
+            resource_name=f"{prefix}/*",
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
 
@@ -277,6 +288,7 @@ class OmsStack(cdk.Stack):
             "POWERTOOLS_METRICS_NAMESPACE": "OMS",
             "OMS_BUS": physical_name(RESOURCES.bus, self.stage),
             "OMS_CHANNEL_SECRETS": channel_secrets_prefix(self.stage),
+            "OMS_PARTNER_SECRETS": partner_secrets_prefix(self.stage),
             # Queue names are the prefix plus the queue's key (a DLQ's: plus "-dlq"), as physical_name makes them.
             "OMS_QUEUE_PREFIX": physical_name("", self.stage),
         }

@@ -26,6 +26,7 @@ os.environ.update(
         "OMS_TABLE_IDEMPOTENCY": "oms-test-idempotency",
         "OMS_BUS": "oms-test-events",
         "OMS_CHANNEL_SECRETS": "oms-test/channels",
+        "OMS_PARTNER_SECRETS": "oms-test/partners",
         "OMS_QUEUE_PREFIX": "oms-test-",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "oms",

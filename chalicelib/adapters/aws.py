@@ -43,11 +43,12 @@ def reset() -> None:
 
 @functools.cache
 def names() -> dict[str, str]:
-    from chalicelib.resources import RESOURCES, channel_secrets_prefix, physical_name
+    from chalicelib.resources import RESOURCES, channel_secrets_prefix, partner_secrets_prefix, physical_name
 
     out = {f"table:{t.key}": os.environ.get(f"OMS_TABLE_{_env(t.key)}", physical_name(t.key)) for t in RESOURCES.tables}
     out["bus"] = os.environ.get("OMS_BUS", physical_name(RESOURCES.bus))
     out["channel-secrets"] = os.environ.get("OMS_CHANNEL_SECRETS", channel_secrets_prefix())
+    out["partner-secrets"] = os.environ.get("OMS_PARTNER_SECRETS", partner_secrets_prefix())
     out["queue-prefix"] = os.environ.get("OMS_QUEUE_PREFIX", physical_name(""))
     return out
 
@@ -60,9 +61,10 @@ def bus_name() -> str:
     return names()["bus"]
 
 
-def secrets_prefix() -> str:
-    """`oms-<stage>/channels`: a channel's secret is named `<prefix>/<channelId>`."""
-    return names()["channel-secrets"]
+def secrets_prefix(owner: str = "channel") -> str:
+    """`oms-<stage>/channels` (owner "channel") or `oms-<stage>/partners` ("partner"): a secret is
+    named `<prefix>/<channelId or locationId>`."""
+    return names()[f"{owner}-secrets"]
 
 
 def queue_name(key: str) -> str:

@@ -9,7 +9,7 @@ from chalicelib.adapters.dynamo import Item, Table, Write
 from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError, VersionMismatch
-from chalicelib.domain.network import Capability, Channel, Geo, Location, LocationType, Registered, V
+from chalicelib.domain.network import Capability, Channel, Geo, Location, LocationType, Partner, Registered, V
 
 
 class NetworkRepository:
@@ -103,6 +103,7 @@ def location_to_item(loc: Location, version: int) -> Item:
         "dailyCapacity": loc.daily_capacity,
         "groups": sorted(loc.groups),
         "priority": loc.priority,
+        "partner": {"url": loc.partner.url} if loc.partner else None,
         "version": version,
     }
 
@@ -120,4 +121,5 @@ def location_from_item(item: Item) -> Location:
         groups=frozenset(item.get("groups", [])),
         priority=item.get("priority", 0),
         address=item.get("address") or {},
+        partner=Partner(item["partner"]["url"]) if item.get("partner") else None,
     )

@@ -1,9 +1,10 @@
-"""Channels' secrets (a marketplace's webhook signing secret or API credentials) in AWS Secrets Manager.
+"""Secrets in AWS Secrets Manager: a sales channel's (a marketplace's webhook signing secret or API
+credentials) and a drop-ship partner's (the key its fulfilment orders are signed with).
 
-One secret per channel, named `oms-<stage>/channels/<channelId>` (chalicelib.resources); the
-functions' role may touch those names and no other secret (infra/stack.py). A value is never
-logged, returned by the API or stored anywhere else: errors name the channel and AWS's error code,
-never the value, and are raised `from None` so no botocore message or request travels with them.
+One secret per owner, named `oms-<stage>/channels/<channelId>` or `oms-<stage>/partners/<locationId>`
+(chalicelib.resources); the functions' role may touch those names and no other secret (infra/stack.py).
+A value is never logged, returned by the API or stored anywhere else: errors name the owner and AWS's
+error code, never the value, and are raised `from None` so no botocore message or request travels with them.
 
 Reads are cached in this process for OMS_SECRET_CACHE_SECONDS (default 30), like
 chalicelib.service.cache: a warm Lambda verifying webhooks calls Secrets Manager about twice a
@@ -19,6 +20,7 @@ restored: the functions' role deliberately has no RestoreSecret.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import aws
@@ -28,25 +30,53 @@ from chalicelib.observability import logger
 from chalicelib.resources import stage
 
 PROD_RECOVERY_DAYS = 7  # the shortest window Secrets Manager allows
-# Secrets Manager names allow letters, digits and /_+=.@- ; a channel id adds no "/" of its own.
+# Secrets Manager names allow letters, digits and /_+=.@- ; an owner's id adds no "/" of its own.
 _NAME_SAFE = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
 _cache: Expiring[str | None] = Expiring("OMS_SECRET_CACHE_SECONDS", 30)
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Whose secrets: the words errors and logs use, and where its names live (`aws.secrets_prefix`)."""
+
+    kind: str  # "channel" or "partner": the prefix's key, and the noun in messages
+    id_field: str  # how the API names the owner's id (errors' `loc`, log fields)
+    purpose: str  # the secret's Description in Secrets Manager
+
+    def name(self, owner_id: str) -> str:
+        if not _NAME_SAFE.fullmatch(owner_id):
+            raise Invalid(
+                f"{self.kind} id {owner_id!r} cannot name a secret: use letters, digits and _+=.@- only",
+                errors=[{"loc": ["path", self.id_field], "msg": "not usable in a secret name"}],
+            )
+        return f"{aws.secrets_prefix(self.kind)}/{owner_id}"
+
+
+CHANNEL = Owner("channel", "channelId", "credentials of sales channel")
+PARTNER = Owner("partner", "locationId", "signing secret of the drop-ship partner at location")
+
+
 def secret_name(channel_id: str) -> str:
-    if not _NAME_SAFE.fullmatch(channel_id):
-        raise Invalid(
-            f"channel id {channel_id!r} cannot name a secret: use letters, digits and _+=.@- only",
-            errors=[{"loc": ["path", "channelId"], "msg": "not usable in a secret name"}],
-        )
-    return f"{aws.secrets_prefix()}/{channel_id}"
+    return CHANNEL.name(channel_id)
 
 
 def put_channel_secret(channel_id: str, value: str) -> None:
-    """Store `value` as the channel's secret: a new version of it, or a new secret."""
+    put_secret(CHANNEL, channel_id, value)
+
+
+def delete_channel_secret(channel_id: str) -> bool:
+    return delete_secret(CHANNEL, channel_id)
+
+
+def channel_secret(channel_id: str) -> str | None:
+    return secret(CHANNEL, channel_id)
+
+
+def put_secret(owner: Owner, owner_id: str, value: str) -> None:
+    """Store `value` as the owner's secret: a new version of it, or a new secret."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    name = secret_name(channel_id)
+    name = owner.name(owner_id)
     client = aws.client("secretsmanager")
     try:
         try:
@@ -59,7 +89,7 @@ def put_channel_secret(channel_id: str, value: str) -> None:
                 client.create_secret(
                     Name=name,
                     SecretString=value,
-                    Description=f"OMS {stage()}: credentials of sales channel {channel_id}",
+                    Description=f"OMS {stage()}: {owner.purpose} {owner_id}",
                     Tags=[{"Key": "app", "Value": "oms"}, {"Key": "stage", "Value": stage()}],
                 )
             except ClientError as create_exc:
@@ -68,17 +98,17 @@ def put_channel_secret(channel_id: str, value: str) -> None:
                 # Another request created it meanwhile: ours becomes its newer version.
                 client.put_secret_value(SecretId=name, SecretString=value)
     except (BotoCoreError, ClientError) as exc:
-        raise _domain_error(exc, channel_id, "store") from None
+        raise _domain_error(exc, owner, owner_id, "store") from None
     finally:
-        _cache.forget(channel_id)
-    logger.info("channel secret stored", extra={"channelId": channel_id, "secretName": name})
+        _cache.forget(name)
+    logger.info(f"{owner.kind} secret stored", extra={owner.id_field: owner_id, "secretName": name})
 
 
-def delete_channel_secret(channel_id: str) -> bool:
-    """Remove the channel's secret (see the module notes for prod); False when there was none."""
+def delete_secret(owner: Owner, owner_id: str) -> bool:
+    """Remove the owner's secret (see the module notes for prod); False when there was none."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    name = secret_name(channel_id)
+    name = owner.name(owner_id)
     options: dict[str, Any] = (
         {"RecoveryWindowInDays": PROD_RECOVERY_DAYS} if stage() == "prod" else {"ForceDeleteWithoutRecovery": True}
     )
@@ -87,35 +117,34 @@ def delete_channel_secret(channel_id: str) -> bool:
     except (BotoCoreError, ClientError) as exc:
         if _code(exc) == "ResourceNotFoundException" or _pending_deletion(exc):
             return False
-        raise _domain_error(exc, channel_id, "delete") from None
+        raise _domain_error(exc, owner, owner_id, "delete") from None
     finally:
-        _cache.forget(channel_id)
-    logger.info("channel secret deleted", extra={"channelId": channel_id, "secretName": name, **options})
+        _cache.forget(name)
+    logger.info(f"{owner.kind} secret deleted", extra={owner.id_field: owner_id, "secretName": name, **options})
     return True
 
 
-def channel_secret(channel_id: str) -> str | None:
-    """The channel's current secret, None when it has none (cached: see the module notes)."""
-    return _cache.get(channel_id, lambda: _read(channel_id))
+def secret(owner: Owner, owner_id: str) -> str | None:
+    """The owner's current secret, None when it has none (cached: see the module notes)."""
+    name = owner.name(owner_id)
+    return _cache.get(name, lambda: _read(owner, owner_id, name))
 
 
-def _read(channel_id: str) -> str | None:
+def _read(owner: Owner, owner_id: str, name: str) -> str | None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        value: str | None = (
-            aws.client("secretsmanager").get_secret_value(SecretId=secret_name(channel_id)).get("SecretString")
-        )
+        value: str | None = aws.client("secretsmanager").get_secret_value(SecretId=name).get("SecretString")
     except (BotoCoreError, ClientError) as exc:
         if _code(exc) != "ResourceNotFoundException" and not _pending_deletion(exc):
-            raise _domain_error(exc, channel_id, "read") from None
+            raise _domain_error(exc, owner, owner_id, "read") from None
         return None
     return value
 
 
-def forget(channel_id: str | None = None) -> None:
-    """Drop cached values (one channel's, or every one)."""
-    _cache.forget(channel_id)
+def forget() -> None:
+    """Drop every cached value (tests switch accounts)."""
+    _cache.forget()
 
 
 def _code(exc: Exception) -> str | None:
@@ -131,18 +160,19 @@ def _pending_deletion(exc: Exception) -> bool:
     return _code(exc) == "InvalidRequestException" and "delet" in str(exc).lower()
 
 
-def _domain_error(exc: Exception, channel_id: str, doing: str) -> DomainError:
+def _domain_error(exc: Exception, owner: Owner, owner_id: str, doing: str) -> DomainError:
     """What the caller should hear; the log gets AWS's error code and the exception type, never the value."""
     code = _code(exc)
     logger.warning(
-        "channel secret call failed",
-        extra={"channelId": channel_id, "doing": doing, "awsErrorCode": code, "exception": type(exc).__name__},
+        f"{owner.kind} secret call failed",
+        extra={owner.id_field: owner_id, "doing": doing, "awsErrorCode": code, "exception": type(exc).__name__},
     )
+    whose = f"the secret of {owner.kind} {owner_id}"
     if _pending_deletion(exc):
         return Conflict(
-            f"the secret of channel {channel_id} is scheduled for deletion; an operator can restore it "
-            f"(aws secretsmanager restore-secret --secret-id {secret_name(channel_id)}) before it is set again",
+            f"{whose} is scheduled for deletion; an operator can restore it "
+            f"(aws secretsmanager restore-secret --secret-id {owner.name(owner_id)}) before it is set again",
         )
     if code in ("ValidationException", "InvalidParameterException"):
-        return Invalid(f"Secrets Manager refused the secret of channel {channel_id} ({code})")
-    return Unavailable(f"could not {doing} the secret of channel {channel_id} ({code or type(exc).__name__}); retry")
+        return Invalid(f"Secrets Manager refused {whose} ({code})")
+    return Unavailable(f"could not {doing} {whose} ({code or type(exc).__name__}); retry")

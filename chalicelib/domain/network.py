@@ -41,6 +41,14 @@ class Geo:
 
 
 @dataclass(frozen=True, slots=True)
+class Partner:
+    """Where a drop-ship partner (an external DC) takes its fulfilment orders: signed POSTs to `url`,
+    the key in Secrets Manager (chalicelib/adapters/secrets.py), never here."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     location_id: str
     name: str
@@ -53,6 +61,14 @@ class Location:
     groups: frozenset[str] = frozenset()
     priority: int = 0  # higher first when all else is equal
     address: dict[str, Any] = field(default_factory=dict)
+    partner: Partner | None = None  # external DCs only; without one, the partner reads its work queue
+
+    def __post_init__(self) -> None:
+        if self.partner is not None and self.type is not LocationType.EXTERNAL_DC:
+            raise Invalid(
+                f"location {self.location_id} is a {self.type.value}: only an external_dc has a partner",
+                errors=[{"loc": ["body", "partner"], "msg": "only for type external_dc"}],
+            )
 
     @property
     def key(self) -> str:

@@ -20,6 +20,7 @@ from chalicelib.domain.network import (
     Location,
     LocationType,
     Network,
+    Partner,
     Registered,
     V,
 )
@@ -78,15 +79,34 @@ def _register(
 def put_location(
     deps: Dependencies, location_id: str, cmd: api.PutLocation, principal: Principal, *, if_match: int | None
 ) -> tuple[int, dict[str, Any]]:
+    def location(_: Registered[Location] | None) -> Location:
+        new = location_from_command(location_id, cmd)  # a partner on another type: 422 before any secret
+        if cmd.partner is not None:
+            _keep_partner_secret(location_id, cmd.partner)
+        return new
+
     status, entry = _register(
         deps,
         lambda uow: uow.network.location(location_id),
         f"location {location_id}",
-        lambda _: location_from_command(location_id, cmd),
+        location,
         actor=principal.actor,
         if_match=if_match,
     )
     return status, location_view(entry.value, entry.version)
+
+
+def _keep_partner_secret(location_id: str, partner: api.PartnerIn) -> None:
+    """Store the partner's new signing secret, or make sure one is stored: a dispatch is never sent
+    unsigned. As with a channel's, the secret is written first (see put_channel). Removing the
+    partner leaves its secret, to be used again should the partner come back."""
+    if partner.secret is not None:
+        secrets.put_secret(secrets.PARTNER, location_id, partner.secret.get_secret_value())
+    elif secrets.secret(secrets.PARTNER, location_id) is None:
+        raise Invalid(
+            f"the partner of {location_id} has no signing secret yet: give partner.secret",
+            errors=[{"loc": ["body", "partner", "secret"], "msg": "required: none is stored yet"}],
+        )
 
 
 def location_from_command(location_id: str, cmd: api.PutLocation) -> Location:
@@ -102,6 +122,7 @@ def location_from_command(location_id: str, cmd: api.PutLocation) -> Location:
         groups=frozenset(cmd.groups),
         priority=cmd.priority,
         address=cmd.address.model_dump(exclude_none=True) if cmd.address else {},
+        partner=Partner(cmd.partner.url) if cmd.partner else None,
     )
 
 

@@ -90,6 +90,17 @@ def test_create_order_schema_requires_the_contract_fields_in_camel_case(doc):
     assert {"$ref": "#/components/parameters/IdempotencyKey"} in create["parameters"]
 
 
+def test_a_location_documents_its_partner_whose_secret_is_write_only(doc):
+    schemas = doc["components"]["schemas"]
+    ref = {"anyOf": [{"$ref": "#/components/schemas/PartnerIn"}, {"type": "null"}], "default": None}
+    assert schemas["PutLocation"]["properties"]["partner"] == ref
+    assert schemas["PartnerIn"]["required"] == ["url"]
+    assert schemas["PartnerIn"]["properties"]["url"]["format"] == "uri"
+    assert schemas["PartnerIn"]["properties"]["secret"]["writeOnly"] is True
+    shown = schemas["LocationOut"]["properties"]["partner"]["anyOf"][0]
+    assert schemas[shown["$ref"].rsplit("/", 1)[1]]["properties"].keys() == {"url"}
+
+
 def test_problems_are_problem_json_and_if_match_is_documented(doc):
     cancel = doc["paths"]["/orders/{order_id}/cancellations"]["post"]
     assert {"$ref": "#/components/parameters/IfMatch"} in cancel["parameters"]

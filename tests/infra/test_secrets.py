@@ -1,4 +1,5 @@
-"""The functions' role reaches this stage's channel secrets (oms-<stage>/channels/*) and no other secret."""
+"""The functions' role reaches this stage's channel and partner secrets (oms-<stage>/channels/*,
+oms-<stage>/partners/*) and no other secret."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from chalicelib.resources import channel_secrets_prefix
+from chalicelib.resources import channel_secrets_prefix, partner_secrets_prefix
 from infra.stack import SECRET_ACTIONS
 from tests.infra.cfn import CfnTemplate, resources
 from tests.infra.test_stack import as_list, statements
@@ -25,8 +26,8 @@ ACTIONS = [
 ]
 
 
-def secrets_arn(stage: str) -> dict[str, Any]:
-    """`arn:<partition>:secretsmanager:<region>:<account>:secret:oms-<stage>/channels/*`, as CloudFormation."""
+def secrets_arn(stage: str, owners: str = "channels") -> dict[str, Any]:
+    """`arn:<partition>:secretsmanager:<region>:<account>:secret:oms-<stage>/<owners>/*`, as CloudFormation."""
     return {
         "Fn::Join": [
             "",
@@ -37,7 +38,7 @@ def secrets_arn(stage: str) -> dict[str, Any]:
                 {"Ref": "AWS::Region"},
                 ":",
                 {"Ref": "AWS::AccountId"},
-                f":secret:oms-{stage}/channels/*",
+                f":secret:oms-{stage}/{owners}/*",
             ],
         ]
     }
@@ -77,13 +78,19 @@ def test_the_role_may_manage_exactly_the_stage_channel_secrets(stage: str, dev_t
             ),
         },
     )
-    # No other statement anywhere grants a Secrets Manager action, on any resource.
+    # No other statement anywhere grants a Secrets Manager action, on any resource: the partners' the same actions.
     granting = [s for s in statements(cfn) if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))]
-    assert len(granting) == 1 and granting[0]["Resource"] == secrets_arn(stage), granting
+    assert [(s["Sid"], s["Action"], s["Resource"]) for s in granting] == [
+        ("ChannelSecrets", ACTIONS, secrets_arn(stage)),
+        ("PartnerSecrets", ACTIONS, secrets_arn(stage, "partners")),
+    ], granting
     assert channel_secrets_prefix(stage) == f"oms-{stage}/channels"
+    assert partner_secrets_prefix(stage) == f"oms-{stage}/partners"
 
 
 def test_functions_name_the_stage_secrets(dev_template: CfnTemplate) -> None:
     for function_id, props in resources(dev_template, "AWS::Serverless::Function").items():
         assert props["Environment"]["Variables"]["OMS_CHANNEL_SECRETS"] == "oms-dev/channels", function_id
+        assert props["Environment"]["Variables"]["OMS_PARTNER_SECRETS"] == "oms-dev/partners", function_id
     assert "oms-prod/channels" not in json.dumps(dev_template)
+    assert "oms-prod/partners" not in json.dumps(dev_template)

@@ -141,6 +141,12 @@ from chalicelib.contracts.api.network import (
     LocationTypeName as LocationTypeName,
 )
 from chalicelib.contracts.api.network import (
+    PartnerIn as PartnerIn,
+)
+from chalicelib.contracts.api.network import (
+    PartnerOut as PartnerOut,
+)
+from chalicelib.contracts.api.network import (
     PutChannel as PutChannel,
 )
 from chalicelib.contracts.api.network import (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, Secret, StrictInt, StringConstraints
+from pydantic import AfterValidator, Field, Secret, StrictInt, StringConstraints
 
 from chalicelib.contracts.api.base import Address, Id, Model, Text
 from chalicelib.domain.ids import PRINTABLE_PATTERN
@@ -26,6 +27,43 @@ class GeoPoint(Model):
 
 
 LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
+# Plain HTTP only to this machine: the local stack's and the tests' partners; nothing listens there in Lambda.
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _partner_url(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.hostname or parts.username or parts.password:
+        raise ValueError("must be an absolute URL with a host and no user or password")
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+        raise ValueError("must be https (plain http only to 127.0.0.1 or localhost)")
+    return url
+
+
+SigningSecret = Secret[Annotated[str, StringConstraints(min_length=16, max_length=4096)]]
+
+
+class PartnerIn(Model):
+    """Where a drop-ship partner takes its fulfilment orders: signed JSON POSTs (see the README)."""
+
+    url: Annotated[
+        str,
+        StringConstraints(max_length=2048, pattern=PRINTABLE_PATTERN),
+        AfterValidator(_partner_url),
+        Field(
+            description="https only (plain http to 127.0.0.1 or localhost); each fulfilment order is POSTed here",
+            json_schema_extra={"format": "uri"},
+        ),
+    ]
+    # The key its POSTs are signed with: kept in Secrets Manager, never returned. Left out or null:
+    # the stored one is kept (a partner needs one: 422 when none is stored yet).
+    secret: SigningSecret | None = Field(default=None, json_schema_extra={"writeOnly": True})
+
+
+class PartnerOut(Model):
+    url: str
+
+
 CapabilityName = Literal["ship", "collect", "carry_out", "return", "reserve"]
 
 
@@ -42,6 +80,7 @@ class PutLocation(Model):
     daily_capacity: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = None
     groups: Annotated[list[Id], Field(max_length=20)] = []
     priority: Annotated[StrictInt, Field(ge=-1000, le=1000)] = 0
+    partner: PartnerIn | None = None  # external_dc only
 
 
 class PutStock(Model):
@@ -76,9 +115,7 @@ class PutChannel(Model):
     # The webhook signing secret or API credentials (JSON) the marketplace gave: kept in Secrets
     # Manager, never returned (ChannelOut.hasSecret says whether there is one). Left out: unchanged;
     # null: removed.
-    secret: Secret[Annotated[str, StringConstraints(min_length=16, max_length=4096)]] | None = Field(
-        default=None, json_schema_extra={"writeOnly": True}
-    )
+    secret: SigningSecret | None = Field(default=None, json_schema_extra={"writeOnly": True})
 
 
 class TokenInfo(Model):
@@ -116,6 +153,7 @@ class LocationOut(Model):
     daily_capacity: int | None = None
     groups: list[str] = []
     priority: int = 0
+    partner: PartnerOut | None = None
     version: int
 
 
