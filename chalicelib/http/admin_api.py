@@ -26,6 +26,7 @@ def create_token(call: Call) -> Any:
     from chalicelib.service import auth
 
     cmd = call.body
+    auth.check_scope(call.deps.network(), cmd.role)
     return auth.create(
         call.deps.table, cmd.role, created_by=call.caller.role, description=cmd.description, days=cmd.expires_in_days
     )

@@ -13,7 +13,8 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, to_wire
 from chalicelib.clock import now
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import NotFound, Unauthorized
+from chalicelib.domain.errors import Invalid, NotFound, Unauthorized
+from chalicelib.domain.network import LocationType, Network
 from chalicelib.domain.timestamps import iso
 from chalicelib.service import listing
 from chalicelib.service.ids import new_id
@@ -49,6 +50,30 @@ def create(
     }
     table.put(item)
     return {"token": token, **token_view(item)}
+
+
+# A scoped role names a place of its kind: a store token a store, a DC token a DC (a partner's too).
+_SCOPED_TO = {"store": (LocationType.STORE,), "dc": (LocationType.DC, LocationType.EXTERNAL_DC)}
+
+
+def check_scope(net: Network, role: str) -> None:
+    """A token is issued only for a place that exists and is of the role's kind (422 otherwise), so
+    a misnamed token cannot act at a place nobody meant it for (a `store:` token for a pick-up point)."""
+    principal = Principal(role)
+    if principal.scope is None:
+        return
+    if principal.kind == "channel":
+        known = principal.scope in net.channels or net.channel_active(principal.scope)
+        what = "a known channel"
+    else:
+        location = net.locations.get(principal.scope)
+        known = location is not None and location.type in _SCOPED_TO.get(principal.kind, ())
+        what = " or ".join(f"a {t.value}" for t in _SCOPED_TO.get(principal.kind, ()))
+    if not known:
+        raise Invalid(
+            f"{principal.scope!r} is not {what}: a {principal.kind} token is for one",
+            errors=[{"loc": ["body", "role"], "msg": f"not {what}"}],
+        )
 
 
 def issue(table: Table, role: str, *, created_by: str, description: str | None = None) -> str:

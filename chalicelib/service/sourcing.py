@@ -94,10 +94,7 @@ def resource_hold(
             now=stamp,
             pin=pin,
         )
-        _claim_capacity(uow, changed, net, stamp)
-        for aggregate in also:
-            uow.track(aggregate)
-        return changed
+        return _with_what_it_needs(uow, changed, net, stamp, also)
 
     return _plan_and_commit(deps, deps.uow(), demands, channel=order.channel, hold=False, decide=decide)
 
@@ -151,10 +148,7 @@ def resource_rejected(
             now=stamp,
             pin=pin,
         )
-        _claim_capacity(uow, changed, net, stamp)
-        for aggregate in also:
-            uow.track(aggregate)
-        return changed
+        return _with_what_it_needs(uow, changed, net, stamp, also)
 
     return _plan_and_commit(
         deps,
@@ -213,6 +207,14 @@ def _plan_and_commit(
             continue
         return order
     raise Conflict("stock or capacity kept changing while this was sourced; send it again")
+
+
+def _with_what_it_needs(uow: UnitOfWork, changed: Order, net: Network, stamp: str, also: Sequence[Aggregate]) -> Order:
+    """A re-sourced order as it is committed: with the capacity its new work takes, and `also`."""
+    _claim_capacity(uow, changed, net, stamp)
+    for aggregate in also:
+        uow.track(aggregate)
+    return changed
 
 
 def _claim_capacity(uow: UnitOfWork, order: Order, net: Network, stamp: str) -> None:

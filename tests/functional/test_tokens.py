@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import pytest
 
 from chalicelib.service import auth
 from tests.conftest import bearer, post
 from tests.functional.test_problems import assert_problem
 
+pytestmark = pytest.mark.usefixtures("demo")  # scoped tokens name the demo's places
 TABLE = "oms-test-orders"
 
 
@@ -110,3 +112,18 @@ def test_a_token_from_before_expiry_existed_is_refused(client):
         },
     )
     assert_problem(client.http.get("/locations", headers=bearer(legacy)), 401)
+
+
+def test_a_scoped_token_is_issued_only_for_a_place_of_its_kind(client, admin):
+    for role in (
+        "store:pup-ams-zuid",
+        "dc:store-ams-kalverstraat",
+        "store:nowhere",
+        "channel:nowhere",
+        "dc:pup-ams-zuid",
+    ):
+        answer = post(client, "/tokens", {"role": role}, admin)
+        assert_problem(answer, 422)
+        assert "token is for one" in json.loads(answer.body)["detail"], role
+    for role in ("store:store-ams-kalverstraat", "dc:dc-tilburg", "dc:xdc-venlo", "channel:webshop", "ops"):
+        assert post(client, "/tokens", {"role": role}, admin).status_code == 201, role
