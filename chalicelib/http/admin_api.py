@@ -14,8 +14,6 @@ bp = Routes(__name__)
 @bp.post(
     "/tokens",
     roles=("admin",),
-    summary="Issue a bearer token for one role, valid expiresInDays (default 90, at most 365); stored hashed, "
-    "the token is shown only now",
     request="CreateToken",
     response="TokenOut",
     status=201,
@@ -23,6 +21,9 @@ bp = Routes(__name__)
     idempotency_key=False,
 )
 def create_token(call: Call) -> Any:
+    """Issue a bearer token for one role, valid expiresInDays (default 90, at most 365); stored hashed, the token
+    is shown only now.
+    """
     from chalicelib.service import auth
 
     cmd = call.body
@@ -32,31 +33,21 @@ def create_token(call: Call) -> Any:
     )
 
 
-@bp.get(
-    "/tokens",
-    roles=("admin",),
-    summary="The tokens that exist, oldest first: ids, roles, scopes, when made and when they expire "
-    "(never the tokens or their hashes)",
-    response="TokenPage",
-    query=page("how many per page (default 25)"),
-    errors=(422,),
-)
+@bp.get("/tokens", roles=("admin",), response="TokenPage", query=page("how many per page (default 25)"), errors=(422,))
 def list_tokens(call: Call) -> Any:
+    """The tokens that exist, oldest first: ids, roles, scopes, when made and when they expire (never the tokens or
+    their hashes).
+    """
     from chalicelib.service import auth
 
     return auth.list_tokens(call.deps.table, **call.query)
 
 
-@bp.delete(
-    "/tokens/{token_id}",
-    roles=("admin",),
-    summary="Revoke a token: refused from now on, by every instance of the service within 60 seconds "
-    "(the lifetime of each one's authentication cache)",
-    status=204,
-    if_match=False,
-    errors=(404,),
-)
+@bp.delete("/tokens/{token_id}", roles=("admin",), status=204, if_match=False, errors=(404,))
 def revoke_token(call: Call, token_id: str) -> Response:
+    """Revoke a token: refused from now on, by every instance of the service within 60 seconds (the lifetime of
+    each one's authentication cache).
+    """
     from chalicelib.service import auth
 
     auth.revoke(call.deps.table, token_id)

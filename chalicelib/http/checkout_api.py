@@ -12,8 +12,6 @@ bp = Routes(__name__)
 @bp.post(
     "/fulfilment-options",
     roles=("channel", "cs", "store", "admin", "ops"),
-    summary="Delivery options for a cart near the customer (by position, postal code or CloudFront viewer "
-    "headers), under the live clickAndCollect rules",
     request="FulfilmentOptionsRequest",
     response="FulfilmentOptionsOut",
     if_match=False,  # a question, not a change
@@ -21,6 +19,9 @@ bp = Routes(__name__)
     errors=(422,),
 )
 def fulfilment_options(call: Call) -> Any:
+    """Delivery options for a cart near the customer (by position, postal code or CloudFront viewer headers), under
+    the live clickAndCollect rules.
+    """
     from chalicelib.service import fulfilment_options as options
 
     headers = call.request.headers

@@ -12,8 +12,6 @@ bp = Routes(__name__)
 @bp.get(
     "/fulfilment-orders",
     roles=("admin", "ops", "cs", "store", "dc"),
-    summary="A location's work queue: its fulfilment orders in one status, oldest first "
-    "(store and DC tokens: their own location)",
     response="FulfilmentOrderPage",
     query=location_queue(
         "the store or DC; a store or DC token may leave it out",
@@ -23,6 +21,9 @@ bp = Routes(__name__)
     errors=(422,),
 )
 def work_queue(call: Call) -> Any:
+    """A location's work queue: its fulfilment orders in one status, oldest first (store and DC tokens: their own
+    location).
+    """
     from chalicelib.service import fulfilment
 
     return fulfilment.work_queue(call.deps, call.caller, **call.query)
@@ -31,11 +32,11 @@ def work_queue(call: Call) -> Any:
 @bp.get(
     "/fulfilment-orders/{fulfilment_order_id}",
     roles=("admin", "ops", "cs", "channel", "store", "dc"),
-    summary="One fulfilment order",
     response="FulfilmentOrderDetail",
     errors=(404,),
 )
 def get_fulfilment_order(call: Call, fulfilment_order_id: str) -> Any:
+    """One fulfilment order."""
     from chalicelib.service import fulfilment
 
     return fulfilment.get_fulfilment_order(call.deps, fulfilment_order_id, call.caller)
@@ -44,16 +45,17 @@ def get_fulfilment_order(call: Call, fulfilment_order_id: str) -> Any:
 @bp.post(
     "/fulfilment-orders/{fulfilment_order_id}/events",
     roles=("admin", "ops", "cs", "store", "dc"),
-    summary="Report progress on a fulfilment order (accept, reject, pick, pack, ship, ready_for_pickup, collect, "
-    "deliver) under the default workflow; the order, its lines and stock follow in one transaction. "
-    "reject sources the lines again elsewhere (or backorders them); a transition the workflow does not "
-    "allow is a 409 naming the allowed events. Store and DC tokens: their own location's work "
-    "(the destination store's too for ready_for_pickup and collect of a transfer)",
     request="FulfilmentEventIn",
     response="FulfilmentOrderDetail",
     errors=(404, 409),
 )
 def fulfilment_event(call: Call, fulfilment_order_id: str) -> Any:
+    """Report progress on a fulfilment order (accept, reject, pick, pack, ship, ready_for_pickup, collect, deliver)
+    under the default workflow; the order, its lines and stock follow in one transaction. reject sources the
+    lines again elsewhere (or backorders them); a transition the workflow does not allow is a 409 naming the
+    allowed events. Store and DC tokens: their own location's work (the destination store's too for
+    ready_for_pickup and collect of a transfer).
+    """
     from chalicelib.service import fulfilment
 
     return fulfilment.handle_event(call.deps, fulfilment_order_id, call.body, call.caller, if_match=call.if_match)

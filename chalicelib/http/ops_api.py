@@ -13,13 +13,16 @@ from chalicelib.version import VERSION
 bp = Routes(__name__)
 
 
-@bp.get("/health", roles=None, summary="Liveness and the deployed version", response="Health")
+@bp.get("/health", roles=None, response="Health")
 def health(call: Call) -> Any:
+    """Liveness and the deployed version."""
+
     return {"status": "ok", "version": VERSION, "time": now()}
 
 
-@bp.get("/openapi.json", roles=None, summary="This contract as an OpenAPI 3.1 document")
+@bp.get("/openapi.json", roles=None)
 def openapi_document(call: Call) -> Any:
+    """This contract as an OpenAPI 3.1 document."""
     from chalicelib.openapi import document
 
     # The cached document says "/"; behind an API Gateway stage the base is e.g. "/api".
@@ -27,8 +30,9 @@ def openapi_document(call: Call) -> Any:
     return {**document(), "servers": servers}
 
 
-@bp.get("/docs", roles=None, summary="This contract as a page for people", content_type="text/html")
+@bp.get("/docs", roles=None, content_type="text/html")
 def docs(call: Call) -> Response:
+    """This contract as a page for people."""
     from chalicelib.docs_page import DOCS_PAGE
 
     return Response(
@@ -49,13 +53,14 @@ OPERATORS = ("ops", "admin")
 @bp.get(
     "/ops/dead-letters",
     roles=OPERATORS,
-    summary="Per queue, its dead-letter queue: how many messages, and up to 10 of them (left in place) with "
-    "why each failed and its body with contact details masked",
     response="DeadLettersOut",
     query=(Query("queue", description="one queue's key (e.g. order-intake); every queue when left out"),),
     errors=(404,),
 )
 def list_dead_letters(call: Call) -> Any:
+    """Per queue, its dead-letter queue: how many messages, and up to 10 of them (left in place) with why each
+    failed and its body with contact details masked.
+    """
     from chalicelib.service import dead_letters
 
     return dead_letters.list_dead_letters(call.deps.table, call.caller, **call.query)
@@ -64,14 +69,15 @@ def list_dead_letters(call: Call) -> Any:
 @bp.post(
     "/ops/dead-letters/{queue}/redrive",
     roles=OPERATORS,
-    summary="Move dead letters back to their source queue (body and attributes as they were), ten at a time; "
-    "`{}` moves up to 100",
     request="RedriveDeadLetters",
     response="RedriveOut",
     errors=(404,),
     if_match=False,
 )
 def redrive_dead_letters(call: Call, queue: str) -> Any:
+    """Move dead letters back to their source queue (body and attributes as they were), ten at a time; `{}` moves
+    up to 100.
+    """
     from chalicelib.contracts.api import RedriveDeadLetters
     from chalicelib.service import dead_letters
 

@@ -15,15 +15,9 @@ ORDER_WRITERS = ("admin", "cs", "channel", "store")
 ORDER_READERS = ("admin", "ops", "cs", "channel", "store", "dc")
 
 
-@bp.post(
-    "/orders",
-    roles=ORDER_WRITERS,
-    summary="Take in an order from a channel or store",
-    request="CreateOrder",
-    response="OrderOut",
-    status=201,
-)
+@bp.post("/orders", roles=ORDER_WRITERS, request="CreateOrder", response="OrderOut", status=201)
 def create_order(call: Call) -> Response:
+    """Take in an order from a channel or store."""
     from chalicelib.service import orders
 
     answer = orders.create_order(
@@ -35,7 +29,6 @@ def create_order(call: Call) -> Response:
 @bp.get(
     "/orders",
     roles=ORDER_READERS,
-    summary="List orders by channel, status or external id, newest first",
     response="OrderPage",
     query=(
         Query("channel", description="channel id; a channel token lists its own channel only"),
@@ -48,19 +41,15 @@ def create_order(call: Call) -> Response:
     errors=(422,),
 )
 def list_orders(call: Call) -> Any:
+    """List orders by channel, status or external id, newest first."""
     from chalicelib.service import orders
 
     return orders.list_orders(call.deps, call.caller, **call.query)
 
 
-@bp.get(
-    "/orders/{order_id}",
-    roles=ORDER_READERS,
-    summary="The whole order: lines, fulfilment orders, returns, refunds, history",
-    response="OrderOut",
-    errors=(404,),
-)
+@bp.get("/orders/{order_id}", roles=ORDER_READERS, response="OrderOut", errors=(404,))
 def get_order(call: Call, order_id: str) -> Any:
+    """The whole order: lines, fulfilment orders, returns, refunds, history."""
     from chalicelib.service import orders
 
     return orders.get_order(call.deps, order_id, call.caller)
@@ -69,12 +58,12 @@ def get_order(call: Call, order_id: str) -> Any:
 @bp.post(
     "/orders/{order_id}/cancellations",
     roles=ORDER_WRITERS,
-    summary="Cancel quantities of lines; releases stock and requests a refund when paid",
     request="CancelLines",
     response="OrderOut",
     errors=(404, 409),
 )
 def cancel_lines(call: Call, order_id: str) -> Any:
+    """Cancel quantities of lines; releases stock and requests a refund when paid."""
     from chalicelib.service import orders
 
     return orders.cancel_lines(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
@@ -83,14 +72,15 @@ def cancel_lines(call: Call, order_id: str) -> Any:
 @bp.post(
     "/orders/{order_id}/events",
     roles=("admin", "ops", "cs", "channel"),
-    summary="An event for the order's own workflow (a payment authorised, a review's decision); releasing a "
-    "held order sources it and hands it to its locations, ending it cancels what it held; a 409 names the "
-    "events allowed now",
     request="OrderEventIn",
     response="OrderOut",
     errors=(404, 409),
 )
 def order_event(call: Call, order_id: str) -> Any:
+    """An event for the order's own workflow (a payment authorised, a review's decision); releasing a held order
+    sources it and hands it to its locations, ending it cancels what it held; a 409 names the events allowed
+    now.
+    """
     from chalicelib.service import orders
 
     return orders.handle_event(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
@@ -99,12 +89,12 @@ def order_event(call: Call, order_id: str) -> Any:
 @bp.get(
     "/customers/{customer_id}/orders",
     roles=("admin", "ops", "cs", "store", "channel"),
-    summary="A customer's orders from every channel and store, newest first",
     response="OrderPage",
     query=page(),
     errors=(422,),
 )
 def customer_orders(call: Call, customer_id: str) -> Any:
+    """A customer's orders from every channel and store, newest first."""
     from chalicelib.service import orders
 
     return orders.customer_orders(call.deps, customer_id, call.caller, **call.query)

@@ -16,15 +16,10 @@ READERS = ("admin", "ops", "cs", "channel", "store")
 
 
 @bp.post(
-    "/reservations",
-    roles=RESERVERS,
-    summary="Reserve a store's stock for a customer who buys it there (stores: their own only)",
-    request="CreateReservation",
-    response="ReservationOut",
-    status=201,
-    errors=(409,),
+    "/reservations", roles=RESERVERS, request="CreateReservation", response="ReservationOut", status=201, errors=(409,)
 )
 def create_reservation(call: Call) -> Response:
+    """Reserve a store's stock for a customer who buys it there (stores: their own only)."""
     from chalicelib.service import reservations
 
     answer = reservations.create_reservation(
@@ -36,25 +31,20 @@ def create_reservation(call: Call) -> Response:
 @bp.get(
     "/reservations",
     roles=("admin", "ops", "cs", "store"),
-    summary="A store's reservations in one status, oldest first",
     response="ReservationPage",
     query=location_queue("the store; a store token lists its own", "active (default), completed, cancelled or expired"),
     errors=(422,),
 )
 def list_reservations(call: Call) -> Any:
+    """A store's reservations in one status, oldest first."""
     from chalicelib.service import reservations
 
     return reservations.list_reservations(call.deps, call.caller, **call.query)
 
 
-@bp.get(
-    "/reservations/{reservation_id}",
-    roles=READERS,
-    summary="One reservation",
-    response="ReservationOut",
-    errors=(404,),
-)
+@bp.get("/reservations/{reservation_id}", roles=READERS, response="ReservationOut", errors=(404,))
 def get_reservation(call: Call, reservation_id: str) -> Any:
+    """One reservation."""
     from chalicelib.service import reservations
 
     return reservations.get_reservation(call.deps, reservation_id, call.caller)
@@ -63,12 +53,12 @@ def get_reservation(call: Call, reservation_id: str) -> Any:
 @bp.post(
     "/reservations/{reservation_id}/events",
     roles=RESERVERS,
-    summary="Complete a reservation at the till (it becomes a carry-out order) or cancel it; both end the hold",
     request="ReservationEventIn",
     response="ReservationOut",
     errors=(404, 409),
 )
 def reservation_event(call: Call, reservation_id: str) -> Any:
+    """Complete a reservation at the till (it becomes a carry-out order) or cancel it; both end the hold."""
     from chalicelib.service import reservations
 
     return reservations.handle_event(call.deps, reservation_id, call.body, call.caller, if_match=call.if_match)

@@ -193,7 +193,8 @@ def route(
     if_match: bool | None = None,
     errors: Iterable[int] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route, the role kinds that may call it (None: public) and its contract.
+    """Declare a route, the role kinds that may call it (None: public) and its contract; its summary
+    is the view's docstring unless `summary` says otherwise.
 
     `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status and
     `also` any other it answers with the same body (a PUT's 201 when it creates, 200 when it replaces);
@@ -211,6 +212,7 @@ def route(
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         tag = view.__module__.rpartition(".")[2].removesuffix("_api")
+        said = summary or " ".join((view.__doc__ or "").split()).removesuffix(".")  # the view's docstring
         for method in methods:
             mutating = method not in ("GET", "HEAD", "OPTIONS")
             _registry[(method, path)] = RouteSpec(
@@ -219,7 +221,7 @@ def route(
                 roles=role_set,
                 view=view.__name__,
                 tag=tag,
-                summary=summary,
+                summary=said,
                 request=request,
                 response=response,
                 status=status,

@@ -14,7 +14,6 @@ TEAM_WORKERS = ("admin", "ops", "cs")
 @bp.get(
     "/tasks",
     roles=TEAM_WORKERS,
-    summary="A team's tasks in one status, oldest first (e.g. lines a sourcing rule held for it)",
     response="TaskPage",
     query=(
         Query("team", description="the team, as a sourcing rule's holdTeam names it", required=True),
@@ -24,29 +23,26 @@ TEAM_WORKERS = ("admin", "ops", "cs")
     errors=(422,),
 )
 def list_tasks(call: Call) -> Any:
+    """A team's tasks in one status, oldest first (e.g. lines a sourcing rule held for it)."""
     from chalicelib.service import tasks
 
     return tasks.list_tasks(call.deps, call.caller, **call.query)
 
 
-@bp.get("/tasks/{task_id}", roles=TEAM_WORKERS, summary="One task", response="TaskOut", errors=(404,))
+@bp.get("/tasks/{task_id}", roles=TEAM_WORKERS, response="TaskOut", errors=(404,))
 def get_task(call: Call, task_id: str) -> Any:
+    """One task."""
     from chalicelib.service import tasks
 
     return tasks.get_task(call.deps, task_id, call.caller)
 
 
-@bp.post(
-    "/tasks/{task_id}/events",
-    roles=TEAM_WORKERS,
-    summary="Claim a task, release it (unclaim), or complete it with its outcome, carried out on its order "
-    "at once (sourcing-hold: resource, backorder or cancel the held units); someone else's claim or "
-    "completing twice is a 409",
-    request="TaskEventIn",
-    response="TaskOut",
-    errors=(404, 409),
-)
+@bp.post("/tasks/{task_id}/events", roles=TEAM_WORKERS, request="TaskEventIn", response="TaskOut", errors=(404, 409))
 def task_event(call: Call, task_id: str) -> Any:
+    """Claim a task, release it (unclaim), or complete it with its outcome, carried out on its order at once
+    (sourcing-hold: resource, backorder or cancel the held units); someone else's claim or completing twice is a
+    409.
+    """
     from chalicelib.service import tasks
 
     return tasks.handle_event(call.deps, task_id, call.body, call.caller, if_match=call.if_match)

@@ -105,3 +105,47 @@ def test_the_workflows_of_an_entity_are_listed_with_their_bindings(client, admin
     assert now["bindings"][0]["match"]["channel"] == "app"
     assert json.loads(client.http.get("/workflows/order", headers=admin).body)["definitions"] == []
     assert client.http.get("/workflows/parcel", headers=admin).status_code == 404
+
+
+def test_a_second_attempt_at_delivery_is_configuration_only(client, admin):
+    """A carrier that misses the customer tries once more next day; after a second miss the parcel
+    comes back and the units are sourced again: states and transitions, no code."""
+    section = default_body()
+    home = next(d for d in section["definitions"] if d["id"] == "fulfilment-home")
+    home["states"] += [
+        {"name": "first_attempt_failed", "category": "shipped"},
+        {"name": "returned_to_sender", "category": "rejected", "final": True},
+    ]
+    home["transitions"] += [
+        {"from": ["shipped"], "on": "attempt_failed", "to": "first_attempt_failed"},
+        {"from": ["first_attempt_failed"], "on": "deliver", "to": "delivered"},
+        {
+            "from": ["first_attempt_failed"],
+            "on": "attempt_failed",
+            "to": "returned_to_sender",
+            "actions": [{"type": "give_back_stock"}, {"type": "source_again", "excludeSource": False}],
+        },
+    ]
+    assert put(client, "/config/workflows", section, admin).status_code == 200
+    dc = bearer(issue_token(f"dc:{DC}"))
+    before = stock(client, SKU, admin)[DC]
+    order = place(client, admin, one_line(SKU, 1))
+    fo_id = order["fulfilmentOrders"][0]["fulfilmentOrderId"]
+    for event in ("accept", "pick"):
+        step(client, fo_id, dc, event)
+    step(client, fo_id, dc, "ship", tracking={"carrier": "PostNL", "code": "3S1"})
+    missed = step(client, fo_id, dc, "attempt_failed")
+    assert (missed["status"], missed["category"], missed["allowedEvents"]) == (
+        "first_attempt_failed",
+        "shipped",
+        ["deliver", "attempt_failed"],
+    )
+    assert read(client, order["orderId"], admin)["lines"][0]["status"] == "shipped"  # still on its way
+    back = step(client, fo_id, dc, "attempt_failed")
+    assert (back["status"], back["category"]) == ("returned_to_sender", "rejected")
+    after = read(client, order["orderId"], admin)
+    [_, again] = sorted(after["fulfilmentOrders"], key=lambda f: f["fulfilmentOrderId"])
+    assert (again["status"], again["locationId"]) == ("released", DC)  # sent again, from the DC
+    now = stock(client, SKU, admin)[DC]
+    # Out once and back on the shelf; reserved again for the second parcel.
+    assert (now["onHand"], now["reserved"]) == (before["onHand"], before["reserved"] + 1)
