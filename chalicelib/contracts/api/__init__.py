@@ -183,6 +183,9 @@ from chalicelib.contracts.api.orders import (
     CreateOrder as CreateOrder,
 )
 from chalicelib.contracts.api.orders import (
+    Discount as Discount,
+)
+from chalicelib.contracts.api.orders import (
     FulfilmentEventIn as FulfilmentEventIn,
 )
 from chalicelib.contracts.api.orders import (
@@ -202,6 +205,9 @@ from chalicelib.contracts.api.orders import (
 )
 from chalicelib.contracts.api.orders import (
     LineAllocationOut as LineAllocationOut,
+)
+from chalicelib.contracts.api.orders import (
+    LineLedgerOut as LineLedgerOut,
 )
 from chalicelib.contracts.api.orders import (
     LineQuantity as LineQuantity,
@@ -225,7 +231,16 @@ from chalicelib.contracts.api.orders import (
     OrderSummary as OrderSummary,
 )
 from chalicelib.contracts.api.orders import (
+    RefundBreakdown as RefundBreakdown,
+)
+from chalicelib.contracts.api.orders import (
     RefundOut as RefundOut,
+)
+from chalicelib.contracts.api.orders import (
+    ShippingIn as ShippingIn,
+)
+from chalicelib.contracts.api.orders import (
+    ShippingOut as ShippingOut,
 )
 from chalicelib.contracts.api.orders import (
     Tracking as Tracking,
