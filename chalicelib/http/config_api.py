@@ -35,7 +35,7 @@ def get_config(call: Call) -> Any:
 @bp.get(
     "/config/{section}",
     roles=READERS,
-    summary="The active version of one section (`sourcing`, `clickAndCollect`, `workflows`)",
+    summary="The active version of one section (`sourcing`, `clickAndCollect`, `returns`, `workflows`)",
     response="ConfigSectionOut",
     errors=(404,),
 )
@@ -50,8 +50,8 @@ def get_config_section(call: Call, section: str) -> Any:
     roles=WRITERS,
     summary="Save a new version of a section and make it active (or only save it, with ?draft=true). "
     "The body is the section itself: SourcingConfig for `sourcing`, ClickAndCollectConfig for "
-    "`clickAndCollect`, WorkflowsConfig for `workflows` (an unsound workflow is refused with every "
-    "reason). If-Match names the active version the change is based on.",
+    "`clickAndCollect`, ReturnsConfig for `returns`, WorkflowsConfig for `workflows` (an unsound workflow "
+    "is refused with every reason). If-Match names the active version the change is based on.",
     request="ConfigSectionIn",
     response="ConfigSectionOut",
     query=(Query("draft", "boolean", "true: save without activating (activate it later)", default=False),),
