@@ -263,6 +263,27 @@ from chalicelib.contracts.api.reservations import (
 from chalicelib.contracts.api.reservations import (
     SaleLine as SaleLine,
 )
+from chalicelib.contracts.api.returns import (
+    LineRefundOut as LineRefundOut,
+)
+from chalicelib.contracts.api.returns import (
+    QuoteReturn as QuoteReturn,
+)
+from chalicelib.contracts.api.returns import (
+    RefundParts as RefundParts,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnLineIn as ReturnLineIn,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnQuoteLine as ReturnQuoteLine,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnQuoteOut as ReturnQuoteOut,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnTo as ReturnTo,
+)
 from chalicelib.contracts.api.work import (
     DeadLetterOut as DeadLetterOut,
 )
