@@ -17,6 +17,7 @@ from chalicelib.http import (
     ops_api,
     orders_api,
     reservations_api,
+    returns_api,
     tasks_api,
 )
 from chalicelib.http.routing import http_middleware
@@ -43,6 +44,7 @@ for blueprint in (
     admin_api.bp,
     ops_api.bp,
     reservations_api.bp,
+    returns_api.bp,
     tasks_api.bp,
 ):
     app.register_blueprint(blueprint)

@@ -8,6 +8,14 @@ from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.adapters.money_items import (
+    line_money,
+    line_money_item,
+    order_money,
+    order_money_item,
+    refund_from_item,
+    refund_item,
+)
 from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
@@ -18,7 +26,6 @@ from chalicelib.domain.fulfilment.workflow import built_in
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineAllocation, LineStatus, OrderLine
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.orders.refunds import Refund
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Category, Timer
@@ -120,6 +127,7 @@ def order_to_item(order: Order) -> Item:
         "storeId": order.store_id,
         "payment": {"status": order.payment.status, "amount": order.payment.amount.as_dict()},
         "delivery": order.delivery.as_dict() if order.delivery else None,
+        **order_money_item(order),
         "status": order.status.value,
         **_workflow_fields(order),
         "version": order.version,
@@ -143,13 +151,11 @@ def order_to_item(order: Order) -> Item:
                     {"fulfilmentOrderId": a.fulfilment_order_id, "locationId": a.location_id, "quantity": a.quantity}
                     for a in ln.allocations
                 ],
+                **line_money_item(order, ln),
             }
             for ln in order.lines
         ],
-        "refunds": [
-            {"refundId": r.refund_id, "amount": r.amount.as_dict(), "status": r.status, "reason": r.reason}
-            for r in order.refunds
-        ],
+        "refunds": [refund_item(r) for r in order.refunds],
     }
 
 
@@ -168,6 +174,7 @@ def _workflow_fields(order: Order) -> Item:
 
 def order_from_item(item: Item) -> Order:
     c = item["customer"]
+    paid = item["payment"]["status"] == "paid"
     return Order(
         order_id=item["orderId"],
         channel=item["channel"],
@@ -177,6 +184,7 @@ def order_from_item(item: Item) -> Order:
         store_id=item.get("storeId"),
         payment=Payment(item["payment"]["status"], Money.from_dict(item["payment"]["amount"])),
         delivery=Delivery.from_dict(item["delivery"]) if item.get("delivery") else None,
+        **order_money(item),
         status=OrderStatus(item["status"]),
         workflow=item.get("workflow"),
         workflow_version=int(item.get("workflowVersion", 0)),
@@ -204,13 +212,11 @@ def order_from_item(item: Item) -> Order:
                     LineAllocation(a["fulfilmentOrderId"], a["locationId"], a["quantity"])
                     for a in ln.get("allocations", [])
                 ],
+                **line_money(ln, paid=paid),
             )
             for ln in item["lines"]
         ],
-        refunds=[
-            Refund(r["refundId"], Money.from_dict(r["amount"]), r["status"], r["reason"])
-            for r in item.get("refunds", [])
-        ],
+        refunds=[refund_from_item(r) for r in item.get("refunds", [])],
     )
 
 

@@ -1,7 +1,6 @@
 """Live configuration sections: their shapes, validated before they can govern a request.
 
-`sourcing`, `clickAndCollect` and `workflows` (its models in `workflows.py`); `returns` comes with
-its issue.
+`sourcing`, `clickAndCollect`, `returns` and `workflows` (its models in `workflows.py`).
 A section is data the business changes at run time (`PUT /config/{section}`), versioned and
 audited; these models say what a valid one is, and refuse the rest with a 422 that says why.
 """
@@ -10,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from chalicelib.contracts.sections import LocationTypeName, Name, Ref, Section
-from chalicelib.contracts.workflows import DEFAULT_WORKFLOWS, WorkflowsConfig
+from chalicelib.contracts.workflows import DEFAULT_WORKFLOWS, Duration, WorkflowsConfig
 
 Method = Literal["home_delivery", "click_and_collect", "pickup_point"]
 SortKey = Literal["fewest_shipments", "distance", "priority", "stock_balance"]
@@ -21,9 +20,12 @@ SortKey = Literal["fewest_shipments", "distance", "priority", "stock_balance"]
 __all__ = [
     "DEFAULTS",
     "DEFAULT_CLICK_AND_COLLECT",
+    "DEFAULT_RETURNS",
     "DEFAULT_SOURCING",
     "SECTIONS",
     "ClickAndCollectConfig",
+    "ReturnReason",
+    "ReturnsConfig",
     "RuleScope",
     "Section",
     "SourcingConfig",
@@ -97,6 +99,47 @@ class ClickAndCollectConfig(Section):
     max_distance_km: Annotated[float, Field(gt=0, le=20_000)] | None = None
 
 
+Days = Annotated[StrictInt, Field(ge=0, le=3650)]
+# A fee in the order's currency, VAT included: "2.50".
+Fee = Annotated[str, StringConstraints(pattern=r"^\d{1,6}(\.\d{1,2})?$")]
+
+
+class ReturnReason(Section):
+    code: Ref
+    merchant_fault: bool = False  # waives the fees (and refunds shipping under `merchant_fault`)
+
+
+class ReturnsConfig(Section):
+    """`returns`: what may come back, where, and what it refunds."""
+
+    window_days: Days = 30  # from delivery (or from the order, for what was never delivered)
+    window_days_by_channel: dict[Ref, Days] = {}  # a channel's own window, instead of windowDays
+    return_location_types: Annotated[list[LocationTypeName], Field(min_length=1)] = ["dc", "store"]
+    buying_store_only: bool = False  # a store takes back only what it sold itself
+    non_returnable_skus: Annotated[list[Ref], Field(max_length=1000)] = []
+    reasons: Annotated[list[ReturnReason], Field(min_length=1, max_length=100)] = [
+        ReturnReason(code="changed_mind"),
+        ReturnReason(code="does_not_fit"),
+        ReturnReason(code="defective", merchant_fault=True),
+        ReturnReason(code="damaged", merchant_fault=True),
+        ReturnReason(code="wrong_item", merchant_fault=True),
+    ]
+    # never; merchant_fault: with a return for the merchant's fault; all_returned: once nothing is kept.
+    shipping_refund: Literal["never", "merchant_fault", "all_returned"] = "all_returned"
+    restocking_fee: Fee = "0.00"  # per unit returned; never more than the unit refunds
+    return_shipping_fee: Fee = "0.00"  # per return
+    refund_timing: Literal["on_request", "on_receipt", "on_inspection"] = "on_receipt"
+    approved_expiry: Duration = "P30D"  # an approved return that has not arrived by then expires
+    exchange_mode: Literal["advance", "on_receipt"] = "on_receipt"  # when a replacement ships
+
+    @model_validator(mode="after")
+    def _unique_reasons(self) -> ReturnsConfig:
+        codes = [r.code for r in self.reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("reason codes must be unique")
+        return self
+
+
 DEFAULT_SOURCING = SourcingConfig(
     rules=[
         SourcingRule(
@@ -123,14 +166,17 @@ DEFAULT_SOURCING = SourcingConfig(
 )
 
 DEFAULT_CLICK_AND_COLLECT = ClickAndCollectConfig()
+DEFAULT_RETURNS = ReturnsConfig()
 
 SECTIONS: dict[str, type[Section]] = {
     "sourcing": SourcingConfig,
     "clickAndCollect": ClickAndCollectConfig,
+    "returns": ReturnsConfig,
     "workflows": WorkflowsConfig,
 }
 DEFAULTS: dict[str, Section] = {
     "sourcing": DEFAULT_SOURCING,
     "clickAndCollect": DEFAULT_CLICK_AND_COLLECT,
+    "returns": DEFAULT_RETURNS,
     "workflows": DEFAULT_WORKFLOWS,
 }

@@ -118,10 +118,20 @@ class OrderLinesCancelled(OrderEvent):
     stock: list[StockRef] = []  # reservations given back
 
 
+class RefundBreakdown(BaseModel):
+    """What a refund is made of, in its currency: goods + shipping - fees = amount."""
+
+    model_config = ConfigDict(extra="forbid")
+    goods: str
+    shipping: str
+    fees: str
+
+
 class RefundRequested(OrderEvent):
     refundId: str
     amount: MoneyDetail
     reason: str
+    breakdown: RefundBreakdown | None = None  # absent from events before the ledger
 
 
 class OrderStatusChanged(OrderEvent):

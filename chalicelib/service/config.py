@@ -22,7 +22,7 @@ from chalicelib.service import cache
 from chalicelib.service.unit_of_work import Dependencies, UnitOfWork, attempts
 
 if TYPE_CHECKING:
-    from chalicelib.contracts.config import ClickAndCollectConfig, Section, SourcingConfig
+    from chalicelib.contracts.config import ClickAndCollectConfig, ReturnsConfig, Section, SourcingConfig
 
 _RETRIES = 3
 MAX_PAGE = 100
@@ -44,6 +44,8 @@ def section_model(section: str) -> type[Section]:
 def active(table: Table, section: Literal["sourcing"]) -> SourcingConfig: ...
 @overload
 def active(table: Table, section: Literal["clickAndCollect"]) -> ClickAndCollectConfig: ...
+@overload
+def active(table: Table, section: Literal["returns"]) -> ReturnsConfig: ...
 @overload
 def active(table: Table, section: str) -> Section: ...
 def active(table: Table, section: str) -> Section:

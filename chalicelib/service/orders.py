@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.orders_repo import order_summary, order_view
@@ -12,6 +13,7 @@ from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import ORDER_HOLD
+from chalicelib.domain.orders.ledger import Discount, Shipping
 from chalicelib.domain.orders.lines import LineCancellation, NewLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
@@ -83,6 +85,8 @@ def order_from_command(cmd: api.CreateOrder, principal: Principal, now: str) -> 
         store_id=cmd.store_id,
         payment=Payment(cmd.payment.status, _money(cmd.payment.amount)),
         delivery=_delivery(cmd.delivery),
+        discounts=_discounts(cmd.discounts),
+        shipping=Shipping(_money(cmd.shipping.amount), cmd.shipping.method) if cmd.shipping else None,
         lines=[
             NewLine(
                 line_id=ln.line_id,
@@ -91,6 +95,8 @@ def order_from_command(cmd: api.CreateOrder, principal: Principal, now: str) -> 
                 unit_price=_money(ln.unit_price),
                 delivery=_delivery(ln.delivery),
                 ship_from=ln.ship_from,
+                discounts=tuple(_discounts(ln.discounts)),
+                tax_rate=Decimal(ln.tax_rate) if ln.tax_rate is not None else None,
             )
             for ln in cmd.lines
         ],
@@ -251,6 +257,10 @@ def customer_orders(
 
 def _money(m: api.Money) -> Money:
     return Money(m.decimal, m.currency)
+
+
+def _discounts(discounts: Sequence[api.Discount]) -> list[Discount]:
+    return [Discount(_money(d.amount), d.code) for d in discounts]
 
 
 def _delivery(d: api.HomeDelivery | api.LocationDelivery | None) -> Delivery | None:

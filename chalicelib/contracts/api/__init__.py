@@ -183,6 +183,9 @@ from chalicelib.contracts.api.orders import (
     CreateOrder as CreateOrder,
 )
 from chalicelib.contracts.api.orders import (
+    Discount as Discount,
+)
+from chalicelib.contracts.api.orders import (
     FulfilmentEventIn as FulfilmentEventIn,
 )
 from chalicelib.contracts.api.orders import (
@@ -202,6 +205,9 @@ from chalicelib.contracts.api.orders import (
 )
 from chalicelib.contracts.api.orders import (
     LineAllocationOut as LineAllocationOut,
+)
+from chalicelib.contracts.api.orders import (
+    LineLedgerOut as LineLedgerOut,
 )
 from chalicelib.contracts.api.orders import (
     LineQuantity as LineQuantity,
@@ -225,7 +231,16 @@ from chalicelib.contracts.api.orders import (
     OrderSummary as OrderSummary,
 )
 from chalicelib.contracts.api.orders import (
+    RefundBreakdown as RefundBreakdown,
+)
+from chalicelib.contracts.api.orders import (
     RefundOut as RefundOut,
+)
+from chalicelib.contracts.api.orders import (
+    ShippingIn as ShippingIn,
+)
+from chalicelib.contracts.api.orders import (
+    ShippingOut as ShippingOut,
 )
 from chalicelib.contracts.api.orders import (
     Tracking as Tracking,
@@ -247,6 +262,27 @@ from chalicelib.contracts.api.reservations import (
 )
 from chalicelib.contracts.api.reservations import (
     SaleLine as SaleLine,
+)
+from chalicelib.contracts.api.returns import (
+    LineRefundOut as LineRefundOut,
+)
+from chalicelib.contracts.api.returns import (
+    QuoteReturn as QuoteReturn,
+)
+from chalicelib.contracts.api.returns import (
+    RefundParts as RefundParts,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnLineIn as ReturnLineIn,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnQuoteLine as ReturnQuoteLine,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnQuoteOut as ReturnQuoteOut,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnTo as ReturnTo,
 )
 from chalicelib.contracts.api.work import (
     DeadLetterOut as DeadLetterOut,

@@ -10,6 +10,22 @@ from chalicelib.contracts.api.base import Customer, Delivery, Id, Model, Money, 
 from chalicelib.domain.ids import PRINTABLE_PATTERN
 from chalicelib.limits import MAX_ORDER_LINES
 
+# VAT in percent, as included in the prices: "21", "9", "5.5".
+TaxRate = Annotated[str, StringConstraints(pattern=r"^\d{1,2}(\.\d{1,2})?$"), Field(examples=["21"])]
+
+
+class Discount(Model):
+    amount: Money = Field(description="off the line (or the order) as a whole, VAT included")
+    code: Annotated[str, StringConstraints(max_length=64, pattern=PRINTABLE_PATTERN)] | None = None
+
+
+Discounts = Annotated[list[Discount], Field(max_length=20)]
+
+
+class ShippingIn(Model):
+    amount: Money = Field(description="what the customer paid for delivery, VAT included")
+    method: Text | None = None
+
 
 class OrderLineIn(Model):
     line_id: Id
@@ -18,6 +34,8 @@ class OrderLineIn(Model):
     unit_price: Money
     delivery: Delivery | None = None
     ship_from: Id | None = None
+    discounts: Discounts = []
+    tax_rate: TaxRate | None = None
 
 
 class CreateOrder(Model):
@@ -31,6 +49,8 @@ class CreateOrder(Model):
     payment: Payment
     delivery: Delivery | None = None
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=MAX_ORDER_LINES)]
+    discounts: Discounts = Field([], description="order-level: spread over the lines by their value, to the cent")
+    shipping: ShippingIn | None = None
 
 
 class LineQuantity(Model):
@@ -51,6 +71,29 @@ class LineAllocationOut(Model):
     quantity: int
 
 
+class LineLedgerOut(Model):
+    """What became of a line's units, and its money: paid = value - lineDiscount - orderDiscount."""
+
+    ordered: int
+    cancelled: int
+    fulfilled: int = Field(description="units whose goods left for the customer")
+    return_requested: int
+    returned: int
+    written_off: int = Field(description="refunded on a claim, never coming back")
+    line_discount: Money
+    order_discount: Money = Field(description="the line's share of the order's discounts")
+    paid: Money
+    unit_paid: Money = Field(description="what each unit refunds; the line's last unit takes the rounding remainder")
+    refunded_quantity: int
+    refunded: Money = Field(description="for its goods so far, before fees")
+
+
+class ShippingOut(Model):
+    amount: Money
+    method: str | None = None
+    refunded: Money
+
+
 class OrderLineOut(Model):
     line_id: str
     sku: str
@@ -64,6 +107,9 @@ class OrderLineOut(Model):
     held_quantity: int = Field(0, description="units held for a team's decision (a sourcing-hold task)")
     hold_task_id: str | None = Field(None, description="the task that decides about the held units")
     allocations: list[LineAllocationOut] = Field([], description="where the sourced units come from")
+    discounts: list[Discount] = []
+    tax_rate: str | None = None
+    ledger: LineLedgerOut
 
 
 class FulfilmentOrderLine(Model):
@@ -151,11 +197,20 @@ class FulfilmentOrderPage(Model):
     next_cursor: str | None = None
 
 
+class RefundBreakdown(Model):
+    """In the refund's currency: goods + shipping - fees = amount."""
+
+    goods: str
+    shipping: str
+    fees: str
+
+
 class RefundOut(Model):
     refund_id: str
     amount: Money
     status: str
     reason: str
+    breakdown: RefundBreakdown | None = Field(None, description="absent on refunds made before the ledger")
 
 
 class HistoryEntry(Model):
@@ -181,7 +236,9 @@ class OrderOut(Model):
     workflow_category: str | None = None
     allowed_events: list[str] = Field([], description="what POST /orders/{id}/events takes now")
     version: int
-    total: Money
+    total: Money = Field(description="the lines after every discount, plus shipping")
+    discounts: list[Discount] = []
+    shipping: ShippingOut | None = None
     created_at: str
     updated_at: str
     lines: list[OrderLineOut]

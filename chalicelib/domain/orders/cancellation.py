@@ -14,13 +14,13 @@ from chalicelib.domain.orders.lines import (
     OrderLine,
     status_after_sourcing,
 )
-from chalicelib.domain.orders.refunds import Refund, cancellation_refund
-from chalicelib.domain.orders.state import OrderState
+from chalicelib.domain.orders.refunding import Refunding
+from chalicelib.domain.returns.refund import CANCELLATION_RULES, RefundStep, StepKind
 from chalicelib.domain.stock import StockChange
 from chalicelib.domain.workflows import Category
 
 
-class Cancellation(OrderState):
+class Cancellation(Refunding):
     """The part of `Order` that cancels lines."""
 
     __slots__ = ()
@@ -79,7 +79,6 @@ class Cancellation(OrderState):
             elif line.status in SOURCING:
                 line.status = status_after_sourcing(line)
         already = stock_from
-        refund = cancellation_refund(((self.line(k), v) for k, v in wanted.items()), self.payment.amount.currency)
         self._record(
             "OrderLinesCancelled",
             actor,
@@ -91,10 +90,15 @@ class Cancellation(OrderState):
                 for c in self.stock_changes[already:]
             ],
         )
-        if self.payment.status == "paid" and refund.amount > 0:
-            r = Refund(new_refund_id(), refund, "requested", f"cancellation: {reason}")
-            self.refunds.append(r)
-            self._record("RefundRequested", actor, now, refundId=r.refund_id, amount=refund.as_dict(), reason=r.reason)
+        if self.payment.status == "paid":  # an authorisation is only captured for what is left
+            self._refund(
+                RefundStep(StepKind.CANCELLATION, tuple(wanted.items())),
+                CANCELLATION_RULES,
+                reason=f"cancellation: {reason}",
+                actor=actor,
+                now=now,
+                new_refund_id=new_refund_id,
+            )
         self._refresh_status(actor, now)
 
     def _unallocate(self, line: OrderLine, quantity: int, now: str) -> None:

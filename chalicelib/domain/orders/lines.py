@@ -1,13 +1,15 @@
 """An order's lines: what was sold, and how much of each line is allocated, backordered, held
-or cancelled."""
+or cancelled; and each line's ledger: what was paid for it and what became of its units since."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.money import Money
+from chalicelib.domain.orders.ledger import Discount, cents
 
 
 class LineStatus(StrEnum):
@@ -37,6 +39,8 @@ class NewLine:
     unit_price: Money
     delivery: Delivery | None = None
     ship_from: str | None = None
+    discounts: tuple[Discount, ...] = ()
+    tax_rate: Decimal | None = None  # VAT included in the price, in percent
 
 
 @dataclass(slots=True)
@@ -53,6 +57,22 @@ class OrderLine:
     allocations: list[LineAllocation] = field(default_factory=list)
     held_quantity: int = 0  # waiting for the decision of task `hold_task_id`
     hold_task_id: str | None = None
+    # The ledger. Absent on lines stored before it: no discounts, nothing returned; refunds are the
+    # mapper's to work out.
+    discounts: tuple[Discount, ...] = ()
+    order_discount: Decimal = Decimal("0.00")  # its share of the order's discounts
+    tax_rate: Decimal | None = None
+    return_requested_quantity: int = 0
+    returned_quantity: int = 0
+    written_off_quantity: int = 0  # refunded on a claim, never coming back
+    refunded_quantity: int = 0  # units refunded, in turn (the last takes the rounding remainder)
+    refunded: Decimal = Decimal("0.00")  # for its goods, before fees
+
+    @property
+    def paid(self) -> Decimal:
+        """What the customer paid for the whole line, after its own and its share of the order's discounts."""
+        own = sum((d.amount.amount for d in self.discounts), Decimal(0))
+        return cents(self.unit_price.amount * self.quantity) - cents(own) - self.order_discount
 
     @property
     def open_quantity(self) -> int:

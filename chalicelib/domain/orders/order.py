@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
-from chalicelib.domain.errors import Conflict, Invalid, error_at
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.fulfilment.workflow import Pinning, built_in
-from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
+from chalicelib.domain.orders.intake import check_new_lines, priced_lines
+from chalicelib.domain.orders.ledger import Discount, Shipping
 from chalicelib.domain.orders.lines import (
     SOURCING,
     LineAllocation,
@@ -61,8 +61,12 @@ class Order(Review, FulfilmentProgress):
         now: str,
         store_id: str | None = None,
         delivery: Delivery | None = None,
+        discounts: Sequence[Discount] = (),
+        shipping: Shipping | None = None,
     ) -> Order:
-        _check_new_lines(lines, payment, store_id=store_id, delivery=delivery)
+        """A new order, its order-level discounts spread over its lines (`ledger.py`)."""
+        check_new_lines(lines, payment, store_id=store_id, delivery=delivery, discounts=discounts, shipping=shipping)
+        priced = priced_lines(lines, discounts)
         order = cls(
             order_id=order_id,
             channel=channel,
@@ -72,6 +76,8 @@ class Order(Review, FulfilmentProgress):
             payment=payment,
             store_id=store_id,
             delivery=delivery,
+            discounts=list(discounts),
+            shipping=shipping,
             lines=[
                 OrderLine(
                     line_id=line.line_id,
@@ -80,8 +86,11 @@ class Order(Review, FulfilmentProgress):
                     unit_price=line.unit_price,
                     delivery=_effective_delivery(line, delivery, store_id),
                     ship_from=line.ship_from,
+                    discounts=line.discounts,
+                    order_discount=price.order_discount,
+                    tax_rate=line.tax_rate,
                 )
-                for line in lines
+                for line, price in zip(lines, priced, strict=True)
             ],
             created_at=now,
             updated_at=now,
@@ -334,45 +343,5 @@ def _effective_delivery(line: NewLine, order_delivery: Delivery | None, store_id
     if chosen is not None:
         return chosen
     # Sold at the till with no delivery named: the customer takes it along.
-    assert store_id is not None  # _check_new_lines guarantees it
+    assert store_id is not None  # check_new_lines guarantees it
     return Delivery(DeliveryMethod.CARRY_OUT, location_id=store_id)
-
-
-def _check_new_lines(
-    lines: Sequence[NewLine], payment: Payment, *, store_id: str | None, delivery: Delivery | None
-) -> None:
-    errors: list[dict[str, Any]] = []
-    if not lines:
-        errors.append({"loc": ["lines"], "msg": "an order needs at least one line"})
-    seen: set[str] = set()
-    currency = payment.amount.currency
-    for i, line in enumerate(lines):
-        if line.line_id in seen:
-            errors.append(error_at(["lines", i, "lineId"], f"duplicate lineId {line.line_id!r}"))
-        seen.add(line.line_id)
-        if line.quantity <= 0:
-            errors.append(error_at(["lines", i, "quantity"], "must be a positive whole number"))
-        if line.unit_price.amount < 0:
-            errors.append(error_at(["lines", i, "unitPrice", "amount"], "must not be negative"))
-        if line.unit_price.currency != currency:
-            errors.append(
-                error_at(
-                    ["lines", i, "unitPrice", "currency"],
-                    f"{line.unit_price.currency} differs from the payment's {currency}: one currency per order",
-                )
-            )
-        if line.delivery is None and delivery is None and store_id is None:
-            errors.append(error_at(["lines", i, "delivery"], "no delivery for this line, nor for the order"))
-    if payment.amount.amount < 0:
-        errors.append(error_at(["payment", "amount", "amount"], "must not be negative"))
-    if not errors:  # one currency, so the lines add up
-        total = sum((line.unit_price.times(line.quantity) for line in lines), Money.zero(currency))
-        if payment.amount.amount < total.amount:
-            errors.append(
-                error_at(
-                    ["payment", "amount", "amount"],
-                    f"{payment.amount.amount} {currency} does not cover the order's total of {total.amount} {currency}",
-                )
-            )
-    if errors:
-        raise Invalid("the order is not valid", errors=errors)

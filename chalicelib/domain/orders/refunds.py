@@ -1,12 +1,18 @@
-"""Refunds, and what cancelling units gives back."""
+"""Refunds the order has asked for, with what each gave back for what."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from chalicelib.domain.money import Money
-from chalicelib.domain.orders.lines import OrderLine
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    goods: Decimal
+    shipping: Decimal
+    fees: Decimal  # taken off: restocking, return shipping
 
 
 @dataclass(slots=True)
@@ -15,11 +21,4 @@ class Refund:
     amount: Money
     status: str  # "requested" | "succeeded" | "failed"
     reason: str
-
-
-def cancellation_refund(cancelled: Iterable[tuple[OrderLine, int]], currency: str) -> Money:
-    """What cancelling these quantities of lines gives back: each unit at its line's price."""
-    refund = Money.zero(currency)
-    for line, quantity in cancelled:
-        refund = refund + line.unit_price.times(quantity)
-    return refund
+    breakdown: Breakdown | None = None  # absent on refunds from before the ledger

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -16,8 +17,10 @@ from chalicelib.domain.events import Event
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import WORKFLOW, TaskLine, TaskRequest, WorkflowStep
+from chalicelib.domain.orders.ledger import Discount, Shipping
 from chalicelib.domain.orders.lines import LineStatus, OrderLine
 from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.returns.refund import Ledger, LineMoney
 from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Accepted, Category, Definition, EmitEvent, NotifyChannel, Position
 
@@ -36,6 +39,8 @@ class OrderStatus(StrEnum):
 
 _DONE = frozenset({LineStatus.DELIVERED, LineStatus.COLLECTED, LineStatus.RETURNED})
 _IN_FULFILMENT = frozenset({LineStatus.ALLOCATED, LineStatus.PICKED})
+# A fulfilment order in these has sent its goods on their way to the customer: they are fulfilled.
+_GOODS_SENT = frozenset({Category.SHIPPED, Category.READY, Category.DONE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,8 @@ class OrderState(Aggregate):
     delivery: Delivery | None = None
     status: OrderStatus = OrderStatus.OPEN
     refunds: list[Refund] = field(default_factory=list)
+    discounts: list[Discount] = field(default_factory=list)  # the order's own, spread over its lines
+    shipping: Shipping | None = None
     fulfilment_orders: list[FulfilmentOrder] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)  # the events stored before this change
     # The order's own workflow, when one is bound for it (see `domain/orders/review.py`).
@@ -88,10 +95,24 @@ class OrderState(Aggregate):
 
     @property
     def total(self) -> Money:
-        total = Money.zero(self.payment.amount.currency)
-        for line in self.lines:
-            total = total + line.unit_price.times(line.quantity)
-        return total
+        """What the customer pays: the lines after every discount, and the shipping."""
+        shipping = self.shipping.amount.amount if self.shipping else Decimal(0)
+        return Money(sum((line.paid for line in self.lines), shipping), self.payment.amount.currency)
+
+    def fulfilled_quantity(self, line: OrderLine) -> int:
+        """Units of `line` whose goods are on their way to the customer or with them."""
+        return sum(
+            a.quantity for a in line.allocations if self.fulfilment_order(a.fulfilment_order_id).category in _GOODS_SENT
+        )
+
+    def ledger(self) -> Ledger:
+        """The order's money as refunds see it."""
+        return Ledger(
+            tuple(LineMoney(ln.line_id, ln.quantity, ln.paid, ln.refunded_quantity, ln.refunded) for ln in self.lines),
+            self.shipping.amount.amount if self.shipping else Decimal("0.00"),
+            self.shipping.refunded if self.shipping else Decimal("0.00"),
+            sum((r.amount.amount for r in self.refunds), Decimal("0.00")),
+        )
 
     @property
     def held(self) -> bool:

@@ -1,0 +1,1 @@
+"""Returns, exchanges and claims: what comes back, and what it refunds."""

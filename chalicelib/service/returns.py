@@ -1,0 +1,97 @@
+"""Return use cases: so far, the quote (`POST /returns/quote`): read the order, the network and the
+live `returns` section, ask the domain, write nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.orders_repo import order_view
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.money import Money
+from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, quote_return
+from chalicelib.domain.returns.refund import RefundRules, ShippingRefund
+from chalicelib.service import config
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
+    from chalicelib.contracts.config import ReturnsConfig
+    from chalicelib.service.unit_of_work import Dependencies
+
+
+def return_policy(section: ReturnsConfig) -> ReturnPolicy:
+    """The `returns` section as the domain takes it."""
+    return ReturnPolicy(
+        window_days=section.window_days,
+        window_days_by_channel=dict(section.window_days_by_channel),
+        location_types=frozenset(section.return_location_types),
+        buying_store_only=section.buying_store_only,
+        non_returnable_skus=frozenset(section.non_returnable_skus),
+        reasons={r.code: r.merchant_fault for r in section.reasons},
+        refund=RefundRules(
+            ShippingRefund(section.shipping_refund),
+            restocking_fee=Decimal(section.restocking_fee),
+            return_shipping_fee=Decimal(section.return_shipping_fee),
+        ),
+        refund_timing=section.refund_timing,
+    )
+
+
+def quote(deps: Dependencies, cmd: api.QuoteReturn, principal: Principal) -> dict[str, Any]:
+    from chalicelib.contracts.config import ReturnsConfig
+
+    principal.require("admin", "cs", "channel", "store")
+    if principal.kind == "store" and cmd.return_to.location_id != principal.scope:
+        raise Forbidden(f"a {principal.role} token quotes returns to its own store only")
+    order = deps.uow().orders.get(cmd.order_id)
+    principal.may_see_order(order_view(order))
+    location = deps.network().location(cmd.return_to.location_id)
+    version, section = config.active_version(deps.table, "returns")
+    assert isinstance(section, ReturnsConfig)  # what the name "returns" holds
+    answer = quote_return(
+        order,
+        [ReturnLine(ln.line_id, ln.quantity, ln.reason) for ln in cmd.lines],
+        location_id=location.location_id,
+        location_type=location.type.value,
+        policy=return_policy(section),
+        now=datetime.fromisoformat(deps.now()),
+    )
+    currency = order.payment.amount.currency
+
+    def money(amount: Decimal) -> dict[str, str]:
+        return Money(amount, currency).as_dict()
+
+    refunds = {r.line_id: r for r in answer.refund.lines}
+    lines = []
+    for v in answer.verdicts:
+        part = refunds.get(v.line.line_id) if v.refused is None else None
+        lines.append(
+            {
+                "lineId": v.line.line_id,
+                "sku": v.sku,
+                "quantity": v.line.quantity,
+                "reason": v.line.reason,
+                "merchantFault": v.merchant_fault,
+                "returnable": v.refused is None,
+                **({"notReturnable": v.refused} if v.refused else {}),
+                **({"refund": {"items": money(part.goods), "fees": money(part.fees)}} if part else {}),
+            }
+        )
+    r = answer.refund
+    return {
+        "orderId": order.order_id,
+        "orderVersion": order.version,
+        "returnable": all(v.refused is None for v in answer.verdicts),
+        "lines": lines,
+        "quote": {
+            "items": money(r.goods),
+            "shipping": money(r.shipping),
+            "fees": money(r.fees),
+            "total": money(r.total),
+        },
+        "refundMethod": cmd.refund_method,
+        "refundTiming": section.refund_timing,
+        "policyVersion": version,
+    }
