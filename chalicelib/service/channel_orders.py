@@ -89,12 +89,14 @@ def _require_known_skus(deps: Dependencies, cmd: CreateOrder) -> None:
     """A SKU no location has ever counted is most likely the platform's typo or a product the OMS was
     not told of: dead-lettered with the reason, and redriven once its stock is counted."""
     stock = StockRepository(deps.table)
-    for line in {ln.sku: ln for ln in cmd.lines}.values():
-        if not stock.levels(line.sku):
+    seen: set[str] = set()
+    for line in cmd.lines:
+        if line.sku not in seen and not stock.levels(line.sku):
             raise Unmappable(
                 f"SKU {line.sku!r} (line {line.line_id}) is not known to the OMS: no location has counted it; "
                 f"count it (PUT /inventory/{{locationId}}/{line.sku}) and redrive this message"
             )
+        seen.add(line.sku)
 
 
 def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal) -> bool:
