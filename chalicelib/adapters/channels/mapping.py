@@ -119,6 +119,37 @@ def address(
     return {k: v for k, v in found.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class AddressKeys:
+    """Where a platform keeps each part of an address in its own address object."""
+
+    line1: str
+    line2: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    company: str = "company"
+
+
+def home_delivery(block: dict[str, Any], keys: AddressKeys, *, name: str | None, field: str) -> dict[str, Any] | None:
+    """Home delivery to the platform's shipping address; None when the order has none."""
+    if not text(block.get(keys.line1)):
+        return None
+    found = address(
+        name=name,
+        company=block.get(keys.company),
+        line1=block.get(keys.line1),
+        line2=block.get(keys.line2),
+        postal_code=block.get(keys.postal_code),
+        city=block.get(keys.city),
+        region=block.get(keys.region),
+        country=block.get(keys.country),
+        field=field,
+    )
+    return {"method": "home_delivery", "address": found}
+
+
 def _house_number(number: str, extension: str | None) -> str:
     return f"{number}-{extension.strip()}" if extension else number
 

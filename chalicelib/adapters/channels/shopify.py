@@ -18,13 +18,14 @@ from chalicelib.adapters.channels.base import (
     signed_by,
 )
 from chalicelib.adapters.channels.mapping import (
+    AddressKeys,
     Line,
-    address,
     canonical,
     currency_of,
     customer_id,
     decimal,
     full_name,
+    home_delivery,
     required,
     sku_of,
     store_for,
@@ -41,6 +42,7 @@ ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"}
 PAID = frozenset({"paid", "partially_refunded", "refunded"})
 # Shipping lines Shopify marks as a pick-up in store (the category of the delivery method chosen).
 PICK_UP = frozenset({"pick-up", "pickup", "pick_up"})
+ADDRESS = AddressKeys("address1", "address2", "zip", "city", "province_code", "country_code")
 
 
 class Shopify(WebhookOnly):
@@ -79,7 +81,13 @@ class Shopify(WebhookOnly):
             updated_at=utc(order.get("updated_at") or order.get("created_at"), "updated_at"),
             paid=order.get("financial_status") in PAID,
             lines=[_line(channel, li) for li in order.get("line_items") or []],
-            delivery=_pick_up(order, channel) or _home(shipping),
+            delivery=_pick_up(order, channel)
+            or home_delivery(
+                shipping,
+                ADDRESS,
+                name=text(shipping.get("name")) or full_name(shipping.get("first_name"), shipping.get("last_name")),
+                field="shipping_address",
+            ),
             figures=PlatformFigures(
                 currency=currency,
                 total=decimal(order.get("total_price"), "total_price"),
@@ -113,22 +121,3 @@ def _pick_up(order: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
             where = code if code in channel.location_map else text(order.get("location_id"))
             return {"method": "click_and_collect", "locationId": store_for(channel, where or "", "a pick-up")}
     return None
-
-
-def _home(shipping: dict[str, Any]) -> dict[str, Any] | None:
-    if not shipping:
-        return None
-    return {
-        "method": "home_delivery",
-        "address": address(
-            name=text(shipping.get("name")) or full_name(shipping.get("first_name"), shipping.get("last_name")),
-            company=shipping.get("company"),
-            line1=shipping.get("address1"),
-            line2=shipping.get("address2"),
-            postal_code=shipping.get("zip"),
-            city=shipping.get("city"),
-            region=shipping.get("province_code") or shipping.get("province"),
-            country=shipping.get("country_code"),
-            field="shipping_address",
-        ),
-    }

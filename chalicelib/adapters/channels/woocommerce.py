@@ -23,13 +23,14 @@ from chalicelib.adapters.channels.base import (
     signed_by,
 )
 from chalicelib.adapters.channels.mapping import (
+    AddressKeys,
     Line,
-    address,
     canonical,
     currency_of,
     customer_id,
     decimal,
     full_name,
+    home_delivery,
     required,
     sku_of,
     text,
@@ -45,6 +46,7 @@ ORDER_TOPICS = frozenset({"order.created", "order.updated"})
 _PING = re.compile(rb"^webhook_id=\d{1,20}$")
 PAID = frozenset({"processing", "completed"})
 CANCELLED = frozenset({"cancelled", "failed", "trash"})
+ADDRESS = AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
 
 
 class WooCommerce(WebhookOnly):
@@ -81,7 +83,12 @@ class WooCommerce(WebhookOnly):
             ),
             paid=order.get("status") in PAID or text(order.get("date_paid_gmt")) is not None,
             lines=[_line(channel, li) for li in order.get("line_items") or []],
-            delivery=_home(shipping),
+            delivery=home_delivery(
+                shipping,
+                ADDRESS,
+                name=full_name(shipping.get("first_name"), shipping.get("last_name")),
+                field="shipping",
+            ),
             figures=PlatformFigures(
                 currency=currency,
                 total=decimal(order.get("total"), "total"),
@@ -116,22 +123,3 @@ def _line(channel: Channel, item: dict[str, Any]) -> Line:
         quantity,
         unit,
     )
-
-
-def _home(shipping: dict[str, Any]) -> dict[str, Any] | None:
-    if not text(shipping.get("address_1")):
-        return None
-    return {
-        "method": "home_delivery",
-        "address": address(
-            name=full_name(shipping.get("first_name"), shipping.get("last_name")),
-            company=shipping.get("company"),
-            line1=shipping.get("address_1"),
-            line2=shipping.get("address_2"),
-            postal_code=shipping.get("postcode"),
-            city=shipping.get("city"),
-            region=shipping.get("state"),
-            country=shipping.get("country"),
-            field="shipping",
-        ),
-    }
