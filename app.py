@@ -19,6 +19,7 @@ from chalicelib.http import (
     reservations_api,
     returns_api,
     tasks_api,
+    webhooks_api,
 )
 from chalicelib.http.routing import http_middleware
 from chalicelib.observability import logger, metrics, tracing_middleware
@@ -46,6 +47,7 @@ for blueprint in (
     reservations_api.bp,
     returns_api.bp,
     tasks_api.bp,
+    webhooks_api.bp,
 ):
     app.register_blueprint(blueprint)
 
@@ -72,6 +74,7 @@ channel_updates = _consumer("channel-updates", "channel_updates.handle")
 stock_feed = _consumer("stock-feed", "stock_messages.apply_feed")
 stock_summary = _consumer("stock-summary", "stock_messages.refresh_summary")
 partner_dispatch = _consumer("partner-dispatch", "partners.dispatch")
+channel_inbox = _consumer("channel-inbox", "channel_orders.handle")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -118,6 +118,12 @@ METRICS: dict[str, str] = {
     "PartnerDispatchFailures": "dispatch attempts that failed and go back to the queue (retried, then "
     "dead-lettered); dimensions: location, reason (unavailable: 5xx, 408, 429, timeout or no connection; "
     "refused: any other answer; no_secret)",
+    "ChannelDeliveries": "webhook deliveries from sales platforms at POST /webhooks/{channelId}; dimensions: "
+    "channel, outcome (queued; duplicate: seen before, nothing queued; refused: the signature did not hold; "
+    "ping: a platform checking the URL; ignored: a topic the OMS does not take)",
+    "ChannelOrdersApplied": "platform orders the channel-inbox queue dealt with; dimensions: channel, outcome "
+    "(created; cancelled: the platform cancelled it and its open units were cancelled; unchanged: newer, "
+    "nothing the OMS applies yet changed; stale: not newer than what the OMS has, left alone)",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

@@ -170,7 +170,10 @@ def _operation(spec: RouteSpec, ref: Ref, operation_ids: set[str]) -> dict[str, 
         "summary": spec.summary or spec.view.replace("_", " "),
         "operationId": operation_id,
     }
-    if spec.public:
+    if spec.signed:
+        operation["description"] = "No token: the platform's signature over the raw body authenticates it."
+        operation["security"] = []
+    elif spec.public:
         operation["description"] = "Public: no token needed."
         operation["security"] = []
     else:

@@ -116,6 +116,9 @@ RESOURCES = Resources(
         # Fulfilment orders handed to drop-ship partners (signed POSTs to their URL). A partner's
         # outage outlasts a few quick retries: 8 receives, 5 minutes apart, before the DLQ (~40 min).
         Queue(key="partner-dispatch", handler="partner_dispatch", max_receive_count=8, visibility_timeout_s=300),
+        # Verified webhook deliveries from the sales platforms (POST /webhooks/{channelId}), each to be
+        # mapped to the canonical order and applied when newer than what the OMS has.
+        Queue(key="channel-inbox", handler="channel_inbox"),
     ),
     rules=(
         Rule(

@@ -260,3 +260,17 @@ def task_due_index(task_id: str, due: str) -> Key:
 
 def failure_key(queue_key: str, message_id: str) -> Key:
     return {"PK": f"FAILURE#{queue_key}", "SK": message_id}
+
+
+# ---- channel inbox -------------------------------------------------------------------------------
+# A platform's webhook delivery as it came (raw body), one partition each so a busy shop spreads;
+# its existence is the deduplication (on the platform's delivery id or its own (resource, modified)).
+# The platform's update time the OMS applied last for one of its orders: older deliveries are stale.
+
+
+def delivery_key(channel_id: str, dedup_key: str) -> Key:
+    return {"PK": f"DELIVERY#{channel_id}#{dedup_key}", "SK": "DELIVERY"}
+
+
+def channel_order_key(channel_id: str, external_id: str) -> Key:
+    return {"PK": f"CHANNELORDER#{channel_id}#{external_id}", "SK": "APPLIED"}

@@ -73,6 +73,9 @@ def channel_to_item(channel: Channel, version: int) -> Item:
         "name": channel.name,
         "active": channel.active,
         "hasSecret": channel.has_secret,
+        "apiBaseUrl": channel.api_base_url,
+        "currency": channel.currency,
+        "locationMap": dict(channel.location_map),
         "version": version,
     }
 
@@ -84,6 +87,9 @@ def channel_from_item(item: Item) -> Channel:
         name=item.get("name"),
         active=item.get("active", True),
         has_secret=bool(item.get("hasSecret", False)),
+        api_base_url=item.get("apiBaseUrl"),
+        currency=item.get("currency"),
+        location_map=dict(item.get("locationMap") or {}),
     )
 
 

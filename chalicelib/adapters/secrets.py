@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib import clock
 from chalicelib.adapters import aws
 from chalicelib.domain.errors import Conflict, DomainError, Invalid, Unavailable
 from chalicelib.expiring import Expiring
@@ -33,6 +35,9 @@ PROD_RECOVERY_DAYS = 7  # the shortest window Secrets Manager allows
 # Secrets Manager names allow letters, digits and /_+=.@- ; an owner's id adds no "/" of its own.
 _NAME_SAFE = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
 _cache: Expiring[str | None] = Expiring("OMS_SECRET_CACHE_SECONDS", 30)
+_signing: Expiring[tuple[str, ...]] = Expiring("OMS_SECRET_CACHE_SECONDS", 30)
+# How long the previous signing secret still verifies deliveries after a new one was stored.
+ROTATION_OVERLAP = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ def put_secret(owner: Owner, owner_id: str, value: str) -> None:
         raise _domain_error(exc, owner, owner_id, "store") from None
     finally:
         _cache.forget(name)
+        _signing.forget(name)
     logger.info(f"{owner.kind} secret stored", extra={owner.id_field: owner_id, "secretName": name})
 
 
@@ -120,6 +126,7 @@ def delete_secret(owner: Owner, owner_id: str) -> bool:
         raise _domain_error(exc, owner, owner_id, "delete") from None
     finally:
         _cache.forget(name)
+        _signing.forget(name)
     logger.info(f"{owner.kind} secret deleted", extra={owner.id_field: owner_id, "secretName": name, **options})
     return True
 
@@ -127,24 +134,53 @@ def delete_secret(owner: Owner, owner_id: str) -> bool:
 def secret(owner: Owner, owner_id: str) -> str | None:
     """The owner's current secret, None when it has none (cached: see the module notes)."""
     name = owner.name(owner_id)
-    return _cache.get(name, lambda: _read(owner, owner_id, name))
+    return _cache.get(name, lambda: _value(_read(owner, owner_id, name)))
 
 
-def _read(owner: Owner, owner_id: str, name: str) -> str | None:
+def channel_signing_secrets(channel_id: str) -> tuple[str, ...]:
+    """The channel's current signing secret and, for ROTATION_OVERLAP after it was replaced, the one
+    before it: a platform signs with the old secret until it switches (Shopify: up to an hour), and
+    an admin may set the new one here first. Putting the same new value twice ends the overlap at
+    once (the previous version is then the new one too): what to do with a leaked secret."""
+    name = CHANNEL.name(channel_id)
+
+    def load() -> tuple[str, ...]:
+        current = _read(CHANNEL, channel_id, name)
+        value = _value(current)
+        if current is None or value is None:
+            return ()
+        since = current[1]
+        previous = _value(_read(CHANNEL, channel_id, name, "AWSPREVIOUS"))
+        if previous is None or previous == value or clock.moment() - since > ROTATION_OVERLAP:
+            return (value,)
+        return (value, previous)
+
+    return _signing.get(name, load)
+
+
+def _read(owner: Owner, owner_id: str, name: str, version: str = "AWSCURRENT") -> tuple[str | None, datetime] | None:
+    """The value of one version of the secret and when it was made; None when there is none."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        value: str | None = aws.client("secretsmanager").get_secret_value(SecretId=name).get("SecretString")
+        answer = aws.client("secretsmanager").get_secret_value(SecretId=name, VersionStage=version)
     except (BotoCoreError, ClientError) as exc:
         if _code(exc) != "ResourceNotFoundException" and not _pending_deletion(exc):
             raise _domain_error(exc, owner, owner_id, "read") from None
         return None
-    return value
+    created: datetime = answer.get("CreatedDate") or clock.moment()
+    value: str | None = answer.get("SecretString")
+    return value, created
+
+
+def _value(version: tuple[str | None, datetime] | None) -> str | None:
+    return version[0] if version else None
 
 
 def forget() -> None:
     """Drop every cached value (tests switch accounts)."""
     _cache.forget()
+    _signing.forget()
 
 
 def _code(exc: Exception) -> str | None:

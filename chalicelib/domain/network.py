@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -87,6 +88,10 @@ class Channel:
     name: str | None = None
     active: bool = True
     has_secret: bool = False  # whether Secrets Manager holds its signing secret; never the value
+    api_base_url: str | None = None  # the platform's API (fetching orders, pushing status); None: its default
+    currency: str | None = None  # for platforms whose orders carry none
+    # The platform's location ids (a Shopify pick-up location, a marketplace's warehouse) -> ours.
+    location_map: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

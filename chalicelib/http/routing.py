@@ -119,6 +119,7 @@ class RouteSpec:
     idempotency_key: bool
     if_match: bool
     errors: frozenset[int]
+    signed: bool = False  # public, and the view checks the platform's signature on the raw body
 
     @property
     def public(self) -> bool:
@@ -192,9 +193,15 @@ def route(
     idempotency_key: bool | None = None,
     if_match: bool | None = None,
     errors: Iterable[int] = (),
+    signed: bool = False,
+    accepts: Iterable[str] = ("application/json",),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route, the role kinds that may call it (None: public) and its contract; its summary
     is the view's docstring unless `summary` says otherwise.
+
+    A public route may change nothing, with one exception: `signed=True`, a platform's webhook,
+    which has no bearer token and is authenticated by the view itself, on the raw body (`accepts`
+    then names the content types the platform sends).
 
     `request`/`response` name pydantic models (see `ModelRef`); `status` is the success status and
     `also` any other it answers with the same body (a PUT's 201 when it creates, 200 when it replaces);
@@ -209,6 +216,8 @@ def route(
     """
     methods = list(methods)
     role_set = frozenset(roles) if roles is not None else PUBLIC
+    if not role_set and not signed and any(m not in ("GET", "HEAD", "OPTIONS") for m in methods):
+        raise ValueError(f"{path}: a public route that changes something must be signed (signed=True)")
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         tag = view.__module__.rpartition(".")[2].removesuffix("_api")
@@ -231,6 +240,7 @@ def route(
                 idempotency_key=(method == "POST" and status == 201) if idempotency_key is None else idempotency_key,
                 if_match=(mutating and status not in (201, 202)) if if_match is None else if_match,
                 errors=frozenset(errors),
+                signed=signed,
             )
 
         @functools.wraps(view)
@@ -239,7 +249,7 @@ def route(
             spec = _registry[(request.method, path)]
             return _response(view(Call(spec, request), **path_params), spec.status)
 
-        bp.route(path, methods=methods, content_types=["application/json"])(answers_problems(answer))
+        bp.route(path, methods=methods, content_types=list(accepts))(answers_problems(answer))
         return view
 
     return register

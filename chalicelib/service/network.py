@@ -162,7 +162,16 @@ def put_channel(
             else:
                 secrets.put_channel_secret(channel_id, cmd.secret.get_secret_value())
             has_secret = cmd.secret is not None
-        return Channel(channel_id, cmd.type, name=cmd.name, active=cmd.active, has_secret=has_secret)
+        return Channel(
+            channel_id,
+            cmd.type,
+            name=cmd.name,
+            active=cmd.active,
+            has_secret=has_secret,
+            api_base_url=cmd.api_base_url,
+            currency=cmd.currency,
+            location_map=cmd.location_map,
+        )
 
     status, entry = _register(
         deps,
@@ -192,6 +201,9 @@ def _channel_view(channel: Channel, version: int) -> dict[str, Any]:
         "active": channel.active,
         "native": channel.channel_id in NATIVE_CHANNELS,
         "hasSecret": channel.has_secret,
+        "apiBaseUrl": channel.api_base_url,
+        "currency": channel.currency,
+        "locationMap": dict(channel.location_map),
         "version": version,
     }
 

@@ -176,6 +176,9 @@ from chalicelib.contracts.api.network import (
 from chalicelib.contracts.api.network import (
     TokenPage as TokenPage,
 )
+from chalicelib.contracts.api.network import (
+    WebhookAnswer as WebhookAnswer,
+)
 from chalicelib.contracts.api.orders import (
     CancelLines as CancelLines,
 )

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, Secret, StrictInt, StringConstraints
 
-from chalicelib.contracts.api.base import Address, Id, Model, Text
+from chalicelib.contracts.api.base import Address, Currency, Id, Model, Text
 from chalicelib.domain.ids import PRINTABLE_PATTERN
 
 
@@ -31,7 +31,7 @@ LocationTypeName = Literal["dc", "external_dc", "store", "pickup_point"]
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def _partner_url(url: str) -> str:
+def _outbound_url(url: str) -> str:
     parts = urlsplit(url)
     if not parts.hostname or parts.username or parts.password:
         raise ValueError("must be an absolute URL with a host and no user or password")
@@ -49,7 +49,7 @@ class PartnerIn(Model):
     url: Annotated[
         str,
         StringConstraints(max_length=2048, pattern=PRINTABLE_PATTERN),
-        AfterValidator(_partner_url),
+        AfterValidator(_outbound_url),
         Field(
             description="https only (plain http to 127.0.0.1 or localhost); each fulfilment order is POSTed here",
             json_schema_extra={"format": "uri"},
@@ -116,6 +116,13 @@ class PutChannel(Model):
     # Manager, never returned (ChannelOut.hasSecret says whether there is one). Left out: unchanged;
     # null: removed.
     secret: SigningSecret | None = Field(default=None, json_schema_extra={"writeOnly": True})
+    api_base_url: Annotated[str, AfterValidator(_outbound_url)] | None = Field(
+        None, description="the platform's API address; left out: the platform's production address"
+    )
+    currency: Currency | None = Field(None, description="the orders' currency, for platforms whose orders carry none")
+    location_map: dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Id] = Field(
+        {}, max_length=500, description="the platform's location ids (a Shopify pick-up location) -> ours"
+    )
 
 
 class TokenInfo(Model):
@@ -185,7 +192,17 @@ class ChannelOut(Model):
     active: bool
     native: bool
     has_secret: bool
+    api_base_url: str | None = None
+    currency: str | None = None
+    location_map: dict[str, str] = {}
     version: int
+
+
+class WebhookAnswer(Model):
+    """`POST /webhooks/{channelId}`: accepted (kept and queued, or a repeat of what was), a ping
+    answered, or a signed delivery of a topic the OMS does not take."""
+
+    status: Literal["accepted", "ping", "ignored"]
 
 
 class ChannelPage(Model):

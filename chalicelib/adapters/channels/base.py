@@ -1,0 +1,131 @@
+"""The one seam every sales platform plugs into: verify a delivery, map the platform's order to the
+canonical order command, fetch an order, push a status.
+
+Webhook platforms (Shopify, WooCommerce) implement the first two now; `fetch_order` and
+`push_status` are where the polled marketplaces (bol, Amazon, Zalando) and the status-out queue
+come in: they take the channel's configuration and its credentials, never read them themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chalicelib.domain.errors import Invalid
+
+if TYPE_CHECKING:
+    from chalicelib.contracts.api import CreateOrder
+    from chalicelib.domain.network import Channel
+
+
+class Unmappable(Invalid):
+    """The platform's order cannot become a canonical order; the text names the field, never its value."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook delivery whose signature holds: what makes a repeat of it a repeat, and its topic."""
+
+    dedup_key: str
+    topic: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    """A platform checking the URL when a webhook is saved (WooCommerce): answered, never kept."""
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A signed delivery of a topic the OMS does not take (answered 200 so the platform keeps sending)."""
+
+    topic: str
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    """The platform's money that `CreateOrder` cannot hold yet: its discounts, its shipping and the
+    total it charged. Kept here, per order, to be wired into the canonical order when it has them."""
+
+    currency: str
+    total: Decimal
+    discounts: Decimal
+    shipping: Decimal
+
+
+@dataclass(frozen=True)
+class ChannelOrder:
+    """A platform's order as the OMS takes it: the command `POST /orders` takes, the platform's own
+    update time (which delivery is newer), and whether the platform has cancelled it."""
+
+    command: CreateOrder
+    updated_at: datetime
+    cancelled: bool
+    figures: PlatformFigures
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """What the OMS tells a platform about one of its orders (shipped with tracking, cancelled...)."""
+
+    external_id: str
+    status: str
+    detail: Mapping[str, Any]
+
+
+class Connector(Protocol):
+    type: str
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+        """The delivery if one of `secrets` signed `body`; raises `Unauthorized` otherwise."""
+        ...
+
+    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+        """The canonical order; raises `Unmappable` (or pydantic's ValidationError) when it cannot be one."""
+        ...
+
+    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+        """The platform's order as it is now (pollers, and thin notifications that only name it)."""
+        ...
+
+    def push_status(self, channel: Channel, credentials: str, update: StatusUpdate) -> None:
+        """Tell the platform what became of its order."""
+        ...
+
+
+class WebhookOnly:
+    """For platforms whose orders come by webhook: fetching and pushing come with later slices."""
+
+    type: str
+
+    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+        raise NotImplementedError(f"fetching {self.type} orders is not built yet")
+
+    def push_status(self, channel: Channel, credentials: str, update: StatusUpdate) -> None:
+        raise NotImplementedError(f"pushing status to {self.type} is not built yet")
+
+
+def signed_by(body: bytes, signature: str | None, secrets: Sequence[str]) -> bool:
+    """Whether `signature` is base64(HMAC-SHA256(body)) under one of `secrets`, compared in constant
+    time (Shopify's and WooCommerce's scheme). Every secret is tried, so timing says nothing of which."""
+    if not signature:
+        return False
+    given = signature.strip().encode()
+    matched = False
+    for secret in secrets:
+        expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+        matched |= hmac.compare_digest(expected, given)
+    return matched
+
+
+def parse(body: bytes | str) -> Any:
+    """JSON with every number exact: integers stay Python ints (Shopify's ids exceed 2^53, which a
+    float would round) and decimals become Decimal (amounts as sent)."""
+    return json.loads(body, parse_float=Decimal)

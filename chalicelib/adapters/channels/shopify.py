@@ -1,0 +1,123 @@
+"""Shopify: order webhooks (orders/create, orders/updated, orders/cancelled), signed with
+`X-Shopify-Hmac-Sha256` = base64(HMAC-SHA256(raw body, the app's secret)); one `X-Shopify-Webhook-Id`
+per delivery, the same on Shopify's retries. The body is the REST order: ids are numbers beyond 2^53,
+money decimal strings in the shop's currency (`price`, `total_price`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.channels.base import (
+    ChannelOrder,
+    Delivery,
+    Ignored,
+    PlatformFigures,
+    WebhookOnly,
+    signed_by,
+)
+from chalicelib.adapters.channels.mapping import (
+    AddressKeys,
+    Line,
+    canonical,
+    currency_of,
+    customer_id,
+    decimal,
+    full_name,
+    home_delivery,
+    required,
+    sku_of,
+    store_for,
+    text,
+    utc,
+    whole,
+)
+from chalicelib.domain.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from chalicelib.domain.network import Channel
+
+ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+PAID = frozenset({"paid", "partially_refunded", "refunded"})
+# Shipping lines Shopify marks as a pick-up in store (the category of the delivery method chosen).
+PICK_UP = frozenset({"pick-up", "pickup", "pick_up"})
+ADDRESS = AddressKeys("address1", "address2", "zip", "city", "province_code", "country_code")
+
+
+class Shopify(WebhookOnly):
+    type = "shopify"
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ignored:
+        # Shopify's newer "Events" deliveries use the same names without "X-".
+        signature = headers.get("x-shopify-hmac-sha256") or headers.get("shopify-hmac-sha256")
+        if not signed_by(body, signature, secrets):
+            raise Unauthorized("X-Shopify-Hmac-Sha256 does not match the body under the channel's secret")
+        topic = headers.get("x-shopify-topic") or headers.get("shopify-topic") or ""
+        if topic not in ORDER_TOPICS:
+            return Ignored(topic)
+        webhook_id = headers.get("x-shopify-webhook-id") or headers.get("shopify-webhook-id")
+        if not webhook_id:
+            raise Unauthorized("a signed Shopify delivery carries X-Shopify-Webhook-Id; this one does not")
+        return Delivery(dedup_key=webhook_id, topic=topic)
+
+    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+        # A webhook's body is the order; the REST API wraps it in {"order": ...}.
+        order: dict[str, Any] = payload.get("order", payload) if isinstance(payload, dict) else {}
+        external_id = required(order.get("id"), "id")
+        currency = currency_of(order.get("currency"), channel)
+        customer = order.get("customer") or {}
+        shipping = order.get("shipping_address") or {}
+        return canonical(
+            channel,
+            external_id=external_id,
+            customer={
+                "id": customer_id(channel, customer.get("id"), external_id),
+                "email": text(order.get("email")) or text(order.get("contact_email")) or text(customer.get("email")),
+                "name": full_name(customer.get("first_name"), customer.get("last_name")) or text(shipping.get("name")),
+                "phone": text(order.get("phone")) or text(customer.get("phone")),
+            },
+            placed_at=utc(order.get("created_at"), "created_at"),
+            updated_at=utc(order.get("updated_at") or order.get("created_at"), "updated_at"),
+            paid=order.get("financial_status") in PAID,
+            lines=[_line(channel, li) for li in order.get("line_items") or []],
+            delivery=_pick_up(order, channel)
+            or home_delivery(
+                shipping,
+                ADDRESS,
+                name=text(shipping.get("name")) or full_name(shipping.get("first_name"), shipping.get("last_name")),
+                field="shipping_address",
+            ),
+            figures=PlatformFigures(
+                currency=currency,
+                total=decimal(order.get("total_price"), "total_price"),
+                discounts=decimal(order.get("total_discounts") or 0, "total_discounts"),
+                shipping=sum(
+                    (decimal(s.get("price"), "shipping_lines.price") for s in order.get("shipping_lines") or []),
+                    Decimal(0),
+                ),
+            ),
+            cancelled=order.get("cancelled_at") is not None,
+        )
+
+
+def _line(channel: Channel, item: dict[str, Any]) -> Line:
+    line_id = required(item.get("id"), "line_items.id")
+    return Line(
+        line_id,
+        sku_of(channel, item.get("sku"), (item.get("variant_id"), item.get("product_id")), line_id),
+        whole(item.get("quantity"), f"line item {line_id}'s quantity"),
+        decimal(item.get("price"), f"line item {line_id}'s price"),
+    )
+
+
+def _pick_up(order: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
+    """Click & collect at our store for a Shopify pick-up: the shipping line's code names the pick-up
+    location (or the order's `location_id` does), which the channel's locationMap maps to a store."""
+    for line in order.get("shipping_lines") or []:
+        code = text(line.get("code"))
+        category = (text(line.get("delivery_category")) or "").lower()
+        if code in channel.location_map or category in PICK_UP:
+            where = code if code in channel.location_map else text(order.get("location_id"))
+            return {"method": "click_and_collect", "locationId": store_for(channel, where or "", "a pick-up")}
+    return None

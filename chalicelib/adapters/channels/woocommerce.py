@@ -1,0 +1,125 @@
+"""WooCommerce: order webhooks (order.created, order.updated), signed with `X-WC-Webhook-Signature` =
+base64(HMAC-SHA256(raw body, the webhook's secret)). Its Delivery-ID is a hash of the webhook and
+the second, so two deliveries in one second share it: a repeat is the same order at the same
+`date_modified_gmt` instead. Saving a webhook sends an unsigned form post `webhook_id=<id>` (the
+ping), which must get exactly 200. The body is the wc/v3 order: totals strings, line prices numbers,
+times without a zone (the `*_gmt` ones are UTC)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.channels.base import (
+    ChannelOrder,
+    Delivery,
+    Ignored,
+    Ping,
+    PlatformFigures,
+    WebhookOnly,
+    parse,
+    signed_by,
+)
+from chalicelib.adapters.channels.mapping import (
+    AddressKeys,
+    Line,
+    canonical,
+    currency_of,
+    customer_id,
+    decimal,
+    full_name,
+    home_delivery,
+    required,
+    sku_of,
+    text,
+    utc,
+    whole,
+)
+from chalicelib.domain.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from chalicelib.domain.network import Channel
+
+ORDER_TOPICS = frozenset({"order.created", "order.updated"})
+_PING = re.compile(rb"^webhook_id=\d{1,20}$")
+PAID = frozenset({"processing", "completed"})
+CANCELLED = frozenset({"cancelled", "failed", "trash"})
+ADDRESS = AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
+
+
+class WooCommerce(WebhookOnly):
+    type = "woocommerce"
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+        signature = headers.get("x-wc-webhook-signature")
+        if signature is None and _PING.match(body.strip()):
+            return Ping()
+        if not signed_by(body, signature, secrets):
+            raise Unauthorized("X-WC-Webhook-Signature does not match the body under the channel's secret")
+        topic = headers.get("x-wc-webhook-topic", "")
+        if topic not in ORDER_TOPICS:
+            return Ignored(topic)
+        return Delivery(dedup_key=_dedup_key(body), topic=topic)
+
+    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+        order: dict[str, Any] = payload if isinstance(payload, dict) else {}
+        external_id = required(order.get("id"), "id")
+        currency = currency_of(order.get("currency"), channel)
+        billing, shipping = order.get("billing") or {}, order.get("shipping") or {}
+        return canonical(
+            channel,
+            external_id=external_id,
+            customer={
+                "id": customer_id(channel, order.get("customer_id"), external_id),
+                "email": text(billing.get("email")),
+                "name": full_name(billing.get("first_name"), billing.get("last_name")),
+                "phone": text(billing.get("phone")),
+            },
+            placed_at=utc(order.get("date_created_gmt"), "date_created_gmt", naive_is_utc=True),
+            updated_at=utc(
+                order.get("date_modified_gmt") or order.get("date_created_gmt"), "date_modified_gmt", naive_is_utc=True
+            ),
+            paid=order.get("status") in PAID or text(order.get("date_paid_gmt")) is not None,
+            lines=[_line(channel, li) for li in order.get("line_items") or []],
+            delivery=home_delivery(
+                shipping,
+                ADDRESS,
+                name=full_name(shipping.get("first_name"), shipping.get("last_name")),
+                field="shipping",
+            ),
+            figures=PlatformFigures(
+                currency=currency,
+                total=decimal(order.get("total"), "total"),
+                discounts=decimal(order.get("discount_total") or 0, "discount_total"),
+                shipping=decimal(order.get("shipping_total") or 0, "shipping_total"),
+            ),
+            cancelled=order.get("status") in CANCELLED,
+        )
+
+
+def _dedup_key(body: bytes) -> str:
+    """The order and the moment it was modified; a body that is not such an order, by its hash
+    (it is stored all the same and fails, readably, in the consumer)."""
+    try:
+        order = parse(body)
+        return f"order-{required(order['id'], 'id')}-{required(order['date_modified_gmt'], 'date_modified_gmt')}"
+    except (ValueError, KeyError, TypeError):
+        return "sha256-" + hashlib.sha256(body).hexdigest()
+
+
+def _line(channel: Channel, item: dict[str, Any]) -> Line:
+    line_id = required(item.get("id"), "line_items.id")
+    quantity = whole(item.get("quantity"), f"line item {line_id}'s quantity")
+    # `subtotal` is the line before coupons, as a string; `price` a number WooCommerce rounds.
+    subtotal = decimal(item.get("subtotal"), f"line item {line_id}'s subtotal")
+    unit = subtotal / quantity
+    if unit * quantity != subtotal:
+        unit = decimal(item.get("price"), f"line item {line_id}'s price")
+    return Line(
+        line_id,
+        sku_of(channel, item.get("sku"), (item.get("variation_id"), item.get("product_id")), line_id),
+        quantity,
+        unit,
+    )

@@ -1,0 +1,117 @@
+"""The channel-inbox queue: a platform's order, mapped to the canonical order, applied only when it is
+newer than what the OMS has (the platform's own update time), so repeats, deliveries out of order and
+stale ones all end in one correct order. A notification is a hint: the order it carries is the truth
+as of its update time, whatever its topic says.
+
+Creating goes through the use case of `POST /orders` (one order per channel and external id),
+cancelling through that of `POST /orders/{id}/cancellations`, both as the channel's principal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from chalicelib.adapters import inbox
+from chalicelib.adapters.channels import connector
+from chalicelib.adapters.channels.base import Unmappable, parse
+from chalicelib.adapters.stock_repo import StockRepository
+from chalicelib.bootstrap import bootstrap
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.orders.lines import CANCELLABLE
+from chalicelib.domain.timestamps import iso
+from chalicelib.observability import count, logger
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.channels.base import ChannelOrder
+    from chalicelib.contracts.api import CreateOrder
+    from chalicelib.service.unit_of_work import Dependencies
+
+_CANCELLABLE = frozenset(status.value for status in CANCELLABLE)
+
+
+def handle(body: str) -> None:
+    """`{"channelId", "deliveryKey"}`: the delivery kept by the inbox. Anything that fails raises, so
+    the message is retried and at last dead-lettered with its reason; redriven, it runs again."""
+    message = json.loads(body)
+    deps = bootstrap()
+    channel_id, key = message["channelId"], message["deliveryKey"]
+    delivery = inbox.stored(deps.table, channel_id, key)
+    if delivery is None:
+        raise NotFound(f"delivery {key} of channel {channel_id} is no longer kept ({inbox.KEEP_DAYS} days)")
+    channel = deps.network().channels.get(channel_id)
+    if channel is None:
+        raise NotFound(f"channel {channel_id} is not registered")
+    mapped = connector(channel.type).to_order(parse(delivery["rawBody"]), channel)
+    outcome = apply(deps, mapped)
+    count("ChannelOrdersApplied", channel=channel_id, outcome=outcome)
+    logger.info(
+        "channel order applied",
+        extra={"channelId": channel_id, "externalId": mapped.command.external_id, "outcome": outcome},
+    )
+
+
+def apply(deps: Dependencies, mapped: ChannelOrder) -> str:
+    """Create the order if the OMS has none, cancel what is open if the platform cancelled it; only when
+    this is newer than what was applied. Each step is idempotent, so a retry after a crash in between
+    finishes the job; the update time is recorded last."""
+    cmd = mapped.command
+    updated_at = iso(mapped.updated_at)
+    last = inbox.applied_at(deps.table, cmd.channel, cmd.external_id)
+    if last is not None and updated_at <= last:
+        return "stale"
+    channel = Principal(f"channel:{cmd.channel}")
+    order_id = deps.uow().orders.id_for(cmd.channel, cmd.external_id)
+    outcome = "unchanged"
+    if order_id is None:
+        order_id, outcome = _create(deps, cmd, channel), "created"
+    if mapped.cancelled and _cancel_open_units(deps, order_id, channel):
+        outcome = "cancelled"
+    inbox.applied(deps.table, cmd.channel, cmd.external_id, order_id, updated_at)
+    return outcome
+
+
+def _create(deps: Dependencies, cmd: CreateOrder, channel: Principal) -> str:
+    from chalicelib.service import orders
+
+    _require_known_skus(deps, cmd)
+    try:
+        _, created = orders.create_order(deps, cmd, channel, idempotency_key=None, raw_body=None)
+    except Conflict as exc:  # created meanwhile by another delivery of the same order
+        if "orderId" not in exc.extra:
+            raise
+        return str(exc.extra["orderId"])
+    return str(created["orderId"])
+
+
+def _require_known_skus(deps: Dependencies, cmd: CreateOrder) -> None:
+    """A SKU no location has ever counted is most likely the platform's typo or a product the OMS was
+    not told of: dead-lettered with the reason, and redriven once its stock is counted."""
+    stock = StockRepository(deps.table)
+    seen: set[str] = set()
+    for line in cmd.lines:
+        if line.sku not in seen and not stock.levels(line.sku):
+            raise Unmappable(
+                f"SKU {line.sku!r} (line {line.line_id}) is not known to the OMS: no location has counted it; "
+                f"count it (PUT /inventory/{{locationId}}/{line.sku}) and redrive this message"
+            )
+        seen.add(line.sku)
+
+
+def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal) -> bool:
+    """Cancel every unit still cancellable (shipped ones stay: they come back as a return)."""
+    from chalicelib.contracts.api import CancelLines
+    from chalicelib.service import orders
+
+    view = orders.get_order(deps, order_id, channel)
+    lines = [
+        {"lineId": ln["lineId"], "quantity": ln["quantity"] - ln["cancelledQuantity"]}
+        for ln in view["lines"]
+        if ln["status"] in _CANCELLABLE and ln["quantity"] > ln["cancelledQuantity"]
+    ]
+    if not lines:
+        return False
+    cmd = CancelLines.model_validate({"lines": lines, "reason": "cancelled in the sales channel"})
+    orders.cancel_lines(deps, order_id, cmd, channel, if_match=None)
+    return True
