@@ -15,8 +15,6 @@ bp = Routes(__name__)
     signed=True,
     # WooCommerce's ping, sent when a webhook is saved, is a form post.
     accepts=("application/json", "application/x-www-form-urlencoded"),
-    summary="A sales platform's webhook delivery (Shopify, WooCommerce), verified on its raw body, kept once "
-    "and queued; the order follows asynchronously. A bad signature is 401 and nothing is kept",
     response="WebhookAnswer",
     status=202,
     also=(200,),
@@ -25,6 +23,9 @@ bp = Routes(__name__)
     if_match=False,
 )
 def receive_webhook(call: Call, channel_id: str) -> Any:
+    """A sales platform's webhook delivery (Shopify, WooCommerce), verified on its raw body, kept once and
+    queued; the order follows asynchronously. A bad signature is 401 and nothing is kept.
+    """
     from chalicelib.service import webhooks
 
     raw = call.request.raw_body or b""
