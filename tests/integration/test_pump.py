@@ -147,3 +147,19 @@ def test_the_stream_relays_new_events_and_the_first_sweep_what_came_before(aws, 
     # The first pass's sweep put the first order's OrderCreated on the queue after draining it; this
     # pass's stream relay put the second's there before draining: both reach the handler now.
     assert (second.queues["channel-updates"].received, second.queues["channel-updates"].failed) == (2, 0)
+
+
+@pytest.mark.dynamodb_local
+@pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
+def test_with_the_stream_relaying_the_sweep_runs_once_a_rate_not_every_pass(aws, capsys):
+    def sweeps() -> int:  # each sweep reports the outbox's backlog as a metric point
+        return capsys.readouterr().out.count('"Name":"OutboxPendingAgeSeconds"')
+
+    paced = Pump(retry_delay_s=0, read_stream=True)
+    for _ in range(3):
+        paced.run_once()
+    assert sweeps() == 1, "the first pass sweeps everything; the next ones within the rate leave it to the stream"
+    eager = Pump(retry_delay_s=0, read_stream=True, sweep_every_s=0)
+    for _ in range(3):
+        eager.run_once()
+    assert sweeps() == 3
