@@ -107,7 +107,6 @@ BINDINGS = (
 )
 
 
-
 # ---- returns -----------------------------------------------------------------------------------
 # What follows a return's categories: entering cancelled or rejected releases the units still
 # expected back on the order's ledger. Stock follows each receipt's dispositions, and money the
