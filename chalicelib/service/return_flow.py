@@ -163,7 +163,10 @@ def expire_due(deps: Dependencies, return_id: str) -> int:
         except Conflict:
             heard = False  # nothing there takes it now
     uow.commit()
-    count("ReturnTimersFired" if heard else "WorkflowTimersIgnored", timer=timer.name)
+    if heard:
+        count("ReturnTimersFired", timer=timer.name)
+    else:
+        count("WorkflowTimersIgnored", timer=timer.name)
     return int(heard)
 
 
