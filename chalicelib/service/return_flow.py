@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.returns_repo import return_to_item, return_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
 from chalicelib.domain.network import Location
@@ -21,7 +20,7 @@ from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
 from chalicelib.observability import count
 from chalicelib.service import config, idempotency, ids
 from chalicelib.service.ids import new_id
-from chalicelib.service.returns import quote_parts, return_policy
+from chalicelib.service.returns import answer_of, quote_parts, return_policy
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -168,13 +167,6 @@ def expire_due(deps: Dependencies, return_id: str) -> int:
     else:
         count("WorkflowTimersIgnored", timer=timer.name)
     return int(heard)
-
-
-def answer_of(deps: Dependencies, order: Order, ret: Return) -> dict[str, Any]:
-    """The return as the API shows it, with the events its workflow allows now."""
-    definition = deps.workflow(ret.workflow, ret.workflow_version)
-    allowed = allowed_events(definition, ret.status, ret.context(order.order_facts(), {}))
-    return {**return_view(return_to_item(ret)), "allowedEvents": [e for e in allowed if e != RETURN_EXPIRY_EVENT]}
 
 
 def _may_send(principal: Principal, ret: Return, cmd: api.ReturnEventIn) -> None:

@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import order_view
-from chalicelib.adapters.returns_repo import return_view
+from chalicelib.adapters.returns_repo import return_to_item, return_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.money import Money
 from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, quote_return
 from chalicelib.domain.returns.refund import RefundQuote, RefundRules, ShippingRefund
-from chalicelib.domain.returns.return_ import ReturnStatus
-from chalicelib.domain.workflows import Entity, parse_duration
+from chalicelib.domain.returns.return_ import Return, ReturnStatus
+from chalicelib.domain.workflows import Entity, allowed_events, parse_duration
+from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
 from chalicelib.service import config, listing, workflows
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.contracts.config import ReturnsConfig
+    from chalicelib.domain.orders.order import Order
     from chalicelib.service.unit_of_work import Dependencies
 
 
@@ -105,8 +107,6 @@ def quote_parts(refund: RefundQuote, currency: str) -> dict[str, dict[str, str]]
 
 def get_return(deps: Dependencies, return_id: str, principal: Principal) -> dict[str, Any]:
     """One return (one GetItem); a channel reads its own orders' returns, a DC those at its location."""
-    from chalicelib.service.return_flow import answer_of
-
     uow = deps.uow()
     ret = uow.returns.get(return_id)
     if (principal.kind == "channel" and ret.channel != principal.scope) or (
@@ -125,3 +125,10 @@ returns_at = listing.LocationQueue(
     sees="sees the returns of",
     view=return_view,
 )
+
+
+def answer_of(deps: Dependencies, order: Order, ret: Return) -> dict[str, Any]:
+    """The return as the API shows it, with the events its workflow allows now."""
+    definition = deps.workflow(ret.workflow, ret.workflow_version)
+    allowed = allowed_events(definition, ret.status, ret.context(order.order_facts(), {}))
+    return {**return_view(return_to_item(ret)), "allowedEvents": [e for e in allowed if e != RETURN_EXPIRY_EVENT]}

@@ -119,7 +119,7 @@ def test_two_partial_returns_of_a_discounted_line_refund_exactly_what_was_paid(c
     policy(client, admin, restockingFee="1.00", returnShippingFee="2.50", refundTiming="on_inspection")
     got = delivered(client, admin)
     dc = bearer(issue_token(f"dc:{DC}"))
-    totals = []
+    totals: list[str] = []
     for _ in range(2):
         ret = asked(client, admin, got["orderId"], [("1", 1, "defective")])
         event(client, dc, ret["returnId"], "receive")
@@ -200,3 +200,16 @@ def test_a_return_workflow_changed_by_configuration_pins_new_returns_only(client
         event(client, admin, ret["returnId"], "receive", locationId=DC)
         assert event(client, admin, ret["returnId"], "inspect")["status"] == expected
     assert event(client, admin, new["returnId"], "approve_quality")["status"] == "completed"
+
+
+def test_a_return_and_its_event_cost_one_read_and_one_transaction_each(client, admin, clock: ManualClock):
+    from tests.roundtrips import counting
+
+    ids = [delivered(client, admin)["orderId"] for _ in range(2)]
+    asked(client, admin, ids[0], [("1", 1, "changed_mind")])  # warm: the policy and workflows are cached
+    with counting() as trips:
+        ret = asked(client, admin, ids[1], [("1", 1, "changed_mind")])
+    assert trips.by_operation() == {"Query": 1, "TransactWriteItems": 1}, trips.describe()
+    with counting() as trips:
+        event(client, admin, ret["returnId"], "receive")
+    assert trips.by_operation() == {"Query": 1, "TransactWriteItems": 1}, trips.describe()
