@@ -108,7 +108,9 @@ METRICS: dict[str, str] = {
     "collected in time is cancelled); dimensions: state (the state whose SLA ran out)",
     "WorkflowTimersFired": "other workflow timers that fired their event (a wait a transition started); "
     "dimensions: timer",
-    "WorkflowTimersIgnored": "workflow timers dropped unheard: the fulfilment order had moved on, or nothing "
+    "ReturnsRequested": "returns asked for; dimensions: outcome (approved, declined, received: handed in at a counter)",
+    "ReturnTimersFired": "return timers that fired their event (an approved return expiring); dimensions: timer",
+    "WorkflowTimersIgnored": "workflow timers dropped unheard: the fulfilment order or return had moved on, or nothing "
     "takes the event there now; dimensions: timer",
     "OrdersHeld": "orders their own workflow held before dispatch (a review, an approval); dimensions: channel",
     "OrdersReleased": "held orders released, their units sourced and handed to locations; dimensions: channel",

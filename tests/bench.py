@@ -218,9 +218,8 @@ def round_trips() -> list[Row]:
             return create([sku], with_key=False)
 
         measure("create, 1 line, no key, stale summary (fallback)", STALE_BUDGET, stale_sku)
-        order_id = order["orderId"]
 
-        measure("GET /orders/{id}", READ_BUDGET, same(lambda: send("get", f"/orders/{order_id}")))
+        measure("GET /orders/{id}", READ_BUDGET, same(lambda: send("get", f"/orders/{order['orderId']}")))
         measure(
             "GET /customers/{id}/orders",
             READ_BUDGET,
@@ -234,12 +233,42 @@ def round_trips() -> list[Row]:
             lambda: (
                 lambda: send(
                     "post",
-                    f"/orders/{order_id}/cancellations",
+                    f"/orders/{order['orderId']}/cancellations",
                     {"lines": [{"lineId": next(line_ids), "quantity": 1}], "reason": "bench"},
                 )
             ),
         )
+
+        measure_returns(measure, send, create(skus[:1], with_key=False))
     return rows
+
+
+def measure_returns(measure: Callable[..., Any], send: Callable[..., Any], placed: Callable[[], Any]) -> None:
+    """Rows for asking for a return of an order just delivered, and for receiving one."""
+
+    def asked_back(order: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+        deliver(send, order)
+        body = {
+            "lines": [{"lineId": "1", "quantity": 1, "reason": "changed_mind"}],
+            "returnTo": {"locationId": BENCH_DC},
+        }
+        return lambda: send("post", f"/orders/{order['orderId']}/returns", body)
+
+    measure("create a return, no key", CHANGE_BUDGET, lambda: asked_back(placed()))
+
+    def receipt() -> Callable[[], dict[str, Any]]:
+        returned = asked_back(placed())()
+        return lambda: send("post", f"/returns/{returned['returnId']}/events", {"type": "receive"})
+
+    measure("return event (receive, restock, refund)", CHANGE_BUDGET, receipt)
+
+
+def deliver(send: Callable[..., dict[str, Any]], placed: dict[str, Any]) -> None:
+    """The first fulfilment order of an order just placed, taken to delivered by its location."""
+    fo_id = placed["fulfilmentOrders"][0]["fulfilmentOrderId"]
+    tracking = {"carrier": "PostNL", "code": "3SBENCH"}
+    for event in ({"type": "accept"}, {"type": "pick"}, {"type": "ship", "tracking": tracking}, {"type": "deliver"}):
+        send("post", f"/fulfilment-orders/{fo_id}/events", event)
 
 
 def accept(send: Callable[..., dict[str, Any]], placed: dict[str, Any]) -> Callable[[], dict[str, Any]]:

@@ -6,12 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.adapters import config_repo, network_repo, orders_repo, reservations_repo, stock_repo, tasks_repo
+from chalicelib.adapters import (
+    config_repo,
+    network_repo,
+    orders_repo,
+    reservations_repo,
+    returns_repo,
+    stock_repo,
+    tasks_repo,
+)
 from chalicelib.adapters.config_repo import ConfigRepository
 from chalicelib.adapters.dynamo import Table, Write
 from chalicelib.adapters.network_repo import NetworkRepository
 from chalicelib.adapters.orders_repo import AlreadyWritten, OrdersRepository
 from chalicelib.adapters.reservations_repo import ReservationsRepository
+from chalicelib.adapters.returns_repo import ReturnsRepository
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.adapters.tasks_repo import TasksRepository
 from chalicelib.domain.aggregate import Aggregate
@@ -19,6 +28,7 @@ from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
 from chalicelib.domain.network import Registered
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.returns.return_ import Return
 from chalicelib.domain.stock_level import FeedLine, StockLevel
 from chalicelib.domain.tasks import Task
 from chalicelib.service.unit_of_work import Changes, UnitOfWork
@@ -31,6 +41,7 @@ class DynamoUnitOfWork(UnitOfWork):
         self.orders = OrdersRepository(table, track=self.track)
         self.tasks = TasksRepository(table, track=self.track)
         self.reservations = ReservationsRepository(table, track=self.track)
+        self.returns = ReturnsRepository(table, track=self.track)
         self.stock = StockRepository(table, track=self.track)
         self.network = NetworkRepository(table, track=self.track)
         self.config = ConfigRepository(table, track=self.track)
@@ -58,6 +69,7 @@ _WRITES: dict[type, Callable[[Table, Any], list[Write]]] = {
     Order: orders_repo.writes,
     Task: tasks_repo.writes,
     Reservation: reservations_repo.writes,
+    Return: returns_repo.writes,
     StockLevel: stock_repo.writes,
     FeedLine: stock_repo.feed_line_writes,
     Registered: network_repo.writes,

@@ -165,11 +165,30 @@ def timers_shard(shard: int) -> str:
     return f"TIMERS#{shard}"
 
 
-def timer_index(fulfilment_order_id: str, due: str) -> Key:
-    """Sparse GSI3 entry of a fulfilment order with a workflow timer pending, by the first one due
-    (sharded like reservations' expiry); the keys go when its last timer does."""
-    shard = _shard_of(fulfilment_order_id, TIMER_SHARDS)
-    return {"GSI3PK": timers_shard(shard), "GSI3SK": f"{due}#{fulfilment_order_id}"}
+def timer_index(entity_id: str, due: str) -> Key:
+    """Sparse GSI3 entry of a fulfilment order or a return with a workflow timer pending, by the first
+    one due (sharded like reservations' expiry); the keys go when its last timer does."""
+    shard = _shard_of(entity_id, TIMER_SHARDS)
+    return {"GSI3PK": timers_shard(shard), "GSI3SK": f"{due}#{entity_id}"}
+
+
+# ---- returns -----------------------------------------------------------------------------------
+# A return lives in its order's partition (ORDER#<order>, RETURN#<id>): reading the order reads its
+# returns, and a return's id names its order, so a return event costs one Query. A location's
+# returns to handle by status are GSI1 RETURNS#<location>#<status> (overloaded like WORK#).
+
+
+def return_key(order_id: str, return_id: str) -> Key:
+    return {"PK": order_pk(order_id), "SK": f"{RETURN_PREFIX}{return_id}"}
+
+
+def returns_at(location_id: str, status: str) -> str:
+    return f"RETURNS#{location_id}#{status}"
+
+
+def returns_at_index(location_id: str, status: str, created_at: str, return_id: str) -> Key:
+    """A location's returns in one status, oldest first (GSI1)."""
+    return {"GSI1PK": returns_at(location_id, status), "GSI1SK": f"{created_at}#{return_id}"}
 
 
 def capacity_key(location_id: str, day: str) -> Key:

@@ -40,33 +40,34 @@ class OrdersRepository(TrackedRepository[Order]):
 
     def get(self, order_id: str) -> Order:
         """The order with its fulfilment orders and history: every item of its partition, one Query."""
-        items = self.table.partition(keys.order_pk(order_id))
-        header = next((i for i in items if i["SK"] == keys.ORDER_SK), None)
-        if header is None:
-            raise NotFound(f"no order {order_id!r}")
-        order = order_from_item(header)
-        order.fulfilment_orders = [
-            fulfilment_order_from_item(i)
-            for i in sorted(items, key=lambda i: str(i["SK"]))
-            if i["SK"].startswith(keys.FULFILMENT_PREFIX)
-        ]
-        order.history = [
-            Event(i["eventType"], i["actor"], i["at"], i["detail"])
-            for i in items
-            if i["SK"].startswith(keys.EVENT_PREFIX)
-        ]
-        return self._track(order)
+        return self._track(order_from_partition(order_id, self.table.partition(keys.order_pk(order_id))))
 
     def id_for(self, channel: str, external_id: str) -> str | None:
         found = self.table.get(keys.external_key(channel, external_id))
         return found["orderId"] if found else None
 
-    def with_timers_due(self, now: str) -> Iterator[str]:
-        """Fulfilment orders with a workflow timer due by `now`, from the sparse index (which may lag:
-        the order, read again, has the last word)."""
+    def with_timers_due(self, now: str) -> Iterator[Item]:
+        """Fulfilment orders and returns with a workflow timer due by `now`, from the sparse index
+        (which may lag: the order, read again, has the last word)."""
         shards = [keys.timers_shard(shard) for shard in range(keys.TIMER_SHARDS)]
-        for item in self.table.due(shards, now):
-            yield item["fulfilmentOrderId"]
+        return self.table.due(shards, now)
+
+
+def order_from_partition(order_id: str, items: list[Item]) -> Order:
+    """The order from the items of its partition: header, fulfilment orders, history."""
+    header = next((i for i in items if i["SK"] == keys.ORDER_SK), None)
+    if header is None:
+        raise NotFound(f"no order {order_id!r}")
+    order = order_from_item(header)
+    order.fulfilment_orders = [
+        fulfilment_order_from_item(i)
+        for i in sorted(items, key=lambda i: str(i["SK"]))
+        if i["SK"].startswith(keys.FULFILMENT_PREFIX)
+    ]
+    order.history = [
+        Event(i["eventType"], i["actor"], i["at"], i["detail"]) for i in items if i["SK"].startswith(keys.EVENT_PREFIX)
+    ]
+    return order
 
 
 def writes(table: Table, order: Order) -> list[Write]:

@@ -294,6 +294,61 @@ class TaskEscalated(EventDetail):
     due: str
 
 
+class ReturnEvent(OrderEvent):
+    """A return of the order (`version` is the order's: the order records its returns' events);
+    `channel` names the channel that sold it, to be told. `status`: the return's state after it."""
+
+    returnId: str
+    channel: str
+    status: str
+
+
+class ReturnLineRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lineId: str
+    sku: str
+    quantity: int
+    reason: str
+
+
+class ReturnAuthorized(ReturnEvent):
+    """Approved by the live policy: its units are expected back at `returnTo`; `quote` is what they
+    refund under it; the refund is made `refundTiming`."""
+
+    returnTo: str
+    lines: list[ReturnLineRef]
+    quote: MoneyDetail
+    refundTiming: str
+
+
+class ReceivedLineRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lineId: str
+    sku: str
+    quantity: int
+    disposition: Literal["restock", "damaged", "refurbish", "missing"]
+
+
+class ReturnReceived(ReturnEvent):
+    """Units handed in at `locationId`; `stock` is what the restocked ones added there."""
+
+    locationId: str
+    lines: list[ReceivedLineRef]
+    stock: list[StockRef]
+
+
+class ReturnUpdated(ReturnEvent):
+    """Any other move of the return's workflow (`from` -> `to` on `event`): declined (with the
+    policy's `reason`), in transit, inspected, completed, cancelled, expired."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    from_: str = Field(alias="from")
+    to: str
+    event: str
+    category: str
+    reason: str | None = None
+
+
 EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderSourced": OrderSourced,
     "FulfilmentOrderDispatched": FulfilmentOrderDispatched,
@@ -316,6 +371,9 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderWorkflowUpdated": OrderWorkflowUpdated,
     "TaskCompleted": TaskCompleted,
     "TaskEscalated": TaskEscalated,
+    "ReturnAuthorized": ReturnAuthorized,
+    "ReturnReceived": ReturnReceived,
+    "ReturnUpdated": ReturnUpdated,
 }
 
 

@@ -26,7 +26,22 @@ def fulfilment_order_ids(order_id: str, existing: int) -> Callable[[], str]:
 
 
 def order_of_fulfilment_order(fulfilment_order_id: str) -> str | None:
-    body, _, number = fulfilment_order_id.removeprefix("fo_").rpartition("_")
-    if not fulfilment_order_id.startswith("fo_") or not body or not number.isdigit():
+    return _order_of("fo_", fulfilment_order_id)
+
+
+def return_id(order_id: str, existing: int) -> str:
+    """The order's next return: `ret_<order>_<n>`, leading to its order's partition like a
+    fulfilment order's id."""
+    return f"ret_{order_id.removeprefix('ord_')}_{existing + 1}"
+
+
+def order_of_return(return_id: str) -> str | None:
+    return _order_of("ret_", return_id)
+
+
+def _order_of(prefix: str, child_id: str) -> str | None:
+    """The order a `<prefix><order>_<n>` id belongs to; None when the id is not of that shape."""
+    body, _, number = child_id.removeprefix(prefix).rpartition("_")
+    if not child_id.startswith(prefix) or not body or not number.isdigit():
         return None
     return f"ord_{body}"

@@ -1,5 +1,6 @@
-"""Return use cases: so far, the quote (`POST /returns/quote`): read the order, the network and the
-live `returns` section, ask the domain, write nothing."""
+"""Return use cases that write nothing: the quote (`POST /returns/quote`: read the order, the network
+and the live `returns` section, ask the domain), one return, a location's returns to handle. What
+changes a return is in `return_flow`."""
 
 from __future__ import annotations
 
@@ -7,17 +8,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import order_view
+from chalicelib.adapters.returns_repo import return_to_item, return_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.money import Money
 from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, quote_return
-from chalicelib.domain.returns.refund import RefundRules, ShippingRefund
-from chalicelib.service import config
+from chalicelib.domain.returns.refund import RefundQuote, RefundRules, ShippingRefund
+from chalicelib.domain.returns.return_ import Return, ReturnStatus
+from chalicelib.domain.workflows import Entity, allowed_events, parse_duration
+from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
+from chalicelib.service import config, listing, workflows
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.contracts.config import ReturnsConfig
+    from chalicelib.domain.orders.order import Order
     from chalicelib.service.unit_of_work import Dependencies
 
 
@@ -36,6 +43,7 @@ def return_policy(section: ReturnsConfig) -> ReturnPolicy:
             return_shipping_fee=Decimal(section.return_shipping_fee),
         ),
         refund_timing=section.refund_timing,
+        approved_expiry=parse_duration(section.approved_expiry),
     )
 
 
@@ -79,19 +87,48 @@ def quote(deps: Dependencies, cmd: api.QuoteReturn, principal: Principal) -> dic
                 **({"refund": {"items": money(part.goods), "fees": money(part.fees)}} if part else {}),
             }
         )
-    r = answer.refund
     return {
         "orderId": order.order_id,
         "orderVersion": order.version,
         "returnable": all(v.refused is None for v in answer.verdicts),
         "lines": lines,
-        "quote": {
-            "items": money(r.goods),
-            "shipping": money(r.shipping),
-            "fees": money(r.fees),
-            "total": money(r.total),
-        },
+        "quote": quote_parts(answer.refund, currency),
         "refundMethod": cmd.refund_method,
         "refundTiming": section.refund_timing,
         "policyVersion": version,
     }
+
+
+def quote_parts(refund: RefundQuote, currency: str) -> dict[str, dict[str, str]]:
+    """What a refund is made of, as the API shows it: items + shipping - fees = total."""
+    parts = (("items", refund.goods), ("shipping", refund.shipping), ("fees", refund.fees), ("total", refund.total))
+    return {name: Money(amount, currency).as_dict() for name, amount in parts}
+
+
+def get_return(deps: Dependencies, return_id: str, principal: Principal) -> dict[str, Any]:
+    """One return (one GetItem); a channel reads its own orders' returns, a DC those at its location."""
+    uow = deps.uow()
+    ret = uow.returns.get(return_id)
+    if (principal.kind == "channel" and ret.channel != principal.scope) or (
+        principal.kind == "dc" and ret.location_id != principal.scope
+    ):
+        raise Forbidden(f"return {return_id} is not visible to {principal.role}")
+    return answer_of(deps, uow.orders.get(ret.order_id), ret)
+
+
+# A location's returns in one status (default approved: on their way to it), oldest first.
+returns_at = listing.LocationQueue(
+    keys.returns_at,
+    ReturnStatus.APPROVED,
+    lambda deps: workflows.state_names(deps, Entity.RETURN),
+    scoped=("store", "dc"),
+    sees="sees the returns of",
+    view=return_view,
+)
+
+
+def answer_of(deps: Dependencies, order: Order, ret: Return) -> dict[str, Any]:
+    """The return as the API shows it, with the events its workflow allows now."""
+    definition = deps.workflow(ret.workflow, ret.workflow_version)
+    allowed = allowed_events(definition, ret.status, ret.context(order.order_facts(), {}))
+    return {**return_view(return_to_item(ret)), "allowedEvents": [e for e in allowed if e != RETURN_EXPIRY_EVENT]}

@@ -1,9 +1,9 @@
-"""Workflow timers: an SLA running out, a wait a transition started. Each pending timer is kept on
-its fulfilment order, stamped with the state (and entry) it was set in; the fulfilment order's item
-sits in a sparse index by its first timer due (GSI3 TIMERS#<shard>), which a schedule reads each
-minute, as reservations' expiry does. A timer fires its event through the same use case a location's
-event takes; one whose fulfilment order has moved on (the index lags, or it came back to that state
-since) is dropped unheard.
+"""Workflow timers: an SLA running out, a wait a transition started, an approved return's expiry.
+Each pending timer is kept on its fulfilment order (or return), stamped with the state (and entry)
+it was set in; the item sits in a sparse index by its first timer due (GSI3 TIMERS#<shard>), which a
+schedule reads each minute, as reservations' expiry does. A timer fires its event through the same
+use case a location's event takes; one whose fulfilment order or return has moved on (the index
+lags, or it came back to that state since) is dropped unheard.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
 from chalicelib.domain.workflows import SLA_EVENT, is_current
 from chalicelib.observability import count, logger
-from chalicelib.service import fulfilment
+from chalicelib.service import fulfilment, return_flow
 
 if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies
@@ -27,12 +27,19 @@ def fire_due(deps: Dependencies) -> int:
     """Fire every workflow timer due now, each fulfilment order in its own transaction."""
     stamp = deps.now()
     fired = 0
-    for fulfilment_order_id in dict.fromkeys(OrdersRepository(deps.table).with_timers_due(stamp)):
+    due = {
+        (i.get("returnId"), i.get("fulfilmentOrderId")): None
+        for i in OrdersRepository(deps.table).with_timers_due(stamp)
+    }
+    for return_id, fulfilment_order_id in due:
         try:
-            fired += _fire(deps, fulfilment_order_id, datetime.fromisoformat(stamp))
+            if return_id is not None:  # an approved return's expiry
+                fired += return_flow.expire_due(deps, return_id)
+            elif fulfilment_order_id is not None:
+                fired += _fire(deps, fulfilment_order_id, datetime.fromisoformat(stamp))
         except (Conflict, NotFound, VersionMismatch) as exc:
             # Changed meanwhile, or its work cannot go anywhere now: the next run reads it again.
-            logger.info("timer not fired", extra={"fulfilmentOrderId": fulfilment_order_id, "reason": str(exc)})
+            logger.info("timer not fired", extra={"id": return_id or fulfilment_order_id, "reason": str(exc)})
     return fired
 
 

@@ -19,6 +19,7 @@ from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
 from chalicelib.domain.network import Channel, Location, Registered
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.returns.return_ import Return
 from chalicelib.domain.stock import StockMove, net_moves
 from chalicelib.domain.stock_level import StockLevel
 from chalicelib.domain.tasks import Task
@@ -43,6 +44,16 @@ class Store(Protocol[A_co]):
 class Orders(Store[Order], Protocol):
     def id_for(self, channel: str, external_id: str) -> str | None:
         """The order a channel's own id belongs to, if any."""
+        ...
+
+
+class Returns(Store[Return], Protocol):
+    def of_order(self, order_id: str) -> tuple[Order, list[Return]]:
+        """An order and its returns, tracked (one read: they share a partition)."""
+        ...
+
+    def with_order(self, return_id: str) -> tuple[Order, Return]:
+        """A return and its order, tracked (one read)."""
         ...
 
 
@@ -102,6 +113,7 @@ class UnitOfWork(abc.ABC):
     orders: Orders
     tasks: Store[Task]
     reservations: Store[Reservation]
+    returns: Returns
     stock: StockReader
     network: Registry
     config: LiveConfig

@@ -267,16 +267,40 @@ from chalicelib.contracts.api.reservations import (
     SaleLine as SaleLine,
 )
 from chalicelib.contracts.api.returns import (
+    CreateReturn as CreateReturn,
+)
+from chalicelib.contracts.api.returns import (
     LineRefundOut as LineRefundOut,
+)
+from chalicelib.contracts.api.returns import (
+    NewReturnLine as NewReturnLine,
 )
 from chalicelib.contracts.api.returns import (
     QuoteReturn as QuoteReturn,
 )
 from chalicelib.contracts.api.returns import (
+    ReceivedLine as ReceivedLine,
+)
+from chalicelib.contracts.api.returns import (
     RefundParts as RefundParts,
 )
 from chalicelib.contracts.api.returns import (
+    ReturnCreated as ReturnCreated,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnEventIn as ReturnEventIn,
+)
+from chalicelib.contracts.api.returns import (
     ReturnLineIn as ReturnLineIn,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnLineOut as ReturnLineOut,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnOut as ReturnOut,
+)
+from chalicelib.contracts.api.returns import (
+    ReturnPage as ReturnPage,
 )
 from chalicelib.contracts.api.returns import (
     ReturnQuoteLine as ReturnQuoteLine,

@@ -1,12 +1,13 @@
-"""Returns: what a return asked for would be, under the live return policy."""
+"""Returns: what a return asked for would be, under the live return policy; a return, its events."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.contracts.api.base import Id, Model, Money, Quantity
+from chalicelib.contracts.api.base import Id, Model, Money, Quantity, Text
+from chalicelib.contracts.api.orders import PendingTimer, Tracking
 
 
 class ReturnLineIn(Model):
@@ -62,3 +63,94 @@ class ReturnQuoteOut(Model):
     refund_method: str
     refund_timing: str = Field(description="when the refund is made: on_request, on_receipt or on_inspection")
     policy_version: int = Field(description="the `returns` section's version that answered (0: built-in)")
+
+
+Disposition = Literal["restock", "damaged", "refurbish", "missing"]
+
+
+class NewReturnLine(ReturnLineIn):
+    disposition: Disposition = Field(
+        "restock", description="handed in at a counter (`receivedAt`): what becomes of the units"
+    )
+
+
+class CreateReturn(Model):
+    """`POST /orders/{orderId}/returns`: the live policy approves or declines it. `returnTo`: where the
+    customer will bring or send it; `receivedAt` instead: handed in at that store's counter now."""
+
+    lines: Annotated[list[NewReturnLine], Field(min_length=1, max_length=100)]
+    return_to: ReturnTo | None = None
+    received_at: ReturnTo | None = None
+    refund_method: Literal["original", "store_credit"] = "original"
+
+    @model_validator(mode="after")
+    def _one_place(self) -> CreateReturn:
+        if (self.return_to is None) == (self.received_at is None):
+            raise ValueError("name returnTo (to be received later) or receivedAt (handed in now), one of them")
+        return self
+
+
+class ReceivedLine(Model):
+    line_id: Id
+    quantity: Quantity
+    disposition: Disposition = Field("restock", description="restock adds the units to the receiving location's stock")
+
+
+class ReturnEventIn(Model):
+    """`POST /returns/{returnId}/events`. `receive`: units handed in at `locationId` (a store or DC
+    token: its own; else the return's destination), each line with its disposition (none named: every
+    unit still expected, restocked); any location the policy allows, not only `returnTo`. `ship`: on
+    its way (`tracking`). `inspect`: checked (the refund, when the policy refunds on inspection).
+    `approve`, `decline`, `cancel`: as the return's workflow allows (409 naming what it allows)."""
+
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+    location_id: Id | None = None
+    tracking: Tracking | None = None
+    lines: Annotated[list[ReceivedLine], Field(max_length=100)] | None = None
+    reason: Text | None = None
+
+
+class ReturnLineOut(Model):
+    line_id: str
+    sku: str
+    quantity: int
+    reason: str
+    merchant_fault: bool
+    received_quantity: int
+    refunded_quantity: int
+    dispositions: dict[str, int] = Field(description="received units per disposition")
+
+
+class ReturnOut(Model):
+    return_id: str
+    order_id: str
+    channel: str
+    status: str = Field(description="the state of its workflow (built-in: requested, approved, ... completed)")
+    category: str
+    workflow: str
+    workflow_version: int
+    timers: list[PendingTimer] = []
+    return_to: ReturnTo
+    received_at: ReturnTo | None = None
+    lines: list[ReturnLineOut]
+    authorized: bool = Field(description="approved: its units were expected back on the order's ledger")
+    reasons: list[str] | None = Field(None, description="why the policy declined it")
+    refund_method: str
+    refund_timing: str = Field(description="pinned when it was asked for: on_request, on_receipt or on_inspection")
+    refund_ids: list[str] = Field(description="the order's refunds it made")
+    tracking: dict[str, str] | None = None
+    created_by: str
+    version: int
+    created_at: str
+    updated_at: str
+    allowed_events: list[str] | None = None
+
+
+class ReturnCreated(ReturnOut):
+    quote: RefundParts = Field(description="what the approved lines refund under the policy when asked")
+    policy_version: int
+
+
+class ReturnPage(Model):
+    items: list[ReturnOut]
+    next_cursor: str | None = None

@@ -34,6 +34,7 @@ from chalicelib.domain.orders.lines import (
     status_after_sourcing,
 )
 from chalicelib.domain.orders.progress import FulfilmentProgress
+from chalicelib.domain.orders.returning import Returning
 from chalicelib.domain.orders.review import Review
 from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.sourcing.plan import Backorder, Plan
@@ -41,8 +42,8 @@ from chalicelib.domain.stock import StockChange
 from chalicelib.domain.workflows import Category, start
 
 
-class Order(Review, FulfilmentProgress):
-    """The aggregate: taken in, sourced, held for teams here; cancelled and fulfilled in its parts."""
+class Order(Review, FulfilmentProgress, Returning):
+    """The aggregate: taken in, sourced, held for teams here; cancelled, fulfilled and returned in its parts."""
 
     __slots__ = ()  # the fields and their slots are OrderState's
 

@@ -25,6 +25,7 @@ class ReturnPolicy:
     reasons: Mapping[str, bool] = field(default_factory=dict)  # code -> the merchant's fault
     refund: RefundRules = field(default_factory=RefundRules)
     refund_timing: str = "on_receipt"
+    approved_expiry: timedelta = timedelta(days=30)  # an approved return not received by then expires
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def quote_return(
 ) -> ReturnQuote:
     """What the policy says of returning `lines` of `order` to a location now. Where they may not go,
     or an unknown line or reason, is a 422; a line that may not come back is answered, with why."""
-    _check_destination(order, location_id, location_type, policy)
+    check_destination(order, location_id, location_type, policy)
     unknown = [
         error_at(["lines", i, "reason"], f"one of {', '.join(sorted(policy.reasons))}")
         for i, ln in enumerate(lines)
@@ -86,15 +87,18 @@ def quote_return(
     return ReturnQuote(tuple(verdicts), refund_for(order.ledger(), step, policy.refund))
 
 
-def _check_destination(order: OrderState, location_id: str, location_type: str, policy: ReturnPolicy) -> None:
-    where = ["returnTo", "locationId"]
+def check_destination(
+    order: OrderState, location_id: str, location_type: str, policy: ReturnPolicy, where: str = "returnTo"
+) -> None:
+    """A 422 unless the policy lets the order's units come back to this location (`where`: the field)."""
+    where_ = [where, "locationId"]
     if location_type not in policy.location_types:
         allowed = ", ".join(sorted(policy.location_types))
-        raise Invalid(f"returns go to {allowed}, not to a {location_type}", errors=[error_at(where, location_type)])
+        raise Invalid(f"returns go to {allowed}, not to a {location_type}", errors=[error_at(where_, location_type)])
     if policy.buying_store_only and location_type == "store" and location_id != order.store_id:
         raise Invalid(
             f"a store takes back only what it sold: {location_id} did not sell order {order.order_id}",
-            errors=[error_at(where, "not the buying store")],
+            errors=[error_at(where_, "not the buying store")],
         )
 
 

@@ -8,7 +8,7 @@ Import from here; the modules inside import each other directly:
 - interpreter: `start`, `step` -> `Accepted` | `Refused`, `allowed_events`, `is_current`;
 - checks: `check(definition)` -> `Findings` (every error, every warning);
 - bindings: `Workflows` (the section), `bind`, `check_workflows`;
-- defaults: today's four fulfilment flows (`DEFAULT_WORKFLOWS`).
+- defaults: the four fulfilment flows and the return flow (`DEFAULT_WORKFLOWS`).
 """
 
 from chalicelib.domain.workflows.actions import (

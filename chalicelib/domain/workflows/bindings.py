@@ -21,7 +21,6 @@ from chalicelib.domain.workflows.definition import Definition, Entity
 
 FLOWS = ("home", "pickup_point", "transfer", "shelf")
 NOT_FOLLOWED_YET = {
-    Entity.RETURN: "returns are not built yet; this binding takes effect with them",
     Entity.TASK: "tasks keep their own lifecycle (open, claimed, completed; escalated when overdue); "
     "this binding is stored, not followed",
 }

@@ -1,4 +1,5 @@
-"""The built-in workflows: today's four fulfilment flows, as data a business may copy and change.
+"""The built-in workflows: today's four fulfilment flows and the return flow, as data a business may
+copy and change.
 
 Each is the fulfilment table the OMS began with (`tests/fulfilment_reference.py`; a test proves it,
 event by event), with what the code did on the way written as actions: the goods leave the source's
@@ -105,4 +106,49 @@ BINDINGS = (
     Binding(F, Match(), HOME.id),
 )
 
-DEFAULT_WORKFLOWS = Workflows(definitions=(HOME, PICKUP_POINT, TRANSFER, SHELF), bindings=BINDINGS)
+
+# ---- returns -----------------------------------------------------------------------------------
+# What follows a return's categories: entering cancelled or rejected releases the units still
+# expected back on the order's ledger. Stock follows each receipt's dispositions, and money the
+# policy's `refundTiming` (on approval, on each receipt, on inspection), never a state's name.
+R = Entity.RETURN
+RETURN_EXPIRY_EVENT = "expire"  # what an approved return's expiry timer sends (the policy's approvedExpiry)
+NOTHING_OUTSTANDING = {"==": [{"var": "return.outstanding"}, 0]}
+
+
+def _return_on(sources: str, on: str, to: str, guard: object | None = None) -> Transition:
+    return Transition(tuple(sources.split()), on, to, guard=guard)
+
+
+RETURN = Definition(
+    "return-standard",
+    R,
+    (
+        State("requested", C.OPEN, initial=True),  # the policy decides at once: approve or decline
+        State("approved", C.IN_PROGRESS),
+        State("in_transit", C.SHIPPED),
+        State("partially_received", C.SHIPPED),  # the rest is still on its way
+        State("received", C.READY),  # at the location, waiting for inspection
+        State("inspected", C.READY),
+        State("completed", C.DONE, final=True),
+        State("declined", C.REJECTED, final=True),
+        State("cancelled", C.CANCELLED, final=True),
+        State("expired", C.CANCELLED, final=True),  # approved, never arrived
+    ),
+    (
+        _return_on("requested", "approve", "approved"),
+        _return_on("requested", "decline", "declined"),
+        _return_on("approved", "ship", "in_transit"),
+        _return_on("approved in_transit partially_received", "receive", "received", NOTHING_OUTSTANDING),
+        _return_on("approved in_transit partially_received", "receive", "partially_received"),
+        _return_on("received", "inspect", "inspected"),
+        _return_on("inspected", "complete", "completed"),  # the OMS sends it once inspected
+        _return_on("requested approved in_transit", "cancel", "cancelled"),
+        _return_on("approved", RETURN_EXPIRY_EVENT, "expired"),
+    ),
+)
+
+DEFAULT_WORKFLOWS = Workflows(
+    definitions=(HOME, PICKUP_POINT, TRANSFER, SHELF, RETURN),
+    bindings=(*BINDINGS, Binding(R, Match(), RETURN.id)),
+)

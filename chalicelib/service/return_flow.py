@@ -1,0 +1,242 @@
+"""What changes a return: asking for it (`POST /orders/{id}/returns`: the live policy approves or
+declines it), its events (`POST /returns/{id}/events`) and its expiry timer. Each is one Query of the
+order's partition (the order and its returns) and one transaction: the return, the order's ledger,
+the stock its restocked units add, the refund the policy's timing asks for now, and the events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
+from chalicelib.domain.network import Location
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, check_destination, quote_return
+from chalicelib.domain.returns.return_ import Disposition, Return, ReturnItem
+from chalicelib.domain.workflows import Definition, Entity, Timer, allowed_events, bind, is_current
+from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
+from chalicelib.observability import count
+from chalicelib.service import config, idempotency, ids
+from chalicelib.service.ids import new_id
+from chalicelib.service.returns import answer_of, quote_parts, return_policy
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
+    from chalicelib.service.unit_of_work import Dependencies
+
+EXPIRY_TIMER = "approved_expiry"
+COMPLETE = "complete"  # sent by the OMS as soon as the return's workflow allows it
+
+
+def policy(deps: Dependencies) -> tuple[int, ReturnPolicy]:
+    """The live `returns` section (cached) as the domain takes it, and its version."""
+    from chalicelib.contracts.config import ReturnsConfig
+
+    version, section = config.active_version(deps.table, "returns")
+    assert isinstance(section, ReturnsConfig)  # what the name "returns" holds
+    return version, return_policy(section)
+
+
+def create(
+    deps: Dependencies,
+    order_id: str,
+    cmd: api.CreateReturn,
+    principal: Principal,
+    *,
+    idempotency_key: str | None = None,
+    raw_body: Any = None,
+) -> tuple[int, Any]:
+    """A return asked for (once per Idempotency-Key): approved (its units expected back, its expiry
+    timer set) or declined with the policy's reasons; handed in at a counter (`receivedAt`), it is
+    received at once."""
+    principal.require("admin", "cs", "channel", "store")
+    scope = f"{principal.role}:POST /orders/{order_id}/returns"
+    return idempotency.once(scope, idempotency_key, raw_body, lambda: _create(deps, order_id, cmd, principal))
+
+
+def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> tuple[int, Any]:
+    place = cmd.received_at or cmd.return_to
+    assert place is not None  # the contract asks for one of them
+    walk_in, where = cmd.received_at is not None, place.location_id
+    if principal.kind == "store" and where != principal.scope:
+        raise Forbidden(f"a {principal.role} token takes returns at its own store only")
+    uow = deps.uow()
+    order, existing = uow.returns.of_order(order_id)
+    if principal.kind == "channel" and order.channel != principal.scope:
+        raise Forbidden(f"order {order_id} is not of channel {principal.scope}")
+    location = deps.network().location(where)
+    version, rules = policy(deps)
+    now, actor = deps.now(), principal.actor
+    field = "receivedAt" if walk_in else "returnTo"
+    check_destination(order, location.location_id, location.type.value, rules, field)
+    answer = quote_return(
+        order,
+        [ReturnLine(ln.line_id, ln.quantity, ln.reason) for ln in cmd.lines],
+        location_id=location.location_id,
+        location_type=location.type.value,
+        policy=rules,
+        now=datetime.fromisoformat(now),
+    )
+    pinned_version, section = deps.workflows()
+    definition = bind(section, Entity.RETURN, channel=order.channel, location_type=location.type.value)
+    ret = Return.begin(
+        definition,
+        pinned_version,
+        now=now,
+        return_id=ids.return_id(order_id, len(existing)),
+        order_id=order_id,
+        channel=order.channel,
+        return_to=where,
+        lines=[
+            ReturnItem(v.line.line_id, v.sku, v.line.quantity, v.line.reason, v.merchant_fault) for v in answer.verdicts
+        ],
+        created_by=actor,
+        refund_method=cmd.refund_method,
+        refund_timing=rules.refund_timing,
+    )
+    refused = [v.refused for v in answer.verdicts if v.refused is not None]
+    currency = order.payment.amount.currency
+    quote = quote_parts(answer.refund, currency)
+    if refused:
+        ret.reasons = refused
+        _move(order, ret, definition, "decline", actor=actor, now=now, reason="; ".join(refused))
+    else:
+        _move(order, ret, definition, "approve", actor=actor, now=now, rules=rules, quote=quote["total"])
+        if walk_in:
+            dispositions = [(ln.line_id, ln.quantity, Disposition(ln.disposition)) for ln in cmd.lines]
+            _receive(order, ret, definition, dispositions, location=location, rules=rules, actor=actor, now=now)
+    uow.add(ret)
+    uow.commit()
+    count("ReturnsRequested", outcome="declined" if refused else "received" if walk_in else "approved")
+    return 201, {**answer_of(deps, order, ret), "quote": quote, "policyVersion": version}
+
+
+def handle_event(
+    deps: Dependencies, return_id: str, cmd: api.ReturnEventIn, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
+    """A return's event under the workflow it is pinned to; `receive` at a location the policy allows
+    (a store or DC token: its own), each line with its disposition (all expected units, restocked,
+    when none are named)."""
+    principal.require("admin", "ops", "cs", "channel", "store", "dc")
+    uow = deps.uow()
+    order, ret = uow.returns.with_order(return_id)
+    _may_send(principal, ret, cmd)
+    if if_match is not None and if_match != ret.version:
+        raise VersionMismatch(
+            f"return {return_id} is at version {ret.version}, not {if_match}", currentVersion=ret.version
+        )
+    definition = deps.workflow(ret.workflow, ret.workflow_version)
+    _, rules = policy(deps)
+    now, actor = deps.now(), principal.actor
+    if cmd.type == "receive":
+        scoped = principal.scope if principal.kind in ("store", "dc") else None
+        location = deps.network().location(cmd.location_id or scoped or ret.location_id)
+        lines = [(ln.line_id, ln.quantity, Disposition(ln.disposition)) for ln in cmd.lines or []]
+        expected = lines or ret.everything_expected(Disposition.RESTOCK)
+        _receive(order, ret, definition, expected, location=location, rules=rules, actor=actor, now=now)
+    else:
+        if cmd.tracking is not None:
+            ret.tracking = cmd.tracking.model_dump(exclude_none=True)
+        _move(order, ret, definition, cmd.type, actor=actor, now=now, rules=rules, reason=cmd.reason)
+    uow.commit()
+    return answer_of(deps, order, ret)
+
+
+def expire_due(deps: Dependencies, return_id: str) -> int:
+    """Fire the first timer due on a return (the schedule's); one whose return has moved on since it
+    was set is dropped unheard."""
+    stamp = deps.now()
+    uow = deps.uow()
+    order, ret = uow.returns.with_order(return_id)
+    timer = next((t for t in sorted(ret.timers, key=lambda t: t.due) if t.due <= datetime.fromisoformat(stamp)), None)
+    if timer is None:
+        return 0  # the index lagged behind a change that cancelled it
+    ret.drop_timer(timer.name, now=stamp)
+    heard = is_current(timer, ret.position)
+    if heard:
+        try:
+            definition = deps.workflow(ret.workflow, ret.workflow_version)
+            _move(order, ret, definition, timer.event, actor=f"timer:{timer.name}", now=stamp)
+        except Conflict:
+            heard = False  # nothing there takes it now
+    uow.commit()
+    if heard:
+        count("ReturnTimersFired", timer=timer.name)
+    else:
+        count("WorkflowTimersIgnored", timer=timer.name)
+    return int(heard)
+
+
+def _may_send(principal: Principal, ret: Return, cmd: api.ReturnEventIn) -> None:
+    """Stores and DCs act on returns at their own location; a channel ships or cancels its own."""
+    if principal.kind == "channel":
+        if ret.channel != principal.scope or cmd.type not in ("ship", "cancel"):
+            raise Forbidden(f"a {principal.role} token may not send {cmd.type} to return {ret.return_id}")
+    elif principal.kind in ("store", "dc"):
+        here = cmd.location_id or principal.scope
+        if here != principal.scope or (cmd.type != "receive" and ret.location_id != principal.scope):
+            raise Forbidden(f"return {ret.return_id} is not {principal.scope}'s to handle")
+
+
+def _receive(
+    order: Order,
+    ret: Return,
+    definition: Definition,
+    lines: list[tuple[str, int, Disposition]],
+    *,
+    location: Location,
+    rules: ReturnPolicy,
+    actor: str,
+    now: str,
+) -> None:
+    """Units handed in where the policy lets them come back: the return, its order's ledger and the
+    stock there; refunded now when the policy refunds on receipt."""
+    check_destination(order, location.location_id, location.type.value, rules, "locationId")
+    receipts = ret.receive(lines, location_id=location.location_id, now=now)
+    ret.move(definition, "receive", ret.context(order.order_facts(), {"type": "receive"}), now=now)
+    order.return_received(ret, receipts, actor=actor, now=now)
+    if ret.refund_timing == "on_receipt":
+        _refund(order, ret, rules, actor=actor, now=now)
+    _complete_if_allowed(order, ret, definition, actor=actor, now=now)
+
+
+def _move(
+    order: Order,
+    ret: Return,
+    definition: Definition,
+    event: str,
+    *,
+    actor: str,
+    now: str,
+    rules: ReturnPolicy | None = None,
+    reason: str | None = None,
+    quote: dict[str, str] | None = None,
+) -> None:
+    """Any event but a receipt: the workflow moves the return, the order records it; approving sets
+    the expiry timer (when the workflow takes it), and the policy's timing may refund."""
+    result = ret.move(definition, event, ret.context(order.order_facts(), {"type": event}), now=now)
+    if event == "approve" and not ret.authorized:
+        order.return_authorized(ret, actor=actor, now=now, total=quote or {})
+        context = ret.context(order.order_facts(), {})
+        if rules is not None and RETURN_EXPIRY_EVENT in allowed_events(definition, ret.status, context):
+            due = datetime.fromisoformat(now) + rules.approved_expiry
+            ret.set_timer(Timer(EXPIRY_TIMER, due, RETURN_EXPIRY_EVENT, ret.status, ret.entry))
+    else:
+        order.return_moved(ret, result, actor=actor, now=now, reason=reason)
+    timing = {"approve": "on_request", "inspect": "on_inspection"}.get(event)
+    if rules is not None and timing is not None and ret.refund_timing == timing:
+        _refund(order, ret, rules, actor=actor, now=now)
+    if event != COMPLETE:
+        _complete_if_allowed(order, ret, definition, actor=actor, now=now)
+
+
+def _refund(order: Order, ret: Return, rules: ReturnPolicy, *, actor: str, now: str) -> None:
+    units = ret.to_refund(received_only=ret.refund_timing != "on_request")
+    order.refund_return(ret, units, rules.refund, actor=actor, now=now, new_refund_id=lambda: new_id("ref"))
+
+
+def _complete_if_allowed(order: Order, ret: Return, definition: Definition, *, actor: str, now: str) -> None:
+    if COMPLETE in allowed_events(definition, ret.status, ret.context(order.order_facts(), {})):
+        _move(order, ret, definition, COMPLETE, actor=actor, now=now)
