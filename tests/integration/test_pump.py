@@ -153,7 +153,8 @@ def test_the_stream_relays_new_events_and_the_first_sweep_what_came_before(aws, 
 @pytest.mark.parametrize("aws", ["dynamodb-local"], indirect=True)
 def test_with_the_stream_relaying_the_sweep_runs_once_a_rate_not_every_pass(aws, capsys):
     def sweeps() -> int:  # each sweep reports the outbox's backlog as a metric point
-        return capsys.readouterr().out.count('"Name":"OutboxPendingAgeSeconds"')
+        out: str = capsys.readouterr().out
+        return out.count('"Name":"OutboxPendingAgeSeconds"')
 
     paced = Pump(retry_delay_s=0, read_stream=True)
     for _ in range(3):
