@@ -50,14 +50,25 @@ class Ignored:
 
 
 @dataclass(frozen=True)
+class Off:
+    """A discount as the platform gave it: how much, VAT included, and its code where it has one."""
+
+    amount: Decimal
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class PlatformFigures:
-    """The platform's money that `CreateOrder` cannot hold yet: its discounts, its shipping and the
-    total it charged. Kept here, per order, to be wired into the canonical order when it has them."""
+    """The platform's money beyond its lines: the total it charged, the discounts it put on no line,
+    the shipping the customer paid (after its own discounts, with its tax), and tax the prices exclude
+    that the platform put on no line (spread over the lines by their value)."""
 
     currency: str
     total: Decimal
-    discounts: Decimal
-    shipping: Decimal
+    discounts: tuple[Off, ...] = ()
+    shipping: Decimal = Decimal(0)
+    shipping_method: str | None = None
+    tax_to_spread: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
