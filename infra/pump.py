@@ -145,8 +145,11 @@ class Pump:
         region = sqs.meta.region_name
         event = {"Records": [_record(m, arn, region) for m in messages]}
         failed = self._invoke(queue, event)
+        from chalicelib.service.batches import held_back
+
         ok = [m for m in messages if m["MessageId"] not in failed]
-        retry = [m for m in messages if m["MessageId"] in failed]
+        waiting = held_back()  # their handler set their visibility (Retry-After): left as it is
+        retry = [m for m in messages if m["MessageId"] in failed and m["MessageId"] not in waiting]
         if ok:  # one batch call: a receive returns at most 10 messages
             sqs.delete_message_batch(
                 QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(ok)]
@@ -161,7 +164,7 @@ class Pump:
                     for i, m in enumerate(retry)
                 ],
             )
-        counts.succeeded, counts.failed = len(ok), len(retry)
+        counts.succeeded, counts.failed = len(ok), len(messages) - len(ok)
         return counts
 
     def _invoke(self, queue: Queue, event: dict[str, Any]) -> set[str]:

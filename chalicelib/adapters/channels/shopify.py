@@ -9,11 +9,13 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.channels.api import already, base_url, call, credentials_of
 from chalicelib.adapters.channels.base import (
     ChannelOrder,
     Delivery,
     Ignored,
     Off,
+    Outcome,
     PlatformFigures,
     WebhookOnly,
     signed_by,
@@ -34,9 +36,11 @@ from chalicelib.adapters.channels.mapping import (
     whole,
 )
 from chalicelib.adapters.channels.money import Line, rate_text
+from chalicelib.adapters.outbound import Rejected
 from chalicelib.domain.errors import Unauthorized
 
 if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
@@ -46,8 +50,33 @@ PICK_UP = frozenset({"pick-up", "pickup", "pick_up"})
 ADDRESS = AddressKeys("address1", "address2", "zip", "city", "province_code", "country_code")
 
 
+API_VERSION = "2026-07"
+# Fulfillment orders that can still be fulfilled (REST FulfillmentOrder.status).
+FULFILLABLE = frozenset({"open", "in_progress"})
+
+
 class Shopify(WebhookOnly):
     type = "shopify"
+
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+        """A shipment: a fulfillment of the fulfillment orders' lines with tracking; a cancellation: the
+        order cancelled. A refund is recorded only: Shopify refunds through the shop's payment gateway,
+        so pushing the OMS's refund *request* (refunds are not confirmed yet) would move money that the
+        merchant may also refund by hand in Shopify: twice."""
+        if update.status == "refunded":
+            return "recorded"
+        found = credentials_of(channel, credentials, "shopDomain", "accessToken")
+        admin = f"{base_url(channel, 'https://' + found['shopDomain'])}/admin/api/{API_VERSION}"
+        headers = {"X-Shopify-Access-Token": found["accessToken"]}
+        try:
+            if update.status == "shipped":
+                return _fulfil(channel, admin, headers, update)
+            call(channel, "POST", f"{admin}/orders/{update.externalId}/cancel.json", headers, {"reason": "other"})
+        except Rejected as exc:
+            if already(exc):
+                return "already"
+            raise
+        return "pushed"
 
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ignored:
         # Shopify's newer "Events" deliveries use the same names without "X-".
@@ -165,6 +194,35 @@ def _tax_excluded(order: dict[str, Any]) -> bool:
 
 def _sum(items: list[dict[str, Any]], key: str, field: str) -> Decimal:
     return sum((decimal(i.get(key), field) for i in items), Decimal(0))
+
+
+def _fulfil(channel: Channel, admin: str, headers: dict[str, str], update: StatusUpdate) -> Outcome:
+    """One fulfillment for the shipped lines, taken from the fulfillment orders that still have them
+    (a retry after Shopify took it finds nothing left: already)."""
+    listed = call(channel, "GET", f"{admin}/orders/{update.externalId}/fulfillment_orders.json", headers)
+    wanted = {line.lineId: line.quantity for line in update.lines}
+    by_order = []
+    for fo in (listed or {}).get("fulfillment_orders") or []:
+        if fo.get("status") not in FULFILLABLE:
+            continue
+        items = []
+        for item in fo.get("line_items") or []:
+            line_id = str(item.get("line_item_id"))
+            take = min(wanted.get(line_id, 0), int(item.get("fulfillable_quantity") or 0))
+            if take > 0:
+                items.append({"id": item["id"], "quantity": take})
+                wanted[line_id] -= take
+        if items:
+            by_order.append({"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": items})
+    if not by_order:
+        return "already"
+    tracking = update.tracking
+    fulfillment: dict[str, Any] = {"notify_customer": True, "line_items_by_fulfillment_order": by_order}
+    if tracking is not None:
+        info = {"number": tracking.code, "company": tracking.carrier, "url": tracking.url}
+        fulfillment["tracking_info"] = {k: v for k, v in info.items() if v}
+    call(channel, "POST", f"{admin}/fulfillments.json", headers, {"fulfillment": fulfillment})
+    return "pushed"
 
 
 def _pick_up(order: dict[str, Any], channel: Channel) -> dict[str, Any] | None:

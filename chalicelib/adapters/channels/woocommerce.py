@@ -7,17 +7,20 @@ times without a zone (the `*_gmt` ones are UTC)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.channels.api import base_url, call, credentials_of
 from chalicelib.adapters.channels.base import (
     ChannelOrder,
     Delivery,
     Ignored,
     Off,
+    Outcome,
     Ping,
     PlatformFigures,
     WebhookOnly,
@@ -42,6 +45,7 @@ from chalicelib.adapters.channels.money import Line, rate_text
 from chalicelib.domain.errors import Unauthorized
 
 if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})
@@ -51,8 +55,32 @@ CANCELLED = frozenset({"cancelled", "failed", "trash"})
 ADDRESS = AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
 
 
+# The order status each update sets; a refund only adds its note (WooCommerce's refunds move money
+# through its payment gateway: the merchant makes them there).
+TARGET = {"shipped": "completed", "cancelled": "cancelled"}
+
+
 class WooCommerce(WebhookOnly):
     type = "woocommerce"
+
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+        """The order's status (completed, cancelled) and a note saying why (the tracking for a shipment,
+        shown to the customer). Each step only when not done yet, so a retry adds no second note."""
+        found = credentials_of(channel, credentials, "consumerKey", "consumerSecret")
+        basic = base64.b64encode(f"{found['consumerKey']}:{found['consumerSecret']}".encode()).decode()
+        headers = {"Authorization": f"Basic {basic}"}
+        order_url = f"{base_url(channel, None)}/wp-json/wc/v3/orders/{update.externalId}"
+        note, target = _note(update), TARGET.get(update.status)
+        notes = call(channel, "GET", f"{order_url}/notes", headers) or []
+        done = True
+        if not any(isinstance(n, dict) and n.get("note") == note for n in notes):
+            body = {"note": note, "customer_note": update.status == "shipped"}
+            call(channel, "POST", f"{order_url}/notes", headers, body)
+            done = False
+        if target is not None and (call(channel, "GET", order_url, headers) or {}).get("status") != target:
+            call(channel, "PUT", order_url, headers, {"status": target})
+            done = False
+        return "already" if done else "pushed"
 
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
         signature = headers.get("x-wc-webhook-signature")
@@ -103,6 +131,18 @@ class WooCommerce(WebhookOnly):
             ),
             cancelled=order.get("status") in CANCELLED,
         )
+
+
+def _note(update: StatusUpdate) -> str:
+    """The note's text: the same for the same update, so a retry finds it."""
+    if update.status == "shipped":
+        tracking = update.tracking
+        sent = f"{tracking.carrier} {tracking.code}" + (f" {tracking.url}" if tracking.url else "") if tracking else ""
+        return f"Shipped{' with ' + sent if sent else ''} (OMS {update.fulfilmentOrderId or update.orderId})."
+    if update.status == "cancelled":
+        return f"Cancelled in the OMS (OMS {update.orderId})."
+    amount = f"{update.amount.amount} {update.amount.currency} " if update.amount else ""
+    return f"Refund of {amount}requested in the OMS: {update.reason or 'no reason given'} (OMS event {update.eventId})."
 
 
 def _dedup_key(body: bytes) -> str:
