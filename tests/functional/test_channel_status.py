@@ -187,6 +187,12 @@ def test_a_400_goes_to_the_dead_letter_queue_at_once_with_a_readable_reason(clie
     assert "Required parameter missing or invalid" in letter["reason"]
     assert SHOPIFY_TOKEN not in json.dumps(letter) and SHOPIFY_TOKEN not in logs.getvalue()
 
+    # Fixed on Shopify's side: redriven back into its FIFO group, it goes through.
+    redriven = post(client, f"/ops/dead-letters/{QUEUE}/redrive", {}, bearer(issue_token("ops")))
+    assert json.loads(redriven.body)["moved"] == 1, redriven.body
+    pump_until_quiet(Pump(retry_delay_s=0))
+    assert shopify.cancelled == {EXTERNAL} and dead_letters(client) == []
+
 
 def test_a_channel_without_credentials_is_dead_lettered_saying_what_to_do(client, admin, shopify, aws):
     connect(client, admin, SHOP, "shopify", apiBaseUrl=shopify.url)
