@@ -75,6 +75,7 @@ stock_feed = _consumer("stock-feed", "stock_messages.apply_feed")
 stock_summary = _consumer("stock-summary", "stock_messages.refresh_summary")
 partner_dispatch = _consumer("partner-dispatch", "partners.dispatch")
 channel_inbox = _consumer("channel-inbox", "channel_orders.handle")
+channel_status = _consumer("channel-status", "channel_status.push")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -126,6 +126,14 @@ METRICS: dict[str, str] = {
     "ChannelOrdersApplied": "platform orders the channel-inbox queue dealt with; dimensions: channel, outcome "
     "(created; cancelled: the platform cancelled it and its open units were cancelled; unchanged: newer, "
     "nothing the OMS applies yet changed; stale: not newer than what the OMS has, left alone)",
+    "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
+    "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
+    "order discount platform-adjustment; more: charged more, kept in the payment)",
+    "ChannelStatusPushes": "status updates (shipped, cancelled, refunded) the channel-status queue dealt with; "
+    "dimensions: channel, status, outcome (pushed; already: the platform had it so; recorded: not pushed, logged; "
+    "skipped: nothing to tell this channel)",
+    "ChannelStatusFailures": "status pushes that failed; dimensions: channel, reason (throttled: 429, back after "
+    "Retry-After; unavailable: 5xx or no answer, retried; refused: another 4xx, dead-lettered at once)",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

@@ -44,6 +44,8 @@ class Queue:
     batch_size: int = 10
     max_receive_count: int = 3
     visibility_timeout_s: int = 60
+    # First in, first out per message group (its DLQ too); SQS wants the names to end in ".fifo".
+    fifo: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ RESOURCES = Resources(
         # Verified webhook deliveries from the sales platforms (POST /webhooks/{channelId}), each to be
         # mapped to the canonical order and applied when newer than what the OMS has.
         Queue(key="channel-inbox", handler="channel_inbox"),
+        # Status going back to the channels (shipped with tracking, cancelled, refunded), one message
+        # group per order: a cancellation never overtakes the shipment queued before it, and a
+        # platform's outage holds back only its own orders. Fed by the channel-updates consumer.
+        Queue(key="channel-status", handler="channel_status", fifo=True, max_receive_count=5),
     ),
     rules=(
         Rule(
@@ -180,11 +186,17 @@ def stage() -> str:
 
 
 def physical_name(key: str, stage_name: str | None = None) -> str:
-    return f"oms-{stage_name or stage()}-{key}"
+    return f"oms-{stage_name or stage()}-{key}{fifo_suffix(key)}"
 
 
 def dlq_name(queue_key: str, stage_name: str | None = None) -> str:
     return physical_name(f"{queue_key}-dlq", stage_name)
+
+
+def fifo_suffix(key: str) -> str:
+    """ ".fifo" for a FIFO queue's key or its DLQ's (`<key>-dlq`), else nothing."""
+    fifo = {q.key for q in RESOURCES.queues if q.fifo}
+    return ".fifo" if key in fifo or key.removesuffix("-dlq") in fifo else ""
 
 
 def channel_secrets_prefix(stage_name: str | None = None) -> str:

@@ -75,11 +75,13 @@ def create_table(dynamodb: Any, name: str, table: Table) -> None:
 
 
 def _create_queue(sqs: Any, queue: Queue, stage: str) -> dict[str, str]:
-    dlq_url = sqs.create_queue(QueueName=dlq_name(queue.key, stage))["QueueUrl"]
+    fifo = {"FifoQueue": "true"} if queue.fifo else {}
+    dlq_url = sqs.create_queue(QueueName=dlq_name(queue.key, stage), Attributes=fifo)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     url = sqs.create_queue(
         QueueName=physical_name(queue.key, stage),
         Attributes={
+            **fifo,
             "VisibilityTimeout": str(queue.visibility_timeout_s),
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
         },

@@ -26,6 +26,7 @@ from typing import Any
 
 from chalicelib.observability import logger
 from chalicelib.resources import RESOURCES, Queue, physical_name
+from chalicelib.service.batches import held_back
 
 # As the CDK stack's event source mapping: up to 100 records a batch, a failed batch tried 5 more times.
 STREAM_BATCH_SIZE = 100
@@ -144,18 +145,16 @@ class Pump:
             MessageAttributeNames=["All"],
         )
         messages: list[dict[str, Any]] = answer.get("Messages", [])
-        counts = QueueCounts(received=len(messages))
         if not messages:
-            return counts
+            return QueueCounts()
         region = sqs.meta.region_name
         event = {"Records": [_record(m, arn, region) for m in messages]}
         failed = self._invoke(queue, event)
         ok = [m for m in messages if m["MessageId"] not in failed]
-        retry = [m for m in messages if m["MessageId"] in failed]
+        retry = [m for m in messages if m["MessageId"] in failed - held_back()]  # held back: as their handler set
         if ok:  # one batch call: a receive returns at most 10 messages
-            sqs.delete_message_batch(
-                QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(ok)]
-            )
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(ok)]
+            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
         if retry:
             # Lambda leaves a failed message invisible for the queue's whole visibility timeout;
             # locally a short delay gets the retry (and, at last, the DLQ) in seconds.
@@ -166,8 +165,7 @@ class Pump:
                     for i, m in enumerate(retry)
                 ],
             )
-        counts.succeeded, counts.failed = len(ok), len(retry)
-        return counts
+        return QueueCounts(received=len(messages), succeeded=len(ok), failed=len(messages) - len(ok))
 
     def _invoke(self, queue: Queue, event: dict[str, Any]) -> set[str]:
         """The handler's failed message ids; all of them when it raises (as Lambda treats it)."""

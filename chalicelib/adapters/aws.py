@@ -69,7 +69,9 @@ def secrets_prefix(owner: str = "channel") -> str:
 
 def queue_name(key: str) -> str:
     """`oms-<stage>-<key>`, the queue `RESOURCES.queue(key)` declares (as in `resources.physical_name`)."""
-    return f"{names()['queue-prefix']}{key}"
+    from chalicelib.resources import fifo_suffix
+
+    return f"{names()['queue-prefix']}{key}{fifo_suffix(key)}"
 
 
 def dead_letter_queue_name(key: str) -> str:

@@ -124,6 +124,19 @@ def peek(url: str) -> list[Message]:
     return messages
 
 
+def bury(queue_key: str, body: str, *, group: str | None = None) -> str:
+    """Put a message straight into the queue's DLQ (a refusal no retry changes); its new messageId."""
+    fifo = {"MessageGroupId": group, "MessageDeduplicationId": _digest(body)} if group else {}
+    answer = _sqs().send_message(QueueUrl=dlq_url(queue_key), MessageBody=body, **fifo)
+    return str(answer["MessageId"])
+
+
+def _digest(body: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 def move(source_url: str, dead_url: str, *, limit: int, message_ids: Iterable[str] | None = None) -> int:
     """Move up to `limit` dead letters (only `message_ids`, when given) back to the source queue.
 
@@ -145,7 +158,7 @@ def move(source_url: str, dead_url: str, *, limit: int, message_ids: Iterable[st
                 MaxNumberOfMessages=PEEK_MAX if wanted is not None else min(PEEK_MAX, limit - len(moved)),
                 VisibilityTimeout=MOVE_HIDE_S,
                 WaitTimeSeconds=0,
-                MessageSystemAttributeNames=["AWSTraceHeader"],
+                MessageSystemAttributeNames=["AWSTraceHeader", "MessageGroupId"],
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not batch:
@@ -175,6 +188,9 @@ def _send_and_delete(sqs: Any, source_url: str, dead_url: str, part: Sequence[Me
         trace = m.get("Attributes", {}).get("AWSTraceHeader")
         if trace:
             entry["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
+        group = m.get("Attributes", {}).get("MessageGroupId")
+        if group:  # back into its FIFO group; deduplicated by the dead letter's id (a redrive twice in 5 min: once)
+            entry.update(MessageGroupId=group, MessageDeduplicationId=m["MessageId"])
         entries.append(entry)
     answer = sqs.send_message_batch(QueueUrl=source_url, Entries=entries)
     sent = [part[int(s["Id"])] for s in answer.get("Successful", [])]

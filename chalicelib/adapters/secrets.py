@@ -1,8 +1,9 @@
-"""Secrets in AWS Secrets Manager: a sales channel's (a marketplace's webhook signing secret or API
-credentials) and a drop-ship partner's (the key its fulfilment orders are signed with).
+"""Secrets in AWS Secrets Manager: a sales channel's (its webhook signing secret, and apart from it its
+API credentials) and a drop-ship partner's (the key its fulfilment orders are signed with).
 
-One secret per owner, named `oms-<stage>/channels/<channelId>` or `oms-<stage>/partners/<locationId>`
-(chalicelib.resources); the functions' role may touch those names and no other secret (infra/stack.py).
+Named `oms-<stage>/channels/<channelId>`, `oms-<stage>/channels/<channelId>/credentials` or
+`oms-<stage>/partners/<locationId>` (chalicelib.resources); the functions' role may touch those names
+and no other secret (infra/stack.py).
 A value is never logged, returned by the API or stored anywhere else: errors name the owner and AWS's
 error code, never the value, and are raised `from None` so no botocore message or request travels with them.
 
@@ -47,6 +48,7 @@ class Owner:
     kind: str  # "channel" or "partner": the prefix's key, and the noun in messages
     id_field: str  # how the API names the owner's id (errors' `loc`, log fields)
     purpose: str  # the secret's Description in Secrets Manager
+    suffix: str = ""  # a second secret of the same owner: `<prefix>/<id>/<suffix>`
 
     def name(self, owner_id: str) -> str:
         if not _NAME_SAFE.fullmatch(owner_id):
@@ -54,11 +56,14 @@ class Owner:
                 f"{self.kind} id {owner_id!r} cannot name a secret: use letters, digits and _+=.@- only",
                 errors=[{"loc": ["path", self.id_field], "msg": "not usable in a secret name"}],
             )
-        return f"{aws.secrets_prefix(self.kind)}/{owner_id}"
+        return f"{aws.secrets_prefix(self.kind)}/{owner_id}" + (f"/{self.suffix}" if self.suffix else "")
 
 
 CHANNEL = Owner("channel", "channelId", "credentials of sales channel")
 PARTNER = Owner("partner", "locationId", "signing secret of the drop-ship partner at location")
+# A platform's API credentials (JSON: Shopify's access token, WooCommerce's consumer key and secret),
+# apart from the webhook signing secret: each is set, rotated and removed on its own.
+CREDENTIALS = Owner("channel", "channelId", "API credentials of sales channel", suffix="credentials")
 
 
 def secret_name(channel_id: str) -> str:

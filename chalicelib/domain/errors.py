@@ -60,6 +60,19 @@ class Unavailable(DomainError):
     """A service the OMS depends on failed or throttled; the request may be retried."""
 
 
+class TryLater(Unavailable):
+    """Unavailable for as long as the other side said (`seconds`): a queue message waits that long."""
+
+    def __init__(self, detail: str, *, seconds: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.seconds = seconds
+
+
+class Refused(DomainError):
+    """Another system refused what the OMS sent, and sending it again will not change that: a queue
+    message failing with it goes to its dead-letter queue at once, with the reason."""
+
+
 def error_at(loc: list[Any], msg: str) -> dict[str, Any]:
     """One entry of a DomainError's `errors`: where in the input, and what is wrong there."""
     return {"loc": loc, "msg": msg}

@@ -88,6 +88,7 @@ class Channel:
     name: str | None = None
     active: bool = True
     has_secret: bool = False  # whether Secrets Manager holds its signing secret; never the value
+    has_credentials: bool = False  # whether it holds the platform's API credentials
     api_base_url: str | None = None  # the platform's API (fetching orders, pushing status); None: its default
     currency: str | None = None  # for platforms whose orders carry none
     # The platform's location ids (a Shopify pick-up location, a marketplace's warehouse) -> ours.

@@ -1,15 +1,28 @@
 """OMS events on their way back to the channel that sold the order.
 
-Each event is checked against its published contract here, so a producer that drifts fails
-loudly (and its message lands in the dead-letter queue) instead of reaching a marketplace.
+Each event is checked against its published contract here, so a producer that drifts fails loudly
+(and its message lands in the dead-letter queue) instead of reaching a marketplace. What a platform
+is to be told (a shipment with tracking, a cancellation, a refund) is queued on channel-status, a
+FIFO queue with one message group per order, deduplicated by the event's id; the HTTP calls, their
+retries and their order happen there (chalicelib/service/channel_status.py), not here.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chalicelib.observability import count, logger
+
+if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
+    from chalicelib.contracts.events import EventDetail
+    from chalicelib.service.unit_of_work import Dependencies
+
+QUEUE = "channel-status"
 
 
 def handle(body: str) -> None:
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.contracts.events import parse_detail
     from chalicelib.contracts.messages import BusEvent
 
@@ -18,3 +31,57 @@ def handle(body: str) -> None:
     channel = envelope.detail.get("channel", "unknown")
     logger.info("channel update", extra={"eventId": detail.eventId, "type": envelope.detail_type})
     count("ChannelUpdates", type=envelope.detail_type, channel=channel)
+    update = status_update(bootstrap(), detail)
+    if update is not None:
+        _enqueue(update)
+
+
+def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | None:
+    """What the platform that sold the order is to hear of this event; None when nothing (a native
+    channel, an event no platform is told of, a fulfilment order that did not ship)."""
+    from chalicelib.adapters.channels import CONNECTORS
+    from chalicelib.contracts import events
+    from chalicelib.contracts.channel_status import ShippedLine, StatusUpdate
+    from chalicelib.domain.workflows import Category
+    from chalicelib.service import fulfilment
+
+    uow = deps.uow()
+    if isinstance(detail, events.FulfilmentOrderUpdated):
+        order, fo = fulfilment.load(uow, detail.fulfilmentOrderId)
+        shipped = detail.tracking is not None or (fo.status == detail.to and fo.category is Category.SHIPPED)
+        if not shipped:
+            return None
+        tracking = detail.tracking or (events.Tracking.model_validate(fo.tracking) if fo.tracking else None)
+        found: dict[str, Any] = {
+            "status": "shipped",
+            "fulfilmentOrderId": fo.fulfilment_order_id,
+            "lines": [ShippedLine(lineId=ln.line_id, quantity=ln.quantity) for ln in fo.lines],
+            "tracking": tracking,
+        }
+    elif isinstance(detail, events.OrderStatusChanged) and detail.to == "cancelled":
+        order, found = uow.orders.get(detail.orderId), {"status": "cancelled"}
+    elif isinstance(detail, events.RefundRequested):
+        found = {"status": "refunded", "reason": detail.reason, "amount": detail.amount}
+        order = uow.orders.get(detail.orderId)
+    else:
+        return None
+    channel = deps.network().channels.get(order.channel)
+    if channel is None or channel.type not in CONNECTORS:
+        return None
+    ids = {"eventId": detail.eventId, "channelId": channel.channel_id, "orderId": order.order_id}
+    return StatusUpdate.model_validate({**ids, "externalId": order.external_id, **found})
+
+
+def _enqueue(update: StatusUpdate) -> None:
+    from chalicelib.adapters import aws, dead_letters
+
+    aws.client("sqs").send_message(
+        QueueUrl=dead_letters.queue_url(QUEUE),
+        MessageBody=update.model_dump_json(exclude_none=True),
+        MessageGroupId=update.group,
+        MessageDeduplicationId=update.eventId[:128],
+    )
+    logger.info(
+        "channel status queued",
+        extra={"channelId": update.channelId, "orderId": update.orderId, "status": update.status},
+    )

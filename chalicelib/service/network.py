@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -152,22 +153,21 @@ def put_channel(
     deps: Dependencies, channel_id: str, cmd: api.PutChannel, principal: Principal, *, if_match: int | None
 ) -> tuple[int, dict[str, Any]]:
     def channel(registered: Registered[Channel] | None) -> Channel:
-        has_secret = registered.value.has_secret if registered else False
-        if "secret" in cmd.model_fields_set:
-            # The secret first, then the item. Should the item write fail (a concurrent PUT won: 412),
-            # the secret already holds the value (or absence) this admin asked for, which is harmless:
-            # the item holds nothing derived from the value, and repeating the PUT makes hasSecret agree.
-            if cmd.secret is None:
-                secrets.delete_channel_secret(channel_id)
-            else:
-                secrets.put_channel_secret(channel_id, cmd.secret.get_secret_value())
-            has_secret = cmd.secret is not None
+        # The secrets first, then the item. Should the item write fail (a concurrent PUT won: 412),
+        # Secrets Manager already holds the values (or absence) this admin asked for, which is harmless:
+        # the item holds nothing derived from them, and repeating the PUT makes hasSecret agree.
+        before = registered.value if registered else None
+        has_secret = _keep_secret(cmd, "secret", secrets.CHANNEL, channel_id, bool(before and before.has_secret))
+        has_credentials = _keep_secret(
+            cmd, "credentials", secrets.CREDENTIALS, channel_id, bool(before and before.has_credentials)
+        )
         return Channel(
             channel_id,
             cmd.type,
             name=cmd.name,
             active=cmd.active,
             has_secret=has_secret,
+            has_credentials=has_credentials,
             api_base_url=cmd.api_base_url,
             currency=cmd.currency,
             location_map=cmd.location_map,
@@ -182,6 +182,19 @@ def put_channel(
         if_match=if_match,
     )
     return status, _channel_view(entry.value, entry.version)
+
+
+def _keep_secret(cmd: api.PutChannel, field: str, owner: secrets.Owner, channel_id: str, had: bool) -> bool:
+    """Store, remove or keep one of the channel's secrets as the PUT says; whether it has one now."""
+    if field not in cmd.model_fields_set:
+        return had
+    value = getattr(cmd, field)
+    if value is None:
+        secrets.delete_secret(owner, channel_id)
+        return False
+    raw = value.get_secret_value()
+    secrets.put_secret(owner, channel_id, raw if isinstance(raw, str) else json.dumps(raw))
+    return True
 
 
 def list_channels(table: Table) -> dict[str, Any]:
@@ -201,6 +214,7 @@ def _channel_view(channel: Channel, version: int) -> dict[str, Any]:
         "active": channel.active,
         "native": channel.channel_id in NATIVE_CHANNELS,
         "hasSecret": channel.has_secret,
+        "hasCredentials": channel.has_credentials,
         "apiBaseUrl": channel.api_base_url,
         "currency": channel.currency,
         "locationMap": dict(channel.location_map),

@@ -61,10 +61,18 @@ def test_each_captured_shopify_order_becomes_its_canonical_order(client, admin, 
 
     assert found is not None
     assert found["externalId"] == str(order["id"]) and found["channel"] == SHOP
-    assert [(ln["lineId"], ln["sku"], ln["quantity"], ln["unitPrice"]) for ln in found["lines"]] == [
-        (str(li["id"]), li["sku"], li["quantity"], {"amount": li["price"], "currency": order["currency"]})
-        for li in order["line_items"]
+    assert [(ln["lineId"], ln["sku"], ln["quantity"]) for ln in found["lines"]] == [
+        (str(li["id"]), li["sku"], li["quantity"]) for li in order["line_items"]
     ]
+    # The contract's prices include VAT: a shop whose prices exclude it has its tax in the unit price.
+    untaxed = order["taxes_included"] is False and order["total_tax"] != "0.00"
+    assert all(
+        (ln["unitPrice"]["amount"] == li["price"]) is not untaxed
+        for ln, li in zip(found["lines"], order["line_items"], strict=True)
+    )
+    assert (
+        found["total"] == found["payment"]["amount"] == {"amount": order["total_price"], "currency": order["currency"]}
+    )
     assert found["customer"]["id"] == f"{SHOP}:{order['customer']['id']}"
     shipping = order["shipping_address"]
     assert found["delivery"]["address"]["postalCode"] == shipping["zip"]
@@ -84,9 +92,11 @@ def test_the_captured_woocommerce_order_becomes_its_canonical_order(client, admi
     found = order_of(client, admin, WOO, "727")
     assert found is not None
     assert [(ln["lineId"], ln["sku"], ln["quantity"], ln["unitPrice"]["amount"]) for ln in found["lines"]] == [
-        ("315", f"{WOO}:product:93", 2, "3.00"),
-        ("316", "Bar3", 1, "12.00"),
+        ("315", f"{WOO}:product:93", 2, "3.225"),  # 6.00 + 0.45 tax for two: VAT included
+        ("316", "Bar3", 1, "12.90"),
     ]
+    assert found["total"] == {"amount": "29.35", "currency": "USD"}
+    assert found["shipping"]["amount"] == {"amount": "10.00", "currency": "USD"}
     assert found["placedAt"] == "2017-03-22T19:28:02.000Z"  # date_created_gmt, UTC
     assert found["payment"] == {"status": "paid", "amount": {"amount": "29.35", "currency": "USD"}}
     assert found["customer"]["id"] == f"{WOO}:guest:727"

@@ -1,9 +1,9 @@
 """The one seam every sales platform plugs into: verify a delivery, map the platform's order to the
 canonical order command, fetch an order, push a status.
 
-Webhook platforms (Shopify, WooCommerce) implement the first two now; `fetch_order` and
-`push_status` are where the polled marketplaces (bol, Amazon, Zalando) and the status-out queue
-come in: they take the channel's configuration and its credentials, never read them themselves.
+Webhook platforms (Shopify, WooCommerce) implement all but `fetch_order`, which is where the polled
+marketplaces (bol, Amazon, Zalando) come in. `push_status` is called by the channel-status queue's
+consumer: it takes the channel's configuration and its credentials, never reads them itself.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from chalicelib.domain.errors import Invalid
 
 if TYPE_CHECKING:
     from chalicelib.contracts.api import CreateOrder
+    from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
 
@@ -50,14 +51,25 @@ class Ignored:
 
 
 @dataclass(frozen=True)
+class Off:
+    """A discount as the platform gave it: how much, VAT included, and its code where it has one."""
+
+    amount: Decimal
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class PlatformFigures:
-    """The platform's money that `CreateOrder` cannot hold yet: its discounts, its shipping and the
-    total it charged. Kept here, per order, to be wired into the canonical order when it has them."""
+    """The platform's money beyond its lines: the total it charged, the discounts it put on no line,
+    the shipping the customer paid (after its own discounts, with its tax), and tax the prices exclude
+    that the platform put on no line (spread over the lines by their value)."""
 
     currency: str
     total: Decimal
-    discounts: Decimal
-    shipping: Decimal
+    discounts: tuple[Off, ...] = ()
+    shipping: Decimal = Decimal(0)
+    shipping_method: str | None = None
+    tax_to_spread: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -71,13 +83,9 @@ class ChannelOrder:
     figures: PlatformFigures
 
 
-@dataclass(frozen=True)
-class StatusUpdate:
-    """What the OMS tells a platform about one of its orders (shipped with tracking, cancelled...)."""
-
-    external_id: str
-    status: str
-    detail: Mapping[str, Any]
+# What push_status did: told the platform; found it already so ("already fulfilled"); or recorded
+# only (logged and counted, not sent: see the connector for why).
+Outcome = Literal["pushed", "already", "recorded"]
 
 
 class Connector(Protocol):
@@ -95,21 +103,19 @@ class Connector(Protocol):
         """The platform's order as it is now (pollers, and thin notifications that only name it)."""
         ...
 
-    def push_status(self, channel: Channel, credentials: str, update: StatusUpdate) -> None:
-        """Tell the platform what became of its order."""
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+        """Tell the platform what became of its order (`credentials`: the channel's, JSON, if stored).
+        Raises chalicelib.adapters.outbound's errors, or `Refused` when it cannot be sent as it is."""
         ...
 
 
 class WebhookOnly:
-    """For platforms whose orders come by webhook: fetching and pushing come with later slices."""
+    """For platforms whose orders come by webhook: fetching comes with the pollers."""
 
     type: str
 
     def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
         raise NotImplementedError(f"fetching {self.type} orders is not built yet")
-
-    def push_status(self, channel: Channel, credentials: str, update: StatusUpdate) -> None:
-        raise NotImplementedError(f"pushing status to {self.type} is not built yet")
 
 
 def signed_by(body: bytes, signature: str | None, secrets: Sequence[str]) -> bool:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.channels.base import ChannelOrder, PlatformFigures, Unmappable
+from chalicelib.adapters.channels.money import Line, order_money
 
 if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
@@ -23,14 +24,6 @@ _STREET_NUMBER = re.compile(
     r"^(?P<street>.+)\s+(?P<number>\d{1,5})(?:\s*[-/]?\s*(?P<ext>[A-Za-z0-9]{1,4}(?:[ -][A-Za-z0-9]{1,4})?))?$"
 )
 _BARE_NUMBER = re.compile(r"^(?P<number>\d{1,5})(?:\s*[-/]?\s*(?P<ext>[A-Za-z0-9]{1,4}))?$")
-
-
-@dataclass(frozen=True)
-class Line:
-    line_id: str
-    sku: str
-    quantity: int
-    unit_price: Decimal
 
 
 def text(value: Any) -> str | None:
@@ -166,13 +159,6 @@ def currency_of(platform_currency: Any, channel: Channel) -> str:
     return found.upper()
 
 
-def amount_text(value: Decimal, field: str) -> str:
-    """As the contract writes amounts: plain digits as the platform sent them, at most 4 decimals."""
-    if value != value.quantize(Decimal("0.0001")):
-        raise Unmappable(f"{field} has more than 4 decimals")
-    return format(value, "f")
-
-
 def canonical(
     channel: Channel,
     *,
@@ -191,29 +177,14 @@ def canonical(
 
     if not lines:
         raise Unmappable("the order has no line items")
-    currency = figures.currency
-    lines_total = sum((ln.unit_price * ln.quantity for ln in lines), Decimal(0))
-    # Until CreateOrder has discounts (figures.discounts), its total is the lines at list price, which
-    # a discount larger than the shipping puts above what the platform charged: the payment covers it.
-    paid_amount = max(figures.total, lines_total)
+    money = order_money(channel.channel_id, lines, figures)
     body = {
         "channel": channel.channel_id,
         "externalId": external_id,
         "customer": customer,
         "placedAt": placed_at.isoformat(),
-        "payment": {
-            "status": "paid" if paid else "authorized",
-            "amount": {"amount": amount_text(paid_amount, "the order's total"), "currency": currency},
-        },
-        "lines": [
-            {
-                "lineId": ln.line_id,
-                "sku": ln.sku,
-                "quantity": ln.quantity,
-                "unitPrice": {"amount": amount_text(ln.unit_price, f"line {ln.line_id}'s price"), "currency": currency},
-            }
-            for ln in lines
-        ],
+        "payment": {"status": "paid" if paid else "authorized", "amount": money.pop("payment_amount")},
+        **money,
         **({"delivery": delivery} if delivery else {}),
     }
     return ChannelOrder(CreateOrder.model_validate(body), updated_at, cancelled, figures)

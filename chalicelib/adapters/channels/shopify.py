@@ -9,17 +9,19 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.channels.api import already, base_url, call, credentials_of
 from chalicelib.adapters.channels.base import (
     ChannelOrder,
     Delivery,
     Ignored,
+    Off,
+    Outcome,
     PlatformFigures,
     WebhookOnly,
     signed_by,
 )
 from chalicelib.adapters.channels.mapping import (
     AddressKeys,
-    Line,
     canonical,
     currency_of,
     customer_id,
@@ -33,9 +35,12 @@ from chalicelib.adapters.channels.mapping import (
     utc,
     whole,
 )
+from chalicelib.adapters.channels.money import Line, rate_text
+from chalicelib.adapters.outbound import Rejected
 from chalicelib.domain.errors import Unauthorized
 
 if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
@@ -45,8 +50,33 @@ PICK_UP = frozenset({"pick-up", "pickup", "pick_up"})
 ADDRESS = AddressKeys("address1", "address2", "zip", "city", "province_code", "country_code")
 
 
+API_VERSION = "2026-07"
+# Fulfillment orders that can still be fulfilled (REST FulfillmentOrder.status).
+FULFILLABLE = frozenset({"open", "in_progress"})
+
+
 class Shopify(WebhookOnly):
     type = "shopify"
+
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+        """A shipment: a fulfillment of the fulfillment orders' lines with tracking; a cancellation: the
+        order cancelled. A refund is recorded only: Shopify refunds through the shop's payment gateway,
+        so pushing the OMS's refund *request* (refunds are not confirmed yet) would move money that the
+        merchant may also refund by hand in Shopify: twice."""
+        if update.status == "refunded":
+            return "recorded"
+        found = credentials_of(channel, credentials, "shopDomain", "accessToken")
+        admin = f"{base_url(channel, 'https://' + found['shopDomain'])}/admin/api/{API_VERSION}"
+        headers = {"X-Shopify-Access-Token": found["accessToken"]}
+        try:
+            if update.status == "shipped":
+                return _fulfil(channel, admin, headers, update)
+            call(channel, "POST", f"{admin}/orders/{update.externalId}/cancel.json", headers, {"reason": "other"})
+        except Rejected as exc:
+            if already(exc):
+                return "already"
+            raise
+        return "pushed"
 
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ignored:
         # Shopify's newer "Events" deliveries use the same names without "X-".
@@ -80,7 +110,7 @@ class Shopify(WebhookOnly):
             placed_at=utc(order.get("created_at"), "created_at"),
             updated_at=utc(order.get("updated_at") or order.get("created_at"), "updated_at"),
             paid=order.get("financial_status") in PAID,
-            lines=[_line(channel, li) for li in order.get("line_items") or []],
+            lines=[_line(channel, li, order) for li in order.get("line_items") or []],
             delivery=_pick_up(order, channel)
             or home_delivery(
                 shipping,
@@ -88,27 +118,111 @@ class Shopify(WebhookOnly):
                 name=text(shipping.get("name")) or full_name(shipping.get("first_name"), shipping.get("last_name")),
                 field="shipping_address",
             ),
-            figures=PlatformFigures(
-                currency=currency,
-                total=decimal(order.get("total_price"), "total_price"),
-                discounts=decimal(order.get("total_discounts") or 0, "total_discounts"),
-                shipping=sum(
-                    (decimal(s.get("price"), "shipping_lines.price") for s in order.get("shipping_lines") or []),
-                    Decimal(0),
-                ),
-            ),
+            figures=_figures(order, currency),
             cancelled=order.get("cancelled_at") is not None,
         )
 
 
-def _line(channel: Channel, item: dict[str, Any]) -> Line:
+def _line(channel: Channel, item: dict[str, Any], order: dict[str, Any]) -> Line:
     line_id = required(item.get("id"), "line_items.id")
+    where = f"line item {line_id}"
+    taxes = item.get("tax_lines") or []
     return Line(
         line_id,
         sku_of(channel, item.get("sku"), (item.get("variant_id"), item.get("product_id")), line_id),
-        whole(item.get("quantity"), f"line item {line_id}'s quantity"),
-        decimal(item.get("price"), f"line item {line_id}'s price"),
+        whole(item.get("quantity"), f"{where}'s quantity"),
+        decimal(item.get("price"), f"{where}'s price"),
+        tax=_sum(taxes, "price", f"{where}'s tax_lines.price") if _tax_excluded(order) else Decimal(0),
+        discounts=tuple(_allocations(item, order, where)),
+        tax_rate=rate_text(sum((decimal(t.get("rate"), f"{where}'s tax rate") for t in taxes), Decimal(0)) * 100)
+        if taxes
+        else None,
     )
+
+
+def _figures(order: dict[str, Any], currency: str) -> PlatformFigures:
+    """Shipping after its own discounts (with its tax where prices exclude it); the discounts no
+    line or shipping line carries (`total_discounts` less the allocated ones) as one order discount;
+    the tax no line carries, to be spread over the lines."""
+    excluded = _tax_excluded(order)
+    shipping = after = taxes = Decimal(0)
+    for s in order.get("shipping_lines") or []:
+        price = decimal(s.get("price"), "shipping_lines.price")
+        discounted = s.get("discounted_price")
+        paid = (
+            decimal(discounted, "shipping_lines.discounted_price")
+            if discounted is not None
+            else price - _sum(s.get("discount_allocations") or [], "amount", "shipping_lines.discount_allocations")
+        )
+        tax = _sum(s.get("tax_lines") or [], "price", "shipping_lines.tax_lines.price") if excluded else Decimal(0)
+        shipping, after, taxes = shipping + price, after + paid + tax, taxes + tax
+    line_items = order.get("line_items") or []
+    on_lines = sum((off.amount for li in line_items for off in _allocations(li, order, "a line item")), Decimal(0))
+    unallocated = decimal(order.get("total_discounts") or 0, "total_discounts") - on_lines - (shipping + taxes - after)
+    codes = [c.get("code") for c in order.get("discount_codes") or []]
+    line_tax = sum((_sum(li.get("tax_lines") or [], "price", "tax_lines.price") for li in line_items), Decimal(0))
+    return PlatformFigures(
+        currency=currency,
+        total=decimal(order.get("total_price"), "total_price"),
+        discounts=(Off(unallocated, text(codes[0]) if len(codes) == 1 else None),) if unallocated > 0 else (),
+        shipping=after,
+        shipping_method=next((text(s.get("title")) for s in order.get("shipping_lines") or []), None),
+        tax_to_spread=decimal(order.get("total_tax") or 0, "total_tax") - line_tax - taxes if excluded else Decimal(0),
+    )
+
+
+def _allocations(item: dict[str, Any], order: dict[str, Any], where: str) -> list[Off]:
+    """The line's discounts: its allocations, each with its application's code; else `total_discount`."""
+    applications = order.get("discount_applications") or []
+    allocations = item.get("discount_allocations")
+    if not allocations:
+        total = decimal(item.get("total_discount") or 0, f"{where}'s total_discount")
+        return [Off(total)] if total > 0 else []
+    found = []
+    for allocation in allocations:
+        index = allocation.get("discount_application_index")
+        application = applications[index] if isinstance(index, int) and 0 <= index < len(applications) else {}
+        found.append(
+            Off(decimal(allocation.get("amount"), f"{where}'s discount_allocations"), text(application.get("code")))
+        )
+    return found
+
+
+def _tax_excluded(order: dict[str, Any]) -> bool:
+    return order.get("taxes_included") is False
+
+
+def _sum(items: list[dict[str, Any]], key: str, field: str) -> Decimal:
+    return sum((decimal(i.get(key), field) for i in items), Decimal(0))
+
+
+def _fulfil(channel: Channel, admin: str, headers: dict[str, str], update: StatusUpdate) -> Outcome:
+    """One fulfillment for the shipped lines, taken from the fulfillment orders that still have them
+    (a retry after Shopify took it finds nothing left: already)."""
+    listed = call(channel, "GET", f"{admin}/orders/{update.externalId}/fulfillment_orders.json", headers)
+    wanted = {line.lineId: line.quantity for line in update.lines}
+    by_order = []
+    for fo in (listed or {}).get("fulfillment_orders") or []:
+        if fo.get("status") not in FULFILLABLE:
+            continue
+        items = []
+        for item in fo.get("line_items") or []:
+            line_id = str(item.get("line_item_id"))
+            take = min(wanted.get(line_id, 0), int(item.get("fulfillable_quantity") or 0))
+            if take > 0:
+                items.append({"id": item["id"], "quantity": take})
+                wanted[line_id] -= take
+        if items:
+            by_order.append({"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": items})
+    if not by_order:
+        return "already"
+    tracking = update.tracking
+    fulfillment: dict[str, Any] = {"notify_customer": True, "line_items_by_fulfillment_order": by_order}
+    if tracking is not None:
+        info = {"number": tracking.code, "company": tracking.carrier, "url": tracking.url}
+        fulfillment["tracking_info"] = {k: v for k, v in info.items() if v}
+    call(channel, "POST", f"{admin}/fulfillments.json", headers, {"fulfillment": fulfillment})
+    return "pushed"
 
 
 def _pick_up(order: dict[str, Any], channel: Channel) -> dict[str, Any] | None:

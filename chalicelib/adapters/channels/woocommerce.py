@@ -7,15 +7,20 @@ times without a zone (the `*_gmt` ones are UTC)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.channels.api import base_url, call, credentials_of
 from chalicelib.adapters.channels.base import (
     ChannelOrder,
     Delivery,
     Ignored,
+    Off,
+    Outcome,
     Ping,
     PlatformFigures,
     WebhookOnly,
@@ -24,7 +29,6 @@ from chalicelib.adapters.channels.base import (
 )
 from chalicelib.adapters.channels.mapping import (
     AddressKeys,
-    Line,
     canonical,
     currency_of,
     customer_id,
@@ -37,9 +41,11 @@ from chalicelib.adapters.channels.mapping import (
     utc,
     whole,
 )
+from chalicelib.adapters.channels.money import Line, rate_text
 from chalicelib.domain.errors import Unauthorized
 
 if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})
@@ -49,8 +55,32 @@ CANCELLED = frozenset({"cancelled", "failed", "trash"})
 ADDRESS = AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
 
 
+# The order status each update sets; a refund only adds its note (WooCommerce's refunds move money
+# through its payment gateway: the merchant makes them there).
+TARGET = {"shipped": "completed", "cancelled": "cancelled"}
+
+
 class WooCommerce(WebhookOnly):
     type = "woocommerce"
+
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+        """The order's status (completed, cancelled) and a note saying why (the tracking for a shipment,
+        shown to the customer). Each step only when not done yet, so a retry adds no second note."""
+        found = credentials_of(channel, credentials, "consumerKey", "consumerSecret")
+        basic = base64.b64encode(f"{found['consumerKey']}:{found['consumerSecret']}".encode()).decode()
+        headers = {"Authorization": f"Basic {basic}"}
+        order_url = f"{base_url(channel, None)}/wp-json/wc/v3/orders/{update.externalId}"
+        note, target = _note(update), TARGET.get(update.status)
+        notes = call(channel, "GET", f"{order_url}/notes", headers) or []
+        done = True
+        if not any(isinstance(n, dict) and n.get("note") == note for n in notes):
+            body = {"note": note, "customer_note": update.status == "shipped"}
+            call(channel, "POST", f"{order_url}/notes", headers, body)
+            done = False
+        if target is not None and (call(channel, "GET", order_url, headers) or {}).get("status") != target:
+            call(channel, "PUT", order_url, headers, {"status": target})
+            done = False
+        return "already" if done else "pushed"
 
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
         signature = headers.get("x-wc-webhook-signature")
@@ -82,7 +112,7 @@ class WooCommerce(WebhookOnly):
                 order.get("date_modified_gmt") or order.get("date_created_gmt"), "date_modified_gmt", naive_is_utc=True
             ),
             paid=order.get("status") in PAID or text(order.get("date_paid_gmt")) is not None,
-            lines=[_line(channel, li) for li in order.get("line_items") or []],
+            lines=[_line(channel, li, order) for li in order.get("line_items") or []],
             delivery=home_delivery(
                 shipping,
                 ADDRESS,
@@ -92,11 +122,27 @@ class WooCommerce(WebhookOnly):
             figures=PlatformFigures(
                 currency=currency,
                 total=decimal(order.get("total"), "total"),
-                discounts=decimal(order.get("discount_total") or 0, "discount_total"),
-                shipping=decimal(order.get("shipping_total") or 0, "shipping_total"),
+                # Coupons are on the lines already (their `total` is after them); a negative fee is a
+                # discount on the order.
+                discounts=tuple(Off(-fee, text(name)) for fee, name in _fees(order) if fee < 0),
+                shipping=decimal(order.get("shipping_total") or 0, "shipping_total")
+                + decimal(order.get("shipping_tax") or 0, "shipping_tax"),
+                shipping_method=next((text(s.get("method_title")) for s in order.get("shipping_lines") or []), None),
             ),
             cancelled=order.get("status") in CANCELLED,
         )
+
+
+def _note(update: StatusUpdate) -> str:
+    """The note's text: the same for the same update, so a retry finds it."""
+    if update.status == "shipped":
+        tracking = update.tracking
+        sent = f"{tracking.carrier} {tracking.code}" + (f" {tracking.url}" if tracking.url else "") if tracking else ""
+        return f"Shipped{' with ' + sent if sent else ''} (OMS {update.fulfilmentOrderId or update.orderId})."
+    if update.status == "cancelled":
+        return f"Cancelled in the OMS (OMS {update.orderId})."
+    amount = f"{update.amount.amount} {update.amount.currency} " if update.amount else ""
+    return f"Refund of {amount}requested in the OMS: {update.reason or 'no reason given'} (OMS event {update.eventId})."
 
 
 def _dedup_key(body: bytes) -> str:
@@ -109,17 +155,44 @@ def _dedup_key(body: bytes) -> str:
         return "sha256-" + hashlib.sha256(body).hexdigest()
 
 
-def _line(channel: Channel, item: dict[str, Any]) -> Line:
+def _line(channel: Channel, item: dict[str, Any], order: dict[str, Any]) -> Line:
+    """WooCommerce's line amounts exclude tax whatever the shop shows: `subtotal` before coupons,
+    `total` after, each with its `*_tax`; so the line's coupons are what lies between the two."""
     line_id = required(item.get("id"), "line_items.id")
-    quantity = whole(item.get("quantity"), f"line item {line_id}'s quantity")
-    # `subtotal` is the line before coupons, as a string; `price` a number WooCommerce rounds.
-    subtotal = decimal(item.get("subtotal"), f"line item {line_id}'s subtotal")
-    unit = subtotal / quantity
-    if unit * quantity != subtotal:
-        unit = decimal(item.get("price"), f"line item {line_id}'s price")
+    where = f"line item {line_id}"
+    subtotal = decimal(item.get("subtotal"), f"{where}'s subtotal")
+    subtotal_tax = decimal(item.get("subtotal_tax") or 0, f"{where}'s subtotal_tax")
+    after = decimal(item.get("total") or subtotal, f"{where}'s total") + decimal(
+        item.get("total_tax") or subtotal_tax, f"{where}'s total_tax"
+    )
+    coupons = [text(c.get("code")) for c in order.get("coupon_lines") or []]
+    off = subtotal + subtotal_tax - after
     return Line(
         line_id,
         sku_of(channel, item.get("sku"), (item.get("variation_id"), item.get("product_id")), line_id),
-        quantity,
-        unit,
+        whole(item.get("quantity"), f"{where}'s quantity"),
+        decimal(item.get("price"), f"{where}'s price"),
+        tax=subtotal_tax,
+        discounts=(Off(off, coupons[0] if len(coupons) == 1 else None),) if off > 0 else (),
+        tax_rate=_rate(item, order),
+        value=subtotal,
     )
+
+
+def _rate(item: dict[str, Any], order: dict[str, Any]) -> str | None:
+    """The line's VAT rate where the order's tax line for it gives `rate_percent` (WooCommerce 5.3+)."""
+    ids = {t.get("id") for t in item.get("taxes") or []}
+    rates = [t.get("rate_percent") for t in order.get("tax_lines") or [] if t.get("rate_id") in ids]
+    if len(rates) != 1 or rates[0] is None:
+        return None
+    return rate_text(decimal(rates[0], "tax_lines.rate_percent"))
+
+
+def _fees(order: dict[str, Any]) -> list[tuple[Decimal, str | None]]:
+    return [
+        (
+            decimal(f.get("total") or 0, "fee_lines.total") + decimal(f.get("total_tax") or 0, "fee_lines.total_tax"),
+            f.get("name"),
+        )
+        for f in order.get("fee_lines") or []
+    ]

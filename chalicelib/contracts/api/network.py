@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, Secret, StrictInt, StringConstraints
+from pydantic import AfterValidator, Field, Secret, StrictInt, StringConstraints, model_validator
 
 from chalicelib.contracts.api.base import Address, Currency, Id, Model, Text
 from chalicelib.domain.ids import PRINTABLE_PATTERN
@@ -106,6 +106,20 @@ class StockFeed(Model):
     lines: Annotated[list[StockFeedLine], Field(min_length=1, max_length=500)]
 
 
+# The keys each platform's API credentials need (API.md "Channels"); other types take none yet.
+CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
+    "shopify": ("shopDomain", "accessToken"),
+    "woocommerce": ("consumerKey", "consumerSecret"),
+    "bol": ("clientId", "clientSecret"),
+    "amazon": ("clientId", "clientSecret", "refreshToken", "marketplaceId"),
+    "zalando": ("clientId", "clientSecret", "merchantId"),
+}
+CredentialValue = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=PRINTABLE_PATTERN)]
+Credentials = Secret[
+    Annotated[dict[Annotated[str, StringConstraints(max_length=64)], CredentialValue], Field(max_length=10)]
+]
+
+
 class PutChannel(Model):
     """`PUT /channels/{channelId}`."""
 
@@ -116,6 +130,9 @@ class PutChannel(Model):
     # Manager, never returned (ChannelOut.hasSecret says whether there is one). Left out: unchanged;
     # null: removed.
     secret: SigningSecret | None = Field(default=None, json_schema_extra={"writeOnly": True})
+    # The platform's API credentials (keys by type: CREDENTIAL_KEYS), for pushing status back: kept in
+    # Secrets Manager apart from the secret, never returned (hasCredentials). Left out: unchanged; null: removed.
+    credentials: Credentials | None = Field(default=None, json_schema_extra={"writeOnly": True})
     api_base_url: Annotated[str, AfterValidator(_outbound_url)] | None = Field(
         None, description="the platform's API address; left out: the platform's production address"
     )
@@ -123,6 +140,20 @@ class PutChannel(Model):
     location_map: dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Id] = Field(
         {}, max_length=500, description="the platform's location ids (a Shopify pick-up location) -> ours"
     )
+
+    @model_validator(mode="after")
+    def _credentials_fit_the_type(self) -> PutChannel:
+        if self.credentials is None:
+            return self
+        wanted = CREDENTIAL_KEYS.get(self.type)
+        if wanted is None:
+            raise ValueError(f"channels of type {self.type} take no credentials")
+        given = self.credentials.get_secret_value()
+        missing = [k for k in wanted if k not in given]
+        unknown = [k for k in given if k not in wanted]
+        if missing or unknown:  # names keys only, never a value
+            raise ValueError(f"{self.type} credentials are {', '.join(wanted)}; missing {missing}, unknown {unknown}")
+        return self
 
 
 class TokenInfo(Model):
@@ -192,6 +223,7 @@ class ChannelOut(Model):
     active: bool
     native: bool
     has_secret: bool
+    has_credentials: bool = False
     api_base_url: str | None = None
     currency: str | None = None
     location_map: dict[str, str] = {}

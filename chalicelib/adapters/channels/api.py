@@ -1,0 +1,60 @@
+"""What the connectors share to call a platform's API: its credentials (JSON from Secrets Manager),
+its base URL (the channel's `apiBaseUrl`, else the platform's own address), JSON in and out over
+chalicelib/adapters/outbound.py, and telling "already so" from a real refusal."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters import outbound
+from chalicelib.adapters.channels.base import parse
+from chalicelib.domain.errors import Refused
+
+if TYPE_CHECKING:
+    from chalicelib.domain.network import Channel
+
+_ALREADY = re.compile(r"already\s+(been\s+)?(fulfill?ed|cancell?ed|completed|closed)", re.IGNORECASE)
+
+
+def credentials_of(channel: Channel, stored: str | None, *keys: str) -> dict[str, str]:
+    """The stored credentials' `keys`; Refused (dead-lettered, readable) when they are not there."""
+    found: Any = None
+    if stored is not None:
+        try:
+            found = json.loads(stored)
+        except ValueError:
+            found = None
+    missing = [k for k in keys if not isinstance(found, dict) or not found.get(k)]
+    if missing:
+        raise Refused(
+            f"channel {channel.channel_id} has no {', '.join(missing)} in its credentials: "
+            f"PUT /channels/{channel.channel_id} with credentials, then redrive this message"
+        )
+    return {k: str(found[k]) for k in keys}
+
+
+def base_url(channel: Channel, default: str | None) -> str:
+    found = channel.api_base_url or default
+    if not found:
+        raise Refused(f"channel {channel.channel_id} has no apiBaseUrl (the shop's address): PUT /channels with it")
+    return found.rstrip("/")
+
+
+def call(channel: Channel, method: str, url: str, headers: dict[str, str], body: Any = None) -> Any:
+    """JSON to the platform and its JSON answer (None when empty); outbound's errors name the channel."""
+    sent = json.dumps(body).encode() if body is not None else None
+    answer = outbound.send(
+        method,
+        url,
+        who=f"{channel.type} channel {channel.channel_id}",
+        headers={"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "oms", **headers},
+        body=sent,
+    )
+    return parse(answer.body) if answer.body.strip() else None
+
+
+def already(exc: outbound.Rejected) -> bool:
+    """Whether a refusal says the order is already in the state asked for ("already fulfilled")."""
+    return exc.extra.get("status") in (400, 409, 422) and bool(_ALREADY.search(str(exc.extra.get("answer", ""))))

@@ -1,0 +1,42 @@
+"""The channel-status queue (FIFO, one group per order): each update told to the platform that sold the
+order through its connector's `push_status`.
+
+Failures keep their meaning on the queue (chalicelib/service/batches.py): a 429 comes back after its
+Retry-After; a 5xx or no answer after the visibility timeout, dead-lettered after the queue's receives;
+any other refusal, or a channel that cannot be called as configured, goes to the dead-letter queue at
+once with a readable reason (redriven once fixed). Its group waits meanwhile: a cancellation never
+overtakes the shipment queued before it. "Already in that state" is success.
+"""
+
+from __future__ import annotations
+
+from chalicelib.adapters import outbound, secrets
+from chalicelib.adapters.channels import connector
+from chalicelib.bootstrap import bootstrap
+from chalicelib.domain.errors import Refused, TryLater, Unavailable
+from chalicelib.observability import count, logger
+
+_EXCERPT = 200  # of the platform's refusal, in the dead-letter reason
+
+
+def push(body: str) -> None:
+    from chalicelib.contracts.channel_status import StatusUpdate
+
+    update = StatusUpdate.model_validate_json(body)
+    channel = bootstrap().network().channels.get(update.channelId)
+    if channel is None:
+        raise Refused(f"channel {update.channelId} is not registered (any more): nothing to push to")
+    where = {"channelId": channel.channel_id, "orderId": update.orderId, "status": update.status}
+    credentials = secrets.secret(secrets.CREDENTIALS, channel.channel_id)
+    try:
+        outcome = connector(channel.type).push_status(channel, credentials, update)
+    except outbound.Rejected as exc:
+        count("ChannelStatusFailures", channel=channel.channel_id, reason="refused")
+        said = " ".join(str(exc.extra.get("answer", "")).split())[:_EXCERPT]
+        raise Refused(f"{exc.detail}: {said}" if said else exc.detail) from None
+    except Unavailable as exc:
+        reason = "throttled" if isinstance(exc, TryLater) else "unavailable"
+        count("ChannelStatusFailures", channel=channel.channel_id, reason=reason)
+        raise
+    count("ChannelStatusPushes", channel=channel.channel_id, status=update.status, outcome=outcome)
+    logger.info("channel status pushed", extra={**where, "outcome": outcome})

@@ -1,0 +1,155 @@
+"""Fake Shopify and WooCommerce admin APIs for the tests: http.server on 127.0.0.1, answering the
+documented shapes (../shared/channels: shopify_fulfillment_orders_rest_2026_07.json; the wc/v3
+orders and notes), recording every request, and able to fail the next calls (a status, headers, a body).
+Free of chalicelib: they stand for the platforms, not for our code."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SHOPIFY_TOKEN = "shpat_" + "f4k3T0k3n9" * 3
+WOO_KEY, WOO_SECRET = "ck_" + "a1" * 20, "cs_" + "b2" * 20
+
+
+@dataclass
+class Failure:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+@dataclass
+class Platform:
+    """What the fake received, `(method, path, body)`, and the failures it answers next, in order."""
+
+    url: str = ""
+    received: list[tuple[str, str, Any]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def fail_next(self, status: int, body: Any = None, **headers: str) -> None:
+        self.failures.append(Failure(status, headers, body))
+
+    def calls(self, method: str | None = None) -> list[tuple[str, str, Any]]:
+        return [r for r in self.received if method is None or r[0] == method]
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        raise NotImplementedError
+
+
+@dataclass
+class FakeShopify(Platform):
+    """One shop: fulfillment orders per order (`add_order`), fulfillments and cancellations."""
+
+    fulfillment_orders: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)
+    fulfillments: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_order(self, order_id: str, lines: dict[str, int]) -> None:
+        """One open fulfillment order holding `lines` (the order's line item id -> quantity)."""
+        fo_id = 1046000000 + len(self.fulfillment_orders)
+        items = [
+            {"id": fo_id * 10 + n, "fulfillment_order_id": fo_id, "line_item_id": int(line), "quantity": q}
+            | {"fulfillable_quantity": q}
+            for n, (line, q) in enumerate(lines.items())
+        ]
+        self.fulfillment_orders[order_id] = [
+            {"id": fo_id, "order_id": int(order_id), "status": "open", "line_items": items}
+        ]
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        if headers.get("x-shopify-access-token") != SHOPIFY_TOKEN:
+            return 401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+        listed = re.fullmatch(r"/admin/api/2026-07/orders/(\d+)/fulfillment_orders\.json", path)
+        if method == "GET" and listed:
+            return 200, {"fulfillment_orders": self.fulfillment_orders.get(listed[1], [])}
+        if method == "POST" and path == "/admin/api/2026-07/fulfillments.json":
+            return self._fulfil(body["fulfillment"])
+        cancel = re.fullmatch(r"/admin/api/2026-07/orders/(\d+)/cancel\.json", path)
+        if method == "POST" and cancel:
+            if cancel[1] in self.cancelled:
+                return 422, {"error": "Cannot cancel an order that has already been cancelled"}
+            self.cancelled.add(cancel[1])
+            return 200, {"order": {"id": int(cancel[1]), "cancelled_at": "2026-07-01T10:00:00-04:00"}}
+        return 404, {"errors": "Not Found"}
+
+    def _fulfil(self, fulfillment: dict[str, Any]) -> tuple[int, Any]:
+        every = {fo["id"]: fo for fos in self.fulfillment_orders.values() for fo in fos}
+        for wanted in fulfillment["line_items_by_fulfillment_order"]:
+            fo = every.get(wanted["fulfillment_order_id"])
+            if fo is None or fo["status"] != "open":
+                return 422, {"errors": ["Fulfillment order has already been fulfilled"]}
+            for item in wanted["fulfillment_order_line_items"]:
+                line = next(li for li in fo["line_items"] if li["id"] == item["id"])
+                line["fulfillable_quantity"] -= item["quantity"]
+            if not any(li["fulfillable_quantity"] for li in fo["line_items"]):
+                fo["status"] = "closed"
+        self.fulfillments.append(fulfillment)
+        tracking = fulfillment.get("tracking_info", {})
+        created = {"id": 1069019868 + len(self.fulfillments), "status": "success"}
+        return 201, {"fulfillment": created | {"tracking_company": tracking.get("company")}}
+
+
+@dataclass
+class FakeWooCommerce(Platform):
+    """One store's orders (`add_order`): their status and notes."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_order(self, order_id: str, status: str = "processing") -> None:
+        self.orders[order_id] = {"id": int(order_id), "status": status, "notes": []}
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        expected = "Basic " + base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
+        if headers.get("authorization") != expected:
+            return 401, {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources."}
+        found = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)(/notes)?", path)
+        order = self.orders.get(found[1]) if found else None
+        if order is None:
+            return 404, {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID."}
+        if found and found[2]:
+            if method == "POST":
+                order["notes"].append({"id": len(order["notes"]) + 1, **body})
+                return 201, order["notes"][-1]
+            return 200, order["notes"]
+        if method == "PUT":
+            order["status"] = body.get("status", order["status"])
+        return 200, {k: v for k, v in order.items() if k != "notes"}
+
+
+def serve(platform: Platform) -> ThreadingHTTPServer:
+    """Start `platform` on a free port of 127.0.0.1 (its `url`); stop it with shutdown()."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            platform.received.append((self.command, self.path, body))
+            if platform.failures:
+                failure = platform.failures.pop(0)
+                status, answer, extra = failure.status, failure.body, failure.headers
+            else:
+                (status, answer), extra = platform.answer(self.command, self.path, body, headers), {}
+            data = json.dumps(answer).encode() if answer is not None else b""
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **extra}.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = _any
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    platform.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

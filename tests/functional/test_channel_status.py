@@ -1,0 +1,241 @@
+"""Status back to the channels: a shipment, a cancellation or a refund goes outbox -> bus ->
+channel-updates -> channel-status (FIFO, one group per order) -> the platform's API (fake platforms
+over real HTTP here), exactly once, in order per order, retried, throttled and dead-lettered as the
+README says, with no credential in any log or answer."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.pump import Pump
+from tests.channels import connect, count_stock, deliver, drain, order_of, raw, shopify_headers, variant
+from tests.conftest import bearer, issue_token, post
+from tests.fake_platforms import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeShopify, FakeWooCommerce, Platform, serve
+
+pytestmark = pytest.mark.usefixtures("demo")
+SHOP, WOO = "shopify-nl", "woo-nl"
+QUEUE = "channel-status"
+TRACKING = {"carrier": "PostNL", "code": "3SABCD0123456789", "url": "https://jouw.postnl.nl/track/3SABCD0123456789"}
+EXTERNAL = "820982911946154508"
+
+
+def running(platform: Platform) -> Iterator[Any]:
+    server = serve(platform)
+    yield platform
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def shopify() -> Iterator[FakeShopify]:
+    yield from running(FakeShopify())
+
+
+@pytest.fixture
+def woo() -> Iterator[FakeWooCommerce]:
+    yield from running(FakeWooCommerce())
+
+
+def connect_shopify(client: Any, admin: dict[str, str], fake: FakeShopify) -> dict[str, Any]:
+    credentials = {"shopDomain": "snowdevil.myshopify.com", "accessToken": SHOPIFY_TOKEN}
+    return connect(client, admin, SHOP, "shopify", credentials=credentials, apiBaseUrl=fake.url)
+
+
+def connect_woo(client: Any, admin: dict[str, str], fake: FakeWooCommerce) -> dict[str, Any]:
+    credentials = {"consumerKey": WOO_KEY, "consumerSecret": WOO_SECRET}
+    return connect(client, admin, WOO, "woocommerce", credentials=credentials, apiBaseUrl=fake.url)
+
+
+def pump_until_quiet(pump: Pump, passes: int = 12) -> None:
+    """Relay, route and drain until two passes in a row receive nothing."""
+    quiet = 0
+    for _ in range(passes):
+        quiet = quiet + 1 if not pump.run_once().received else 0
+        if quiet == 2:
+            return
+
+
+def shopify_order(client: Any, admin: dict[str, str], fake: FakeShopify) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Shopify order taken in by webhook, known to the fake shop too: (the OMS's order, the payload)."""
+    order = variant("shopify_orders_create.json", id=int(EXTERNAL), cancelled_at=None, financial_status="paid")
+    order["shipping_address"].update(country_code="NL", zip="1015 CJ", address1="Keizersgracht 123")
+    count_stock(client, admin, *{li["sku"] for li in order["line_items"]})
+    body = raw(order)
+    assert deliver(client, SHOP, body, shopify_headers(body, "orders/create")).status_code == 202
+    drain()
+    found = order_of(client, admin, SHOP, EXTERNAL)
+    assert found is not None
+    fake.add_order(EXTERNAL, {str(li["id"]): li["quantity"] for li in order["line_items"]})
+    return found, order
+
+
+def ship(client: Any, order: dict[str, Any]) -> None:
+    [fo] = order["fulfilmentOrders"]
+    dc = bearer(issue_token(f"dc:{fo['locationId']}"))
+    for event, extra in (("accept", {}), ("pick", {}), ("ship", {"tracking": TRACKING})):
+        answer = post(client, f"/fulfilment-orders/{fo['fulfilmentOrderId']}/events", {"type": event, **extra}, dc)
+        assert answer.status_code == 200, (event, answer.body)
+
+
+def queue_update(aws: dict[str, str], **update: Any) -> None:
+    """An update on channel-status as the channel-updates consumer queues it."""
+    body = {"eventId": f"evt-{update['status']}-{time.monotonic_ns()}", "channelId": SHOP, "orderId": "o-1"} | update
+    boto3.client("sqs").send_message(
+        QueueUrl=aws[QUEUE],
+        MessageBody=json.dumps(body),
+        MessageGroupId=f"{body['channelId']}.{body['orderId']}",
+        MessageDeduplicationId=body["eventId"],
+    )
+
+
+def dead_letters(client: Any) -> list[dict[str, Any]]:
+    answer = client.http.get(f"/ops/dead-letters?queue={QUEUE}", headers=bearer(issue_token("ops")))
+    [queue] = json.loads(answer.body)["queues"]
+    letters: list[dict[str, Any]] = queue["messages"]
+    return letters
+
+
+def test_a_shipment_goes_to_shopify_once_with_its_tracking_even_when_the_first_call_fails(
+    client, admin, shopify, capsys, logs
+):
+    channel = connect_shopify(client, admin, shopify)
+    assert channel["hasCredentials"] is True and SHOPIFY_TOKEN not in json.dumps(channel)
+    order, _ = shopify_order(client, admin, shopify)
+    shopify.fail_next(503, {"errors": "Service Unavailable"})
+
+    ship(client, order)
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    [fulfillment] = shopify.fulfillments
+    assert fulfillment["tracking_info"] == {"number": TRACKING["code"], "company": "PostNL", "url": TRACKING["url"]}
+    [by_order] = fulfillment["line_items_by_fulfillment_order"]
+    assert sorted(i["quantity"] for i in by_order["fulfillment_order_line_items"]) == [1, 1]
+    assert [m for m, _, _ in shopify.received] == ["GET", "GET", "POST"]  # the 503, the retry, the fulfillment
+    assert dead_letters(client) == []
+    printed = capsys.readouterr().out + logs.getvalue()
+    assert SHOPIFY_TOKEN not in printed and "shipped" in printed
+
+
+def test_a_429_holds_the_update_back_for_its_retry_after_then_it_goes_once(client, admin, shopify, aws):
+    connect_shopify(client, admin, shopify)
+    shopify.add_order(EXTERNAL, {"1001": 2})
+    shopify.fail_next(429, {"errors": "Exceeded 2 calls per second for api client."}, Retry_After="3")
+    queue_update(
+        aws, externalId=EXTERNAL, status="shipped", lines=[{"lineId": "1001", "quantity": 2}], tracking=TRACKING
+    )
+    pump = Pump(retry_delay_s=0)
+
+    assert pump.run_once().queues[QUEUE].failed == 1
+    assert pump.run_once().queues[QUEUE].received == 0  # still invisible: Retry-After is honoured
+    time.sleep(3.2)
+    assert pump.run_once().queues[QUEUE].succeeded == 1
+    assert len(shopify.fulfillments) == 1 and len(shopify.calls("POST")) == 1
+
+
+def test_a_cancellation_never_overtakes_the_shipment_queued_before_it(client, admin, shopify, aws):
+    connect_shopify(client, admin, shopify)
+    shopify.add_order(EXTERNAL, {"1001": 1})
+    queue_update(
+        aws, externalId=EXTERNAL, status="shipped", lines=[{"lineId": "1001", "quantity": 1}], tracking=TRACKING
+    )
+    queue_update(aws, externalId=EXTERNAL, status="cancelled")
+    shopify.fail_next(500)
+
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in shopify.received] == [
+        ("GET", "fulfillment_orders.json"),  # 500: the cancellation waits behind it
+        ("GET", "fulfillment_orders.json"),
+        ("POST", "fulfillments.json"),
+        ("POST", "cancel.json"),
+    ]
+    assert shopify.cancelled == {EXTERNAL}
+
+
+def test_already_fulfilled_or_cancelled_counts_as_success(client, admin, shopify, aws, capsys):
+    connect_shopify(client, admin, shopify)
+    shopify.add_order(EXTERNAL, {"1001": 1})
+    shopify.fulfillment_orders[EXTERNAL][0]["status"] = "closed"  # fulfilled in Shopify's admin meanwhile
+    shopify.cancelled.add(EXTERNAL)
+    queue_update(aws, externalId=EXTERNAL, status="shipped", lines=[{"lineId": "1001", "quantity": 1}])
+    queue_update(aws, externalId=EXTERNAL, status="cancelled")
+
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    assert shopify.fulfillments == [] and len(shopify.calls("POST")) == 1  # the cancel, answered 422 "already"
+    assert dead_letters(client) == []
+    outcomes = [json.loads(ln) for ln in capsys.readouterr().out.splitlines() if '"ChannelStatusPushes"' in ln]
+    assert [(m["status"], m["outcome"]) for m in outcomes] == [("shipped", "already"), ("cancelled", "already")]
+
+
+def test_a_400_goes_to_the_dead_letter_queue_at_once_with_a_readable_reason(client, admin, shopify, aws, logs):
+    connect_shopify(client, admin, shopify)
+    shopify.fail_next(400, {"errors": {"order": ["Required parameter missing or invalid"]}})
+    queue_update(aws, externalId=EXTERNAL, status="cancelled")
+
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    assert len(shopify.received) == 1  # not retried: the same request would be refused again
+    [letter] = dead_letters(client)
+    assert letter["reason"].startswith(f"Refused: shopify channel {SHOP} at 127.0.0.1 answered 400: "), letter
+    assert "Required parameter missing or invalid" in letter["reason"]
+    assert SHOPIFY_TOKEN not in json.dumps(letter) and SHOPIFY_TOKEN not in logs.getvalue()
+
+    # Fixed on Shopify's side: redriven back into its FIFO group, it goes through.
+    redriven = post(client, f"/ops/dead-letters/{QUEUE}/redrive", {}, bearer(issue_token("ops")))
+    assert json.loads(redriven.body)["moved"] == 1, redriven.body
+    pump_until_quiet(Pump(retry_delay_s=0))
+    assert shopify.cancelled == {EXTERNAL} and dead_letters(client) == []
+
+
+def test_a_channel_without_credentials_is_dead_lettered_saying_what_to_do(client, admin, shopify, aws):
+    connect(client, admin, SHOP, "shopify", apiBaseUrl=shopify.url)
+    queue_update(aws, externalId=EXTERNAL, status="cancelled")
+    pump_until_quiet(Pump(retry_delay_s=0))
+    [letter] = dead_letters(client)
+    assert "has no shopDomain, accessToken in its credentials: PUT /channels/shopify-nl" in letter["reason"]
+    assert shopify.received == []
+
+
+def test_woocommerce_is_completed_with_a_tracking_note_once(client, admin, woo, aws, capsys):
+    channel = connect_woo(client, admin, woo)
+    assert WOO_SECRET not in json.dumps(channel)
+    woo.add_order("727")
+    shipped = {
+        "channelId": WOO,
+        "externalId": "727",
+        "status": "shipped",
+        "fulfilmentOrderId": "fo-1",
+        "tracking": TRACKING,
+    }
+    queue_update(aws, **shipped, eventId="evt-ship")
+    woo.fail_next(502)
+    pump_until_quiet(Pump(retry_delay_s=0))
+    queue_update(aws, **shipped, eventId="evt-ship-again")  # delivered again (at least once): nothing new
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    order = woo.orders["727"]
+    assert order["status"] == "completed"
+    [note] = order["notes"]
+    assert note["note"] == f"Shipped with PostNL {TRACKING['code']} {TRACKING['url']} (OMS fo-1)."
+    assert note["customer_note"] is True
+    assert len(woo.calls("PUT")) == 1 and woo.calls("PUT")[0][2] == {"status": "completed"}
+    printed = capsys.readouterr().out
+    assert WOO_SECRET not in printed and WOO_KEY not in printed
+
+
+def test_credentials_must_fit_the_platform_and_are_never_shown(client, admin):
+    answer = client.http.put(
+        f"/channels/{WOO}",
+        body=json.dumps({"type": "woocommerce", "credentials": {"consumerKey": WOO_KEY, "password": WOO_SECRET}}),
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422 and WOO_SECRET not in answer.body.decode() and WOO_KEY not in answer.body.decode()
+    listed = client.http.get("/channels", headers=admin)
+    assert WOO_SECRET not in listed.body.decode()
