@@ -27,8 +27,11 @@ class Bootstrap:
 
     def uow(self) -> UnitOfWork:
         from chalicelib.adapters.dynamo_uow import DynamoUnitOfWork
+        from chalicelib.service import workflows
 
-        return DynamoUnitOfWork(self.table)
+        uow = DynamoUnitOfWork(self.table)
+        uow.task_pin = functools.partial(workflows.task_pin, self)
+        return uow
 
     def now(self) -> str:
         return clock.now()

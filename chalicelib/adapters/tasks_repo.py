@@ -4,6 +4,9 @@ Keys are in `keys` (TASK#<id>; GSI1 TASKS#<team>#<status>, oldest first; GSI3 TA
 time while undecided and not overdue). A task is created in the transaction of the order change that
 opened it (the unit of work opens it with the order), and completed in the transaction that carries
 its outcome out on the order.
+
+A task stored before tasks followed a workflow has no workflow fields: it is read as pinned to the
+built-in `task-standard` (version 0), in the state its status names.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from chalicelib.adapters.outbox import Stale, aggregate_writes, recorded_events
 from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.errors import DomainError, VersionMismatch
 from chalicelib.domain.orders.holds import WorkflowStep
-from chalicelib.domain.tasks import Task, TaskStatus, task_lines
+from chalicelib.domain.tasks import Task, task_lines
+from chalicelib.domain.workflows import Category
+from chalicelib.domain.workflows.defaults import TASK_STANDARD
 
 
 class TasksRepository(TrackedRepository[Task]):
@@ -60,12 +65,16 @@ def event_items(task: Task) -> list[Item]:
 def task_to_item(t: Task) -> Item:
     return {
         **keys.task_key(t.task_id),
-        **keys.tasks_of_index(t.team, t.status.value, t.created_at, t.task_id),
+        **keys.tasks_of_index(t.team, t.status, t.created_at, t.task_id),
         "type": "task",
         "taskId": t.task_id,
         "team": t.team,
         "kind": t.kind,
-        "status": t.status.value,
+        "status": t.status,
+        "workflow": t.workflow,
+        "workflowVersion": t.workflow_version,
+        "category": t.category.value,
+        "entry": t.entry,
         "orderId": t.order_id,
         "lines": [ln.as_dict() for ln in t.lines],
         "reason": t.reason,
@@ -99,7 +108,11 @@ def task_from_item(item: Item) -> Task:
         rule=item.get("rule", ""),
         created_at=item["createdAt"],
         updated_at=item["updatedAt"],
-        status=TaskStatus(item["status"]),
+        status=item["status"],
+        workflow=item.get("workflow", TASK_STANDARD.id),
+        workflow_version=int(item.get("workflowVersion", 0)),
+        category=Category(item["category"]) if "category" in item else _standard_category(item["status"]),
+        entry=int(item.get("entry", 0)),
         outcome=item.get("outcome"),
         note=item.get("note"),
         completed_by=item.get("completedBy"),
@@ -114,6 +127,13 @@ def task_from_item(item: Item) -> Task:
         version=item["version"],
         stored_version=item["version"],
     )
+
+
+def _standard_category(status: str) -> Category:
+    """A task stored before workflows: its status is a state of the built-in task workflow."""
+    state = TASK_STANDARD.state(status)
+    assert state is not None, f"a task stored before workflows is open, claimed or completed, not {status!r}"
+    return state.category
 
 
 def _step_to_item(step: WorkflowStep) -> Item:
@@ -136,6 +156,10 @@ _FIELDS = (
     "team",
     "kind",
     "status",
+    "workflow",
+    "workflowVersion",
+    "category",
+    "entry",
     "orderId",
     "lines",
     "reason",

@@ -3,10 +3,17 @@
 Two kinds: `workflow`, opened by a workflow's `open_task` action on a fulfilment order (a quality
 check, an approval), whose outcome sends the workflow's event for it to the fulfilment order; and
 `sourcing-hold`: a sourcing rule with `onNoMatch: hold` held units no location could serve, and the
-rule's team decides what becomes of them. A task is `open` until someone of the team claims it
-(`claimed`: theirs to decide, until they release it) or completes it with an outcome; then it is
-`completed`, for good (completing twice is a conflict). The outcome is carried out on the order in
-the same transaction (see `chalicelib.service.tasks`):
+rule's team decides what becomes of them.
+
+A task follows the `task` workflow it was pinned to when it was opened (built in: `task-standard`):
+`open` until someone of the team claims it (`claimed`: theirs to decide, until they release it) or
+completes it with an outcome; then it is `completed`, for good (completing twice is a conflict). A
+business's own definition may add states between (waiting for the customer, say) moved by its own
+events. Who may send an event is the task's rule, whatever the definition: someone else's claim
+stops everyone but an admin releasing it. Categories decide, never state names: a task is pending
+until its category is done, rejected or cancelled, and `complete` always ends in done (the check
+says so). The outcome is carried out on the order in the same transaction (see
+`chalicelib.service.tasks`):
 
 - `resource`: source the held units again under the live rules; what still finds no location is
   backordered (never held again: no loop of tasks);
@@ -14,8 +21,9 @@ the same transaction (see `chalicelib.service.tasks`):
 - `cancel`: cancel them, with a refund when the order is paid.
 
 A task still undecided at its `due` time (a workflow task's `sla`; a sourcing hold's HOLD_SLA) is
-overdue, once: it moves to its `escalate_to` team's queue, open and unclaimed (`TaskEscalated`), or,
-with nowhere to go, stays where it is, marked `overdue_at`.
+overdue, once: it moves to its `escalate_to` team's queue, unclaimed (released by `unclaim` where its
+workflow allows it: open again), `TaskEscalated`; or, with nowhere to go, stays where it is, marked
+`overdue_at`.
 
 Pure: no I/O; times are passed in.
 """
@@ -32,12 +40,21 @@ from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest, WorkflowStep
 from chalicelib.domain.timestamps import iso
+from chalicelib.domain.workflows import Category, Definition, Position, Refused, allowed_events, start, step
+from chalicelib.domain.workflows.checks import COMPLETE
+from chalicelib.domain.workflows.defaults import TASK_STANDARD
+from chalicelib.domain.workflows.definition import TERMINAL
 
 
 class TaskStatus(StrEnum):
+    """The built-in task workflow's states (a business's own may have others)."""
+
     OPEN = "open"
     CLAIMED = "claimed"
     COMPLETED = "completed"
+
+
+CLAIM, UNCLAIM = "claim", "unclaim"  # the events claiming and releasing send to the workflow
 
 
 # Held units wait for the desk with their order's customer waiting too: a day, then it is overdue.
@@ -59,7 +76,7 @@ class Task(Aggregate):
     rule: str
     created_at: str
     updated_at: str
-    status: TaskStatus = TaskStatus.OPEN
+    status: str = TaskStatus.OPEN.value  # its state in its workflow
     outcome: str | None = None
     note: str | None = None
     completed_by: str | None = None
@@ -71,6 +88,10 @@ class Task(Aggregate):
     claimed_at: str | None = None
     overdue_at: str | None = None  # set once: a task is escalated (or only marked) one time
     escalated_from: str | None = None
+    workflow: str = TASK_STANDARD.id
+    workflow_version: int = 0
+    category: Category = Category.OPEN
+    entry: int = 0
 
     @property
     def identity(self) -> str:
@@ -82,8 +103,12 @@ class Task(Aggregate):
         return tuple(self.step.outcomes) if self.step else OUTCOMES.get(self.kind, ())
 
     @classmethod
-    def opened(cls, order_id: str, request: TaskRequest) -> Task:
-        """The task an order's change asked for (its TaskCreated event is the order's)."""
+    def opened(
+        cls, order_id: str, request: TaskRequest, definition: Definition = TASK_STANDARD, version: int = 0
+    ) -> Task:
+        """The task an order's change asked for (its TaskCreated event is the order's), in the initial
+        state of the task workflow `definition` of `version` that bound it."""
+        begun = start(definition, datetime.fromisoformat(request.created_at))
         return cls(
             task_id=request.task_id,
             team=request.team,
@@ -98,32 +123,62 @@ class Task(Aggregate):
             due=request.step.due if request.step else iso(datetime.fromisoformat(request.created_at) + HOLD_SLA),
             escalate_to=request.escalate_to,
             version=1,  # new, and stored as version 1 with the order that opened it
+            status=begun.state,
+            category=begun.category,
+            workflow=definition.id,
+            workflow_version=version,
         )
 
     @property
     def pending(self) -> bool:
-        """Still to be decided: open or claimed."""
-        return self.status is not TaskStatus.COMPLETED
+        """Still to be decided: its state's category is not an end (done, rejected, cancelled)."""
+        return self.category not in TERMINAL
 
-    def claim(self, person: str, *, now: str) -> None:
+    @property
+    def position(self) -> Position:
+        return Position(self.status, self.entry)
+
+    def context(self, **event: Any) -> dict[str, Any]:
+        """What the workflow's guards may read."""
+        facts = {"team": self.team, "kind": self.kind, "claimedBy": self.claimed_by}
+        return {"task": facts, "event": {k: v for k, v in event.items() if v is not None}}
+
+    def allowed_events(self, definition: Definition) -> list[str]:
+        """The events its workflow takes now (who may send them is the task's rule)."""
+        return allowed_events(self._pinned(definition), self.status, self.context())
+
+    def claim(self, person: str, *, now: str, definition: Definition = TASK_STANDARD) -> None:
         """`person` takes it: theirs to decide until they release it. Claiming one's own is nothing."""
         self._refuse(person)
         if self.claimed_by == person:
             return
-        self.status, self.claimed_by, self.claimed_at, self.updated_at = TaskStatus.CLAIMED, person, now, now
-        self._touch()
+        self._move(definition, CLAIM, now)
+        self.claimed_by, self.claimed_at = person, now
 
-    def unclaim(self, person: str, *, now: str, override: bool = False) -> None:
+    def unclaim(self, person: str, *, now: str, override: bool = False, definition: Definition = TASK_STANDARD) -> None:
         """Back to the team's open queue: by its claimer, or by someone allowed to `override` (an
         admin, when the claimer is away). Releasing an unclaimed task is nothing."""
         self._refuse(self.claimed_by if override else person)
         if self.claimed_by is None:
             return
-        self.status, self.claimed_by, self.claimed_at, self.updated_at = TaskStatus.OPEN, None, None, now
-        self._touch()
+        self._move(definition, UNCLAIM, now)
+        self.claimed_by, self.claimed_at = None, None
+
+    def send(self, event: str, person: str, *, now: str, definition: Definition, note: str | None = None) -> None:
+        """One of the workflow's own events (waiting for the customer, say), by `person`: anyone of
+        the team while it is unclaimed, its claimer once claimed."""
+        self._refuse(person)
+        self._move(definition, event, now, note=note)
 
     def complete(
-        self, outcome: str, *, actor: str, now: str, note: str | None = None, person: str | None = None
+        self,
+        outcome: str,
+        *,
+        actor: str,
+        now: str,
+        note: str | None = None,
+        person: str | None = None,
+        definition: Definition = TASK_STANDARD,
     ) -> None:
         """Decided: `outcome` is one of the kind's OUTCOMES. An open task may be completed by anyone of
         the team; a claimed one only by its claimer (`person`), who may be deciding otherwise."""
@@ -134,7 +189,7 @@ class Task(Aggregate):
                 f"a {self.kind} task is completed with one of {', '.join(allowed)}, not {outcome!r}",
                 errors=[{"loc": ["body", "outcome"], "msg": f"one of {', '.join(allowed)}"}],
             )
-        self.status = TaskStatus.COMPLETED
+        self._move(definition, COMPLETE, now, outcome=outcome, note=note)
         self.outcome, self.note = outcome, note
         self.completed_by, self.completed_at, self.updated_at = actor, now, now
         detail: dict[str, Any] = {"team": self.team, "kind": self.kind, "outcome": outcome}
@@ -146,17 +201,19 @@ class Task(Aggregate):
         """Undecided past its due time and not yet escalated (timestamps sort as text)."""
         return self.pending and self.overdue_at is None and self.due is not None and self.due <= now
 
-    def escalate(self, *, actor: str, now: str) -> bool:
-        """Overdue: to the `escalate_to` team's queue, open and unclaimed (True), else only marked
-        overdue where it is (False). Once: an escalated task is never escalated again."""
+    def escalate(self, *, actor: str, now: str, definition: Definition = TASK_STANDARD) -> bool:
+        """Overdue: to the `escalate_to` team's queue, unclaimed (True), else only marked overdue where
+        it is (False). Once: an escalated task is never escalated again."""
         if not self.is_overdue(now):
             raise Conflict(f"task {self.task_id} is not overdue", taskId=self.task_id, due=self.due)
         self.overdue_at, self.updated_at = now, now
         if self.escalate_to is None or self.escalate_to == self.team:
             self._touch()
             return False
+        if self.claimed_by is not None and UNCLAIM in self.allowed_events(definition):
+            self._move(definition, UNCLAIM, now)  # claimed: open again, for the new team
         self.escalated_from, self.team = self.team, self.escalate_to
-        self.status, self.claimed_by, self.claimed_at = TaskStatus.OPEN, None, None
+        self.claimed_by, self.claimed_at = None, None
         self._record(
             "TaskEscalated", actor, now, team=self.team, fromTeam=self.escalated_from, kind=self.kind, due=self.due
         )
@@ -166,9 +223,9 @@ class Task(Aggregate):
         """What stops `person` deciding this task now: decided already, or claimed by someone else."""
         if not self.pending:
             return Conflict(
-                f"task {self.task_id} is {self.status.value} already (outcome {self.outcome})",
+                f"task {self.task_id} is {self.status} already (outcome {self.outcome})",
                 taskId=self.task_id,
-                taskStatus=self.status.value,
+                taskStatus=self.status,
                 outcome=self.outcome,
             )
         if self.claimed_by not in (None, person):
@@ -183,6 +240,26 @@ class Task(Aggregate):
     def _refuse(self, person: str | None) -> None:
         if (refused := self.refusal(person)) is not None:
             raise refused
+
+    def _pinned(self, definition: Definition) -> Definition:
+        assert definition.id == self.workflow, f"task {self.task_id} follows {self.workflow}, not {definition.id}"
+        return definition
+
+    def _move(self, definition: Definition, event: str, now: str, **event_facts: Any) -> None:
+        """`event` under the pinned workflow; a 409 naming the events allowed now when it may not."""
+        context = self.context(**event_facts)
+        result = step(self._pinned(definition), self.position, event, context, datetime.fromisoformat(now))
+        if isinstance(result, Refused):
+            needs = f" without {', '.join(result.missing)}" if result.missing else ""
+            raise Conflict(
+                f"task {self.task_id} is {self.status}: {event} is not allowed{needs}",
+                taskId=self.task_id,
+                taskStatus=self.status,
+                allowedEvents=list(result.allowed),
+            )
+        self.status, self.entry, self.category = result.state, result.position.entry, result.category
+        self.updated_at = now
+        self._touch()
 
 
 def task_lines(lines: Sequence[dict[str, Any]]) -> list[TaskLine]:

@@ -13,6 +13,11 @@ as the task's own change, both on their versions: the order is loaded, the outco
 domain (source again, backorder, cancel), and the order (with its reservations, when sourced
 again) and the task written together. A second completion fails on the task's status: 409.
 
+Every event runs under the task workflow the task was pinned to when it was opened (`workflows.
+task_pin`): claim and unclaim keep their person rules and send the definition's `claim` and
+`unclaim`; `complete` sends `complete`; any other event is the definition's own (waiting for the
+customer, say); one it does not take now is a 409 naming `allowedEvents`.
+
 Overdue tasks are found in a sparse index by due time (one Query per shard, as reservations' expiry)
 by the one-minute `workflow-timers` schedule; each escalates once, in its own conditional write, so
 a task completed meanwhile is left alone.
@@ -26,10 +31,11 @@ from chalicelib.adapters.tasks_repo import TasksRepository, task_from_item, task
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Invalid, VersionMismatch
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.tasks import Task, TaskStatus
-from chalicelib.domain.workflows import Position, is_current
+from chalicelib.domain.tasks import CLAIM, UNCLAIM, Task, TaskStatus
+from chalicelib.domain.workflows import Definition, Entity, Position, is_current
+from chalicelib.domain.workflows.checks import COMPLETE
 from chalicelib.observability import count, logger
-from chalicelib.service import fulfilment, listing, orders, sourcing
+from chalicelib.service import fulfilment, listing, orders, sourcing, workflows
 from chalicelib.service.ids import new_id
 from chalicelib.service.unit_of_work import attempts
 
@@ -45,17 +51,28 @@ ESCALATION_ACTOR = "escalation"
 def list_tasks(
     deps: Dependencies, principal: Principal, *, team: str | None, status: str | None, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """A team's tasks in one status (default open), oldest first: one Query."""
+    """A team's tasks in one status (default open; any state a task workflow has), oldest first:
+    one Query."""
     principal.require(*TEAM_WORKERS)
     team = listing.required(team, "team")
-    status = listing.known_status(status or TaskStatus.OPEN.value, TaskStatus, msg="open, claimed or completed")
+    states = workflows.state_names(deps, Entity.TASK)
+    status = listing.known_status(status or TaskStatus.OPEN.value, states, msg="a state of a task workflow")
     items, next_cursor = TasksRepository(deps.table).of_team(team, status, limit=limit, cursor=cursor)
-    return listing.page(items, next_cursor, task_view)
+    return listing.page(items, next_cursor, lambda item: answer(deps, task_from_item(item)))
 
 
 def get_task(deps: Dependencies, task_id: str, principal: Principal) -> dict[str, Any]:
     principal.require(*TEAM_WORKERS)
-    return task_view(task_to_item(deps.uow().tasks.get(task_id)))
+    return answer(deps, deps.uow().tasks.get(task_id))
+
+
+def answer(deps: Dependencies, task: Task) -> dict[str, Any]:
+    """The task as the API shows it, with the events its workflow takes now."""
+    return {**task_view(task_to_item(task)), "allowedEvents": task.allowed_events(_pinned(deps, task))}
+
+
+def _pinned(deps: Dependencies, task: Task) -> Definition:
+    return deps.workflow(task.workflow, task.workflow_version)
 
 
 def handle_event(
@@ -72,16 +89,21 @@ def handle_event(
             f"task {task_id} is at version {task.version}, not {if_match}", currentVersion=task.version
         )
     stamp = deps.now()
-    if cmd.type != "complete":
-        if cmd.type == "claim":
-            task.claim(principal.person, now=stamp)
+    definition = _pinned(deps, task)
+    if cmd.type != COMPLETE:
+        if cmd.type == CLAIM:
+            task.claim(principal.person, now=stamp, definition=definition)
+        elif cmd.type == UNCLAIM:
+            task.unclaim(principal.person, now=stamp, override=principal.kind == "admin", definition=definition)
         else:
-            task.unclaim(principal.person, now=stamp, override=principal.kind == "admin")
+            task.send(cmd.type, principal.person, now=stamp, note=cmd.note, definition=definition)
         uow.commit()  # nothing to write when it was so already
-        return task_view(task_to_item(task))
+        return answer(deps, task)
     assert cmd.outcome is not None
     # First: twice, or someone else's claim, is a 409.
-    task.complete(cmd.outcome, actor=principal.actor, now=stamp, note=cmd.note, person=principal.person)
+    task.complete(
+        cmd.outcome, actor=principal.actor, now=stamp, note=cmd.note, person=principal.person, definition=definition
+    )
     # The task's condition fails only as a conflict (completed meanwhile); a version mismatch is the
     # order's, changed since it was read (a cancellation, say): read it again and carry the outcome
     # out on that.
@@ -93,7 +115,7 @@ def handle_event(
     )
     count("TasksCompleted", kind=task.kind, outcome=cmd.outcome)
     logger.info("task completed", extra={"taskId": task.task_id, "orderId": task.order_id, "outcome": cmd.outcome})
-    return task_view(task_to_item(task))
+    return answer(deps, task)
 
 
 def escalate_due(deps: Dependencies) -> int:
@@ -104,7 +126,7 @@ def escalate_due(deps: Dependencies) -> int:
         task = task_from_item(item)  # from the index: the write's condition has the last word
         if not task.is_overdue(stamp):
             continue
-        moved = task.escalate(actor=ESCALATION_ACTOR, now=stamp)
+        moved = task.escalate(actor=ESCALATION_ACTOR, now=stamp, definition=_pinned(deps, task))
         uow = deps.uow()
         uow.track(task)
         try:

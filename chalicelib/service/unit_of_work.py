@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.fulfilment.workflow import Pin
 from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
 from chalicelib.domain.network import Channel, Location, Registered
 from chalicelib.domain.orders.order import Order
@@ -23,6 +24,7 @@ from chalicelib.domain.returns.return_ import Return
 from chalicelib.domain.stock import StockMove, net_moves
 from chalicelib.domain.stock_level import StockLevel
 from chalicelib.domain.tasks import Task
+from chalicelib.domain.workflows import TASK_STANDARD
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamo import Table
@@ -122,6 +124,9 @@ class UnitOfWork(abc.ABC):
         self._tracked: dict[tuple[type, str], Aggregate] = {}
         self._capacity: dict[tuple[str, str], CapacityClaim] = {}
         self._committed = False
+        # Which task workflow a new task of an order of a channel follows (wired to the active
+        # bindings by `bootstrap`; the built-in one without them).
+        self.task_pin: Callable[[str], Pin] = lambda channel: Pin(TASK_STANDARD, 0)
 
     def track(self, aggregate: A) -> A:
         """Remember a loaded or new aggregate, to be written if it changed."""
@@ -146,7 +151,8 @@ class UnitOfWork(abc.ABC):
         for order in [a for a in self._tracked.values() if isinstance(a, Order)]:
             # The tasks an order's change opened are written with it.
             for request in order.new_tasks:
-                self.add(Task.opened(order.order_id, request))
+                pin = self.task_pin(order.channel)
+                self.add(Task.opened(order.order_id, request, pin.definition, pin.version))
         changed = [a for a in self._tracked.values() if a.changed]
         self._write(
             Changes(

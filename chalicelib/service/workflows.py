@@ -1,6 +1,6 @@
-"""The workflows fulfilment orders follow: the active `workflows` section pins each new one to a
-definition, and every later event runs on the version it was pinned to, so activating a new version
-changes only what starts after."""
+"""The workflows entities follow: the active `workflows` section pins each new fulfilment order,
+order, return and task to a definition, and every later event runs on the version it was pinned to,
+so activating a new version changes only what starts after."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from chalicelib.domain.fulfilment.order import FulfilmentOrder
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Pin, Pinning, flow_of
 from chalicelib.domain.workflows import (
     DEFAULT_WORKFLOWS,
+    TASK_STANDARD,
     Definition,
     Entity,
     Unbound,
@@ -63,6 +64,15 @@ def pinning(deps: Dependencies, channel: str) -> Pinning:
         return Pin(found, version)
 
     return pin
+
+
+def task_pin(deps: Dependencies, channel: str) -> Pin:
+    """The workflow a new task of a `channel` order follows: the active bindings', else the built-in."""
+    version, section = deps.workflows()
+    try:
+        return Pin(bind(section, Entity.TASK, channel=channel), version)
+    except Unbound:  # a section saved before tasks followed workflows
+        return Pin(TASK_STANDARD, 0)
 
 
 def order_pin(deps: Dependencies, channel: str, delivery_method: str | None) -> Pin | None:

@@ -48,7 +48,7 @@ def with_quality_check() -> dict[str, Any]:
     return section
 
 
-def test_never_saved_the_section_is_the_four_fulfilment_flows_and_the_return_flow(client, admin):
+def test_never_saved_the_section_is_the_four_fulfilment_flows_the_return_and_the_task_flow(client, admin):
     got = body(client.http.get("/config/workflows", headers=admin))
     assert got["version"] == 0
     assert [d["id"] for d in got["body"]["definitions"]] == [
@@ -57,6 +57,7 @@ def test_never_saved_the_section_is_the_four_fulfilment_flows_and_the_return_flo
         "fulfilment-transfer",
         "fulfilment-shelf",
         "return-standard",
+        "task-standard",
     ]
     assert config.active(Table(), "workflows").to_domain() == DEFAULT_WORKFLOWS  # type: ignore[attr-defined]
 

@@ -20,6 +20,7 @@ from chalicelib.domain.orders.state import OrderStatus
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Plan, Snapshot
 from chalicelib.domain.tasks import Task, TaskStatus
+from chalicelib.domain.workflows import TASK_STANDARD, Category, Definition, Entity, State, Transition
 from chalicelib.service.config import sourcing_policy
 from tests.sourcing_reference import HOME
 from tests.unit.test_event_contracts import contract_types
@@ -179,3 +180,30 @@ def test_an_overdue_task_escalates_once_and_its_event_fits_the_contract():
     stored = tasks_repo.task_to_item(task)
     assert "GSI3PK" not in stored  # out of the due index: never read for escalation again
     assert tasks_repo.task_from_item(stored).escalated_from == "desk"
+
+
+def test_under_its_own_workflow_a_task_waits_and_escalates_unclaimed_where_it_is():
+    waiting = Definition(
+        "task-waiting",
+        Entity.TASK,
+        (*TASK_STANDARD.states, State("waiting", Category.IN_PROGRESS)),
+        (
+            *TASK_STANDARD.transitions,
+            Transition(("claimed",), "wait", "waiting"),
+            Transition(("waiting",), "complete", "completed"),
+        ),
+    )
+    task = Task.opened("ord_1", replace(sourced({}).new_tasks[0], escalate_to="leads"), waiting, 3)
+    assert (task.workflow, task.workflow_version, task.status) == ("task-waiting", 3, "open")
+    with pytest.raises(Conflict, match="open: wait is not allowed") as refused:
+        task.send("wait", "cs/tok_a", now=T1, definition=waiting)
+    assert refused.value.extra["allowedEvents"] == ["claim", "complete"]
+    with pytest.raises(AssertionError, match="follows task-waiting, not task-standard"):
+        task.claim("cs/tok_a", now=T1)  # the built-in is not its workflow: a bug caught, not followed
+    task.claim("cs/tok_a", now=T1, definition=waiting)
+    task.send("wait", "cs/tok_a", now=T1, definition=waiting)
+    assert (task.status, task.category, task.entry, task.pending) == ("waiting", Category.IN_PROGRESS, 2, True)
+    assert task.escalate(actor="escalation", now=task.due or "", definition=waiting) is True
+    assert (task.status, task.claimed_by, task.team) == ("waiting", None, "leads")  # no unclaim from waiting
+    task.complete("backorder", actor="ops", now=T1, definition=waiting)
+    assert (task.status, task.category, task.pending) == ("completed", Category.DONE, False)

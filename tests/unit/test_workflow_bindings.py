@@ -48,7 +48,7 @@ def test_no_fitting_binding_is_unbound():
     with pytest.raises(Unbound):
         bind(SECTION, ORD, channel="shop")
     with pytest.raises(Unbound):
-        bind(SECTION, Entity.TASK)
+        bind(Workflows(SECTION.definitions, SECTION.bindings[:-1]), Entity.TASK)
 
 
 def test_a_sound_section():
@@ -96,11 +96,15 @@ def test_every_fulfilment_order_needs_a_workflow():
     assert findings.errors == ("the fulfilmentOrder bindings need a default, a binding with an empty match, last",)
 
 
-def test_a_binding_for_what_follows_no_workflow_yet_is_said_in_a_warning():
-    tasks = Definition("tasks", Entity.TASK, MARKETPLACE.states, ())
-    section = Workflows((*SECTION.definitions, tasks), (Binding(Entity.TASK, Match(), "tasks"), *SECTION.bindings))
-    assert any(w.startswith("a task follows no workflow yet") for w in check_workflows(section).warnings)
-    assert not any("yet" in w for w in check_workflows(SECTION).warnings)
+def test_tasks_follow_their_workflow_matched_by_channel_only():
+    assert bind(DEFAULT_WORKFLOWS, Entity.TASK, channel="webshop").id == "task-standard"
+    desk = Definition("desk", Entity.TASK, MARKETPLACE.states, MARKETPLACE.transitions)
+    by_method = Binding(Entity.TASK, Match(channel="bol", delivery_method="home"), "desk")
+    section = Workflows((*SECTION.definitions, desk), (by_method, *SECTION.bindings))
+    assert "binding 1 (task -> desk): a task binding may match only a channel" in check_workflows(section).errors
+    bol_only = Binding(Entity.TASK, Match(channel="bol"), "desk")
+    unbound = check_workflows(Workflows(section.definitions, (bol_only, *SECTION.bindings[:-1]))).warnings
+    assert "a task that no binding matches follows the built-in 'task-standard'" in unbound
 
 
 def test_returns_follow_their_workflow_with_no_warning():

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictInt, StringConstraints
 
 from chalicelib.contracts.api.base import Model, Text
+from chalicelib.contracts.api.orders import EventName
 
 # ---- tasks -------------------------------------------------------------------------------------
 
@@ -20,13 +21,20 @@ class TaskLine(Model):
 class TaskOut(Model):
     """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve;
     `workflow` when a fulfilment order's workflow opened it (a quality check, an approval).
-    `claimed`: someone of the team took it (`claimedBy`); still undecided after `due`, it moved to
-    another team once (`escalatedFrom`) or was marked `overdueAt` where it is."""
+    It follows the task workflow it was pinned to (`workflow`, `workflowVersion`; built in:
+    `task-standard`, open, claimed, completed); `status` is its state there. `claimed`: someone of
+    the team took it (`claimedBy`); still undecided after `due`, it moved to another team once
+    (`escalatedFrom`) or was marked `overdueAt` where it is."""
 
     task_id: str
     team: str
     kind: Literal["sourcing-hold", "workflow"]
-    status: Literal["open", "claimed", "completed"]
+    status: str = Field(description="its state in its workflow: open, claimed, completed, or a business's own")
+    category: str = Field(description="what the state means: open, in_progress; done once decided")
+    workflow: str
+    workflow_version: int = Field(description="the version of the `workflows` section it was pinned from (0: built-in)")
+    entry: int = Field(description="states entered so far")
+    allowed_events: list[str] = Field([], description="what POST /tasks/{id}/events takes now")
     order_id: str
     lines: list[TaskLine] = Field(description="the units held, or the fulfilment order's, when it was opened")
     reason: str
@@ -68,9 +76,11 @@ class TaskEventIn(Model):
     `resource` (source the units still held again under the live rules; what still finds no
     location is backordered, never held again), `backorder`, or `cancel` (a refund when paid). For
     `workflow`: one of the task's `outcomes`, which sends its event to the fulfilment order (if it
-    is still where it was when the task was opened). Another outcome is a 422 naming them."""
+    is still where it was when the task was opened). Another outcome is a 422 naming them. Any
+    other event is the task workflow's own (e.g. `wait_for_customer`); one it does not take now is a
+    409 naming `allowedEvents`."""
 
-    type: Literal["claim", "unclaim", "complete"]
+    type: EventName = Field(examples=["claim", "unclaim", "complete", "wait_for_customer", "resume"])
     outcome: Outcome | None = Field(None, description="complete's, and only complete's")
     note: Text | None = None
 

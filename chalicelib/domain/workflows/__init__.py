@@ -8,7 +8,7 @@ Import from here; the modules inside import each other directly:
 - interpreter: `start`, `step` -> `Accepted` | `Refused`, `allowed_events`, `is_current`;
 - checks: `check(definition)` -> `Findings` (every error, every warning);
 - bindings: `Workflows` (the section), `bind`, `check_workflows`;
-- defaults: the four fulfilment flows and the return flow (`DEFAULT_WORKFLOWS`).
+- defaults: the four fulfilment flows, the return flow and the task flow (`DEFAULT_WORKFLOWS`).
 """
 
 from chalicelib.domain.workflows.actions import (
@@ -27,7 +27,7 @@ from chalicelib.domain.workflows.actions import (
 )
 from chalicelib.domain.workflows.bindings import FLOWS, Binding, Match, Unbound, Workflows, bind, check_workflows
 from chalicelib.domain.workflows.checks import Findings, check
-from chalicelib.domain.workflows.defaults import DEFAULT_WORKFLOWS
+from chalicelib.domain.workflows.defaults import DEFAULT_WORKFLOWS, TASK_STANDARD
 from chalicelib.domain.workflows.definition import (
     MAX_DURATION,
     SLA_EVENT,
@@ -58,6 +58,7 @@ __all__ = [
     "FLOWS",
     "MAX_DURATION",
     "SLA_EVENT",
+    "TASK_STANDARD",
     "Accepted",
     "Action",
     "Binding",

@@ -9,6 +9,9 @@ Besides channel, delivery method and location type, a fulfilment order's binding
 The flow is not a plain attribute of the order: a click & collect from the store's own shelf and one
 sent from a DC are the same method and location type at the destination, yet one ships and one
 never does; only "is the source the destination" tells them apart, and that is what a flow says.
+
+A task's binding matches only its order's channel: a task covers lines of any delivery method and
+location, and its team is the workflow's or a sourcing rule's to name, not the binding's.
 """
 
 from __future__ import annotations
@@ -19,11 +22,8 @@ from dataclasses import dataclass, fields
 from chalicelib.domain.workflows.checks import Findings, check
 from chalicelib.domain.workflows.definition import Definition, Entity
 
+TASK_FALLBACK = "task-standard"  # what a task no binding matches follows (built in, version 0)
 FLOWS = ("home", "pickup_point", "transfer", "shelf")
-NOT_FOLLOWED_YET = {
-    Entity.TASK: "tasks keep their own lifecycle (open, claimed, completed; escalated when overdue); "
-    "this binding is stored, not followed",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +108,8 @@ def check_workflows(section: Workflows) -> Findings:
             errors.append(f"{where}: {b.workflow!r} is a workflow for {bound.entity.a}")
         if b.match.flow is not None and b.entity is not Entity.FULFILMENT_ORDER:
             errors.append(f"{where}: only a fulfilmentOrder binding may match a flow")
+        if b.entity is Entity.TASK and any(v is not None for k, v in b.match.items() if k != "channel"):
+            errors.append(f"{where}: a task binding may match only a channel")
         earlier = next((m for m, e in enumerate(section.bindings[: n - 1], start=1) if _covers(e, b)), None)
         if earlier is not None:
             warnings.append(f"{where} is never used: binding {earlier} matches everything it would")
@@ -116,11 +118,10 @@ def check_workflows(section: Workflows) -> Findings:
         if not any(b.entity is entity and b.match.empty for b in section.bindings):
             if entity is Entity.FULFILMENT_ORDER:
                 errors.append("the fulfilmentOrder bindings need a default, a binding with an empty match, last")
+            elif entity is Entity.TASK:
+                warnings.append(f"a task that no binding matches follows the built-in {TASK_FALLBACK!r}")
             else:
                 warnings.append(f"{entity.a} that no binding matches follows no workflow (no default binding)")
-    # Said rather than silently stored: what no entity follows yet.
-    for entity in sorted({b.entity for b in section.bindings} & NOT_FOLLOWED_YET.keys()):
-        warnings.append(f"{entity.a} follows no workflow yet: {NOT_FOLLOWED_YET[entity]}")
     bound_ids = {b.workflow for b in section.bindings}
     warnings += [f"workflow {d.id!r} is bound by no binding" for d in section.definitions if d.id not in bound_ids]
     return findings + Findings(tuple(errors), tuple(warnings))

@@ -29,8 +29,9 @@ ACTIONS_FOR: dict[Entity, tuple[type[act.Action], ...]] = {
     Entity.FULFILMENT_ORDER: (act.TakeStock, act.GiveBackStock, act.SourceAgain, *_ANY),
     Entity.ORDER: _ANY,
     Entity.RETURN: (act.GiveBackStock, *_ANY),
-    Entity.TASK: (act.StartTimer, act.StopTimer, act.NotifyChannel, act.RequireField, act.EmitEvent),
+    Entity.TASK: (act.RequireField,),  # a task's transitions only move it: its time is its `due`
 }
+COMPLETE = "complete"  # the event a task is decided by, with its outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +56,12 @@ def check(definition: Definition) -> Findings:
     for t in definition.transitions:
         _transition(definition, t, known, errors, warnings)
     _unguarded_once(definition, errors)
-    if definition.entity is Entity.ORDER:
+    if definition.entity in (Entity.ORDER, Entity.TASK):
         _no_timers(definition, errors)
     if len([s for s in definition.states if s.initial]) == 1:
         _reachability(definition, errors)
+        if definition.entity is Entity.TASK:
+            _completes(definition, errors)
         if definition.entity is Entity.FULFILMENT_ORDER:
             _stock_leaves(definition, warnings)
     prefix = f"workflow {definition.id!r}: "
@@ -68,11 +71,29 @@ def check(definition: Definition) -> Findings:
 
 
 def _no_timers(definition: Definition, errors: list[str]) -> None:
-    """An order keeps no timers of its own (yet): the time a decision may take is its task's `sla`."""
+    """An order or a task keeps no timers of its own (yet): the time a decision may take is the task's
+    `sla` (its `due`, escalated when overdue)."""
     timed = [s.name for s in definition.states if s.sla is not None]
     timed += [t.on for t in definition.transitions for a in t.actions if isinstance(a, act.StartTimer)]
     if timed:
-        errors.append(f"an order's workflow keeps no timers{_listed(timed)}: give its task an sla instead")
+        instead = "give its task an sla instead" if definition.entity is Entity.ORDER else "its time is the task's due"
+        errors.append(f"{definition.entity.a}'s workflow keeps no timers{_listed(timed)}: {instead}")
+
+
+def _completes(definition: Definition, errors: list[str]) -> None:
+    """A task is decided by `complete`, with its outcome: possible from where it starts, and always
+    into a done state (done is what "decided" means to the order waiting on it)."""
+    done = {s.name for s in definition.states if s.category is Category.DONE}
+    for t in definition.transitions:
+        if t.on == COMPLETE and t.to not in done:
+            where = f"transition {'|'.join(t.sources)} --{COMPLETE}--> {t.to}"
+            errors.append(f"{where}: {COMPLETE} must end in a done state")
+    initial = definition.initial.name
+    if not any(t.on == COMPLETE and initial in t.sources and t.to in done for t in definition.transitions):
+        errors.append(
+            f"a task's workflow needs a {COMPLETE!r} transition from {initial!r} to a done state, "
+            "so that an outcome can always be recorded"
+        )
 
 
 def _states(definition: Definition, errors: list[str], warnings: list[str]) -> None:

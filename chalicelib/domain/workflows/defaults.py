@@ -1,5 +1,5 @@
-"""The built-in workflows: today's four fulfilment flows and the return flow, as data a business may
-copy and change.
+"""The built-in workflows: today's four fulfilment flows, the return flow and the task flow, as data a
+business may copy and change.
 
 Each is the fulfilment table the OMS began with (`tests/fulfilment_reference.py`; a test proves it,
 event by event), with what the code did on the way written as actions: the goods leave the source's
@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.workflows.actions import Action, GiveBackStock, SourceAgain, TakeStock
-from chalicelib.domain.workflows.bindings import Binding, Match, Workflows
+from chalicelib.domain.workflows.bindings import TASK_FALLBACK, Binding, Match, Workflows
 from chalicelib.domain.workflows.definition import SLA_EVENT, Category, Definition, Entity, State, Transition
 
 C = Category
@@ -148,7 +148,22 @@ RETURN = Definition(
     ),
 )
 
+# ---- tasks -------------------------------------------------------------------------------------
+# A team's task: open until someone claims it (theirs until they release it), completed with an
+# outcome. Who may send claim, unclaim and complete is the task's rule (`domain/tasks.py`), not the
+# definition's; a business adds its own states between (waiting for the customer, say).
+TASK_STANDARD = Definition(
+    TASK_FALLBACK,
+    Entity.TASK,
+    (
+        State("open", C.OPEN, initial=True),
+        State("claimed", C.IN_PROGRESS),
+        State("completed", C.DONE, final=True),
+    ),
+    (_on("open", "claim", "claimed"), _on("claimed", "unclaim", "open"), _on("open claimed", "complete", "completed")),
+)
+
 DEFAULT_WORKFLOWS = Workflows(
-    definitions=(HOME, PICKUP_POINT, TRANSFER, SHELF, RETURN),
-    bindings=(*BINDINGS, Binding(R, Match(), RETURN.id)),
+    definitions=(HOME, PICKUP_POINT, TRANSFER, SHELF, RETURN, TASK_STANDARD),
+    bindings=(*BINDINGS, Binding(R, Match(), RETURN.id), Binding(Entity.TASK, Match(), TASK_STANDARD.id)),
 )
