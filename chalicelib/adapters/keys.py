@@ -11,6 +11,7 @@ import hashlib
 Key = dict[str, str]
 
 ORDER_SK = "ORDER"
+ORDER_TIMERS_SK = "TIMERS"  # the order's own workflow timers: its header's GSI3 lists it by status
 EVENT_PREFIX = "EVENT#"
 FULFILMENT_PREFIX = "FO#"
 RETURN_PREFIX = "RETURN#"

@@ -67,7 +67,33 @@ def order_from_partition(order_id: str, items: list[Item]) -> Order:
     order.history = [
         Event(i["eventType"], i["actor"], i["at"], i["detail"]) for i in items if i["SK"].startswith(keys.EVENT_PREFIX)
     ]
+    timers = next((i for i in items if i["SK"] == keys.ORDER_TIMERS_SK), None)
+    order.workflow_timers = timers_from_item(timers) if timers else []
     return order
+
+
+def timers_to_item(timers: list[Timer]) -> list[Item]:
+    return [{"name": t.name, "due": iso(t.due), "event": t.event, "state": t.state, "entry": t.entry} for t in timers]
+
+
+def timers_from_item(item: Item) -> list[Timer]:
+    return [
+        Timer(t["name"], datetime.fromisoformat(t["due"]), t["event"], t["state"], int(t["entry"]))
+        for t in item.get("timers", [])
+    ]
+
+
+def order_timers_item(order: Order) -> Item:
+    """The order's own workflow timers, in the sparse due-index by the first one due (none: out of it)."""
+    first = min((iso(t.due) for t in order.workflow_timers), default=None)
+    return {
+        "PK": keys.order_pk(order.order_id),
+        "SK": keys.ORDER_TIMERS_SK,
+        **(keys.timer_index(order.order_id, first) if first else {}),
+        "type": "order-timers",
+        "orderId": order.order_id,
+        "timers": timers_to_item(order.workflow_timers),
+    }
 
 
 def writes(table: Table, order: Order) -> list[Write]:
@@ -77,6 +103,8 @@ def writes(table: Table, order: Order) -> list[Write]:
     fulfilment = [
         put(table.name, fulfilment_order_to_item(order.order_id, fo)) for fo in order.fulfilment_orders if fo.changed
     ]
+    if order.timers_changed:
+        fulfilment.append(put(table.name, order_timers_item(order)))
 
     def stale(old: Item | None) -> DomainError:
         return VersionMismatch(
@@ -238,9 +266,7 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
         "workflow": fo.workflow,
         "workflowVersion": fo.workflow_version,
         "entry": fo.entry,
-        "timers": [
-            {"name": t.name, "due": iso(t.due), "event": t.event, "state": t.state, "entry": t.entry} for t in fo.timers
-        ],
+        "timers": timers_to_item(fo.timers),
         "lines": [{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
         "rule": fo.rule,
         "version": fo.version,
@@ -264,10 +290,7 @@ def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
         workflow=item.get("workflow", ""),
         workflow_version=int(item.get("workflowVersion", 0)),
         entry=int(item.get("entry", 0)),
-        timers=[
-            Timer(t["name"], datetime.fromisoformat(t["due"]), t["event"], t["state"], int(t["entry"]))
-            for t in item.get("timers", [])
-        ],
+        timers=timers_from_item(item),
         rule=item.get("rule", ""),
         version=item["version"],
         tracking=item.get("tracking"),

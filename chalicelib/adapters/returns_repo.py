@@ -5,19 +5,18 @@ order records them, in the same transaction)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
-from chalicelib.adapters.orders_repo import order_from_partition, public_view
+from chalicelib.adapters.orders_repo import order_from_partition, public_view, timers_from_item, timers_to_item
 from chalicelib.adapters.outbox import aggregate_writes
 from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.errors import DomainError, NotFound, VersionMismatch
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.returns.return_ import Return, ReturnItem
 from chalicelib.domain.timestamps import iso
-from chalicelib.domain.workflows import Category, Timer
+from chalicelib.domain.workflows import Category
 from chalicelib.service.ids import order_of_return
 
 
@@ -76,9 +75,7 @@ def return_to_item(r: Return) -> Item:
         "workflow": r.workflow,
         "workflowVersion": r.workflow_version,
         "entry": r.entry,
-        "timers": [
-            {"name": t.name, "due": iso(t.due), "event": t.event, "state": t.state, "entry": t.entry} for t in r.timers
-        ],
+        "timers": timers_to_item(r.timers),
         "returnTo": {"locationId": r.return_to},
         "receivedAt": {"locationId": r.received_at} if r.received_at else None,
         "lines": [
@@ -136,10 +133,7 @@ def return_from_item(item: Item) -> Return:
         status=item["status"],
         category=Category(item["category"]),
         entry=int(item["entry"]),
-        timers=[
-            Timer(t["name"], datetime.fromisoformat(t["due"]), t["event"], t["state"], int(t["entry"]))
-            for t in item.get("timers", [])
-        ],
+        timers=timers_from_item(item),
         authorized=bool(item.get("authorized")),
         received_at=item["receivedAt"]["locationId"] if item.get("receivedAt") else None,
         reasons=list(item.get("reasons") or []),

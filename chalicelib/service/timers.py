@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
-from chalicelib.domain.workflows import SLA_EVENT, is_current
+from chalicelib.domain.workflows import SLA_EVENT, Timer, allowed_events, is_current
 from chalicelib.observability import count, logger
-from chalicelib.service import fulfilment, return_flow
+from chalicelib.service import fulfilment, orders, return_flow
 
 if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies
@@ -28,19 +28,42 @@ def fire_due(deps: Dependencies) -> int:
     stamp = deps.now()
     fired = 0
     due = {
-        (i.get("returnId"), i.get("fulfilmentOrderId")): None
+        (i.get("type"), i.get("returnId") or i.get("fulfilmentOrderId") or i["orderId"]): None
         for i in OrdersRepository(deps.table).with_timers_due(stamp)
     }
-    for return_id, fulfilment_order_id in due:
+    for kind, entity_id in due:
         try:
-            if return_id is not None:  # an approved return's expiry
-                fired += return_flow.expire_due(deps, return_id)
-            elif fulfilment_order_id is not None:
-                fired += _fire(deps, fulfilment_order_id, datetime.fromisoformat(stamp))
+            if kind == "return":  # an approved return's expiry
+                fired += return_flow.expire_due(deps, entity_id)
+            elif kind == "order-timers":
+                fired += _fire_order(deps, entity_id, datetime.fromisoformat(stamp))
+            else:
+                fired += _fire(deps, entity_id, datetime.fromisoformat(stamp))
         except (Conflict, NotFound, VersionMismatch) as exc:
             # Changed meanwhile, or its work cannot go anywhere now: the next run reads it again.
-            logger.info("timer not fired", extra={"id": return_id or fulfilment_order_id, "reason": str(exc)})
+            logger.info("timer not fired", extra={"id": entity_id, "reason": str(exc)})
     return fired
+
+
+def _fire_order(deps: Dependencies, order_id: str, now: datetime) -> int:
+    """Fire the first timer due of an order's own workflow (a review nobody decided in time)."""
+    uow = deps.uow()
+    order = uow.orders.get(order_id)
+    timer = next((t for t in sorted(order.workflow_timers, key=lambda t: t.due) if t.due <= now), None)
+    if timer is None or order.workflow is None:
+        return 0  # the index lagged behind a change that cancelled it
+    order.drop_order_timer(timer.name, now=deps.now())
+    pinned = deps.workflow(order.workflow, order.workflow_version)
+    heard = is_current(timer, order.workflow_position) and timer.event in allowed_events(
+        pinned, order.workflow_state or "", order.workflow_context()
+    )
+    if not heard:
+        uow.commit()
+        count("WorkflowTimersIgnored", timer=_kind(timer.name))
+        return 0
+    orders.run_event(deps, uow, order, timer.event, actor=f"{ACTOR}:{timer.name}")
+    _count_fired(timer)
+    return 1
 
 
 def _fire(deps: Dependencies, fulfilment_order_id: str, now: datetime) -> int:
@@ -63,11 +86,15 @@ def _fire(deps: Dependencies, fulfilment_order_id: str, now: datetime) -> int:
         count("WorkflowTimersIgnored", timer=_kind(timer.name))
         return 0
     fulfilment.run_event(deps, uow, order, fulfilment_order_id, timer.event, actor=f"{ACTOR}:{timer.name}")
+    _count_fired(timer)
+    return 1
+
+
+def _count_fired(timer: Timer) -> None:
     if timer.event == SLA_EVENT:
         count("SlaBreaches", state=timer.state)  # released: not accepted; ready_for_pickup: not collected
     else:
         count("WorkflowTimersFired", timer=_kind(timer.name))
-    return 1
 
 
 def _kind(name: str) -> str:

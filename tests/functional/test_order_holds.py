@@ -164,11 +164,3 @@ def test_orders_of_a_channel_without_an_order_workflow_follow_none(client, admin
     assert "workflow" not in order and order["allowedEvents"] == [] and order["status"] == "in_fulfilment"
     answer = event(client, order["orderId"], "release", admin)
     assert answer.status_code == 409 and "follows no workflow" in json.loads(answer.body)["detail"]
-
-
-def test_an_order_workflow_with_timers_is_refused(client, admin):
-    section = review_above(100)
-    section["definitions"][-1]["states"][1]["sla"] = "P2D"
-    answer = put(client, "/config/workflows", section, admin)
-    assert answer.status_code == 422
-    assert "keeps no timers (awaiting_review)" in answer.body.decode()

@@ -64,8 +64,8 @@ def test_a_sound_definition_has_nothing_to_say():
         (flow(*SOUND, states=(replace(A, final=True), B, END)), "state 'a' is both initial and final"),
         (flow(on("a", "go", "b", TakeStock()), on("b", "finish", "end")), "take_stock is not an action for an order"),
         (
-            flow(*SOUND, states=(A, replace(B, sla=timedelta(days=1)), END)),
-            "an order's workflow keeps no timers (b): give its task an sla instead",
+            flow(*SOUND, states=(A, replace(B, sla=timedelta(days=1)), END), entity=Entity.TASK),
+            "a task's workflow keeps no timers (b): its time is the task's due",
         ),
         (
             flow(

@@ -52,6 +52,7 @@ class Review(Cancellation):
         begun = start(definition, datetime.fromisoformat(now))
         self.workflow, self.workflow_version = definition.id, version
         self.workflow_state, self.workflow_category, self.workflow_entry = begun.state, begun.category, 0
+        self._set_timers(begun)
         placed = step(definition, self.workflow_position, PLACED, self.workflow_context(), datetime.fromisoformat(now))
         if isinstance(placed, Accepted):
             self._enter(placed, definition, actor=actor, now=now, new_task_id=new_task_id, reason=None)
@@ -124,6 +125,7 @@ class Review(Cancellation):
         before = self.workflow_state
         self.workflow_state, self.workflow_category = result.state, result.category
         self.workflow_entry = result.position.entry
+        self._set_timers(result)
         detail: dict[str, Any] = {"event": result.event, "category": result.category.value}
         if reason is not None:
             detail["reason"] = reason
@@ -140,6 +142,19 @@ class Review(Cancellation):
             now=now,
             new_task_id=new_task_id,
         )
+        self._touch()
+
+    def _set_timers(self, result: Accepted) -> None:
+        """The order's timers as the step left them: those it cancels gone, those it sets added."""
+        timers = [t for t in self.workflow_timers if t.name not in result.cancel] + list(result.timers)
+        if timers != self.workflow_timers:
+            self.workflow_timers, self.timers_changed = timers, True
+
+    def drop_order_timer(self, name: str, *, now: str) -> None:
+        """Forget a timer of the order's own that fired (or came late) without moving the order."""
+        self.workflow_timers = [t for t in self.workflow_timers if t.name != name]
+        self.timers_changed = True
+        self.updated_at = now
         self._touch()
 
     def _cancel_held(

@@ -22,7 +22,7 @@ from chalicelib.domain.orders.lines import LineStatus, OrderLine
 from chalicelib.domain.orders.refunds import Refund
 from chalicelib.domain.returns.refund import Ledger, LineMoney
 from chalicelib.domain.timestamps import iso
-from chalicelib.domain.workflows import Accepted, Category, Definition, EmitEvent, NotifyChannel, Position
+from chalicelib.domain.workflows import Accepted, Category, Definition, EmitEvent, NotifyChannel, Position, Timer
 
 
 class OrderStatus(StrEnum):
@@ -84,6 +84,8 @@ class OrderState(Aggregate):
     workflow_state: str | None = None
     workflow_category: Category | None = None
     workflow_entry: int = 0
+    workflow_timers: list[Timer] = field(default_factory=list)  # pending, each stamped with (state, entry)
+    timers_changed: bool = False  # to be written with the order's next save
     # Recorded by this change, not yet stored (beside the aggregate's events and stock changes):
     # locations given new work, tasks opened for teams.
     new_work_at: list[str] = field(default_factory=list)

@@ -56,7 +56,7 @@ def check(definition: Definition) -> Findings:
     for t in definition.transitions:
         _transition(definition, t, known, errors, warnings)
     _unguarded_once(definition, errors)
-    if definition.entity in (Entity.ORDER, Entity.TASK):
+    if definition.entity is Entity.TASK:
         _no_timers(definition, errors)
     if len([s for s in definition.states if s.initial]) == 1:
         _reachability(definition, errors)
@@ -71,13 +71,12 @@ def check(definition: Definition) -> Findings:
 
 
 def _no_timers(definition: Definition, errors: list[str]) -> None:
-    """An order or a task keeps no timers of its own (yet): the time a decision may take is the task's
-    `sla` (its `due`, escalated when overdue)."""
+    """A task keeps no timers of its own: its time is its `due` (the `open_task` action's `sla`),
+    escalated when overdue."""
     timed = [s.name for s in definition.states if s.sla is not None]
     timed += [t.on for t in definition.transitions for a in t.actions if isinstance(a, act.StartTimer)]
     if timed:
-        instead = "give its task an sla instead" if definition.entity is Entity.ORDER else "its time is the task's due"
-        errors.append(f"{definition.entity.a}'s workflow keeps no timers{_listed(timed)}: {instead}")
+        errors.append(f"a task's workflow keeps no timers{_listed(timed)}: its time is the task's due")
 
 
 def _completes(definition: Definition, errors: list[str]) -> None:
