@@ -98,7 +98,7 @@ class Refunding(OrderState):
             raise Conflict(
                 f"refund {refund_id} ({refund.executor}) is {refund.status}: it waits for no payment answer",
                 refundId=refund_id,
-                status=refund.status,
+                refundStatus=refund.status,
             )
         if outcome == SUCCEEDED:
             self._refund_paid(refund, reference, actor, now)
