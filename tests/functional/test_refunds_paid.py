@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.contracts.events import parse_detail
+from chalicelib.service.channel_updates import status_update
 from tests.conftest import bearer, issue_token, order_body, post, put, unique
 from tests.functional.test_fulfilment_events import AMS
 from tests.functional.test_order_money import eur
@@ -39,9 +41,13 @@ def history(got: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     """The details of the order's events of `type_`, each checked against its published contract."""
     found = [h["detail"] for h in got["history"] if h["type"] == type_]
     for detail in found:
-        stamp = {"eventId": "e", "orderId": got["orderId"], "version": 1, "occurredAt": "t", "actor": "a"}
-        parse_detail(type_, {**stamp, **detail})
+        published(got, type_, detail)
     return found
+
+
+def published(got: dict[str, Any], type_: str, detail: dict[str, Any]) -> Any:
+    stamp = {"eventId": "e", "orderId": got["orderId"], "version": 1, "occurredAt": "t", "actor": "a"}
+    return parse_detail(type_, {**stamp, **detail})
 
 
 def test_a_webshop_refund_waits_for_the_payment_side_and_is_paid_once(client, admin):
@@ -135,3 +141,17 @@ def test_an_unknown_or_old_refund_id_is_a_404(client, admin):
     other = refund["refundId"].removesuffix("_1") + "_9"
     assert answer(client, other, {"type": "succeeded"}, admin).status_code == 404
     assert answer(client, refund["refundId"], {"type": "succeeded"}, bearer(issue_token("store:x"))).status_code == 403
+
+
+def test_a_channel_is_told_of_a_refund_once_not_per_retry(client, admin):
+    shop = unique("shop")
+    credentials = {"shopDomain": "snowdevil.myshopify.com", "accessToken": "shpat_0123456789abcdef"}
+    registered = put(client, f"/channels/{shop}", {"type": "shopify", "credentials": credentials}, admin)
+    assert registered.status_code in (200, 201), registered.body
+    _, refund = cancelled(client, admin, channel=shop)
+    failed = answer(client, refund["refundId"], {"type": "failed", "reason": "timeout"}, admin)
+    after = json.loads(failed.body)
+    told = [
+        status_update(bootstrap(), published(after, "RefundRequested", d)) for d in history(after, "RefundRequested")
+    ]
+    assert [update is not None and update.status for update in told] == ["refunded", False]
