@@ -13,7 +13,7 @@ from chalicelib.adapters.dynamo import Item
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.ledger import Discount, Shipping, unit_amounts, units_worth
 from chalicelib.domain.orders.lines import OrderLine
-from chalicelib.domain.orders.refunds import Breakdown, Refund
+from chalicelib.domain.orders.refunds import Breakdown, Executor, Refund
 from chalicelib.domain.orders.state import OrderState
 
 
@@ -82,7 +82,12 @@ def refund_item(refund: Refund) -> Item:
         "amount": refund.amount.as_dict(),
         "status": refund.status,
         "reason": refund.reason,
+        "executor": refund.executor,
+        "attempts": refund.attempts,
     }
+    for key, value in (("reference", refund.reference), ("failure", refund.failure)):
+        if value is not None:
+            item[key] = value
     if refund.breakdown is not None:
         b = refund.breakdown
         item["breakdown"] = {k: str(v) for k, v in (("goods", b.goods), ("shipping", b.shipping), ("fees", b.fees))}
@@ -92,7 +97,17 @@ def refund_item(refund: Refund) -> Item:
 def refund_from_item(raw: Item) -> Refund:
     b = raw.get("breakdown")
     breakdown = Breakdown(Decimal(b["goods"]), Decimal(b["shipping"]), Decimal(b["fees"])) if b else None
-    return Refund(raw["refundId"], Money.from_dict(raw["amount"]), raw["status"], raw["reason"], breakdown)
+    return Refund(
+        raw["refundId"],
+        Money.from_dict(raw["amount"]),
+        raw["status"],
+        raw["reason"],
+        breakdown,
+        executor=raw.get("executor", Executor.PAYMENT),
+        attempts=int(raw.get("attempts", 1)),
+        reference=raw.get("reference"),
+        failure=raw.get("failure"),
+    )
 
 
 def _money(order: OrderState, amount: Decimal) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters import keys
@@ -326,6 +327,8 @@ _HIDDEN = {
 def order_view(order: Order) -> dict[str, Any]:
     """The whole order as the API shows it: header, fulfilment orders, history (with this change's)."""
     view = public_view(order_to_item(order))
+    paid = sum((r.amount.amount for r in order.refunds if r.paid), Decimal("0.00"))
+    view["refundsPaid"] = Money(paid, order.payment.amount.currency).as_dict()
     view["fulfilmentOrders"] = [fulfilment_order_view(order.order_id, fo) for fo in order.fulfilment_orders]
     view["history"] = [
         {"at": e.at, "type": e.type, "actor": e.actor, "detail": e.detail} for e in [*order.history, *order.new_events]

@@ -1,8 +1,7 @@
 """Published event contracts: the `detail` of each event on the bus (source `oms`).
 
-Every detail carries a stable `eventId` (a re-publish repeats it, so consumers drop duplicates),
-the aggregate's `version` after the change, `occurredAt` and the `actor`.
-Samples live in tests/events/ and are checked against these models.
+Every detail carries a stable `eventId` (a re-publish repeats it, so consumers drop duplicates), the
+aggregate's `version` after the change, `occurredAt` and the `actor`; samples in tests/events/.
 """
 
 from __future__ import annotations
@@ -132,6 +131,20 @@ class RefundRequested(OrderEvent):
     amount: MoneyDetail
     reason: str
     breakdown: RefundBreakdown | None = None  # absent from events before the ledger
+    # Absent before payouts (all the payment's); only executor `payment` is for the payment side.
+    channel: str | None = None
+    executor: Literal["payment", "till", "channel", "store_credit"] | None = None
+    attempt: int | None = None
+
+
+class RefundSucceeded(OrderEvent):
+    """A refund paid out by the payment, a till or as store credit (its credit id the `reference`)."""
+
+    refundId: str
+    amount: MoneyDetail
+    channel: str
+    executor: Literal["payment", "till", "store_credit"]
+    reference: str | None = None
 
 
 class OrderStatusChanged(OrderEvent):
@@ -263,7 +276,7 @@ class TaskCreated(OrderEvent):
 
     taskId: str
     team: str
-    kind: Literal["sourcing-hold", "workflow"]
+    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
     lines: list[TaskLineRef]
     reason: str
     fulfilmentOrderId: str | None = None
@@ -277,7 +290,7 @@ class TaskCompleted(EventDetail):
     taskId: str
     orderId: str
     team: str
-    kind: Literal["sourcing-hold", "workflow"]
+    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
     outcome: str  # sourcing-hold: resource, backorder or cancel; workflow: one of the task's outcomes
     note: str | None = None
 
@@ -290,7 +303,7 @@ class TaskEscalated(EventDetail):
     orderId: str
     team: str
     fromTeam: str
-    kind: Literal["sourcing-hold", "workflow"]
+    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
     due: str
 
 
@@ -362,6 +375,7 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderCreated": OrderCreated,
     "OrderLinesCancelled": OrderLinesCancelled,
     "RefundRequested": RefundRequested,
+    "RefundSucceeded": RefundSucceeded,
     "OrderStatusChanged": OrderStatusChanged,
     "ReservationCreated": ReservationCreated,
     "ReservationCompleted": ReservationCompleted,

@@ -1,4 +1,4 @@
-"""Order routes: intake, the whole order, lists, a customer's history, cancellations."""
+"""Order routes: intake, the whole order, lists, a customer's history, cancellations, refunds' answers."""
 
 from __future__ import annotations
 
@@ -84,6 +84,21 @@ def order_event(call: Call, order_id: str) -> Any:
     from chalicelib.service import orders
 
     return orders.handle_event(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
+
+
+@bp.post(
+    "/refunds/{refund_id}/events",
+    roles=("admin", "ops", "cs"),
+    request="RefundEventIn",
+    response="OrderOut",
+    errors=(404, 409),
+)
+def refund_event(call: Call, refund_id: str) -> Any:
+    """The payment side's answer on a refund: succeeded (paid, once) or failed (asked again up to three
+    attempts, then a task for customer service); answers the refund's order."""
+    from chalicelib.service import refunds
+
+    return refunds.handle_event(call.deps, refund_id, call.body, call.caller)
 
 
 @bp.get(

@@ -60,7 +60,7 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
         }
     elif isinstance(detail, events.OrderStatusChanged) and detail.to == "cancelled":
         order, found = uow.orders.get(detail.orderId), {"status": "cancelled"}
-    elif isinstance(detail, events.RefundRequested):
+    elif isinstance(detail, events.RefundRequested) and (detail.attempt or 1) == 1:  # told once, not per retry
         found = {"status": "refunded", "reason": detail.reason, "amount": detail.amount}
         order = uow.orders.get(detail.orderId)
     else:

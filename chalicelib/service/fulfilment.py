@@ -17,7 +17,7 @@ from chalicelib.domain.orders.holds import WORKFLOW
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.workflows import Entity, SourceAgain
 from chalicelib.observability import count
-from chalicelib.service import listing, sourcing, workflows
+from chalicelib.service import listing, refunds, sourcing, workflows
 from chalicelib.service.ids import new_id, order_of_fulfilment_order
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def run_event(
             event,
             actor=actor,
             now=now,
-            new_refund_id=lambda: new_id("ref"),
+            new_refund_id=refunds.payer(deps, order),
             stock_from=already,
         )
     for aggregate in also:

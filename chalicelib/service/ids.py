@@ -39,6 +39,17 @@ def order_of_return(return_id: str) -> str | None:
     return _order_of("ret_", return_id)
 
 
+def refund_ids(order_id: str, existing: int) -> Callable[[], str]:
+    """Ids for an order's next refunds: `ref_<order>_<n>`, so that the payment side's answer on a
+    refund leads to its order in one read. Refunds from before have `ref_<ULID>` ids, still shown."""
+    numbers = itertools.count(existing + 1)
+    return lambda: f"ref_{order_id.removeprefix('ord_')}_{next(numbers)}"
+
+
+def order_of_refund(refund_id: str) -> str | None:
+    return _order_of("ref_", refund_id)
+
+
 def _order_of(prefix: str, child_id: str) -> str | None:
     """The order a `<prefix><order>_<n>` id belongs to; None when the id is not of that shape."""
     body, _, number = child_id.removeprefix(prefix).rpartition("_")

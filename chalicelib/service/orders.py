@@ -19,7 +19,7 @@ from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
-from chalicelib.service import idempotency, listing, sourcing, workflows
+from chalicelib.service import idempotency, listing, refunds, sourcing, workflows
 from chalicelib.service.ids import new_id
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def create_order(
                 actor=principal.actor,
                 now=order.created_at,
                 new_task_id=lambda: new_id("task"),
-                new_refund_id=lambda: new_id("ref"),
+                new_refund_id=refunds.payer(deps, order),
             )
         return order
 
@@ -122,7 +122,7 @@ def cancel_lines(
         reason=cmd.reason,
         actor=principal.actor,
         now=deps.now(),
-        new_refund_id=lambda: new_id("ref"),
+        new_refund_id=refunds.payer(deps, order),
     )
     uow.commit()
     count("OrderLinesCancelled", channel=order.channel)
@@ -176,7 +176,7 @@ def run_event(
         now=deps.now(),
         reason=reason,
         new_task_id=lambda: new_id("task"),
-        new_refund_id=lambda: new_id("ref"),
+        new_refund_id=refunds.payer(deps, order),
     )
     if released:
         count("OrdersReleased", channel=order.channel)

@@ -18,8 +18,7 @@ from chalicelib.domain.returns.return_ import Disposition, Return, ReturnItem
 from chalicelib.domain.workflows import Definition, Entity, Timer, allowed_events, bind, is_current
 from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
 from chalicelib.observability import count
-from chalicelib.service import config, idempotency, ids
-from chalicelib.service.ids import new_id
+from chalicelib.service import config, idempotency, ids, refunds
 from chalicelib.service.returns import answer_of, quote_parts, return_policy
 
 if TYPE_CHECKING:
@@ -71,6 +70,7 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal:
     now, actor = deps.now(), principal.actor
     field = "receivedAt" if walk_in else "returnTo"
     check_destination(order, location.location_id, location.type.value, rules, field)
+    refunds.tell_terms(deps, order, at_counter=walk_in and location.type.value == "store")
     answer = quote_return(
         order,
         [ReturnLine(ln.line_id, ln.quantity, ln.reason) for ln in cmd.lines],
@@ -135,8 +135,10 @@ def handle_event(
         location = deps.network().location(cmd.location_id or scoped or ret.location_id)
         lines = [(ln.line_id, ln.quantity, Disposition(ln.disposition)) for ln in cmd.lines or []]
         expected = lines or ret.everything_expected(Disposition.RESTOCK)
+        refunds.tell_terms(deps, order, at_counter=location.type.value == "store")
         _receive(order, ret, definition, expected, location=location, rules=rules, actor=actor, now=now)
     else:
+        refunds.tell_terms(deps, order)
         if cmd.tracking is not None:
             ret.tracking = cmd.tracking.model_dump(exclude_none=True)
         _move(order, ret, definition, cmd.type, actor=actor, now=now, rules=rules, reason=cmd.reason)
@@ -234,7 +236,8 @@ def _move(
 
 def _refund(order: Order, ret: Return, rules: ReturnPolicy, *, actor: str, now: str) -> None:
     units = ret.to_refund(received_only=ret.refund_timing != "on_request")
-    order.refund_return(ret, units, rules.refund, actor=actor, now=now, new_refund_id=lambda: new_id("ref"))
+    new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
+    order.refund_return(ret, units, rules.refund, actor=actor, now=now, new_refund_id=new_refund_id)
 
 
 def _complete_if_allowed(order: Order, ret: Return, definition: Definition, *, actor: str, now: str) -> None:

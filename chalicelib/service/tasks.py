@@ -35,8 +35,7 @@ from chalicelib.domain.tasks import CLAIM, UNCLAIM, Task, TaskStatus
 from chalicelib.domain.workflows import Definition, Entity, Position, is_current
 from chalicelib.domain.workflows.checks import COMPLETE
 from chalicelib.observability import count, logger
-from chalicelib.service import fulfilment, listing, orders, sourcing, workflows
-from chalicelib.service.ids import new_id
+from chalicelib.service import fulfilment, listing, orders, refunds, sourcing, workflows
 from chalicelib.service.unit_of_work import attempts
 
 if TYPE_CHECKING:
@@ -157,7 +156,7 @@ def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stam
         order.backorder_hold(task.task_id, actor=actor, now=stamp)
     else:
         reason = f"held lines cancelled by task {task.task_id}" + (f": {task.note}" if task.note else "")
-        order.cancel_hold(task.task_id, reason=reason, actor=actor, now=stamp, new_refund_id=lambda: new_id("ref"))
+        order.cancel_hold(task.task_id, reason=reason, actor=actor, now=stamp, new_refund_id=refunds.payer(deps, order))
     # Units all cancelled meanwhile: nothing changes on the order, the task is completed alone.
     uow.track(task)
     uow.commit()

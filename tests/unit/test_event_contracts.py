@@ -67,6 +67,15 @@ def test_events_the_domain_produces_fit_their_contracts():
         now="2026-11-25T12:00:00.000Z",
         new_refund_id=lambda: "ref_1",
     )
+    order.refund_answered(
+        "ref_1",
+        "succeeded",
+        reference="psp-1",
+        reason=None,
+        actor="ops",
+        now="2026-11-25T12:05:00.000Z",
+        new_task_id=lambda: "task_1",
+    )
     items = event_items(order)
     # Task events: tests/unit/test_tasks.py.
     # Workflow actions' events: tests/functional/test_workflow_tasks.py; the order's own workflow's:

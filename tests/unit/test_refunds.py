@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.orders.ledger import price_lines, spread, unit_amounts, units_worth
+from chalicelib.domain.orders.refunds import Executor, RefundTerms, executor_for
 from chalicelib.domain.returns.refund import (
     CANCELLATION_RULES,
     Ledger,
@@ -199,3 +200,20 @@ def test_whichever_step_takes_the_last_unit_the_total_is_the_same():
     assert run(order, FEES, [a, b]).refunded == run(order, FEES, [b, a]).refunded == D("25.50")
     assert refund_for(order, a, FEES).goods == D("9.67")
     assert refund_for(order.after(refund_for(order, b, FEES)), a, FEES).goods == D("9.66")
+
+
+@pytest.mark.parametrize(
+    ("method", "channel", "terms", "executor"),
+    [
+        (None, "webshop", RefundTerms(), Executor.PAYMENT),
+        ("original", "store", RefundTerms(), Executor.PAYMENT),  # a till sale refunded away from a counter
+        ("original", "store", RefundTerms(at_counter=True), Executor.TILL),
+        ("original", "webshop", RefundTerms(at_counter=True), Executor.PAYMENT),  # paid online: back online
+        ("till", "webshop", RefundTerms(at_counter=True), Executor.TILL),
+        ("store_credit", "webshop", RefundTerms(), Executor.STORE_CREDIT),
+        ("till", "bol-nl", RefundTerms(marketplace=True, at_counter=True), Executor.CHANNEL),  # never paid twice
+        ("store_credit", "bol-nl", RefundTerms(marketplace=True), Executor.CHANNEL),
+    ],
+)
+def test_who_pays_a_refund(method, channel, terms, executor):
+    assert executor_for(method, channel=channel, terms=terms) is executor

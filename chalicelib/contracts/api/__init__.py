@@ -237,6 +237,9 @@ from chalicelib.contracts.api.orders import (
     RefundBreakdown as RefundBreakdown,
 )
 from chalicelib.contracts.api.orders import (
+    RefundEventIn as RefundEventIn,
+)
+from chalicelib.contracts.api.orders import (
     RefundOut as RefundOut,
 )
 from chalicelib.contracts.api.orders import (

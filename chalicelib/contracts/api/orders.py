@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
@@ -186,6 +186,18 @@ class OrderEventIn(Model):
     reason: Text | None = None
 
 
+class RefundEventIn(Model):
+    """`POST /refunds/{refundId}/events`: the payment side's answer on a refund it was asked to pay
+    (`executor` `payment`, status `requested`). `succeeded`: paid, once (again is a 409); `failed`:
+    asked again (`RefundRequested` with the next `attempt`) up to 3 attempts, then the refund is
+    `failed` and a `refund-failed` task goes to team `customer-service`. A refund paid by its channel,
+    a till or as store credit takes no answer (409)."""
+
+    type: Literal["succeeded", "failed"]
+    reference: Text | None = Field(None, description="the payment side's own reference for the payout")
+    reason: Text | None = Field(None, description="why it failed")
+
+
 class FulfilmentOrderDetail(FulfilmentOrderOut):
     rule: str = ""
     created_at: str
@@ -208,9 +220,18 @@ class RefundBreakdown(Model):
 class RefundOut(Model):
     refund_id: str
     amount: Money
-    status: str
+    status: str = Field(
+        description="requested (waiting for the payment side), succeeded (paid), failed (every attempt: a task "
+        "for customer service) or refunded_by_channel (the marketplace refunds its own customer)"
+    )
     reason: str
     breakdown: RefundBreakdown | None = Field(None, description="absent on refunds made before the ledger")
+    executor: Literal["payment", "till", "channel", "store_credit"] = Field(
+        "payment", description="who pays it out; refunds made before executors were the payment's"
+    )
+    attempts: int = Field(1, description="how many times the payment side was asked")
+    reference: str | None = Field(None, description="the payment's reference; a store credit's credit id")
+    failure: str | None = Field(None, description="why the last attempt failed")
 
 
 class HistoryEntry(Model):
@@ -245,6 +266,7 @@ class OrderOut(Model):
     fulfilment_orders: list[FulfilmentOrderDetail] = []
     returns: list[dict[str, Any]] = []
     refunds: list[RefundOut] = []
+    refunds_paid: Money | None = Field(None, description="what the refunds paid out so far (succeeded) add up to")
     history: list[HistoryEntry] = []
 
 

@@ -26,7 +26,7 @@ class QuoteReturn(Model):
     order_id: Id
     lines: Annotated[list[ReturnLineIn], Field(min_length=1, max_length=100)]
     return_to: ReturnTo
-    refund_method: Literal["original", "store_credit"] = "original"
+    refund_method: Literal["original", "store_credit", "till"] = "original"
 
 
 class LineRefundOut(Model):
@@ -81,7 +81,7 @@ class CreateReturn(Model):
     lines: Annotated[list[NewReturnLine], Field(min_length=1, max_length=100)]
     return_to: ReturnTo | None = None
     received_at: ReturnTo | None = None
-    refund_method: Literal["original", "store_credit"] = "original"
+    refund_method: Literal["original", "store_credit", "till"] = "original"
 
     @model_validator(mode="after")
     def _one_place(self) -> CreateReturn:

@@ -20,7 +20,8 @@ class TaskLine(Model):
 
 class TaskOut(Model):
     """Work for a team: `sourcing-hold` when a sourcing rule held lines nothing could serve;
-    `workflow` when a fulfilment order's workflow opened it (a quality check, an approval).
+    `workflow` when a fulfilment order's workflow opened it (a quality check, an approval); `refund-failed`
+    when the payment side failed a refund every attempt.
     It follows the task workflow it was pinned to (`workflow`, `workflowVersion`; built in:
     `task-standard`, open, claimed, completed); `status` is its state there. `claimed`: someone of
     the team took it (`claimedBy`); still undecided after `due`, it moved to another team once
@@ -28,7 +29,7 @@ class TaskOut(Model):
 
     task_id: str
     team: str
-    kind: Literal["sourcing-hold", "workflow"]
+    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
     status: str = Field(description="its state in its workflow: open, claimed, completed, or a business's own")
     category: str = Field(description="what the state means: open, in_progress; done once decided")
     workflow: str

@@ -1,14 +1,31 @@
-"""Refunding part of an order: the amount from the one refund function, the ledger brought up to date."""
+"""Refunding part of an order: the amount from the one refund function, the ledger brought up to date,
+the refund paid out by its executor (at once, by the marketplace, or once the payment side answers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Literal
 
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.money import Money
+from chalicelib.domain.orders.holds import TaskRequest
 from chalicelib.domain.orders.ledger import Shipping
-from chalicelib.domain.orders.refunds import Breakdown, Refund
+from chalicelib.domain.orders.refunds import (
+    BY_CHANNEL,
+    FAILED,
+    MAX_ATTEMPTS,
+    REQUESTED,
+    SUCCEEDED,
+    Breakdown,
+    Executor,
+    Refund,
+    executor_for,
+)
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.returns.refund import RefundQuote, RefundRules, RefundStep, refund_for
+
+CUSTOMER_SERVICE = "customer-service"
+REFUND_FAILED = "refund-failed"  # the kind of task a refund failing every attempt opens
 
 
 class Refunding(OrderState):
@@ -29,9 +46,10 @@ class Refunding(OrderState):
         actor: str,
         now: str,
         new_refund_id: Callable[[], str],
+        method: str | None = None,
     ) -> Refund | None:
         """Refund `step`: its units counted on their lines' ledgers and, when it gives anything back,
-        a refund requested (`RefundRequested`)."""
+        a refund requested (`RefundRequested`) of the executor the order's terms and `method` choose."""
         quote = self.quote_refund(step, rules)
         for part in quote.lines:
             line = self.line(part.line_id)
@@ -43,17 +61,95 @@ class Refunding(OrderState):
         if quote.total <= 0:
             return None
         amount = Money(quote.total, self.payment.amount.currency)
+        executor = executor_for(method, channel=self.channel, terms=self.refund_terms)
         refund = Refund(
-            new_refund_id(), amount, "requested", reason, Breakdown(quote.goods, quote.shipping, quote.fees)
+            new_refund_id(),
+            amount,
+            REQUESTED,
+            reason,
+            Breakdown(quote.goods, quote.shipping, quote.fees),
+            executor=executor,
         )
         self.refunds.append(refund)
-        self._record(
-            "RefundRequested",
-            actor,
-            now,
-            refundId=refund.refund_id,
-            amount=amount.as_dict(),
-            reason=reason,
-            breakdown={"goods": str(quote.goods), "shipping": str(quote.shipping), "fees": str(quote.fees)},
-        )
+        self._refund_requested(refund, actor, now)
+        if executor is Executor.CHANNEL:
+            refund.status = BY_CHANNEL
+        elif executor is Executor.STORE_CREDIT:
+            self._refund_paid(refund, f"credit_{refund.refund_id.removeprefix('ref_')}", actor, now)
+        elif executor is Executor.TILL:
+            self._refund_paid(refund, None, actor, now)
         return refund
+
+    def refund_answered(
+        self,
+        refund_id: str,
+        outcome: Literal["succeeded", "failed"],
+        *,
+        reference: str | None,
+        reason: str | None,
+        actor: str,
+        now: str,
+        new_task_id: Callable[[], str],
+    ) -> Refund:
+        """The payment side's answer on a refund it was asked to pay: paid (once), or failed: asked
+        again until `MAX_ATTEMPTS`, then a task for customer service."""
+        refund = self.refund(refund_id)
+        if refund.executor != Executor.PAYMENT or refund.status != REQUESTED:
+            raise Conflict(
+                f"refund {refund_id} ({refund.executor}) is {refund.status}: it waits for no payment answer",
+                refundId=refund_id,
+                refundStatus=refund.status,
+            )
+        if outcome == SUCCEEDED:
+            self._refund_paid(refund, reference, actor, now)
+            return refund
+        refund.failure = reason or "no reason given"
+        if refund.attempts < MAX_ATTEMPTS:
+            refund.attempts += 1
+            self._refund_requested(refund, actor, now)
+            return refund
+        refund.status = FAILED
+        self._touch()
+        self.updated_at = now
+        task = TaskRequest(
+            new_task_id(),
+            CUSTOMER_SERVICE,
+            REFUND_FAILED,
+            f"refund {refund_id} of {refund.amount.amount} {refund.amount.currency} ({refund.reason}) failed "
+            f"{refund.attempts} times: {refund.failure}",
+            "",
+            (),
+            now,
+        )
+        self.new_tasks.append(task)
+        self._task_created(task, actor, now)
+        return refund
+
+    def refund(self, refund_id: str) -> Refund:
+        for refund in self.refunds:
+            if refund.refund_id == refund_id:
+                return refund
+        raise NotFound(f"order {self.order_id} has no refund {refund_id}")
+
+    def _refund_requested(self, refund: Refund, actor: str, now: str) -> None:
+        b = refund.breakdown
+        detail: dict[str, Any] = {
+            "refundId": refund.refund_id,
+            "amount": refund.amount.as_dict(),
+            "reason": refund.reason,
+            "channel": self.channel,
+            "executor": refund.executor,
+            "attempt": refund.attempts,
+        }
+        if b is not None:
+            detail["breakdown"] = {"goods": str(b.goods), "shipping": str(b.shipping), "fees": str(b.fees)}
+        self._record("RefundRequested", actor, now, **detail)
+        self.updated_at = now
+
+    def _refund_paid(self, refund: Refund, reference: str | None, actor: str, now: str) -> None:
+        refund.status, refund.reference = SUCCEEDED, reference
+        detail = {"refundId": refund.refund_id, "amount": refund.amount.as_dict(), "executor": refund.executor}
+        if reference is not None:
+            detail["reference"] = reference
+        self._record("RefundSucceeded", actor, now, channel=self.channel, **detail)
+        self.updated_at = now

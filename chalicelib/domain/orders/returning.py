@@ -103,7 +103,13 @@ class Returning(Refunding):
             rules = replace(rules, return_shipping_fee=ZERO)
         step = RefundStep(StepKind.RETURN, tuple(units.items()), merchant_fault=ret.merchant_fault(list(units)))
         refund = self._refund(
-            step, rules, reason=f"return {ret.return_id}", actor=actor, now=now, new_refund_id=new_refund_id
+            step,
+            rules,
+            reason=f"return {ret.return_id}",
+            actor=actor,
+            now=now,
+            new_refund_id=new_refund_id,
+            method=ret.refund_method,
         )
         ret.refunded(units, refund.refund_id if refund else None)
         return refund

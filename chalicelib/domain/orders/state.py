@@ -19,7 +19,7 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import WORKFLOW, TaskLine, TaskRequest, WorkflowStep
 from chalicelib.domain.orders.ledger import Discount, Shipping
 from chalicelib.domain.orders.lines import LineStatus, OrderLine
-from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.orders.refunds import Refund, RefundTerms
 from chalicelib.domain.returns.refund import Ledger, LineMoney
 from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Accepted, Category, Definition, EmitEvent, NotifyChannel, Position, Timer
@@ -90,6 +90,9 @@ class OrderState(Aggregate):
     # locations given new work, tasks opened for teams.
     new_work_at: list[str] = field(default_factory=list)
     new_tasks: list[TaskRequest] = field(default_factory=list)
+    refund_terms: RefundTerms = field(
+        default_factory=RefundTerms
+    )  # told by the use case: who pays this change's refunds
 
     @property
     def identity(self) -> str:

@@ -1,0 +1,52 @@
+"""Refunds paid out: who pays an order's refunds (told to the order before a change that may refund),
+and the payment side's answer (`POST /refunds/{refundId}/events`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.orders.refunds import MARKETPLACES, RefundTerms
+from chalicelib.domain.orders.state import OrderState
+from chalicelib.service import ids, workflows
+
+if TYPE_CHECKING:
+    from chalicelib.contracts import api
+    from chalicelib.service.unit_of_work import Dependencies
+
+
+def tell_terms(deps: Dependencies, order: OrderState, *, at_counter: bool = False) -> None:
+    """Tell `order` who pays the refunds this change makes: a marketplace channel pays its own; a
+    change `at_counter` may pay over a till."""
+    channel = deps.network().channels.get(order.channel)
+    order.refund_terms = RefundTerms(channel is not None and channel.type in MARKETPLACES, at_counter)
+
+
+def payer(deps: Dependencies, order: OrderState) -> Callable[[], str]:
+    """`tell_terms` for a change away from any counter; the ids for the refunds it makes."""
+    tell_terms(deps, order)
+    return ids.refund_ids(order.order_id, len(order.refunds))
+
+
+def handle_event(deps: Dependencies, refund_id: str, cmd: api.RefundEventIn, principal: Principal) -> dict[str, Any]:
+    """The payment side's answer on a refund: one read of its order's partition (its id names the
+    order), one transaction with the order and the task a last failure opens."""
+    principal.require("admin", "ops", "cs")
+    order_id = ids.order_of_refund(refund_id)
+    if order_id is None:
+        raise NotFound(f"no refund {refund_id}: a refund's id names its order (ref_<order>_<n>)")
+    uow = deps.uow()
+    order = uow.orders.get(order_id)
+    order.refund_answered(
+        refund_id,
+        cmd.type,
+        reference=cmd.reference,
+        reason=cmd.reason,
+        actor=principal.actor,
+        now=deps.now(),
+        new_task_id=lambda: ids.new_id("task"),
+    )
+    uow.commit()
+    return workflows.order_answer(deps, order)
