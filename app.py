@@ -116,3 +116,12 @@ def fire_timers(event: CloudWatchEvent) -> None:
     deps = bootstrap()
     timers.fire_due(deps)
     tasks.escalate_due(deps)
+
+
+@app.schedule(Rate(RESOURCES.schedule("channel-poll").rate_minutes, unit=Rate.MINUTES), name="poll_channels")
+def poll_channels(event: CloudWatchEvent) -> None:
+    """Polled marketplaces' changed orders onto the channel inbox (bol.com)."""
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.service import channel_poll
+
+    channel_poll.poll_all(bootstrap())

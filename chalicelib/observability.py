@@ -129,6 +129,8 @@ METRICS: dict[str, str] = {
     "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
     "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
     "order discount platform-adjustment; more: charged more, kept in the payment)",
+    "ChannelPolls": "runs of a polled channel (bol.com); dimensions: channel, outcome (queued, nothing new, "
+    "throttled: a 429 stopped the run, paused: waiting out its Retry-After, failed)",
     "ChannelStatusPushes": "status updates (shipped, cancelled, refunded) the channel-status queue dealt with; "
     "dimensions: channel, status, outcome (pushed; already: the platform had it so; recorded: not pushed, logged; "
     "skipped: nothing to tell this channel)",

@@ -153,3 +153,77 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
     platform.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+BOL_CLIENT_ID, BOL_CLIENT_SECRET = "bol-client-" + "c3" * 8, "bol-secret-" + "d4" * 16
+BOL_TOKEN = "bol-access-" + "e5" * 16
+
+
+@dataclass
+class FakeBol(Platform):
+    """bol's login (client credentials) and Retailer API v10: orders (`add_order`: the order as bol
+    answers it), the reduced list (every order each page; 50 a page), shipments and cancellations
+    answered 202 PENDING and SUCCESS when their process status is asked for."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    processes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens_issued: int = 0
+
+    def add_order(self, order: dict[str, Any]) -> None:
+        self.orders[str(order["orderId"])] = order
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        if path.startswith("/token"):
+            basic = "Basic " + base64.b64encode(f"{BOL_CLIENT_ID}:{BOL_CLIENT_SECRET}".encode()).decode()
+            if method != "POST" or headers.get("authorization") != basic or "grant_type=client_credentials" not in path:
+                return 401, {"error": "invalid_client"}
+            self.tokens_issued += 1
+            return 200, {"access_token": BOL_TOKEN, "token_type": "Bearer", "expires_in": 299, "scope": "RETAILER"}
+        if headers.get("authorization") != f"Bearer {BOL_TOKEN}":
+            return 401, {"title": "Unauthorized", "status": 401}
+        route, _, query = path.partition("?")
+        if method == "GET" and route == "/retailer/orders":
+            page = int(re.search(r"page=(\d+)", query)[1]) if "page=" in query else 1  # type: ignore[index]
+            listed = list(self.orders.values())[(page - 1) * 50 : page * 50]
+            return 200, {"orders": [{"orderId": o["orderId"]} for o in listed]}
+        one = re.fullmatch(r"/retailer/orders/([A-Za-z0-9]+)", route)
+        if method == "GET" and one:
+            found = self.orders.get(one[1])
+            return (200, found) if found else (404, {"title": "Not Found", "status": 404})
+        if method == "POST" and route == "/retailer/shipments":
+            return self._process("CREATE_SHIPMENT", body, "quantityShipped")
+        if method == "PUT" and route == "/retailer/orders/cancellation":
+            return self._process("CANCEL_ORDER", body, "quantityCancelled")
+        if method == "GET" and route == "/shared/process-status":
+            entity = re.search(r"entity-id=([^&]+)", query)
+            kind = re.search(r"event-type=([^&]+)", query)
+            statuses = [
+                p
+                for p in self.processes.values()
+                if entity and kind and (p["entityId"], p["eventType"]) == (entity[1], kind[1])
+            ]
+            return 200, {"processStatuses": statuses}
+        status = re.fullmatch(r"/shared/process-status/(\d+)", route)
+        if method == "GET" and status and status[1] in self.processes:
+            process = self.processes[status[1]]
+            process["status"] = "SUCCESS"
+            return 200, process
+        return 404, {"title": "Not Found", "status": 404}
+
+    def _process(self, event_type: str, body: dict[str, Any], field_name: str) -> tuple[int, Any]:
+        for wanted in body["orderItems"]:
+            for order in self.orders.values():
+                for item in order["orderItems"]:
+                    if str(item["orderItemId"]) == wanted["orderItemId"]:
+                        item[field_name] = wanted.get("quantity", item["quantity"])
+        process_id = str(1234567 + len(self.processes))
+        self.processes[process_id] = {
+            "processStatusId": process_id,
+            "entityId": body["orderItems"][0]["orderItemId"],
+            "eventType": event_type,
+            "description": f"{event_type} for {body['orderItems'][0]['orderItemId']}",
+            "status": "PENDING",
+            "createTimestamp": "2026-07-01T10:00:00+02:00",
+            "links": [],
+        }
+        return 202, self.processes[process_id]

@@ -292,5 +292,9 @@ def delivery_key(channel_id: str, dedup_key: str) -> Key:
     return {"PK": f"DELIVERY#{channel_id}#{dedup_key}", "SK": "DELIVERY"}
 
 
+def channel_poll_key(channel_id: str) -> Key:
+    return {"PK": f"CHANNELPOLL#{channel_id}", "SK": "MARK"}
+
+
 def channel_order_key(channel_id: str, external_id: str) -> Key:
     return {"PK": f"CHANNELORDER#{channel_id}#{external_id}", "SK": "APPLIED"}

@@ -76,6 +76,7 @@ def channel_to_item(channel: Channel, version: int) -> Item:
         "hasCredentials": channel.has_credentials,
         "apiBaseUrl": channel.api_base_url,
         "currency": channel.currency,
+        "authUrl": channel.auth_url,
         "locationMap": dict(channel.location_map),
         "version": version,
     }
@@ -91,6 +92,7 @@ def channel_from_item(item: Item) -> Channel:
         has_credentials=bool(item.get("hasCredentials", False)),
         api_base_url=item.get("apiBaseUrl"),
         currency=item.get("currency"),
+        auth_url=item.get("authUrl"),
         location_map=dict(item.get("locationMap") or {}),
     )
 

@@ -91,6 +91,7 @@ class Channel:
     has_credentials: bool = False  # whether it holds the platform's API credentials
     api_base_url: str | None = None  # the platform's API (fetching orders, pushing status); None: its default
     currency: str | None = None  # for platforms whose orders carry none
+    auth_url: str | None = None  # the platform's OAuth2 token endpoint (bol); None: its default
     # The platform's location ids (a Shopify pick-up location, a marketplace's warehouse) -> ours.
     location_map: Mapping[str, str] = field(default_factory=dict)
 

@@ -66,7 +66,9 @@ def apply(deps: Dependencies, mapped: ChannelOrder) -> str:
     outcome = "unchanged"
     if order_id is None:
         order_id, outcome = _create(deps, cmd, channel), "created"
-    if mapped.cancelled and _cancel_open_units(deps, order_id, channel):
+    if (mapped.cancelled or mapped.cancel_lines) and _cancel_open_units(
+        deps, order_id, channel, None if mapped.cancelled else set(mapped.cancel_lines)
+    ):
         outcome = "cancelled"
     inbox.applied(deps.table, cmd.channel, cmd.external_id, order_id, updated_at)
     return outcome
@@ -99,8 +101,9 @@ def _require_known_skus(deps: Dependencies, cmd: CreateOrder) -> None:
         seen.add(line.sku)
 
 
-def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal) -> bool:
-    """Cancel every unit still cancellable (shipped ones stay: they come back as a return)."""
+def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal, only: set[str] | None = None) -> bool:
+    """Cancel every unit still cancellable, of the `only` lines where given (shipped ones stay: they
+    come back as a return)."""
     from chalicelib.contracts.api import CancelLines
     from chalicelib.service import orders
 
@@ -108,7 +111,9 @@ def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal) ->
     lines = [
         {"lineId": ln["lineId"], "quantity": ln["quantity"] - ln["cancelledQuantity"]}
         for ln in view["lines"]
-        if ln["status"] in _CANCELLABLE and ln["quantity"] > ln["cancelledQuantity"]
+        if ln["status"] in _CANCELLABLE
+        and ln["quantity"] > ln["cancelledQuantity"]
+        and (only is None or ln["lineId"] in only)
     ]
     if not lines:
         return False

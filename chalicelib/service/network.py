@@ -170,6 +170,7 @@ def put_channel(
             has_credentials=has_credentials,
             api_base_url=cmd.api_base_url,
             currency=cmd.currency,
+            auth_url=cmd.auth_url,
             location_map=cmd.location_map,
         )
 
@@ -217,6 +218,7 @@ def _channel_view(channel: Channel, version: int) -> dict[str, Any]:
         "hasCredentials": channel.has_credentials,
         "apiBaseUrl": channel.api_base_url,
         "currency": channel.currency,
+        "authUrl": channel.auth_url,
         "locationMap": dict(channel.location_map),
         "version": version,
     }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import aws, inbox, secrets
 from chalicelib.adapters.channels import connector
-from chalicelib.adapters.channels.base import Ignored, Ping
+from chalicelib.adapters.channels.base import Delivery, Ignored, Ping
 from chalicelib.domain.errors import NotFound, Unauthorized
 from chalicelib.observability import count, logger
 
@@ -38,17 +38,24 @@ def receive(deps: Dependencies, channel_id: str, headers: Mapping[str, str], bod
         count("ChannelDeliveries", channel=channel_id, outcome=outcome)
         logger.info(f"webhook {outcome}", extra={"channelId": channel_id, "topic": getattr(delivery, "topic", None)})
         return 200, {"status": outcome}
+    queue_delivery(deps, channel_id, delivery, body)
+    return 202, {"status": "accepted"}
+
+
+def queue_delivery(deps: Dependencies, channel_id: str, delivery: Delivery, body: bytes) -> bool:
+    """Keep `body` in the inbox once and queue it for the consumer (webhooks and pollers alike): False
+    for a repeat already queued."""
     new = inbox.keep(deps.table, channel_id, delivery.dedup_key, delivery.topic, body)
     if not new and "queuedAt" in (inbox.stored(deps.table, channel_id, delivery.dedup_key) or {}):
         count("ChannelDeliveries", channel=channel_id, outcome="duplicate")
-        logger.info("webhook duplicate", extra={"channelId": channel_id, "deliveryKey": delivery.dedup_key})
-        return 202, {"status": "accepted"}
+        logger.info("delivery duplicate", extra={"channelId": channel_id, "deliveryKey": delivery.dedup_key})
+        return False
     message = json.dumps({"channelId": channel_id, "deliveryKey": delivery.dedup_key})
     sqs = aws.client("sqs")
     sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=aws.queue_name(QUEUE))["QueueUrl"], MessageBody=message)
     inbox.mark_queued(deps.table, channel_id, delivery.dedup_key)
     count("ChannelDeliveries", channel=channel_id, outcome="queued")
     logger.info(
-        "webhook queued", extra={"channelId": channel_id, "topic": delivery.topic, "deliveryKey": delivery.dedup_key}
+        "delivery queued", extra={"channelId": channel_id, "topic": delivery.topic, "deliveryKey": delivery.dedup_key}
     )
-    return 202, {"status": "accepted"}
+    return True

@@ -10,11 +10,14 @@ from chalicelib.domain.errors import NotFound
 if TYPE_CHECKING:
     from chalicelib.adapters.channels.base import Connector
 
-# type -> "module:Class" in this package; bol, amazon and zalando join with their pollers.
+# type -> "module:Class" in this package; amazon and zalando join with their pollers.
 CONNECTORS = {
     "shopify": "shopify:Shopify",
     "woocommerce": "woocommerce:WooCommerce",
+    "bol": "bol:Bol",
 }
+# Those whose orders are fetched on a schedule (chalicelib/service/channel_poll.py).
+POLLED = frozenset({"bol"})
 
 
 def connector(channel_type: str) -> Connector:

@@ -81,6 +81,7 @@ class ChannelOrder:
     updated_at: datetime
     cancelled: bool
     figures: PlatformFigures
+    cancel_lines: tuple[str, ...] = ()  # the platform's lines its customer asked to cancel (bol)
 
 
 # What push_status did: told the platform; found it already so ("already fulfilled"); or recorded

@@ -171,6 +171,7 @@ def canonical(
     delivery: dict[str, Any] | None,
     figures: PlatformFigures,
     cancelled: bool,
+    cancel_lines: tuple[str, ...] = (),
 ) -> ChannelOrder:
     """The command `POST /orders` takes, validated as it would be there."""
     from chalicelib.contracts.api import CreateOrder
@@ -187,7 +188,7 @@ def canonical(
         **money,
         **({"delivery": delivery} if delivery else {}),
     }
-    return ChannelOrder(CreateOrder.model_validate(body), updated_at, cancelled, figures)
+    return ChannelOrder(CreateOrder.model_validate(body), updated_at, cancelled, figures, cancel_lines)
 
 
 def customer_id(channel: Channel, platform_id: Any, external_id: str) -> str:

@@ -137,6 +137,9 @@ class PutChannel(Model):
         None, description="the platform's API address; left out: the platform's production address"
     )
     currency: Currency | None = Field(None, description="the orders' currency, for platforms whose orders carry none")
+    auth_url: Annotated[str, AfterValidator(_outbound_url)] | None = Field(
+        None, description="the platform's OAuth2 token address (bol); left out: the platform's own"
+    )
     location_map: dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Id] = Field(
         {}, max_length=500, description="the platform's location ids (a Shopify pick-up location) -> ours"
     )
@@ -226,6 +229,7 @@ class ChannelOut(Model):
     has_credentials: bool = False
     api_base_url: str | None = None
     currency: str | None = None
+    auth_url: str | None = None
     location_map: dict[str, str] = {}
     version: int
 

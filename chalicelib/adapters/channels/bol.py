@@ -1,0 +1,201 @@
+"""bol.com (Retailer API v10): polled, not pushed. The poller (chalicelib/service/channel_poll.py)
+fetches each changed order and keeps it in the inbox with `omsSeenAt`, the time the OMS first saw
+that state of it: bol gives no update time per order (only per item, and not in older shapes), so a
+new state is a new inbox delivery (keyed by a hash of the order) seen later, which makes it newer.
+
+Prices are VAT-inclusive numbers without a currency (the channel's). Status goes back as bol's
+asynchronous writes (202 + a process status), followed until SUCCESS or FAILURE."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.channels import bol_api
+from chalicelib.adapters.channels.base import ChannelOrder, Delivery, Ignored, Off, Outcome, Ping, PlatformFigures
+from chalicelib.adapters.channels.mapping import (
+    address,
+    canonical,
+    currency_of,
+    customer_id,
+    decimal,
+    full_name,
+    required,
+    sku_of,
+    text,
+    utc,
+    whole,
+)
+from chalicelib.adapters.channels.money import Line
+from chalicelib.domain.errors import Refused, TryLater, Unauthorized
+
+if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
+    from chalicelib.domain.network import Channel
+
+SEEN_AT = "omsSeenAt"
+PENDING_RETRY_S = 10  # a write bol has not processed yet: the message comes back after this
+_ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled)", re.IGNORECASE)
+# Our carriers' names -> bol's transporter codes (PostNL is "TNT" at bol); others go as OTHER.
+TRANSPORTERS = {"postnl": "TNT", "dhl": "DHL", "dpd": "DPD-NL", "ups": "UPS", "bpost": "BPOST_BE", "gls": "GLS"}
+
+
+class Bol:
+    type = "bol"
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+        raise Unauthorized("bol.com orders are polled: this channel takes no webhooks")
+
+    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+        return self.to_order(bol_api.order(channel, credentials, external_id), channel)
+
+    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+        order: dict[str, Any] = payload if isinstance(payload, dict) else {}
+        external_id = required(order.get("orderId"), "orderId")
+        details = order.get("shipmentDetails") or {}
+        items = order.get("orderItems") or []
+        placed_at = utc(order.get("orderPlacedDateTime"), "orderPlacedDateTime")
+        changed = [
+            utc(i["latestChangedDateTime"], "latestChangedDateTime") for i in items if i.get("latestChangedDateTime")
+        ]
+        seen = utc(order[SEEN_AT], SEEN_AT) if order.get(SEEN_AT) else None
+        lines = [_line(channel, item) for item in items]
+        asked = tuple(str(i["orderItemId"]) for i in items if i.get("cancellationRequest") is True)
+        return canonical(
+            channel,
+            external_id=external_id,
+            customer={
+                "id": customer_id(channel, None, external_id),  # bol names no customer: its emails are per order
+                "email": text(details.get("email")),
+                "name": full_name(details.get("firstName"), details.get("surname")),
+                "phone": text(details.get("deliveryPhoneNumber")),
+            },
+            placed_at=placed_at,
+            updated_at=seen or max([placed_at, *changed]),
+            paid=True,  # bol collects the payment before it passes the order on
+            lines=lines,
+            delivery=_delivery(order, details, channel),
+            figures=PlatformFigures(
+                currency=currency_of(None, channel),
+                total=sum((_charged(item, line) for item, line in zip(items, lines, strict=True)), Decimal(0)),
+            ),
+            cancelled=bool(items) and len(asked) == len(items),
+            cancel_lines=asked,
+        )
+
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+        """A shipment (one call for its items, with the transport) or a cancellation (one call per
+        item still open), each followed to bol's verdict; a refund is bol's own business (it refunds
+        on cancellation and on a handled return): recorded only."""
+        if update.status == "refunded":
+            return "recorded"
+        order = bol_api.order(channel, credentials, update.externalId)
+        items = {str(i.get("orderItemId")): i for i in order.get("orderItems") or []}
+        if update.status == "shipped":
+            wanted = {ln.lineId: ln.quantity for ln in update.lines if ln.lineId in items} or {
+                item_id: int(item.get("quantity") or 0) for item_id, item in items.items()
+            }
+            if not wanted or all(_done(items[i], "quantityShipped", q) for i, q in wanted.items()):
+                return "already"
+            body: dict[str, Any] = {"orderItems": [{"orderItemId": i, "quantity": q} for i, q in wanted.items()]}
+            if update.tracking is not None:
+                code = TRANSPORTERS.get(update.tracking.carrier.lower().replace(" ", ""), "OTHER")
+                body["transport"] = {"transporterCode": code, "trackAndTrace": update.tracking.code}
+            first = next(iter(wanted))
+            return _write(channel, credentials, first, "CREATE_SHIPMENT", send=("POST", "/retailer/shipments", body))
+        cancel = "PUT", "/retailer/orders/cancellation"
+        outcomes = [
+            _write(channel, credentials, item_id, "CANCEL_ORDER", send=(*cancel, _cancel(item_id, item)))
+            for item_id, item in items.items()
+            if not _done(item, "quantityShipped", 1)
+            and not _done(item, "quantityCancelled", int(item.get("quantity") or 1))
+        ]
+        return "pushed" if "pushed" in outcomes else "already"
+
+
+_Send = tuple[str, str, dict[str, Any]]  # method, path, body
+
+
+def _done(item: dict[str, Any], field: str, quantity: int) -> bool:
+    return int(item.get(field) or 0) >= quantity
+
+
+def _cancel(item_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    reason = "REQUESTED_BY_CUSTOMER" if item.get("cancellationRequest") is True else "OUT_OF_STOCK"
+    return {"orderItems": [{"orderItemId": item_id, "reasonCode": reason}]}
+
+
+def _write(channel: Channel, credentials: str | None, item_id: str, event_type: str, *, send: _Send) -> Outcome:
+    """One asynchronous write, once: a retry first asks bol what became of the earlier one (its process
+    statuses for the item), so it neither sends twice nor loses a write bol is still processing."""
+    for earlier in bol_api.processes_for(channel, credentials, item_id, event_type):
+        if earlier.get("status") in ("PENDING", "SUCCESS"):
+            return _verdict(channel, credentials, earlier, "already")
+    return _verdict(channel, credentials, bol_api.request(channel, credentials, *send) or {}, "pushed")
+
+
+def _verdict(channel: Channel, credentials: str | None, process: dict[str, Any], done: Outcome) -> Outcome:
+    """SUCCESS is `done`; FAILURE saying "already" is "already", else refused; PENDING asks once
+    more, then brings the message back later (its retries bound how long)."""
+    process_id = str(process.get("processStatusId") or process.get("id") or "")
+    if process.get("status") == "PENDING" and process_id:
+        process = bol_api.process_status(channel, credentials, process_id)
+    status = process.get("status")
+    if status == "SUCCESS":
+        return done
+    if status == "FAILURE":
+        said = str(process.get("errorMessage") or "")
+        if _ALREADY.search(said):
+            return "already"
+        raise Refused(f"bol channel {channel.channel_id}: {process.get('eventType')} failed: {said[:200]}")
+    raise TryLater(f"bol channel {channel.channel_id}: process {process_id} still {status}", seconds=PENDING_RETRY_S)
+
+
+def _line(channel: Channel, item: dict[str, Any]) -> Line:
+    """EAN as the SKU: it names the product the same in every channel and every stock count; bol's
+    offer reference is the retailer's optional free text (and the offer id bol's own)."""
+    line_id = required(item.get("orderItemId"), "orderItems.orderItemId")
+    where = f"order item {line_id}"
+    product, offer = item.get("product") or {}, item.get("offer") or {}
+    off = sum((decimal(d.get("amount"), f"{where}'s discount") for d in item.get("discounts") or []), Decimal(0))
+    titles = [text(d.get("title")) for d in item.get("discounts") or []]
+    return Line(
+        line_id,
+        sku_of(channel, product.get("ean") or item.get("ean"), (offer.get("reference"),), line_id),
+        whole(item.get("quantity"), f"{where}'s quantity"),
+        decimal(item.get("unitPrice"), f"{where}'s unitPrice"),
+        discounts=(Off(off, titles[0] if len(titles) == 1 else None),) if off > 0 else (),
+    )
+
+
+def _charged(item: dict[str, Any], line: Line) -> Decimal:
+    """What bol charged for the item: its totalPrice (v10), else the units less their discounts."""
+    if item.get("totalPrice") is not None:
+        return decimal(item["totalPrice"], f"order item {line.line_id}'s totalPrice")
+    return line.unit_price * line.quantity - sum((d.amount for d in line.discounts), Decimal(0))
+
+
+def _delivery(order: dict[str, Any], details: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
+    """bol's pick-up point where the channel's locationMap maps its name to one of ours, else home
+    delivery to the customer's address (house number and extension as bol gives them apart)."""
+    point = text(details.get("pickupPointName"))
+    if (order.get("pickupPoint") or order.get("pickUpPoint")) and point and point in channel.location_map:
+        return {"method": "pickup_point", "locationId": channel.location_map[point]}
+    street = text(details.get("streetName"))
+    if street is None:
+        return None
+    number = "-".join(p for p in (text(details.get("houseNumber")), text(details.get("houseNumberExtension"))) if p)
+    found = address(
+        name=full_name(details.get("firstName"), details.get("surname")),
+        company=details.get("company"),
+        line1=f"{street} {number}".strip(),
+        line2=details.get("extraAddressInformation"),
+        postal_code=details.get("zipCode"),
+        city=details.get("city"),
+        region=None,
+        country=details.get("countryCode"),
+        field="shipmentDetails",
+    )
+    return {"method": "home_delivery", "address": found}
