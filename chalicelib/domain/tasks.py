@@ -39,6 +39,7 @@ from typing import Any
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest, WorkflowStep
+from chalicelib.domain.orders.refunding import REFUND_FAILED
 from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Category, Definition, Position, Refused, allowed_events, start, step
 from chalicelib.domain.workflows.checks import COMPLETE
@@ -62,7 +63,10 @@ HOLD_SLA = timedelta(hours=24)
 
 
 # The outcomes each kind of task may be completed with.
-OUTCOMES: dict[str, tuple[str, ...]] = {SOURCING_HOLD: ("resource", "backorder", "cancel")}
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    SOURCING_HOLD: ("resource", "backorder", "cancel"),
+    REFUND_FAILED: ("paid_by_hand", "store_credit"),
+}
 
 
 @dataclass(slots=True)

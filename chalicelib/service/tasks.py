@@ -31,6 +31,7 @@ from chalicelib.adapters.tasks_repo import TasksRepository, task_from_item, task
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Invalid, VersionMismatch
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.refunding import REFUND_FAILED
 from chalicelib.domain.tasks import CLAIM, UNCLAIM, Task, TaskStatus
 from chalicelib.domain.workflows import Definition, Entity, Position, is_current
 from chalicelib.domain.workflows.checks import COMPLETE
@@ -152,7 +153,9 @@ def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stam
     if task.outcome == "resource":
         sourcing.resource_hold(deps, order, task.task_id, actor=actor, also=[task])
         return
-    if task.outcome == "backorder":
+    if task.kind == REFUND_FAILED:  # `rule` names the refund
+        order.settle_failed_refund(task.rule, task.outcome or "", note=task.note, actor=actor, now=stamp)
+    elif task.outcome == "backorder":
         order.backorder_hold(task.task_id, actor=actor, now=stamp)
     else:
         reason = f"held lines cancelled by task {task.task_id}" + (f": {task.note}" if task.note else "")

@@ -96,6 +96,20 @@ def test_a_refund_failed_three_times_is_a_task_for_customer_service(client, admi
     assert (task["team"], task["kind"], task["orderId"]) == ("customer-service", "refund-failed", got["orderId"])
     assert answer(client, refund["refundId"], {"type": "failed"}, cs).status_code == 409  # nothing to retry
     assert after["refundsPaid"] == eur("0.00")
+    wrong = post(client, f"/tasks/{created['taskId']}/events", {"type": "complete", "outcome": "cancel"}, cs)
+    assert wrong.status_code == 422 and "paid_by_hand, store_credit" in wrong.body.decode()
+
+    done = post(client, f"/tasks/{created['taskId']}/events", {"type": "complete", "outcome": "store_credit"}, cs)
+    assert done.status_code == 200, done.body
+    settled = order(client, admin, got["orderId"])
+    [credited] = settled["refunds"]
+    assert (credited["status"], credited["executor"], credited["reference"]) == (
+        "succeeded",
+        "store_credit",
+        f"credit_{refund['refundId'].removeprefix('ref_')}",
+    )
+    assert settled["refundsPaid"] == refund["amount"]
+    assert [e["executor"] for e in history(settled, "RefundSucceeded")] == ["store_credit"]
 
 
 def test_a_marketplace_orders_refund_is_never_paid_by_the_oms(client, admin):

@@ -75,7 +75,7 @@ class Refunding(OrderState):
         if executor is Executor.CHANNEL:
             refund.status = BY_CHANNEL
         elif executor is Executor.STORE_CREDIT:
-            self._refund_paid(refund, f"credit_{refund.refund_id.removeprefix('ref_')}", actor, now)
+            self._refund_paid(refund, _credit_id(refund), actor, now)
         elif executor is Executor.TILL:
             self._refund_paid(refund, None, actor, now)
         return refund
@@ -117,13 +117,27 @@ class Refunding(OrderState):
             REFUND_FAILED,
             f"refund {refund_id} of {refund.amount.amount} {refund.amount.currency} ({refund.reason}) failed "
             f"{refund.attempts} times: {refund.failure}",
-            "",
+            refund_id,  # what the task decides about (a sourcing hold's names its rule)
             (),
             now,
         )
         self.new_tasks.append(task)
         self._task_created(task, actor, now)
         return refund
+
+    def settle_failed_refund(self, refund_id: str, outcome: str, *, note: str | None, actor: str, now: str) -> None:
+        """Customer service settled a refund the payment side kept failing (a `refund-failed` task):
+        `paid_by_hand` another way (`note`: its reference), or as `store_credit` instead. One settled
+        meanwhile is left as it is."""
+        refund = self.refund(refund_id)
+        if refund.status != FAILED:
+            return
+        if outcome == "store_credit":
+            refund.executor = Executor.STORE_CREDIT
+            self._refund_paid(refund, _credit_id(refund), actor, now)
+        else:
+            self._refund_paid(refund, note, actor, now)
+        self._touch()
 
     def refund(self, refund_id: str) -> Refund:
         for refund in self.refunds:
@@ -153,3 +167,8 @@ class Refunding(OrderState):
             detail["reference"] = reference
         self._record("RefundSucceeded", actor, now, channel=self.channel, **detail)
         self.updated_at = now
+
+
+def _credit_id(refund: Refund) -> str:
+    """The store credit a refund becomes: named after it, so a retry names the same credit."""
+    return f"credit_{refund.refund_id.removeprefix('ref_')}"
