@@ -1,4 +1,4 @@
-"""The channel-poll schedule: every active polled channel (bol.com) asked for the orders changed since
+"""The channel-poll schedule: every active polled channel (bol.com; see POLLED) asked for the orders changed since
 its high-water mark, less an overlap (a change bol records late, clocks apart), each changed order
 fetched whole and put on the channel-inbox queue as a webhook's delivery is. The inbox keeps each
 state of an order once (keyed by a hash of it), so the overlap re-fetches but never re-applies.
@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
 from chalicelib.adapters import keys, outbound, secrets
-from chalicelib.adapters.channels import POLLED, bol_api
-from chalicelib.adapters.channels.base import Delivery
-from chalicelib.adapters.channels.bol import SEEN_AT
+from chalicelib.adapters.channels import POLLED, poller
+from chalicelib.adapters.channels.base import SEEN_AT, Delivery
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
 from chalicelib.service.webhooks import queue_delivery
@@ -58,8 +57,8 @@ def poll(deps: Dependencies, channel: Channel) -> str:
     since = (datetime.fromisoformat(str(mark).replace("Z", "+00:00")) if mark else started - FIRST_LOOK_BACK) - OVERLAP
     queued = 0
     try:
-        for order_id in bol_api.changed_since(channel, credentials, since, started):
-            queued += _queue(deps, channel, bol_api.order(channel, credentials, order_id))
+        for order_id, order in poller(channel.type).changed_orders(channel, credentials, since, started):
+            queued += _queue(deps, channel, order_id, order)
     except outbound.Throttled as exc:
         paused = iso(clock.moment() + timedelta(seconds=exc.seconds))
         deps.table.update(key, "SET pausedUntil = :p", values={":p": paused})
@@ -70,11 +69,11 @@ def poll(deps: Dependencies, channel: Channel) -> str:
     return "queued" if queued else "nothing new"
 
 
-def _queue(deps: Dependencies, channel: Channel, order: dict[str, Any]) -> int:
-    """The order onto the inbox once per state: its dedup key hashes what bol answered (anything bol
-    changes may matter, and an unchanged order answers the same); `omsSeenAt` is added after, so the
-    first sighting of a state is its update time (chalicelib/adapters/channels/bol.py)."""
+def _queue(deps: Dependencies, channel: Channel, order_id: str, order: dict[str, Any]) -> int:
+    """The order onto the inbox once per state: its dedup key hashes what the platform answered
+    (anything it changes may matter, and an unchanged order answers the same); `omsSeenAt` is added
+    after, so the first sighting of a state is its update time where the platform gives none (bol)."""
     state = json.dumps(order, sort_keys=True, default=str)
-    dedup_key = f"order-{order.get('orderId')}-{hashlib.sha256(state.encode()).hexdigest()[:32]}"
+    dedup_key = f"order-{order_id}-{hashlib.sha256(state.encode()).hexdigest()[:32]}"
     body = json.dumps({**order, SEEN_AT: clock.now()}, default=str).encode()
     return int(queue_delivery(deps, channel.channel_id, Delivery(dedup_key, TOPIC), body))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from chalicelib.domain.errors import NotFound
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.channels.base import Connector
+    from chalicelib.adapters.channels.base import Connector, Polled
 
 # type -> "module:Class" in this package; amazon and zalando join with their pollers.
 CONNECTORS = {
@@ -27,3 +27,8 @@ def connector(channel_type: str) -> Connector:
     module, _, name = found.partition(":")
     made: Connector = getattr(importlib.import_module(f"{__name__}.{module}"), name)()
     return made
+
+
+def poller(channel_type: str) -> Polled:
+    """The connector of a polled type (one in POLLED)."""
+    return cast("Polled", connector(channel_type))

@@ -12,11 +12,11 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from chalicelib.domain.errors import Invalid
 
@@ -107,6 +107,33 @@ class Connector(Protocol):
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
         """Tell the platform what became of its order (`credentials`: the channel's, JSON, if stored).
         Raises chalicelib.adapters.outbound's errors, or `Refused` when it cannot be sent as it is."""
+        ...
+
+
+# The time the OMS first saw a polled order's state (added by the poller, chalicelib/service/channel_poll.py):
+# a platform that gives no update time per order (bol) takes it as the state's update time.
+SEEN_AT = "omsSeenAt"
+
+
+class Polled(Protocol):
+    """A platform whose orders are fetched on a schedule (bol, Amazon, Zalando)."""
+
+    def changed_orders(
+        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each order changed from `since` to `until`, whole as the platform answers it, with its id.
+        Raises chalicelib.adapters.outbound.Throttled on a 429 (the poller pauses the channel)."""
+        ...
+
+
+@runtime_checkable
+class StockTaker(Protocol):
+    """A marketplace told how many of a SKU it may sell (bol offer stock, Amazon listings quantity,
+    Zalando stock); the stock-out consumer coalesces and throttles the calls."""
+
+    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> Outcome:
+        """Set what the platform may sell of `sku` to `quantity` (never below 0). Raises
+        chalicelib.adapters.outbound's errors, or `Refused` when it cannot be sent as it is."""
         ...
 
 

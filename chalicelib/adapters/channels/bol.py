@@ -9,12 +9,22 @@ asynchronous writes (202 + a process status), followed until SUCCESS or FAILURE.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.channels import bol_api
-from chalicelib.adapters.channels.base import ChannelOrder, Delivery, Ignored, Off, Outcome, Ping, PlatformFigures
+from chalicelib.adapters.channels.base import (
+    SEEN_AT,
+    ChannelOrder,
+    Delivery,
+    Ignored,
+    Off,
+    Outcome,
+    Ping,
+    PlatformFigures,
+)
 from chalicelib.adapters.channels.mapping import (
     address,
     canonical,
@@ -35,7 +45,6 @@ if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
-SEEN_AT = "omsSeenAt"
 PENDING_RETRY_S = 10  # a write bol has not processed yet: the message comes back after this
 _ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled)", re.IGNORECASE)
 # Our carriers' names -> bol's transporter codes (PostNL is "TNT" at bol); others go as OTHER.
@@ -50,6 +59,12 @@ class Bol:
 
     def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
         return self.to_order(bol_api.order(channel, credentials, external_id), channel)
+
+    def changed_orders(
+        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        for order_id in bol_api.changed_since(channel, credentials, since, until):
+            yield order_id, bol_api.order(channel, credentials, order_id)
 
     def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
         order: dict[str, Any] = payload if isinstance(payload, dict) else {}
