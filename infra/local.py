@@ -303,7 +303,14 @@ def ensure_admin_token(state_dir: Path) -> str:
 
 class LocalStack:
     def __init__(
-        self, port: int, moto_port: int, state_dir: Path, *, dynamodb_port: int, dynamodb: str = "local"
+        self,
+        port: int,
+        moto_port: int,
+        state_dir: Path,
+        *,
+        dynamodb_port: int,
+        dynamodb: str = "local",
+        marketplaces: bool = True,
     ) -> None:
         self.port = port
         self.moto_port = moto_port
@@ -321,6 +328,8 @@ class LocalStack:
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
         self._pump: Any = None
+        self._with_marketplaces = marketplaces
+        self._marketplaces: list[Any] = []
         self._restored = False  # until the queues are restored, saving them would overwrite the file with less
 
     def start(self) -> None:
@@ -346,6 +355,10 @@ class LocalStack:
 
         if demo.load_if_empty():
             _say(f"loaded the demo network from {demo.DEMO_NETWORK.name}")
+        if self._with_marketplaces:
+            from infra import demo_platforms
+
+            self._marketplaces = demo_platforms.start()
 
         from chalice.config import Config
         from chalice.local import create_local_server
@@ -372,6 +385,8 @@ class LocalStack:
         if self._http is not None:
             self._http.server.shutdown()
             self._http.server.server_close()
+        for marketplace in self._marketplaces:
+            marketplace.stop()
         if self._moto is not None and self._restored:
             try:
                 saved = save_queues(self.state_dir / QUEUES_SNAPSHOT)
@@ -400,6 +415,10 @@ class LocalStack:
                 tables,
                 f"  AWS (moto)     http://{HOST}:{self.moto_port}   SQS, EventBridge, Secrets Manager;"
                 f" stage '{STAGE}', region {REGION}",
+                *(
+                    f"  marketplace    {m.channel_id:<14} fake at {m.platform.url}; its orders arrive by the poll"
+                    for m in self._marketplaces
+                ),
                 f"  admin token    {self.admin_token}",
                 f"                 (also in {token_file})",
                 f"  state          {self.state_dir}   (make reset starts clean)",
@@ -425,6 +444,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dynamodb-port", type=int, default=5056, help="DynamoDB Local's port (default 5056)")
     parser.add_argument(
         "--dynamodb", choices=["local", "moto"], default="local", help="where the tables live (default: local)"
+    )
+    parser.add_argument(
+        "--no-marketplaces",
+        dest="marketplaces",
+        action="store_false",
+        help="start no fake marketplaces (the tests' stacks count their own stock and orders)",
     )
     parser.add_argument("--state-dir", type=Path, default=Path(".oms-local"), help="data and admin token")
     return parser.parse_args(argv)
@@ -457,7 +482,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     stack = LocalStack(
-        args.port, args.moto_port, args.state_dir, dynamodb_port=args.dynamodb_port, dynamodb=args.dynamodb
+        args.port,
+        args.moto_port,
+        args.state_dir,
+        dynamodb_port=args.dynamodb_port,
+        dynamodb=args.dynamodb,
+        marketplaces=args.marketplaces,
     )
     try:
         stack.start()

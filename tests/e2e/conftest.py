@@ -30,11 +30,14 @@ def free_port() -> int:
 
 
 class LocalStackProcess:
-    """`dynamodb`: where the tables live, `local` (DynamoDB Local, as `make run`) or `moto`."""
+    """`dynamodb`: where the tables live, `local` (DynamoDB Local, as `make run`) or `moto`;
+    `marketplaces`: whether the fake marketplaces start (off unless a test is about them, since their
+    orders take stock the journeys count)."""
 
-    def __init__(self, state_dir: Path, dynamodb: str = "local") -> None:
+    def __init__(self, state_dir: Path, dynamodb: str = "local", *, marketplaces: bool = False) -> None:
         self.state_dir = state_dir
         self.dynamodb_backend = dynamodb
+        self.marketplaces = marketplaces
         self.port = free_port()
         self.moto_port = free_port()
         self.dynamodb_port = free_port()
@@ -71,6 +74,7 @@ class LocalStackProcess:
                 *("--port", str(self.port), "--moto-port", str(self.moto_port)),
                 *("--dynamodb", self.dynamodb_backend, "--dynamodb-port", str(self.dynamodb_port)),
                 *("--state-dir", str(self.state_dir)),
+                *(() if self.marketplaces else ("--no-marketplaces",)),
             ],
             cwd=ROOT,
             env=env,

@@ -144,3 +144,33 @@ def test_demo_network_is_loaded_and_its_summary_fills_in(stack: LocalStackProces
         summary = {k: v for k, v in raw.get("Item", {}).items() if k.startswith(("a_", "v_"))}
         time.sleep(0.3)
     assert summary.get("a_dc-tilburg") == {"N": "20"}, summary
+
+
+def test_make_run_shows_the_fake_marketplaces_orders_arriving_within_a_minute(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """As a newcomer sees it: the stack starts fake marketplaces with a few orders each, registers
+    their channels, and the poll brings their orders in as canonical orders."""
+    import time
+
+    stack = LocalStackProcess(tmp_path_factory.mktemp("oms-market") / "state", dynamodb="moto", marketplaces=True)
+    stack.start()
+    try:
+        api, headers = stack.url, stack.headers()
+        deadline, found = time.monotonic() + 60, dict[str, str]()
+        while time.monotonic() < deadline and len(found) < 3:
+            for external_id in ("D1000", "D1001", "D1002"):
+                listed = requests.get(
+                    f"{api}/orders?channel=bol-demo&externalId={external_id}", headers=headers, timeout=10
+                ).json()["items"]
+                if listed:
+                    found[external_id] = listed[0]["orderId"]
+            time.sleep(1)
+        assert sorted(found) == ["D1000", "D1001", "D1002"], stack.log_tail()
+        order = requests.get(f"{api}/orders/{found['D1001']}", headers=headers, timeout=10).json()
+        assert order["channel"] == "bol-demo"
+        assert {(ln["sku"], ln["quantity"]) for ln in order["lines"]} == {("JEANS-SLIM-32", 1), ("CAP-NAVY", 1)}
+        assert "bol-demo" in stack.log()
+    finally:
+        stack.stop(signal.SIGTERM)
+    assert "Traceback" not in stack.log(), stack.log_tail()

@@ -1,0 +1,106 @@
+"""The fake marketplaces `make run` starts, each holding a few orders of the demo's SKUs, and the channels
+registered against them: the poll schedule (fired by the pump) fetches their orders, so a newcomer sees
+marketplace orders arrive in the local OMS within a minute, through the same connector, inbox and
+use cases as in AWS. The fakes answer the platforms' documented shapes (tests/fake_platforms.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_platforms import BOL_CLIENT_ID, BOL_CLIENT_SECRET, FakeBol, serve
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from tests.fake_platforms import Platform
+
+# The demo's SKUs the fake marketplaces sell (infra/demo_network.json stocks them at the DC).
+_BASKETS = (
+    {"TEE-WHITE-M": (2, "19.99")},
+    {"JEANS-SLIM-32": (1, "59.95"), "CAP-NAVY": (1, "14.50")},
+    {"SNEAKER-42": (1, "89.00")},
+)
+_SHOPPER = {
+    "firstName": "Sanne",
+    "surname": "de Vries",
+    "streetName": "Stationsplein",
+    "houseNumber": "12",
+    "houseNumberExtension": "B",
+    "zipCode": "3511ED",
+    "city": "Utrecht",
+    "countryCode": "NL",
+    "email": "sanne.devries@verkopen.test2.bol.com",
+}
+# Fixed, so a fake's order is the same order each run: the inbox keeps it once, `make run` after
+# `make run` creates nothing twice.
+_PLACED = "2026-11-27T09:30:00+01:00"
+
+
+@dataclass
+class Marketplace:
+    """One running fake: the channel it is registered as and where it listens."""
+
+    channel_id: str
+    platform: Platform
+    server: ThreadingHTTPServer
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start() -> list[Marketplace]:
+    """Start the fakes, fill them and (re-)register their channels: a fake listens on a new port each
+    run, so the channel's base URL is written each run."""
+    return [_bol()]
+
+
+def _bol() -> Marketplace:
+    fake = FakeBol()
+    server = serve(fake)
+    for n, basket in enumerate(_BASKETS):
+        fake.add_order(_bol_order(f"D{1000 + n}", basket, _PLACED))
+    _register(
+        "bol-demo",
+        {
+            "type": "bol",
+            "name": "bol.com (fake, local)",
+            "credentials": {"clientId": BOL_CLIENT_ID, "clientSecret": BOL_CLIENT_SECRET},
+            "apiBaseUrl": fake.url,
+            "authUrl": f"{fake.url}/token",
+            "currency": "EUR",
+        },
+    )
+    return Marketplace("bol-demo", fake, server)
+
+
+def _bol_order(order_id: str, basket: dict[str, tuple[int, str]], placed: str) -> dict[str, Any]:
+    return {
+        "orderId": order_id,
+        "pickUpPoint": False,
+        "orderPlacedDateTime": placed,
+        "shipmentDetails": _SHOPPER,
+        "orderItems": [
+            {
+                "orderItemId": f"{order_id}{n}",
+                "cancellationRequest": False,
+                "fulfilment": {"method": "FBR"},
+                "offer": {"offerId": f"offer-{sku}", "reference": sku},
+                "product": {"ean": sku, "title": sku.replace("-", " ").title()},
+                "quantity": quantity,
+                "unitPrice": float(price),
+                "latestChangedDateTime": placed,
+            }
+            for n, (sku, (quantity, price)) in enumerate(basket.items())
+        ],
+    }
+
+
+def _register(channel_id: str, body: dict[str, Any]) -> None:
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.contracts.api import PutChannel
+    from chalicelib.domain.access import Principal
+    from chalicelib.service import network
+
+    network.put_channel(bootstrap(), channel_id, PutChannel.model_validate(body), Principal("admin"), if_match=None)
