@@ -32,7 +32,7 @@ def zalando_order(name: str, items: dict[str, tuple[str, list[tuple[str, Any]]]]
     (id -> (SKU, its lines as (status, price))), modified a minute ago (within a poll's window)."""
     found = copy.deepcopy(payload(name))
     order = found.get("data", found)
-    order["attributes"].update(modified_at=ago(minutes=1), **changes)
+    order["attributes"].update({"modified_at": ago(minutes=1), **changes})
     order_id = order["id"] = order["attributes"]["order_id"] = changes.get("order_id", order["id"])
     included = []
     for item_id, (sku, lines) in items.items():

@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -320,3 +321,26 @@ def test_stock_goes_to_every_live_sales_channel_per_ean(zalando: FakeZalando) ->
     with pytest.raises(Throttled) as throttled:
         taker.push_stock(channel, credentials, EAN, 6)
     assert throttled.value.seconds == 3 and ZALANDO_CLIENT_SECRET not in str(throttled.value)
+
+
+def test_the_window_is_read_page_by_page_each_order_with_only_its_own_items_and_lines(zalando: FakeZalando) -> None:
+    from chalicelib.adapters.channels import zalando_api
+    from chalicelib.domain.network import Channel
+
+    for n in range(zalando_api.PAGE_SIZE + 1):
+        item = f"1a2b3c4d-0000-4000-8000-{n:08d}00c0"
+        zalando.add_order(zalando_order("zalando_order.json", {item: (EAN, [("initial", n)])}, order_id=f"order-{n}"))
+    zalando.add_order(zalando_order("zalando_order.json", {BOOTS: (EAN, [("initial", 1)])}, modified_at=ago(days=2)))
+    channel, now = Channel(ZAL, "zalando", api_base_url=zalando.url), datetime.now(UTC)
+
+    found = list(zalando_api.changed_orders(channel, json.dumps(CREDENTIALS), now - timedelta(days=1), now))
+
+    assert len(found) == zalando_api.PAGE_SIZE + 1  # not the one modified two days ago
+    for document in found:
+        [item] = [r for r in document["included"] if r["type"] == "OrderItem"]
+        [line] = [r for r in document["included"] if r["type"] == "OrderLine"]
+        assert (
+            item["attributes"]["order_id"] == document["data"]["id"] == f"order-{line['attributes']['price']['amount']}"
+        )
+    listed = [p for m, p, _ in zalando.received if m == "GET" and "/orders?" in p]
+    assert len(listed) == 2 and "include=order_items%2Corder_lines" in listed[0] and "sort=modified_at" in listed[0]
