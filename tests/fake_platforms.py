@@ -9,9 +9,12 @@ import base64
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 SHOPIFY_TOKEN = "shpat_" + "f4k3T0k3n9" * 3
 WOO_KEY, WOO_SECRET = "ck_" + "a1" * 20, "cs_" + "b2" * 20
@@ -128,7 +131,8 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            raw = self.rfile.read(length).decode() if length else ""
+            body = json.loads(raw) if raw.lstrip().startswith(("{", "[")) else raw or None  # JSON, or a form
             headers = {k.lower(): v for k, v in self.headers.items()}
             platform.received.append((self.command, self.path, body))
             if platform.failures:
@@ -144,7 +148,7 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = _any
+        do_GET = do_POST = do_PUT = do_PATCH = _any
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -227,3 +231,158 @@ class FakeBol(Platform):
             "links": [],
         }
         return 202, self.processes[process_id]
+
+
+ZALANDO_CLIENT_ID, ZALANDO_CLIENT_SECRET = "zal-client-" + "f6" * 8, "zal-secret-" + "a7" * 16
+ZALANDO_MERCHANT = "9d21fdd7-9986-458c-9542-e325d546036e"  # the captured orders' merchant
+ZALANDO_SALES_CHANNELS = [
+    {"sales_channel_id": "01924c48-49bb-40c2-9c32-ab582e6db6f4", "country_name": "Germany", "country_code": "de"}
+    | {"live": True},
+    {"sales_channel_id": "091dcbdd-7839-4f39-aa05-324eb4599df0", "country_name": "Netherlands", "country_code": "nl"}
+    | {"live": True},
+    {"sales_channel_id": "bf48ba35-149d-4b76-8ac9-d08d126b517f", "country_name": "Poland", "country_code": "pl"}
+    | {"live": False},
+]
+_ZALANDO_OPEN = ("initial", "reserved")
+
+
+@dataclass
+class FakeZalando(Platform):
+    """zDirect: the login (client credentials as a form with Basic auth; `expire_tokens` makes every
+    token issued so far answer 401), the Orders API in JSON:API (`add_order`: a document with the
+    order's items and lines in `included`), listed by `last_updated_after`/`_before` (exclusive) on
+    the order's `modified_at`, paged (`page[number]` from 0), with `include`; PATCH of the order's
+    tracking (204, the first number kept) and of a line's status (204; 409 when its status does not
+    allow it); the merchant's sales channels and the Stocks API (207 with a result per update)."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # the items and lines by id
+    stock: dict[tuple[str, str], int] = field(default_factory=dict)  # (sales channel, EAN) -> quantity
+    tokens: set[str] = field(default_factory=set)
+    tokens_issued: int = 0
+    cancel_meanwhile: set[str] = field(default_factory=set)  # lines cancelled just before a PATCH reaches them
+    patched_at: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, path) of each PATCH
+
+    def add_order(self, document: dict[str, Any]) -> None:
+        self.orders[document["data"]["id"]] = document["data"]
+        self.resources.update({r["id"]: r for r in document.get("included", [])})
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def line(self, line_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.resources[line_id]["attributes"]
+        return found
+
+    def set_line(self, line_id: str, status: str, at: str) -> None:
+        """A line's status changed at `at` (Zalando's own doing, or a PATCH): the order is modified too."""
+        line = self.line(line_id)
+        line.update(status=status, modified_at=at)
+        order_id = self.resources[line["order_item_id"]]["attributes"]["order_id"]
+        self.orders[order_id]["attributes"]["modified_at"] = at
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        route, _, query = path.partition("?")
+        asked = {k: v[0] for k, v in parse_qs(query).items()}
+        if route == "/auth/token":
+            return self._login(method, body, headers)
+        if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
+            return 401, {"errors": [{"status": "401", "title": "Unauthorized"}]}
+        if method == "PATCH":
+            self.patched_at.append((time.monotonic(), route))
+        if method == "GET" and route == "/sales-channels":
+            return 200, {"items": ZALANDO_SALES_CHANNELS if asked.get("merchant_ids") == ZALANDO_MERCHANT else []}
+        found = re.fullmatch(rf"/merchants/{ZALANDO_MERCHANT}(/.*)", route)
+        if found is None:
+            return 403, {"errors": [{"status": "403", "title": "Forbidden"}]}
+        rest = found[1]
+        if method == "POST" and rest == "/stocks":
+            return self._stocks(body)
+        if method == "GET" and rest == "/orders":
+            return self._list(asked)
+        one = re.fullmatch(r"/orders/([^/]+)", rest)
+        if one and one[1] in self.orders:
+            if method == "PATCH":
+                attributes = self.orders[one[1]]["attributes"]
+                if not attributes.get("tracking_number"):  # Zalando keeps the first
+                    attributes["tracking_number"] = body["data"]["attributes"]["tracking_number"]
+                return 204, None
+            return 200, self._document(self.orders[one[1]], asked.get("include", ""))
+        line = re.fullmatch(r"/orders/([^/]+)/items/([^/]+)/lines/([^/]+)", rest)
+        if line and line[3] in self.resources:
+            if method == "PATCH":
+                return self._move(line[3], body["data"]["attributes"]["status"])
+            return 200, {"data": self.resources[line[3]]}
+        return 404, {"errors": [{"status": "404", "title": "Not Found"}]}
+
+    def _login(self, method: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        basic = "Basic " + base64.b64encode(f"{ZALANDO_CLIENT_ID}:{ZALANDO_CLIENT_SECRET}".encode()).decode()
+        form = parse_qs(body if isinstance(body, str) else "")
+        if (
+            method != "POST"
+            or headers.get("authorization") != basic
+            or form.get("grant_type") != ["client_credentials"]
+        ):
+            return 401, {"error": "invalid_client"}
+        self.tokens_issued += 1
+        issued = f"zal-access-{self.tokens_issued}-" + "b8" * 16
+        self.tokens.add(issued)
+        return 200, {"access_token": issued, "token_type": "Bearer", "expires_in": 7200}
+
+    def _list(self, asked: dict[str, str]) -> tuple[int, Any]:
+        after = _utc(asked["last_updated_after"]) if "last_updated_after" in asked else ""
+        before = _utc(asked["last_updated_before"]) if "last_updated_before" in asked else "~"
+        listed = sorted(
+            (o for o in self.orders.values() if after < _utc(o["attributes"]["modified_at"]) < before),
+            key=lambda o: _utc(o["attributes"]["modified_at"]),
+        )
+        number, size = int(asked.get("page[number]", "0")), int(asked.get("page[size]", "50"))
+        page = listed[number * size : (number + 1) * size]
+        documents = [self._document(o, asked.get("include", "")) for o in page]
+        listing = f"{self.url}/merchants/{ZALANDO_MERCHANT}/orders?page[size]={size}&page[number]="
+        more = len(listed) > (number + 1) * size
+        links = {"self": f"{listing}{number}"} | ({"next": f"{listing}{number + 1}"} if more else {})
+        return 200, {
+            "data": [d["data"] for d in documents],
+            "included": [r for d in documents for r in d["included"]],
+            "links": links,
+        }
+
+    def _document(self, order: dict[str, Any], include: str) -> dict[str, Any]:
+        items = [
+            r
+            for r in self.resources.values()
+            if r["type"] == "OrderItem" and r["attributes"]["order_id"] == order["id"]
+        ]
+        lines = [
+            r
+            for r in self.resources.values()
+            if r["type"] == "OrderLine" and r["attributes"]["order_item_id"] in {i["id"] for i in items}
+        ]
+        included = (items if "order_items" in include else []) + (lines if "order_lines" in include else [])
+        return {"data": order, "included": included}
+
+    def _move(self, line_id: str, status: str) -> tuple[int, Any]:
+        if line_id in self.cancel_meanwhile:
+            self.set_line(line_id, "canceled", "2026-07-01T09:59:59.000+00:00")
+        current = self.line(line_id)["status"]
+        if current not in _ZALANDO_OPEN or status not in ("reserved", "shipped", "canceled"):
+            detail = f"Order line status transition from {current} to {status} is not allowed"
+            return 409, {"errors": [{"status": "409", "title": "Conflict", "detail": detail}]}
+        self.set_line(line_id, status, "2026-07-01T10:00:00.000+00:00")
+        return 204, None
+
+    def _stocks(self, body: Any) -> tuple[int, Any]:
+        results = []
+        for item in body["items"]:
+            ok = re.fullmatch(r"\d{13}", item["ean"]) is not None and item["quantity"] >= 0
+            if ok:
+                self.stock[(item["sales_channel_id"], item["ean"])] = item["quantity"]
+            result = {"status": "ACCEPTED", "code": 0} if ok else {"status": "REJECTED", "code": 101}
+            results.append({"item": item, "result": result | ({} if ok else {"description": "ean is not a GTIN-13"})})
+        return 207, {"results": results}
+
+
+def _utc(moment: str) -> str:
+    """An ISO time as UTC text that sorts (Zalando writes +00:00, the filters Z)."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC).isoformat()

@@ -66,8 +66,8 @@ def apply(deps: Dependencies, mapped: ChannelOrder) -> str:
     outcome = "unchanged"
     if order_id is None:
         order_id, outcome = _create(deps, cmd, channel), "created"
-    if (mapped.cancelled or mapped.cancel_lines) and _cancel_open_units(
-        deps, order_id, channel, None if mapped.cancelled else set(mapped.cancel_lines)
+    if (mapped.cancelled or mapped.cancel_lines or mapped.cancelled_units) and _cancel_open_units(
+        deps, order_id, channel, mapped
     ):
         outcome = "cancelled"
     inbox.applied(deps.table, cmd.channel, cmd.external_id, order_id, updated_at)
@@ -101,20 +101,23 @@ def _require_known_skus(deps: Dependencies, cmd: CreateOrder) -> None:
         seen.add(line.sku)
 
 
-def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal, only: set[str] | None = None) -> bool:
-    """Cancel every unit still cancellable, of the `only` lines where given (shipped ones stay: they
-    come back as a return)."""
+def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal, mapped: ChannelOrder) -> bool:
+    """Cancel what the platform cancelled and the OMS has not yet: every unit still cancellable of the
+    order (cancelled whole) or of the lines its customer asked to cancel, and up to the count of units
+    the platform cancelled unit by unit. Shipped ones stay: they come back as a return."""
     from chalicelib.contracts.api import CancelLines
     from chalicelib.service import orders
 
     view = orders.get_order(deps, order_id, channel)
-    lines = [
-        {"lineId": ln["lineId"], "quantity": ln["quantity"] - ln["cancelledQuantity"]}
-        for ln in view["lines"]
-        if ln["status"] in _CANCELLABLE
-        and ln["quantity"] > ln["cancelledQuantity"]
-        and (only is None or ln["lineId"] in only)
-    ]
+    lines = []
+    for ln in view["lines"]:
+        open_units = ln["quantity"] - ln["cancelledQuantity"]
+        if mapped.cancelled or ln["lineId"] in mapped.cancel_lines:
+            wanted = open_units
+        else:
+            wanted = min(open_units, mapped.cancelled_units.get(ln["lineId"], 0) - ln["cancelledQuantity"])
+        if ln["status"] in _CANCELLABLE and wanted > 0:
+            lines.append({"lineId": ln["lineId"], "quantity": wanted})
     if not lines:
         return False
     cmd = CancelLines.model_validate({"lines": lines, "reason": "cancelled in the sales channel"})

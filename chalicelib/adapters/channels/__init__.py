@@ -10,14 +10,15 @@ from chalicelib.domain.errors import NotFound
 if TYPE_CHECKING:
     from chalicelib.adapters.channels.base import Connector, Polled
 
-# type -> "module:Class" in this package; amazon and zalando join with their pollers.
+# type -> "module:Class" in this package; amazon joins with its poller.
 CONNECTORS = {
     "shopify": "shopify:Shopify",
     "woocommerce": "woocommerce:WooCommerce",
     "bol": "bol:Bol",
+    "zalando": "zalando:Zalando",
 }
 # Those whose orders are fetched on a schedule (chalicelib/service/channel_poll.py).
-POLLED = frozenset({"bol"})
+POLLED = frozenset({"bol", "zalando"})
 
 
 def connector(channel_type: str) -> Connector:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from chalicelib.adapters import outbound
 from chalicelib.adapters.channels.base import parse
@@ -42,14 +44,25 @@ def base_url(channel: Channel, default: str | None) -> str:
     return found.rstrip("/")
 
 
-def call(channel: Channel, method: str, url: str, headers: dict[str, str], body: Any = None) -> Any:
-    """JSON to the platform and its JSON answer (None when empty); outbound's errors name the channel."""
-    sent = json.dumps(body).encode() if body is not None else None
+def call(
+    channel: Channel,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: Any = None,
+    *,
+    form: Mapping[str, str] | None = None,
+) -> Any:
+    """JSON (or a `form`, as OAuth2 logins take it) to the platform and its JSON answer (None when
+    empty); outbound's errors name the channel."""
+    kind, sent = "application/json", json.dumps(body).encode() if body is not None else None
+    if form is not None:
+        kind, sent = "application/x-www-form-urlencoded", urlencode(form).encode()
     answer = outbound.send(
         method,
         url,
         who=f"{channel.type} channel {channel.channel_id}",
-        headers={"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "oms", **headers},
+        headers={"Content-Type": kind, "Accept": "application/json", "User-Agent": "oms", **headers},
         body=sent,
     )
     return parse(answer.body) if answer.body.strip() else None

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -82,6 +82,8 @@ class ChannelOrder:
     cancelled: bool
     figures: PlatformFigures
     cancel_lines: tuple[str, ...] = ()  # the platform's lines its customer asked to cancel (bol)
+    # Per line, how many of its units the platform has cancelled (Zalando cancels unit by unit).
+    cancelled_units: Mapping[str, int] = field(default_factory=dict)
 
 
 # What push_status did: told the platform; found it already so ("already fulfilled"); or recorded

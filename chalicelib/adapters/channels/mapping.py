@@ -4,7 +4,7 @@ numbers, and the canonical command itself (so the connectors only say where each
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -172,6 +172,7 @@ def canonical(
     figures: PlatformFigures,
     cancelled: bool,
     cancel_lines: tuple[str, ...] = (),
+    cancelled_units: Mapping[str, int] | None = None,
 ) -> ChannelOrder:
     """The command `POST /orders` takes, validated as it would be there."""
     from chalicelib.contracts.api import CreateOrder
@@ -188,7 +189,9 @@ def canonical(
         **money,
         **({"delivery": delivery} if delivery else {}),
     }
-    return ChannelOrder(CreateOrder.model_validate(body), updated_at, cancelled, figures, cancel_lines)
+    return ChannelOrder(
+        CreateOrder.model_validate(body), updated_at, cancelled, figures, cancel_lines, dict(cancelled_units or {})
+    )
 
 
 def customer_id(channel: Channel, platform_id: Any, external_id: str) -> str:
