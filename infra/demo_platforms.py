@@ -8,7 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tests.fake_platforms import BOL_CLIENT_ID, BOL_CLIENT_SECRET, FakeBol, serve
+from tests.fake_platforms import (
+    BOL_CLIENT_ID,
+    BOL_CLIENT_SECRET,
+    ZALANDO_CLIENT_ID,
+    ZALANDO_CLIENT_SECRET,
+    ZALANDO_MERCHANT,
+    FakeBol,
+    FakeZalando,
+    serve,
+)
+from tests.zalando import zalando_order
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer
@@ -53,7 +63,7 @@ class Marketplace:
 def start() -> list[Marketplace]:
     """Start the fakes, fill them and (re-)register their channels: a fake listens on a new port each
     run, so the channel's base URL is written each run."""
-    return [_bol()]
+    return [_bol(), _zalando()]
 
 
 def _bol() -> Marketplace:
@@ -95,6 +105,33 @@ def _bol_order(order_id: str, basket: dict[str, tuple[int, str]], placed: str) -
             for n, (sku, (quantity, price)) in enumerate(basket.items())
         ],
     }
+
+
+def _zalando() -> Marketplace:
+    """Zalando's orders are listed by their update time, so theirs is a minute ago at each start (a
+    restart brings the same orders again: the inbox applies them to the orders already there)."""
+    fake = FakeZalando()
+    server = serve(fake)
+    for n, basket in enumerate(_BASKETS):
+        items = {
+            f"5a1e0000-0000-4000-8000-0000000{n}{k:04d}": (sku, [("initial", float(price))] * quantity)
+            for k, (sku, (quantity, price)) in enumerate(basket.items())
+        }
+        fake.add_order(zalando_order("zalando_order.json", items, order_id=f"5a1e0000-0000-4000-8000-00000000000{n}"))
+    _register(
+        "zalando-demo",
+        {
+            "type": "zalando",
+            "name": "Zalando (fake, local)",
+            "credentials": {
+                "clientId": ZALANDO_CLIENT_ID,
+                "clientSecret": ZALANDO_CLIENT_SECRET,
+                "merchantId": ZALANDO_MERCHANT,
+            },
+            "apiBaseUrl": fake.url,
+        },
+    )
+    return Marketplace("zalando-demo", fake, server)
 
 
 def _register(channel_id: str, body: dict[str, Any]) -> None:

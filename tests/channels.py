@@ -9,23 +9,16 @@ import hashlib
 import hmac
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from chalicelib.resources import RESOURCES
 from infra.pump import Pump
+from tests.captured import payload
 from tests.conftest import put
 
-# Copied as published from ../shared/channels (SOURCES.md there says where each comes from).
-PAYLOADS = Path(__file__).resolve().parent / "payloads"
 SECRET = "shpss_" + "a1B2c3D4e5F6" * 3
 QUEUE = "channel-inbox"
 DC = "dc-tilburg"
-
-
-def payload(name: str) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads((PAYLOADS / name).read_text())
-    return found
 
 
 def raw(order: Any) -> bytes:

@@ -8,7 +8,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.channels import payload
+from tests.captured import payload
 
 SPEC = payload("zalando_order_item_line_from_spec_examples.json")
 EAN, SHOES, SOCKS = "4063614512884", "4063614512891", "ZS-SOCK-42"

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from infra.pump import Pump
-from tests.channels import connect, count_stock, order_of, payload
+from tests.captured import payload
+from tests.channels import connect, count_stock, order_of
 from tests.fake_platforms import BOL_CLIENT_ID, BOL_CLIENT_SECRET, BOL_TOKEN, FakeBol, serve
 
 pytestmark = pytest.mark.usefixtures("demo")

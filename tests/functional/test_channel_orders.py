@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from tests.captured import payload
 from tests.channels import (
     connect,
     count_stock,
     deliver,
     drain,
     order_of,
-    payload,
     raw,
     shopify_headers,
     variant,

@@ -10,7 +10,8 @@ import boto3
 import pytest
 
 from chalicelib.http import routing
-from tests.channels import QUEUE, SECRET, connect, deliver, payload, raw, shopify_headers, woo_headers
+from tests.captured import payload
+from tests.channels import QUEUE, SECRET, connect, deliver, raw, shopify_headers, woo_headers
 from tests.conftest import put
 
 SHOP = "shopify-nl"

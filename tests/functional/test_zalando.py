@@ -18,7 +18,8 @@ import pytest
 from chalicelib.adapters.outbound import Throttled
 from chalicelib.domain.errors import Refused
 from infra.pump import Pump
-from tests.channels import connect, count_stock, order_of, payload
+from tests.captured import payload
+from tests.channels import connect, count_stock, order_of
 from tests.conftest import bearer, issue_token
 from tests.fake_platforms import (
     ZALANDO_CLIENT_ID,

@@ -12,7 +12,8 @@ from chalicelib.adapters.channels.base import Unmappable, parse
 from chalicelib.adapters.channels.mapping import address
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.network import Channel
-from tests.channels import payload, raw
+from tests.captured import payload
+from tests.channels import raw
 
 WOO = Channel("woo", "woocommerce", currency="EUR")
 

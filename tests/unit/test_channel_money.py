@@ -14,7 +14,8 @@ from chalicelib.adapters.channels.base import parse
 from chalicelib.contracts.api import CreateOrder
 from chalicelib.domain.network import Channel
 from chalicelib.domain.orders.ledger import price_lines
-from tests.channels import payload, raw
+from tests.captured import payload
+from tests.channels import raw
 
 CAPTURED = [
     ("shopify_orders_create.json", "shopify", "403.00"),
