@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -53,16 +54,12 @@ def fewest_locations(rule: Rule, needs: list[Need], ranked: list[Location], usab
         return [min(whole, key=rank.__getitem__)]
     # Several: greedy over every holder, then an exact search among a shortlist (the best-stocked
     # few per SKU, and the locations that hold the most of the cart's SKUs) when it can finish.
-    held_at: dict[str, dict[str, int]] = {}
-    for sku in target:
-        for loc, units in usable[sku].items():
-            held_at.setdefault(loc, {})[sku] = units
-    best = _greedy_cover(target, held_at, rank)
-    breadth = {loc: sum(1 for units in held.values() if units > 0) for loc, held in held_at.items()}
+    best = _greedy_cover(target, usable, rank)
+    breadth = Counter(itertools.chain.from_iterable(usable[sku] for sku in target))
     # nsmallest(n, ...) is sorted(...)[:n] without sorting the whole network.
-    pool = set(heapq.nsmallest(2 * CANDIDATES_PER_SKU, ids, key=lambda loc: (-breadth.get(loc, 0), rank[loc])))
+    pool = set(heapq.nsmallest(2 * CANDIDATES_PER_SKU, ids, key=lambda loc: (-breadth[loc], rank[loc])))
     for sku in target:
-        stocked = ((-units, rank[loc], loc) for loc, units in usable[sku].items() if units > 0)
+        stocked = ((-units, rank[loc], loc) for loc, units in usable[sku].items())
         pool.update(loc for _, _, loc in heapq.nsmallest(CANDIDATES_PER_SKU, stocked))
     shortlist = sorted(pool, key=rank.__getitem__)
     combinations = sum(math.comb(len(shortlist), k) for k in range(1, len(best)))
@@ -75,34 +72,26 @@ def _covers(chosen: Iterable[str], target: Mapping[str, int], usable: Usable) ->
     return all(sum(usable[sku].get(loc, 0) for loc in chosen) >= q for sku, q in target.items())
 
 
-def _greedy_cover(
-    target: Mapping[str, int], held_at: Mapping[str, Mapping[str, int]], rank: Mapping[str, int]
-) -> list[str]:
-    """Again and again the location that gives the most of what is left (ties: the best rank).
-
-    Lazily: a location's gain only shrinks as the cover grows, so a gain computed earlier bounds it
-    from above, and only the heap's top is recomputed until it stays on top. The picks are those of
-    rescanning every location each round (the classic lazy greedy), at a fraction of the work."""
-    left = dict(target)
-
-    def gain(loc: str) -> int:
-        return sum(min(left[sku], units) for sku, units in held_at[loc].items())
-
-    # Keys: (-gain, rank, id), so the smallest is the most gain, then the best rank.
-    heap = [(-gain(loc), rank[loc], loc) for loc in held_at]
-    heapq.heapify(heap)
+def _greedy_cover(target: Mapping[str, int], usable: Usable, rank: Mapping[str, int]) -> list[str]:
+    """Again and again the location that gives the most of what is still open (ties: the best rank)."""
+    left = dict(target)  # the SKUs still open, and how many units each
     chosen: list[str] = []
-    while heap and any(v > 0 for v in left.values()):
-        _, position, loc = heapq.heappop(heap)
-        fresh = (-gain(loc), position, loc)
-        if heap and fresh > heap[0]:
-            heapq.heappush(heap, fresh)  # another may give more now: look at it first
-            continue
-        if fresh[0] >= 0:
+    while left:
+        # Summed SKU by SKU over the holders of what is open: each round costs less than the last.
+        gains: dict[str, int] = {}
+        for sku, q in left.items():
+            for loc, units in usable[sku].items():
+                gains[loc] = gains.get(loc, 0) + min(q, units)
+        for loc in chosen:
+            gains.pop(loc, None)  # it already gave all it has of what is still open
+        if not gains:
             break
+        loc = min(gains, key=lambda loc: (-gains[loc], rank[loc]))
         chosen.append(loc)
-        for sku, units in held_at[loc].items():
-            left[sku] = max(0, left[sku] - units)
+        for sku in list(left):
+            left[sku] -= usable[sku].get(loc, 0)
+            if left[sku] <= 0:
+                del left[sku]
     return chosen
 
 

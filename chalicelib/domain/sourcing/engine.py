@@ -70,23 +70,26 @@ def source(
 def _apply_rule(rule: Rule, needs: list[Need], snapshot: Snapshot, builder: _PlanBuilder) -> list[Need]:
     """Serve what this rule can; return what is left for the next rule."""
     destination = needs[0].demand.destination
+    skus = dict.fromkeys(n.demand.sku for n in needs)
+    least = _least_usable(rule)
     # Only locations holding some of the cart matter: walk the stock, not the whole network.
-    usable: Usable = {}
-    allowed: dict[str, bool] = {}
-    for sku in dict.fromkeys(n.demand.sku for n in needs):
-        usable[sku] = {}
-        for loc_id, units in snapshot.available.get(sku, {}).items():
-            can_use = _usable(rule, units)
-            if can_use <= 0:
-                continue
-            if loc_id not in allowed:
-                location = snapshot.locations.get(loc_id)
-                allowed[loc_id] = location is not None and _allowed(rule, location, destination, snapshot)
-            if allowed[loc_id]:
-                usable[sku][loc_id] = can_use
-    stocked_at = [snapshot.locations[loc_id] for loc_id, ok in allowed.items() if ok]
-    if not stocked_at:
+    holding = {loc_id for sku in skus for loc_id, units in snapshot.available.get(sku, {}).items() if units >= least}
+    allowed = {
+        loc_id
+        for loc_id in holding
+        if (location := snapshot.locations.get(loc_id)) is not None and _allowed(rule, location, destination, snapshot)
+    }
+    if not allowed:
         return needs
+    usable: Usable = {
+        sku: {
+            loc_id: units - rule.safety_stock
+            for loc_id, units in snapshot.available.get(sku, {}).items()
+            if units >= least and loc_id in allowed
+        }
+        for sku in skus
+    }
+    stocked_at = [snapshot.locations[loc_id] for loc_id in allowed]
     ranked = sorted(stocked_at, key=lambda loc: _rank(rule, loc, destination, needs, usable))
     # With fewest_shipments the lines come from the chosen cover only; otherwise by rank.
     chosen = (
@@ -147,10 +150,10 @@ def _allowed(rule: Rule, loc: Location, destination: Destination, snapshot: Snap
     return not (rule.respect_daily_capacity and not snapshot.has_capacity(loc.location_id))
 
 
-def _usable(rule: Rule, units: int) -> int:
-    if units < max(1, rule.min_stock_at_location):
-        return 0
-    return max(0, units - rule.safety_stock)
+def _least_usable(rule: Rule) -> int:
+    """The fewest units a location must hold for the rule to take any: its minimum to keep, and more
+    than the safety stock (it then gives what it has beyond the safety stock)."""
+    return max(1, rule.min_stock_at_location, rule.safety_stock + 1)
 
 
 def _rank(
