@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from chalicelib.contracts.config import DEFAULT_SOURCING, SourcingConfig, SourcingRule
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.sourcing import engine
+from chalicelib.domain.sourcing import cover, engine
+from chalicelib.domain.sourcing.cover import Usable
 from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
 from chalicelib.service.config import sourcing_policy
 from tests.sourcing_reference import HOME, cart, network, optimum_shipments
@@ -285,3 +286,35 @@ def test_a_location_holding_a_little_of_several_skus_is_not_overlooked():
     order = [line(s, s, 1) for s in "ABC"]
     plan = source(order, Snapshot(locations, copy.deepcopy(stock)), SourcingConfig(rules=[rule]), channel="w")
     assert sorted(s.source for s in plan.shipments) == ["C0", "X"] and optimum_shipments(order, stock) == 2
+
+
+def _rescanning_greedy_cover(target: dict[str, int], usable: Usable, rank: dict[str, int]) -> list[str]:
+    """The greedy cover by its definition: each round, every location's gain on what is left."""
+    left = dict(target)
+    chosen: list[str] = []
+    while any(q > 0 for q in left.values()):
+        gains = {loc: sum(min(q, usable[sku].get(loc, 0)) for sku, q in left.items()) for loc in rank}
+        loc = max((loc for loc in rank if loc not in chosen), key=lambda loc: (gains[loc], -rank[loc]))
+        if gains[loc] <= 0:
+            break
+        chosen.append(loc)
+        left = {sku: max(0, q - usable[sku].get(loc, 0)) for sku, q in left.items()}
+    return chosen
+
+
+holdings = st.dictionaries(
+    st.sampled_from("ABCDEF"),
+    st.dictionaries(st.sampled_from([f"L{i:02d}" for i in range(12)]), st.integers(1, 6), min_size=1, max_size=12),
+    min_size=1,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(holdings, st.data())
+def test_the_greedy_cover_picks_what_rescanning_every_location_each_round_picks(usable, data):
+    # The engine sums gains over the holders of the SKUs still open; the picks must not change.
+    target = {sku: data.draw(st.integers(1, sum(at.values())), label=sku) for sku, at in usable.items()}
+    locations = sorted({loc for at in usable.values() for loc in at})
+    order = data.draw(st.permutations(locations), label="rank")
+    rank = {loc: i for i, loc in enumerate(order)}
+    assert cover._greedy_cover(target, usable, rank) == _rescanning_greedy_cover(target, usable, rank)

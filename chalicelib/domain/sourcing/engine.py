@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.network import Capability, Location, LocationType
-from chalicelib.domain.sourcing.cover import Need, fewest_locations
+from chalicelib.domain.sourcing.cover import Need, Usable, fewest_locations
 from chalicelib.domain.sourcing.plan import Allocation, Backorder, Demand, Destination, Hold, Plan, Shipment, Snapshot
 from chalicelib.domain.sourcing.policy import Rule, SourcingPolicy
 
@@ -70,22 +70,26 @@ def source(
 def _apply_rule(rule: Rule, needs: list[Need], snapshot: Snapshot, builder: _PlanBuilder) -> list[Need]:
     """Serve what this rule can; return what is left for the next rule."""
     destination = needs[0].demand.destination
+    skus = dict.fromkeys(n.demand.sku for n in needs)
+    least = _least_usable(rule)
     # Only locations holding some of the cart matter: walk the stock, not the whole network.
-    usable: dict[tuple[str, str], int] = {}
-    allowed: dict[str, bool] = {}
-    for sku in {n.demand.sku for n in needs}:
-        for loc_id, units in snapshot.available.get(sku, {}).items():
-            can_use = _usable(rule, units)
-            if can_use <= 0:
-                continue
-            if loc_id not in allowed:
-                location = snapshot.locations.get(loc_id)
-                allowed[loc_id] = location is not None and _allowed(rule, location, destination, snapshot)
-            if allowed[loc_id]:
-                usable[(sku, loc_id)] = can_use
-    if not usable:
+    holding = {loc_id for sku in skus for loc_id, units in snapshot.available.get(sku, {}).items() if units >= least}
+    allowed = {
+        loc_id
+        for loc_id in holding
+        if (location := snapshot.locations.get(loc_id)) is not None and _allowed(rule, location, destination, snapshot)
+    }
+    if not allowed:
         return needs
-    stocked_at = [snapshot.locations[loc_id] for loc_id in {loc_id for _, loc_id in usable}]
+    usable: Usable = {
+        sku: {
+            loc_id: units - rule.safety_stock
+            for loc_id, units in snapshot.available.get(sku, {}).items()
+            if units >= least and loc_id in allowed
+        }
+        for sku in skus
+    }
+    stocked_at = [snapshot.locations[loc_id] for loc_id in allowed]
     ranked = sorted(stocked_at, key=lambda loc: _rank(rule, loc, destination, needs, usable))
     # With fewest_shipments the lines come from the chosen cover only; otherwise by rank.
     chosen = (
@@ -94,21 +98,21 @@ def _apply_rule(rule: Rule, needs: list[Need], snapshot: Snapshot, builder: _Pla
         else [loc.location_id for loc in ranked]
     )
     rest: list[Need] = []
-    order = {loc_id: i for i, loc_id in enumerate(chosen)}
     used: set[str] = set()
     for need in needs:
         sku = need.demand.sku
-        holders = sorted((loc for loc in chosen if usable.get((sku, loc), 0) > 0), key=order.__getitem__)
+        at = usable[sku]
+        holders = [loc for loc in chosen if at.get(loc, 0) > 0]  # in the order chosen
         # A whole line from one location when one has it (no needless split), else fill in rank order.
-        whole = next((loc for loc in holders if usable[(sku, loc)] >= need.left), None)
+        whole = next((loc for loc in holders if at[loc] >= need.left), None)
         sources = [whole] if whole is not None else (holders if rule.allow_split else [])
         for loc in sources:
             if rule.max_shipments is not None and loc not in used and len(used) >= rule.max_shipments:
                 continue
-            take = min(need.left, usable[(sku, loc)])
+            take = min(need.left, at[loc])
             if take <= 0:
                 continue
-            usable[(sku, loc)] -= take
+            at[loc] -= take
             snapshot.take(sku, loc, take)
             builder.ship(loc, need.demand, take, rule.name)
             used.add(loc)
@@ -146,10 +150,10 @@ def _allowed(rule: Rule, loc: Location, destination: Destination, snapshot: Snap
     return not (rule.respect_daily_capacity and not snapshot.has_capacity(loc.location_id))
 
 
-def _usable(rule: Rule, units: int) -> int:
-    if units < max(1, rule.min_stock_at_location):
-        return 0
-    return max(0, units - rule.safety_stock)
+def _least_usable(rule: Rule) -> int:
+    """The fewest units a location must hold for the rule to take any: its minimum to keep, and more
+    than the safety stock (it then gives what it has beyond the safety stock)."""
+    return max(1, rule.min_stock_at_location, rule.safety_stock + 1)
 
 
 def _rank(
@@ -157,7 +161,7 @@ def _rank(
     loc: Location,
     destination: Destination,
     needs: list[Need],
-    usable: Mapping[tuple[str, str], int],
+    usable: Usable,
 ) -> tuple[float | str, ...]:
     key: list[float | str] = []
     for criterion in rule.sort:
@@ -166,7 +170,7 @@ def _rank(
         elif criterion == "priority":
             key.append(-loc.priority)
         elif criterion == "stock_balance":
-            key.append(-sum(usable.get((n.demand.sku, loc.location_id), 0) for n in needs))
+            key.append(-sum(usable[n.demand.sku].get(loc.location_id, 0) for n in needs))
     key.append(loc.location_id)  # deterministic, whatever else ties
     return tuple(key)
 
