@@ -2,6 +2,8 @@
 declines it), its events (`POST /returns/{id}/events`) and its expiry timer. Each is one Query of the
 order's partition (the order and its returns) and one transaction: the return, the order's ledger,
 the stock its restocked units add, the refund the policy's timing asks for now, and the events.
+The return of an exchange (`exchanges.py` asks for it here) refunds only what its value exceeds the
+new items by, and its last units received release the exchange's replacement in the same transaction.
 """
 
 from __future__ import annotations

@@ -197,7 +197,6 @@ class ExchangeEventIn(Model):
     replacement is released when its mode allows (advance: now; on_receipt: once the return is in)."""
 
     type: Literal["paid"]
-    reference: Text | None = Field(None, description="the payment's reference")
 
 
 class ExchangeOut(Model):
