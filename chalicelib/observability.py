@@ -109,6 +109,11 @@ METRICS: dict[str, str] = {
     "WorkflowTimersFired": "other workflow timers that fired their event (a wait a transition started); "
     "dimensions: timer",
     "ReturnsRequested": "returns asked for; dimensions: outcome (approved, declined, received: handed in at a counter)",
+    "ExchangesCreated": "exchanges made (a return and a replacement order); dimensions: channel, mode",
+    "ExchangesPaid": "exchanges whose customer paid a dearer replacement's difference; dimensions: channel",
+    "ExchangesReleased": "exchange replacements released after waiting (payment, the return); dimensions: channel",
+    "ExchangesCharged": "advance exchanges charged: the return did not come back in time; dimensions: channel",
+    "ClaimsCreated": "claims made (no goods back); dimensions: channel, resolution (refund, replace)",
     "ReturnTimersFired": "return timers that fired their event (an approved return expiring); dimensions: timer",
     "WorkflowTimersIgnored": "workflow timers dropped unheard: the fulfilment order or return had moved on, or nothing "
     "takes the event there now; dimensions: timer",

@@ -28,6 +28,8 @@ from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
 from chalicelib.domain.network import Registered
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.returns.claim import Claim
+from chalicelib.domain.returns.exchange import Exchange
 from chalicelib.domain.returns.return_ import Return
 from chalicelib.domain.stock_level import FeedLine, StockLevel
 from chalicelib.domain.tasks import Task
@@ -70,6 +72,8 @@ _WRITES: dict[type, Callable[[Table, Any], list[Write]]] = {
     Task: tasks_repo.writes,
     Reservation: reservations_repo.writes,
     Return: returns_repo.writes,
+    Exchange: returns_repo.exchange_writes,
+    Claim: returns_repo.claim_writes,
     StockLevel: stock_repo.writes,
     FeedLine: stock_repo.feed_line_writes,
     Registered: network_repo.writes,

@@ -15,6 +15,8 @@ ORDER_TIMERS_SK = "TIMERS"  # the order's own workflow timers: its header's GSI3
 EVENT_PREFIX = "EVENT#"
 FULFILMENT_PREFIX = "FO#"
 RETURN_PREFIX = "RETURN#"
+EXCHANGE_PREFIX = "EXCHANGE#"
+CLAIM_PREFIX = "CLAIM#"
 OUTBOX_SHARDS = 8  # spreads unpublished events over partitions of the sparse GSI3
 
 
@@ -181,6 +183,16 @@ def timer_index(entity_id: str, due: str) -> Key:
 
 def return_key(order_id: str, return_id: str) -> Key:
     return {"PK": order_pk(order_id), "SK": f"{RETURN_PREFIX}{return_id}"}
+
+
+def exchange_key(order_id: str, exchange_id: str) -> Key:
+    """An exchange lives in its original order's partition, beside its return."""
+    return {"PK": order_pk(order_id), "SK": f"{EXCHANGE_PREFIX}{exchange_id}"}
+
+
+def claim_key(order_id: str, claim_id: str) -> Key:
+    """A claim lives in its order's partition too."""
+    return {"PK": order_pk(order_id), "SK": f"{CLAIM_PREFIX}{claim_id}"}
 
 
 def returns_at(location_id: str, status: str) -> str:

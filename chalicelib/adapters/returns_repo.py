@@ -5,6 +5,8 @@ order records them, in the same transaction)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters import keys
@@ -14,10 +16,12 @@ from chalicelib.adapters.outbox import aggregate_writes
 from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.errors import DomainError, NotFound, VersionMismatch
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.returns.claim import Claim, ClaimKind, ClaimLine, Resolution
+from chalicelib.domain.returns.exchange import Exchange, ExchangeMode
 from chalicelib.domain.returns.return_ import Return, ReturnItem
 from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Category
-from chalicelib.service.ids import order_of_return
+from chalicelib.service.ids import order_of_claim, order_of_exchange, order_of_return
 
 
 class ReturnsRepository(TrackedRepository[Return]):
@@ -30,24 +34,67 @@ class ReturnsRepository(TrackedRepository[Return]):
 
     def of_order(self, order_id: str) -> tuple[Order, list[Return]]:
         """An order and its returns, both tracked: one Query of its partition."""
+        order, returns, _ = self.partition(order_id)
+        return order, returns
+
+    def partition(self, order_id: str) -> tuple[Order, list[Return], list[Exchange]]:
+        """An order, its returns and its exchanges, all tracked: one Query of its partition."""
         items = self.table.partition(keys.order_pk(order_id))
         order = order_from_partition(order_id, items)
         returns = [return_from_item(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
+        exchanges = [exchange_from_item(i) for i in items if i["SK"].startswith(keys.EXCHANGE_PREFIX)]
         self._track(order)  # type: ignore[arg-type]  # the unit of work tracks every kind
-        return order, [self._track(r) for r in returns]
+        for exchange in exchanges:
+            self._track(exchange)  # type: ignore[arg-type]
+        return order, [self._track(r) for r in returns], exchanges
+
+    def claims_of(self, order_id: str) -> tuple[Order, list[Claim]]:
+        """An order and its claims, both tracked: one Query of its partition."""
+        items = self.table.partition(keys.order_pk(order_id))
+        order = order_from_partition(order_id, items)
+        self._track(order)  # type: ignore[arg-type]  # the unit of work tracks every kind
+        return order, [claim_from_item(i) for i in items if i["SK"].startswith(keys.CLAIM_PREFIX)]
+
+    def claim(self, claim_id: str) -> Claim:
+        """One claim (a GetItem: its id names its order's partition)."""
+        order_id = order_of_claim(claim_id)
+        if order_id is None:
+            raise NotFound(f"no claim {claim_id!r}")
+        item = self.table.get(keys.claim_key(order_id, claim_id))
+        if item is None:
+            raise NotFound(f"no claim {claim_id!r}")
+        return claim_from_item(item)
 
     def with_order(self, return_id: str) -> tuple[Order, Return]:
         """A return and its order, both tracked: one Query."""
+        order, ret, _ = self.with_exchange(return_id)
+        return order, ret
+
+    def with_exchange(self, return_id: str) -> tuple[Order, Return, Exchange | None]:
+        """A return, its order and the exchange it is part of (if any), all tracked: one Query."""
         order_id = order_of_return(return_id)
         if order_id is not None:
             try:
-                order, returns = self.of_order(order_id)
+                order, returns, exchanges = self.partition(order_id)
             except NotFound:
                 returns = []
             found = next((r for r in returns if r.return_id == return_id), None)
             if found is not None:
-                return order, found
+                return order, found, next((e for e in exchanges if e.return_id == return_id), None)
         raise NotFound(f"no return {return_id!r}")
+
+    def exchange(self, exchange_id: str) -> tuple[Order, Return, Exchange]:
+        """An exchange, its order and its return, all tracked: one Query."""
+        order_id = order_of_exchange(exchange_id)
+        if order_id is not None:
+            try:
+                order, returns, exchanges = self.partition(order_id)
+            except NotFound:
+                exchanges = []
+            found = next((e for e in exchanges if e.exchange_id == exchange_id), None)
+            if found is not None:
+                return order, next(r for r in returns if r.return_id == found.return_id), found
+        raise NotFound(f"no exchange {exchange_id!r}")
 
 
 def writes(table: Table, ret: Return) -> list[Write]:
@@ -97,6 +144,7 @@ def return_to_item(r: Return) -> Item:
         "refundTiming": r.refund_timing,
         "refundIds": r.refund_ids,
         "tracking": r.tracking,
+        "exchange": {"exchangeId": r.exchange_id, "credit": str(r.exchange_credit)} if r.exchange_id else None,
         "createdBy": r.created_by,
         "version": r.version,
         "createdAt": r.created_at,
@@ -139,6 +187,8 @@ def return_from_item(item: Item) -> Return:
         reasons=list(item.get("reasons") or []),
         refund_ids=list(item.get("refundIds", [])),
         tracking=item.get("tracking"),
+        exchange_id=item["exchange"]["exchangeId"] if item.get("exchange") else None,
+        exchange_credit=Decimal(item["exchange"]["credit"]) if item.get("exchange") else Decimal("0.00"),
         version=int(item["version"]),
         stored_version=int(item["version"]),
     )
@@ -147,3 +197,108 @@ def return_from_item(item: Item) -> Return:
 def return_view(item: Item) -> dict[str, Any]:
     """A return as the API shows it."""
     return public_view(item)
+
+
+def exchange_writes(table: Table, exchange: Exchange) -> list[Write]:
+    """A new exchange, or a changed one on the version it was read at."""
+
+    def stale(old: Item | None) -> DomainError:
+        current = old["version"] if old else None
+        return VersionMismatch(f"exchange {exchange.exchange_id} changed meanwhile", currentVersion=current)
+
+    return aggregate_writes(table, exchange, exchange_to_item(exchange), [], stale=stale)
+
+
+def exchange_to_item(e: Exchange) -> Item:
+    money = {"currency": e.currency}
+    return {
+        **keys.exchange_key(e.order_id, e.exchange_id),
+        **(keys.timer_index(e.exchange_id, iso(e.charge_due)) if e.charge_due else {}),
+        "type": "exchange",
+        "exchangeId": e.exchange_id,
+        "orderId": e.order_id,
+        "channel": e.channel,
+        "returnId": e.return_id,
+        "replacementOrderId": e.replacement_order_id,
+        "mode": e.mode.value,
+        "status": e.status.value,
+        "newItemsPrice": {"amount": str(e.new_price), **money},
+        "returnedValue": {"amount": str(e.returned_value), **money},
+        "priceDifference": {"amount": str(e.price_difference), **money},
+        "charged": {"amount": str(e.charged), **money} if e.charged is not None else None,
+        "paid": e.paid,
+        "released": e.released,
+        "received": e.received,
+        "chargeDue": iso(e.charge_due) if e.charge_due else None,
+        "createdBy": e.created_by,
+        "version": e.version,
+        "createdAt": e.created_at,
+        "updatedAt": e.updated_at,
+    }
+
+
+def exchange_from_item(item: Item) -> Exchange:
+    charged = item.get("charged")
+    return Exchange(
+        exchange_id=item["exchangeId"],
+        order_id=item["orderId"],
+        channel=item["channel"],
+        return_id=item["returnId"],
+        replacement_order_id=item["replacementOrderId"],
+        mode=ExchangeMode(item["mode"]),
+        new_price=Decimal(item["newItemsPrice"]["amount"]),
+        returned_value=Decimal(item["returnedValue"]["amount"]),
+        currency=item["newItemsPrice"]["currency"],
+        created_at=item["createdAt"],
+        updated_at=item["updatedAt"],
+        created_by=item["createdBy"],
+        paid=bool(item["paid"]),
+        released=bool(item["released"]),
+        received=bool(item["received"]),
+        charged=Decimal(charged["amount"]) if charged else None,
+        charge_due=datetime.fromisoformat(item["chargeDue"]) if item.get("chargeDue") else None,
+        version=int(item["version"]),
+        stored_version=int(item["version"]),
+    )
+
+
+def claim_writes(table: Table, claim: Claim) -> list[Write]:
+    """A new claim (claims do not change once made)."""
+    return aggregate_writes(table, claim, claim_to_item(claim), [], stale=lambda _old: NotFound(claim.claim_id))
+
+
+def claim_to_item(c: Claim) -> Item:
+    return {
+        **keys.claim_key(c.order_id, c.claim_id),
+        "type": "claim",
+        "claimId": c.claim_id,
+        "orderId": c.order_id,
+        "channel": c.channel,
+        "lines": [
+            {"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity, "kind": ln.kind.value} for ln in c.lines
+        ],
+        "resolution": c.resolution.value,
+        "refundId": c.refund_id,
+        "replacementOrderId": c.replacement_order_id,
+        "createdBy": c.created_by,
+        "version": c.version,
+        "createdAt": c.created_at,
+    }
+
+
+def claim_from_item(item: Item) -> Claim:
+    return Claim(
+        claim_id=item["claimId"],
+        order_id=item["orderId"],
+        channel=item["channel"],
+        lines=tuple(
+            ClaimLine(ln["lineId"], ln["sku"], int(ln["quantity"]), ClaimKind(ln["kind"])) for ln in item["lines"]
+        ),
+        resolution=Resolution(item["resolution"]),
+        created_at=item["createdAt"],
+        created_by=item["createdBy"],
+        refund_id=item.get("refundId"),
+        replacement_order_id=item.get("replacementOrderId"),
+        version=int(item["version"]),
+        stored_version=int(item["version"]),
+    )

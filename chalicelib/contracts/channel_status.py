@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.contracts.events import MoneyDetail, Tracking
+from chalicelib.contracts.event_parts import MoneyDetail
+from chalicelib.contracts.events import Tracking
 
 
 class ShippedLine(BaseModel):

@@ -10,31 +10,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class EventDetail(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    eventId: str
-    version: int
-    occurredAt: str
-    actor: str
-
-
-class OrderEvent(EventDetail):
-    orderId: str
-
-
-class LineRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lineId: str
-    sku: str | None = None
-    quantity: int
-
-
-class MoneyDetail(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    amount: str
-    currency: str
+from chalicelib.contracts.event_parts import EventDetail, LineRef, MoneyDetail, OrderEvent, StockRef
+from chalicelib.contracts.return_events import (
+    ClaimCreated,
+    ExchangeCharged,
+    ExchangeCreated,
+    ReturnAuthorized,
+    ReturnReceived,
+    ReturnUpdated,
+)
 
 
 class OrderCreated(OrderEvent):
@@ -44,15 +28,6 @@ class OrderCreated(OrderEvent):
     storeId: str | None
     total: MoneyDetail
     lines: list[LineRef]
-
-
-class StockRef(BaseModel):
-    """Units of one SKU at one location that an order reserved, took or gave back."""
-
-    model_config = ConfigDict(extra="forbid")
-    sku: str
-    locationId: str
-    quantity: int
 
 
 class FulfilmentRef(BaseModel):
@@ -307,61 +282,6 @@ class TaskEscalated(EventDetail):
     due: str
 
 
-class ReturnEvent(OrderEvent):
-    """A return of the order (`version` is the order's: the order records its returns' events);
-    `channel` names the channel that sold it, to be told. `status`: the return's state after it."""
-
-    returnId: str
-    channel: str
-    status: str
-
-
-class ReturnLineRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lineId: str
-    sku: str
-    quantity: int
-    reason: str
-
-
-class ReturnAuthorized(ReturnEvent):
-    """Approved by the live policy: its units are expected back at `returnTo`; `quote` is what they
-    refund under it; the refund is made `refundTiming`."""
-
-    returnTo: str
-    lines: list[ReturnLineRef]
-    quote: MoneyDetail
-    refundTiming: str
-
-
-class ReceivedLineRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lineId: str
-    sku: str
-    quantity: int
-    disposition: Literal["restock", "damaged", "refurbish", "missing"]
-
-
-class ReturnReceived(ReturnEvent):
-    """Units handed in at `locationId`; `stock` is what the restocked ones added there."""
-
-    locationId: str
-    lines: list[ReceivedLineRef]
-    stock: list[StockRef]
-
-
-class ReturnUpdated(ReturnEvent):
-    """Any other move of the return's workflow (`from` -> `to` on `event`): declined (with the
-    policy's `reason`), in transit, inspected, completed, cancelled, expired."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
-    from_: str = Field(alias="from")
-    to: str
-    event: str
-    category: str
-    reason: str | None = None
-
-
 EVENT_MODELS: dict[str, type[EventDetail]] = {
     "OrderSourced": OrderSourced,
     "FulfilmentOrderDispatched": FulfilmentOrderDispatched,
@@ -388,6 +308,9 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ReturnAuthorized": ReturnAuthorized,
     "ReturnReceived": ReturnReceived,
     "ReturnUpdated": ReturnUpdated,
+    "ExchangeCreated": ExchangeCreated,
+    "ExchangeCharged": ExchangeCharged,
+    "ClaimCreated": ClaimCreated,
 }
 
 

@@ -98,3 +98,85 @@ def return_event(call: Call, return_id: str) -> Any:
     from chalicelib.service import return_flow
 
     return return_flow.handle_event(call.deps, return_id, call.body, call.caller, if_match=call.if_match)
+
+
+@bp.post(
+    "/orders/{order_id}/exchanges",
+    roles=("admin", "cs", "channel", "store"),
+    request="CreateExchange",
+    response="ExchangeOut",
+    status=201,
+    errors=(404, 409),
+)
+def create_exchange(call: Call, order_id: str) -> Response:
+    """Exchange units of an order for new items: a return (approved by the live `returns` section; declined is a
+    409 with its reasons), a linked replacement order and the exchange, in one transaction. priceDifference = the
+    new items (unitPrice, else what a returned unit of the same SKU was paid) - the returned units' value (items
+    less fees): positive waits for `paid`, negative is refunded when the return's refund falls due (instead of it).
+    mode advance releases the replacement at once (its value charged if the return is not received within the
+    policy's approvedExpiry: ExchangeCharged); on_receipt when the return is received. `receivedAt`: at that
+    store's counter, the return received and the new items carried out there at once. `shipFrom`: who sends it.
+    """
+    from chalicelib.service import exchanges
+
+    answer = exchanges.create(
+        call.deps, order_id, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
+    )
+    return created(answer, "/exchanges/{exchangeId}")
+
+
+@bp.get(
+    "/exchanges/{exchange_id}", roles=("admin", "ops", "cs", "channel", "store"), response="ExchangeOut", errors=(404,)
+)
+def get_exchange(call: Call, exchange_id: str) -> Any:
+    """One exchange: its return, replacement order, price difference and status."""
+    from chalicelib.service import exchanges
+
+    return exchanges.get_exchange(call.deps, exchange_id, call.caller)
+
+
+@bp.post(
+    "/exchanges/{exchange_id}/events",
+    roles=("admin", "cs", "channel", "store"),
+    request="ExchangeEventIn",
+    response="ExchangeOut",
+    if_match=False,
+    errors=(404, 409),
+)
+def exchange_event(call: Call, exchange_id: str) -> Any:
+    """`paid`: the customer paid a positive price difference; the replacement is released when the exchange's mode
+    allows (advance: now; on_receipt: once the return is received). Nothing owed: 409.
+    """
+    from chalicelib.service import exchanges
+
+    return exchanges.handle_event(call.deps, exchange_id, call.body, call.caller)
+
+
+@bp.post(
+    "/orders/{order_id}/claims",
+    roles=("admin", "cs", "channel", "store"),
+    request="CreateClaim",
+    response="ClaimOut",
+    status=201,
+    errors=(404, 409),
+)
+def create_claim(call: Call, order_id: str) -> Response:
+    """Claim units damaged, missing or wrong, with no goods coming back: only units sent to the customer and still
+    theirs (409 saying why otherwise), written off on the ledger. `refund`: refunded to the cent through the refund
+    function (a marketplace order's by its channel, never by the OMS); `replace`: a linked order at no charge. One
+    transaction; `ClaimCreated` names the channel.
+    """
+    from chalicelib.service import claims
+
+    answer = claims.create(
+        call.deps, order_id, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
+    )
+    return created(answer, "/claims/{claimId}")
+
+
+@bp.get("/claims/{claim_id}", roles=("admin", "ops", "cs", "channel", "store"), response="ClaimOut", errors=(404,))
+def get_claim(call: Call, claim_id: str) -> Any:
+    """One claim: its lines, resolution, and the refund or replacement order it made."""
+    from chalicelib.service import claims
+
+    return claims.get_claim(call.deps, claim_id, call.caller)

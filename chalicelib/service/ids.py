@@ -39,6 +39,24 @@ def order_of_return(return_id: str) -> str | None:
     return _order_of("ret_", return_id)
 
 
+def exchange_id(order_id: str, existing: int) -> str:
+    """The order's next exchange: `exc_<order>_<n>`, in its order's partition like a return."""
+    return f"exc_{order_id.removeprefix('ord_')}_{existing + 1}"
+
+
+def order_of_exchange(exchange_id: str) -> str | None:
+    return _order_of("exc_", exchange_id)
+
+
+def claim_id(order_id: str, existing: int) -> str:
+    """The order's next claim: `clm_<order>_<n>`, in its order's partition like a return."""
+    return f"clm_{order_id.removeprefix('ord_')}_{existing + 1}"
+
+
+def order_of_claim(claim_id: str) -> str | None:
+    return _order_of("clm_", claim_id)
+
+
 def refund_ids(order_id: str, existing: int) -> Callable[[], str]:
     """Ids for an order's next refunds: `ref_<order>_<n>`, so that the payment side's answer on a
     refund leads to its order in one read. Refunds from before have `ref_<ULID>` ids, still shown."""

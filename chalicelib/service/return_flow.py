@@ -2,23 +2,29 @@
 declines it), its events (`POST /returns/{id}/events`) and its expiry timer. Each is one Query of the
 order's partition (the order and its returns) and one transaction: the return, the order's ledger,
 the stock its restocked units add, the refund the policy's timing asks for now, and the events.
+The return of an exchange (`exchanges.py` asks for it here) refunds only what its value exceeds the
+new items by, and its last units received release the exchange's replacement in the same transaction.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
 from chalicelib.domain.network import Location
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange
 from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, check_destination, quote_return
+from chalicelib.domain.returns.refund import RefundQuote, ShippingRefund
 from chalicelib.domain.returns.return_ import Disposition, Return, ReturnItem
 from chalicelib.domain.workflows import Definition, Entity, Timer, allowed_events, bind, is_current
 from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
 from chalicelib.observability import count
-from chalicelib.service import config, idempotency, ids, refunds
+from chalicelib.service import config, idempotency, ids, refunds, sourcing
 from chalicelib.service.returns import answer_of, quote_parts, return_policy
 
 if TYPE_CHECKING:
@@ -58,22 +64,65 @@ def create(
 def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> tuple[int, Any]:
     place = cmd.received_at or cmd.return_to
     assert place is not None  # the contract asks for one of them
-    walk_in, where = cmd.received_at is not None, place.location_id
-    if principal.kind == "store" and where != principal.scope:
-        raise Forbidden(f"a {principal.role} token takes returns at its own store only")
+    walk_in = cmd.received_at is not None
     uow = deps.uow()
     order, existing = uow.returns.of_order(order_id)
-    if principal.kind == "channel" and order.channel != principal.scope:
-        raise Forbidden(f"order {order_id} is not of channel {principal.scope}")
-    location = deps.network().location(where)
     version, rules = policy(deps)
+    asked = authorize(
+        deps,
+        order,
+        len(existing),
+        lines=cmd.lines,
+        where=place.location_id,
+        principal=principal,
+        walk_in=walk_in,
+        rules=rules,
+        refund_method=cmd.refund_method,
+    )
+    ret = asked.ret
+    if walk_in and not asked.refused:
+        receive_at_counter(deps, order, ret, cmd.lines, rules=rules, actor=principal.actor)
+    uow.add(ret)
+    uow.commit()
+    count("ReturnsRequested", outcome="declined" if asked.refused else "received" if walk_in else "approved")
+    return 201, {**answer_of(deps, order, ret), "quote": asked.quote, "policyVersion": version}
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A new return as the policy answered it: approved or declined (`refused`: why), and its quote."""
+
+    ret: Return
+    refund: RefundQuote
+    quote: dict[str, dict[str, str]]
+    refused: list[str]
+
+
+def authorize(
+    deps: Dependencies,
+    order: Order,
+    existing: int,
+    *,
+    lines: Sequence[api.NewReturnLine],
+    where: str,
+    principal: Principal,
+    walk_in: bool,
+    rules: ReturnPolicy,
+    refund_method: str = "original",
+) -> Asked:
+    """A new return of `lines` of `order` to location `where` (handed in there now: `walk_in`), approved
+    or declined by `rules`, on the order's ledger; not received yet, not stored yet."""
+    if principal.kind == "store" and where != principal.scope:
+        raise Forbidden(f"a {principal.role} token takes returns at its own store only")
+    if principal.kind == "channel" and order.channel != principal.scope:
+        raise Forbidden(f"order {order.order_id} is not of channel {principal.scope}")
+    location = deps.network().location(where)
     now, actor = deps.now(), principal.actor
-    field = "receivedAt" if walk_in else "returnTo"
-    check_destination(order, location.location_id, location.type.value, rules, field)
+    check_destination(order, location.location_id, location.type.value, rules, "receivedAt" if walk_in else "returnTo")
     refunds.tell_terms(deps, order, at_counter=walk_in and location.type.value == "store")
     answer = quote_return(
         order,
-        [ReturnLine(ln.line_id, ln.quantity, ln.reason) for ln in cmd.lines],
+        [ReturnLine(ln.line_id, ln.quantity, ln.reason) for ln in lines],
         location_id=location.location_id,
         location_type=location.type.value,
         policy=rules,
@@ -85,32 +134,42 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal:
         definition,
         pinned_version,
         now=now,
-        return_id=ids.return_id(order_id, len(existing)),
-        order_id=order_id,
+        return_id=ids.return_id(order.order_id, existing),
+        order_id=order.order_id,
         channel=order.channel,
         return_to=where,
         lines=[
             ReturnItem(v.line.line_id, v.sku, v.line.quantity, v.line.reason, v.merchant_fault) for v in answer.verdicts
         ],
         created_by=actor,
-        refund_method=cmd.refund_method,
+        refund_method=refund_method,
         refund_timing=rules.refund_timing,
     )
     refused = [v.refused for v in answer.verdicts if v.refused is not None]
-    currency = order.payment.amount.currency
-    quote = quote_parts(answer.refund, currency)
+    quote = quote_parts(answer.refund, order.payment.amount.currency)
     if refused:
         ret.reasons = refused
         _move(order, ret, definition, "decline", actor=actor, now=now, reason="; ".join(refused))
     else:
         _move(order, ret, definition, "approve", actor=actor, now=now, rules=rules, quote=quote["total"])
-        if walk_in:
-            dispositions = [(ln.line_id, ln.quantity, Disposition(ln.disposition)) for ln in cmd.lines]
-            _receive(order, ret, definition, dispositions, location=location, rules=rules, actor=actor, now=now)
-    uow.add(ret)
-    uow.commit()
-    count("ReturnsRequested", outcome="declined" if refused else "received" if walk_in else "approved")
-    return 201, {**answer_of(deps, order, ret), "quote": quote, "policyVersion": version}
+    return Asked(ret, answer.refund, quote, refused)
+
+
+def receive_at_counter(
+    deps: Dependencies,
+    order: Order,
+    ret: Return,
+    lines: Sequence[api.NewReturnLine],
+    *,
+    rules: ReturnPolicy,
+    actor: str,
+) -> None:
+    """An approved return handed in at its store's counter: received there at once, each line with
+    its disposition."""
+    definition = deps.workflow(ret.workflow, ret.workflow_version)
+    dispositions = [(ln.line_id, ln.quantity, Disposition(ln.disposition)) for ln in lines]
+    location = deps.network().location(ret.return_to)
+    _receive(order, ret, definition, dispositions, location=location, rules=rules, actor=actor, now=deps.now())
 
 
 def handle_event(
@@ -121,7 +180,7 @@ def handle_event(
     when none are named)."""
     principal.require("admin", "ops", "cs", "channel", "store", "dc")
     uow = deps.uow()
-    order, ret = uow.returns.with_order(return_id)
+    order, ret, exchange = uow.returns.with_exchange(return_id)
     _may_send(principal, ret, cmd)
     if if_match is not None and if_match != ret.version:
         raise VersionMismatch(
@@ -142,8 +201,40 @@ def handle_event(
         if cmd.tracking is not None:
             ret.tracking = cmd.tracking.model_dump(exclude_none=True)
         _move(order, ret, definition, cmd.type, actor=actor, now=now, rules=rules, reason=cmd.reason)
-    uow.commit()
+    if exchange is not None and cmd.type == "receive" and not ret.outstanding and not exchange.received:
+        exchange_return_received(deps, order, ret, exchange, actor=actor, commit=uow.commit)
+    else:
+        uow.commit()
     return answer_of(deps, order, ret)
+
+
+def exchange_return_received(
+    deps: Dependencies, order: Order, ret: Return, exchange: Exchange, *, actor: str, commit: Callable[[], None]
+) -> None:
+    """The exchange's return is in: an `on_receipt` replacement (paid for) goes now, with the return."""
+    exchange.return_received(now=deps.now())
+    release_if_due(deps, order, ret, exchange, actor=actor, commit=commit)
+
+
+def release_if_due(
+    deps: Dependencies, order: Order, ret: Return, exchange: Exchange, *, actor: str, commit: Callable[[], None]
+) -> None:
+    """Release the replacement when the exchange allows it now, in one transaction with the original
+    order, the return and the exchange (`commit` stores them when there is nothing to release)."""
+    if not exchange.may_release:
+        commit()
+        return
+    _, rules = policy(deps)
+    now = deps.now()
+    exchange.release(charge_due=charge_due(rules.approved_expiry, now), now=now)
+    replacement = deps.uow().orders.get(exchange.replacement_order_id)
+    sourcing.resource_hold(deps, replacement, EXCHANGE_HOLD, actor=actor, also=[order, ret, exchange])
+    count("ExchangesReleased", channel=order.channel)
+
+
+def charge_due(within: timedelta, now: str) -> datetime:
+    """An advance replacement's return should be back within the policy's expiry of approved returns."""
+    return datetime.fromisoformat(now) + within
 
 
 def expire_due(deps: Dependencies, return_id: str) -> int:
@@ -237,7 +328,16 @@ def _move(
 def _refund(order: Order, ret: Return, rules: ReturnPolicy, *, actor: str, now: str) -> None:
     units = ret.to_refund(received_only=ret.refund_timing != "on_request")
     new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
-    order.refund_return(ret, units, rules.refund, actor=actor, now=now, new_refund_id=new_refund_id)
+    exchange = None
+    if ret.exchange_id is not None:  # its value goes to the new items first; an exchange refunds no shipping
+        rules = exchange_rules(rules)
+        exchange = (ret.exchange_id, ret.exchange_credit - order.credited_to(ret.exchange_id))
+    order.refund_return(ret, units, rules.refund, actor=actor, now=now, new_refund_id=new_refund_id, exchange=exchange)
+
+
+def exchange_rules(rules: ReturnPolicy) -> ReturnPolicy:
+    """The return policy for an exchange's return: the customer keeps goods, so no shipping comes back."""
+    return replace(rules, refund=replace(rules.refund, shipping=ShippingRefund.NEVER))
 
 
 def _complete_if_allowed(order: Order, ret: Return, definition: Definition, *, actor: str, now: str) -> None:

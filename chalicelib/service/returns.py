@@ -44,6 +44,7 @@ def return_policy(section: ReturnsConfig) -> ReturnPolicy:
         ),
         refund_timing=section.refund_timing,
         approved_expiry=parse_duration(section.approved_expiry),
+        exchange_mode=section.exchange_mode,
     )
 
 

@@ -40,14 +40,17 @@ ATTEMPTS = 4
 PLENTY = 1_000_000_000
 
 
-def place(deps: Dependencies, build: Callable[[], Order], *, actor: str) -> Order:
-    """Build the order, source it, and commit it with its reservations: returns it as written."""
+def place(deps: Dependencies, build: Callable[[], Order], *, actor: str, also: Sequence[Aggregate] = ()) -> Order:
+    """Build the order, source it, and commit it with its reservations and `also` (what created it:
+    an exchange and its return): returns it as written."""
     net = deps.network()
     first = build()
     if first.held or not any(ln.open_quantity for ln in first.lines):
         # Its own workflow holds it (or ended it at once): nothing to source until that changes.
         uow = deps.uow()
         uow.add(first)
+        for aggregate in also:
+            uow.track(aggregate)
         uow.commit()
         return first
     unused = [first]
@@ -64,8 +67,7 @@ def place(deps: Dependencies, build: Callable[[], Order], *, actor: str) -> Orde
             pin=pin,
         )
         uow.add(order)
-        _claim_capacity(uow, order, net, stamp)
-        return order
+        return _with_what_it_needs(uow, order, net, stamp, also)
 
     return _plan_and_commit(deps, deps.uow(), demands_of(first, net), channel=first.channel, hold=True, decide=decide)
 

@@ -1,4 +1,5 @@
-"""Workflow timers: an SLA running out, a wait a transition started, an approved return's expiry.
+"""Workflow timers: an SLA running out, a wait a transition started, an approved return's expiry, an
+advance exchange's charge.
 Each pending timer is kept on its fulfilment order (or return), stamped with the state (and entry)
 it was set in; the item sits in a sparse index by its first timer due (GSI3 TIMERS#<shard>), which a
 schedule reads each minute, as reservations' expiry does. A timer fires its event through the same
@@ -15,7 +16,7 @@ from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
 from chalicelib.domain.workflows import SLA_EVENT, Timer, allowed_events, is_current
 from chalicelib.observability import count, logger
-from chalicelib.service import fulfilment, orders, return_flow
+from chalicelib.service import exchanges, fulfilment, orders, return_flow
 
 if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies
@@ -28,13 +29,15 @@ def fire_due(deps: Dependencies) -> int:
     stamp = deps.now()
     fired = 0
     due = {
-        (i.get("type"), i.get("returnId") or i.get("fulfilmentOrderId") or i["orderId"]): None
+        (i.get("type"), i.get("exchangeId") or i.get("returnId") or i.get("fulfilmentOrderId") or i["orderId"]): None
         for i in OrdersRepository(deps.table).with_timers_due(stamp)
     }
     for kind, entity_id in due:
         try:
             if kind == "return":  # an approved return's expiry
                 fired += return_flow.expire_due(deps, entity_id)
+            elif kind == "exchange":  # an advance exchange whose return should be back by now
+                fired += exchanges.charge_due(deps, entity_id)
             elif kind == "order-timers":
                 fired += _fire_order(deps, entity_id, datetime.fromisoformat(stamp))
             else:

@@ -20,6 +20,8 @@ from chalicelib.domain.live_config import ActiveConfig, ConfigVersion
 from chalicelib.domain.network import Channel, Location, Registered
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.reservations import Reservation
+from chalicelib.domain.returns.claim import Claim
+from chalicelib.domain.returns.exchange import Exchange
 from chalicelib.domain.returns.return_ import Return
 from chalicelib.domain.stock import StockMove, net_moves
 from chalicelib.domain.stock_level import StockLevel
@@ -56,6 +58,26 @@ class Returns(Store[Return], Protocol):
 
     def with_order(self, return_id: str) -> tuple[Order, Return]:
         """A return and its order, tracked (one read)."""
+        ...
+
+    def with_exchange(self, return_id: str) -> tuple[Order, Return, Exchange | None]:
+        """A return, its order and the exchange it is part of, if any, tracked (one read)."""
+        ...
+
+    def partition(self, order_id: str) -> tuple[Order, list[Return], list[Exchange]]:
+        """An order, its returns and its exchanges, tracked (one read)."""
+        ...
+
+    def claims_of(self, order_id: str) -> tuple[Order, list[Claim]]:
+        """An order, tracked, and its claims (one read)."""
+        ...
+
+    def claim(self, claim_id: str) -> Claim:
+        """One claim; NotFound if none."""
+        ...
+
+    def exchange(self, exchange_id: str) -> tuple[Order, Return, Exchange]:
+        """An exchange, its order and its return, tracked (one read); NotFound if none."""
         ...
 
 

@@ -88,7 +88,8 @@ def test_events_the_domain_produces_fit_their_contracts():
         "ChannelChanged",
         "WorkflowEventEmitted",
         "ChannelNotificationRequested",
-    } | {t for t in EVENT_MODELS if t.startswith(("Reservation", "Task", "Return"))}  # returns': test_returns.py
+    } | {t for t in EVENT_MODELS if t.startswith(("Reservation", "Task", "Return", "Exchange", "Claim"))}
+    # Returns', exchanges' and claims': tests/functional/test_returns.py, test_exchanges.py, test_claims.py.
     assert set(contract_types(items)) == set(EVENT_MODELS) - not_order_events
     cancelled = next(i for i in items if i["eventType"] == "OrderLinesCancelled")
     assert cancelled["detail"]["stock"] == [{"sku": "TEE", "locationId": "dc", "quantity": 2}]  # given back

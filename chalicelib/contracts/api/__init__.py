@@ -270,10 +270,34 @@ from chalicelib.contracts.api.reservations import (
     SaleLine as SaleLine,
 )
 from chalicelib.contracts.api.returns import (
+    ClaimLineIn as ClaimLineIn,
+)
+from chalicelib.contracts.api.returns import (
+    ClaimLineOut as ClaimLineOut,
+)
+from chalicelib.contracts.api.returns import (
+    ClaimOut as ClaimOut,
+)
+from chalicelib.contracts.api.returns import (
+    CreateClaim as CreateClaim,
+)
+from chalicelib.contracts.api.returns import (
+    CreateExchange as CreateExchange,
+)
+from chalicelib.contracts.api.returns import (
     CreateReturn as CreateReturn,
 )
 from chalicelib.contracts.api.returns import (
+    ExchangeEventIn as ExchangeEventIn,
+)
+from chalicelib.contracts.api.returns import (
+    ExchangeOut as ExchangeOut,
+)
+from chalicelib.contracts.api.returns import (
     LineRefundOut as LineRefundOut,
+)
+from chalicelib.contracts.api.returns import (
+    NewItemIn as NewItemIn,
 )
 from chalicelib.contracts.api.returns import (
     NewReturnLine as NewReturnLine,

@@ -222,12 +222,15 @@ class RefundOut(Model):
     amount: Money
     status: str = Field(
         description="requested (waiting for the payment side), succeeded (paid), failed (every attempt: a task "
-        "for customer service) or refunded_by_channel (the marketplace refunds its own customer)"
+        "for customer service), refunded_by_channel (the marketplace refunds its own customer) or credited (kept "
+        "toward an exchange's new items)"
     )
     reason: str
     breakdown: RefundBreakdown | None = Field(None, description="absent on refunds made before the ledger")
-    executor: Literal["payment", "till", "channel", "store_credit"] = Field(
-        "payment", description="who pays it out; refunds made before executors were the payment's"
+    executor: Literal["payment", "till", "channel", "store_credit", "exchange"] = Field(
+        "payment",
+        description="who pays it out (exchange: the returned units' value kept toward an exchange's new items, "
+        "status credited, no money moves); refunds made before executors were the payment's",
     )
     attempts: int = Field(1, description="how many times the payment side was asked")
     reference: str | None = Field(None, description="the payment's reference; a store credit's credit id")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.contracts.api.base import Id, Model, Money, Quantity, Text
+from chalicelib.contracts.api.base import Delivery, Id, Model, Money, Quantity, Text
 from chalicelib.contracts.api.orders import PendingTimer, Tracking
 
 
@@ -121,6 +121,11 @@ class ReturnLineOut(Model):
     dispositions: dict[str, int] = Field(description="received units per disposition")
 
 
+class ReturnExchange(Model):
+    exchange_id: str
+    credit: str = Field(description="up to this much of its value goes to the exchange's new items, not back as money")
+
+
 class ReturnOut(Model):
     return_id: str
     order_id: str
@@ -139,6 +144,7 @@ class ReturnOut(Model):
     refund_timing: str = Field(description="pinned when it was asked for: on_request, on_receipt or on_inspection")
     refund_ids: list[str] = Field(description="the order's refunds it made")
     tracking: dict[str, str] | None = None
+    exchange: ReturnExchange | None = Field(None, description="the exchange this return is part of")
     created_by: str
     version: int
     created_at: str
@@ -154,3 +160,103 @@ class ReturnCreated(ReturnOut):
 class ReturnPage(Model):
     items: list[ReturnOut]
     next_cursor: str | None = None
+
+
+class NewItemIn(Model):
+    sku: Id
+    quantity: Quantity
+    unit_price: Money | None = Field(
+        None, description="the new item's price; left out: what a unit of a returned line of the same SKU was paid"
+    )
+
+
+class CreateExchange(Model):
+    """`POST /orders/{orderId}/exchanges`: a return (approved by the live policy like any return) and a
+    linked replacement order, in one transaction. `returnTo`: where the goods go back; `receivedAt`
+    instead: handed in at that store's counter now, and the new items carried out there at once."""
+
+    return_lines: Annotated[list[NewReturnLine], Field(min_length=1, max_length=100)]
+    return_to: ReturnTo | None = None
+    received_at: ReturnTo | None = None
+    new_lines: Annotated[list[NewItemIn], Field(min_length=1, max_length=100)]
+    delivery: Delivery | None = Field(None, description="of the replacement; left out: the original order's")
+    ship_from: Id | None = Field(None, description="the location that sends the replacement (e.g. another store)")
+    mode: Literal["advance", "on_receipt"] | None = Field(
+        None, description="when the replacement is released; left out: the `returns` section's exchangeMode"
+    )
+
+    @model_validator(mode="after")
+    def _one_place(self) -> CreateExchange:
+        if (self.return_to is None) == (self.received_at is None):
+            raise ValueError("name returnTo (to be received later) or receivedAt (handed in now), one of them")
+        return self
+
+
+class ExchangeEventIn(Model):
+    """`POST /exchanges/{exchangeId}/events`. `paid`: the customer paid the price difference; the
+    replacement is released when its mode allows (advance: now; on_receipt: once the return is in)."""
+
+    type: Literal["paid"]
+
+
+class ExchangeOut(Model):
+    exchange_id: str
+    order_id: str
+    channel: str
+    return_id: str
+    replacement_order_id: str
+    mode: Literal["advance", "on_receipt"]
+    status: Literal["awaiting_payment", "awaiting_return", "released", "completed", "charged"] = Field(
+        description="awaiting_payment: the customer owes the difference; awaiting_return: on_receipt, the return "
+        "is not in yet; released: the replacement is on its way; completed: released and the return received; "
+        "charged: advance, the return did not come back in time and its value was charged"
+    )
+    new_items_price: Money
+    returned_value: Money = Field(description="what the returned units refund: items less fees (no shipping)")
+    price_difference: Money = Field(description="new items - returned value: positive is paid, negative refunded")
+    charged: Money | None = Field(None, description="what was charged when an advance return did not come back")
+    paid: bool
+    released: bool
+    received: bool
+    charge_due: str | None = Field(None, description="advance: the return should be received by then")
+    created_by: str
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class ClaimLineIn(Model):
+    line_id: Id
+    quantity: Quantity
+    kind: Literal["damaged", "missing", "wrong_item"]
+
+
+class CreateClaim(Model):
+    """`POST /orders/{orderId}/claims`: units the customer got damaged, never got or got wrong; nothing
+    comes back. Only units sent to the customer and still theirs (not returned, expected back or claimed
+    before) may be claimed (409 saying why). `refund`: refunded now through the one refund function (a
+    marketplace refunds its own customer); `replace`: a linked order sends the same SKUs at no charge."""
+
+    lines: Annotated[list[ClaimLineIn], Field(min_length=1, max_length=100)]
+    resolution: Literal["refund", "replace"]
+    delivery: Delivery | None = Field(None, description="replace: of the replacement; left out: the order's")
+
+
+class ClaimLineOut(Model):
+    line_id: str
+    sku: str
+    quantity: int
+    kind: str
+
+
+class ClaimOut(Model):
+    claim_id: str
+    order_id: str
+    channel: str
+    lines: list[ClaimLineOut]
+    resolution: Literal["refund", "replace"]
+    refund_id: str | None = Field(None, description="refund: the order's refund it made")
+    replacement_order_id: str | None = Field(None, description="replace: the order that sends the units again")
+    created_by: str
+    version: int
+    created_at: str

@@ -4,6 +4,7 @@ the refund paid out by its executor (at once, by the marketplace, or once the pa
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Literal
 
 from chalicelib.domain.errors import Conflict, NotFound
@@ -12,6 +13,7 @@ from chalicelib.domain.orders.holds import TaskRequest
 from chalicelib.domain.orders.ledger import Shipping
 from chalicelib.domain.orders.refunds import (
     BY_CHANNEL,
+    CREDITED,
     FAILED,
     MAX_ATTEMPTS,
     REQUESTED,
@@ -22,7 +24,7 @@ from chalicelib.domain.orders.refunds import (
     executor_for,
 )
 from chalicelib.domain.orders.state import OrderState
-from chalicelib.domain.returns.refund import RefundQuote, RefundRules, RefundStep, refund_for
+from chalicelib.domain.returns.refund import ZERO, RefundQuote, RefundRules, RefundStep, refund_for
 
 CUSTOMER_SERVICE = "customer-service"
 REFUND_FAILED = "refund-failed"  # the kind of task a refund failing every attempt opens
@@ -47,9 +49,12 @@ class Refunding(OrderState):
         now: str,
         new_refund_id: Callable[[], str],
         method: str | None = None,
+        exchange: tuple[str, Decimal] | None = None,
     ) -> Refund | None:
         """Refund `step`: its units counted on their lines' ledgers and, when it gives anything back,
-        a refund requested (`RefundRequested`) of the executor the order's terms and `method` choose."""
+        a refund requested (`RefundRequested`) of the executor the order's terms and `method` choose.
+        `exchange` (its id, its credit left): that much of the value is kept toward the exchange's new
+        items (a `credited` refund, no money moving) and only the rest is paid out."""
         quote = self.quote_refund(step, rules)
         for part in quote.lines:
             line = self.line(part.line_id)
@@ -58,16 +63,29 @@ class Refunding(OrderState):
         if self.shipping is not None and quote.shipping:
             s = self.shipping
             self.shipping = Shipping(s.amount, s.method, s.refunded + quote.shipping)
-        if quote.total <= 0:
+        kept = min(exchange[1], quote.total) if exchange else ZERO
+        if exchange and kept > 0:
+            credit = Refund(
+                new_refund_id(),
+                Money(kept, self.payment.amount.currency),
+                CREDITED,
+                f"{reason}: credited to exchange {exchange[0]}",
+                Breakdown(kept, ZERO, ZERO),
+                executor=Executor.EXCHANGE,
+                reference=exchange[0],
+            )
+            self.refunds.append(credit)
+            self._touch()
+        if quote.total - kept <= 0:
             return None
-        amount = Money(quote.total, self.payment.amount.currency)
+        amount = Money(quote.total - kept, self.payment.amount.currency)
         executor = executor_for(method, channel=self.channel, terms=self.refund_terms)
         refund = Refund(
             new_refund_id(),
             amount,
             REQUESTED,
             reason,
-            Breakdown(quote.goods, quote.shipping, quote.fees),
+            Breakdown(quote.goods - kept, quote.shipping, quote.fees),
             executor=executor,
         )
         self.refunds.append(refund)
@@ -138,6 +156,11 @@ class Refunding(OrderState):
         else:
             self._refund_paid(refund, note, actor, now)
         self._touch()
+
+    def credited_to(self, exchange_id: str) -> Decimal:
+        """What refunds have kept toward an exchange's new items so far."""
+        kept = (r.amount.amount for r in self.refunds if r.executor == Executor.EXCHANGE and r.reference == exchange_id)
+        return sum(kept, ZERO)
 
     def refund(self, refund_id: str) -> Refund:
         for refund in self.refunds:

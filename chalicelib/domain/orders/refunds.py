@@ -12,6 +12,7 @@ REQUESTED = "requested"  # a payment refund waiting for the payment side's answe
 SUCCEEDED = "succeeded"  # paid out
 FAILED = "failed"  # failed every attempt: a task for customer service
 BY_CHANNEL = "refunded_by_channel"  # the marketplace refunds its own customer; the OMS never pays it
+CREDITED = "credited"  # kept toward an exchange's new items: no money moves
 MAX_ATTEMPTS = 3
 MARKETPLACES = frozenset({"bol", "amazon", "zalando"})  # channel types that refund their own customers
 TILL_CHANNEL = "store"  # a sale at a store's till
@@ -22,6 +23,7 @@ class Executor(StrEnum):
     TILL = "till"  # paid out at a store's counter: succeeded at once
     CHANNEL = "channel"  # the marketplace
     STORE_CREDIT = "store_credit"  # a credit issued at once
+    EXCHANGE = "exchange"  # the returned units' value kept toward an exchange's replacement
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineStatus
 from chalicelib.domain.orders.refunding import Refunding
 from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.returns.claim import Claim, Resolution
+from chalicelib.domain.returns.exchange import Exchange
 from chalicelib.domain.returns.refund import ZERO, RefundRules, RefundStep, StepKind
 from chalicelib.domain.returns.return_ import GIVEN_UP, Disposition, Receipt, Return
 from chalicelib.domain.stock import StockChange
@@ -94,9 +99,11 @@ class Returning(Refunding):
         actor: str,
         now: str,
         new_refund_id: Callable[[], str],
+        exchange: tuple[str, Decimal] | None = None,
     ) -> Refund | None:
         """Refund `units` of the return through the one refund function; its return shipping fee is
-        charged once, with its first refund."""
+        charged once, with its first refund. The return of an `exchange` (its id, its credit left)
+        pays out only what its value exceeds the credit by."""
         if not units:
             return None
         if any(item.refunded for item in ret.lines):
@@ -110,9 +117,82 @@ class Returning(Refunding):
             now=now,
             new_refund_id=new_refund_id,
             method=ret.refund_method,
+            exchange=exchange,
         )
         ret.refunded(units, refund.refund_id if refund else None)
         return refund
+
+    def exchange_created(self, exchange: Exchange, *, received_at: str | None, actor: str, now: str) -> None:
+        """Units of this order exchanged: its return and replacement order were written with it."""
+        self._record(
+            "ExchangeCreated",
+            actor,
+            now,
+            **self._about_exchange(exchange),
+            returnId=exchange.return_id,
+            replacementOrderId=exchange.replacement_order_id,
+            mode=exchange.mode.value,
+            priceDifference=Money(exchange.price_difference, exchange.currency).as_dict(),
+            **({"receivedAt": received_at} if received_at else {}),
+        )
+        self.updated_at = now
+
+    def exchange_charged(self, exchange: Exchange, amount: Decimal, *, actor: str, now: str) -> None:
+        """An advance exchange's return did not come back in time: its value is the payment side's to charge."""
+        self._record(
+            "ExchangeCharged",
+            actor,
+            now,
+            **self._about_exchange(exchange),
+            replacementOrderId=exchange.replacement_order_id,
+            amount=Money(amount, exchange.currency).as_dict(),
+        )
+        self.updated_at = now
+
+    def claim(
+        self, claim: Claim, rules: RefundRules, *, actor: str, now: str, new_refund_id: Callable[[], str]
+    ) -> None:
+        """Units the customer got damaged, never got or got wrong: only units sent to them and still
+        theirs (a 409 saying why otherwise); written off, and refunded when the claim asks for it
+        (no fees: the merchant's fault, nothing comes back)."""
+        asked: dict[str, int] = {}
+        for ln in claim.lines:
+            asked[ln.line_id] = asked.get(ln.line_id, 0) + ln.quantity
+        for line_id, quantity in asked.items():
+            left = self.with_customer(self.line(line_id))
+            if quantity > left:
+                raise Conflict(
+                    f"{left} units of line {line_id} can be claimed (sent to the customer, not returned, expected "
+                    f"back or claimed before), not {quantity}",
+                    lineId=line_id,
+                    claimable=left,
+                )
+        for line_id, quantity in asked.items():
+            self.line(line_id).written_off_quantity += quantity
+        if claim.resolution is Resolution.REFUND:
+            step = RefundStep(StepKind.CLAIM, tuple(asked.items()), merchant_fault=True)
+            refund = self._refund(
+                step, rules, reason=f"claim {claim.claim_id}", actor=actor, now=now, new_refund_id=new_refund_id
+            )
+            claim.refund_id = refund.refund_id if refund else None
+        self._record(
+            "ClaimCreated",
+            actor,
+            now,
+            claimId=claim.claim_id,
+            channel=self.channel,
+            resolution=claim.resolution.value,
+            lines=[
+                {"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity, "kind": ln.kind.value}
+                for ln in claim.lines
+            ],
+            **({"refundId": claim.refund_id} if claim.refund_id else {}),
+            **({"replacementOrderId": claim.replacement_order_id} if claim.replacement_order_id else {}),
+        )
+        self.updated_at = now
+
+    def _about_exchange(self, exchange: Exchange) -> dict[str, Any]:
+        return {"exchangeId": exchange.exchange_id, "channel": self.channel, "status": exchange.status.value}
 
     def _about(self, ret: Return) -> dict[str, Any]:
         return {"returnId": ret.return_id, "channel": self.channel, "status": ret.status}

@@ -57,10 +57,7 @@ class Review(Cancellation):
         if isinstance(placed, Accepted):
             self._enter(placed, definition, actor=actor, now=now, new_task_id=new_task_id, reason=None)
         if self.held:
-            for line in self.lines:
-                line.held_quantity, line.hold_task_id = line.quantity, ORDER_HOLD
-                line.status = status_after_sourcing(line)
-            self._refresh_status(actor, now, announce=False)
+            self.hold_everything(ORDER_HOLD, actor=actor, now=now)
         elif self.workflow_category in _ENDS:
             self._cancel_held(actor, now, new_refund_id, every=True)
 
@@ -103,6 +100,13 @@ class Review(Cancellation):
             return True
         self._refresh_status(actor, now)
         return False
+
+    def hold_everything(self, hold: str, *, actor: str, now: str) -> None:
+        """A new order none of which goes to a location until `hold` is released (`resource_hold`)."""
+        for line in self.lines:
+            line.held_quantity, line.hold_task_id = line.quantity, hold
+            line.status = status_after_sourcing(line)
+        self._refresh_status(actor, now, announce=False)
 
     def held_for(self, task_id: str) -> list[TaskLine]:
         """What is still held for task `task_id` (cancellations may have taken some or all of it)."""

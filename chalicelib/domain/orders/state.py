@@ -110,6 +110,15 @@ class OrderState(Aggregate):
             a.quantity for a in line.allocations if self.fulfilment_order(a.fulfilment_order_id).category in _GOODS_SENT
         )
 
+    def with_customer(self, line: OrderLine) -> int:
+        """Units of `line` sent to the customer and still theirs: not returned, expected back or claimed."""
+        return (
+            self.fulfilled_quantity(line)
+            - line.return_requested_quantity
+            - line.returned_quantity
+            - line.written_off_quantity
+        )
+
     def ledger(self) -> Ledger:
         """The order's money as refunds see it."""
         return Ledger(

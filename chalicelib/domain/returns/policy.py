@@ -26,6 +26,7 @@ class ReturnPolicy:
     refund: RefundRules = field(default_factory=RefundRules)
     refund_timing: str = "on_receipt"
     approved_expiry: timedelta = timedelta(days=30)  # an approved return not received by then expires
+    exchange_mode: str = "on_receipt"  # when an exchange's replacement is released: advance or on_receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +112,7 @@ def _refused(order: OrderState, line_id: str, quantity: int, policy: ReturnPolic
     since = _delivered_at(order, line_id)
     if now > since + timedelta(days=days):
         return f"the return window of {days} days from {since.date().isoformat()} has closed"
-    left = (
-        order.fulfilled_quantity(line)
-        - line.return_requested_quantity
-        - line.returned_quantity
-        - line.written_off_quantity
-    )
+    left = order.with_customer(line)
     if quantity > left:
         return f"{left} units of line {line_id} can be returned (sent to the customer, not yet returned)"
     return None

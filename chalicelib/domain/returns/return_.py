@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -96,6 +97,9 @@ class Return(Aggregate):
     reasons: list[str] = field(default_factory=list)  # why it was declined
     refund_ids: list[str] = field(default_factory=list)
     tracking: dict[str, str] | None = None
+    # Part of an exchange: its value, up to `exchange_credit`, goes to the exchange's new items.
+    exchange_id: str | None = None
+    exchange_credit: Decimal = Decimal("0.00")
 
     @property
     def identity(self) -> str:

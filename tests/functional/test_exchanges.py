@@ -1,0 +1,149 @@
+"""Exchanges through HTTP: a return and a linked replacement order in one transaction; the price
+difference paid before a dearer replacement goes, refunded to the cent for a cheaper one (instead of
+the return's refund, never on top of it); an advance replacement charged when its return never comes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import ManualClock, bearer, issue_token, post
+from tests.functional.test_fulfilment_events import stock
+from tests.functional.test_order_money import eur
+from tests.functional.test_refunds_paid import history
+from tests.functional.test_returns import order, policy
+from tests.functional.test_returns_quote import DC, delivered
+from tests.functional.test_workflow_timers import fire
+
+pytestmark = pytest.mark.usefixtures("demo")
+DAY = 24 * 3600
+# Line 1 of the delivered order: 2 x TEE-WHITE-M, 14.32 paid each (after its own and the order's discounts).
+
+
+def exchange(client: Any, headers: dict[str, str], order_id: str, new_lines: list[dict[str, Any]], **extra: Any) -> Any:
+    body = {
+        "returnLines": [{"lineId": "1", "quantity": 1, "reason": "does_not_fit"}],
+        "returnTo": {"locationId": DC},
+        "newLines": new_lines,
+        **extra,
+    }
+    return post(client, f"/orders/{order_id}/exchanges", body, headers)
+
+
+def exchanged(client: Any, headers: dict[str, str], order_id: str, new: list[dict[str, Any]], **extra: Any) -> Any:
+    answer = exchange(client, headers, order_id, new, **extra)
+    assert answer.status_code == 201, answer.body
+    got: dict[str, Any] = json.loads(answer.body)
+    return got
+
+
+def receive(client: Any, return_id: str) -> None:
+    dc = bearer(issue_token(f"dc:{DC}"))
+    answer = post(client, f"/returns/{return_id}/events", {"type": "receive"}, dc)
+    assert answer.status_code == 200, answer.body
+
+
+def read(client: Any, admin: dict[str, str], path: str) -> dict[str, Any]:
+    got: dict[str, Any] = json.loads(client.http.get(path, headers=admin).body)
+    return got
+
+
+def money_back(client: Any, admin: dict[str, str], order_id: str) -> list[tuple[str, str, str]]:
+    return [(r["executor"], r["status"], r["amount"]["amount"]) for r in order(client, admin, order_id)["refunds"]]
+
+
+def test_an_exchange_for_a_dearer_item_waits_on_payment(client, admin):
+    got = delivered(client, admin)
+    dearer = [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("19.95")}]
+    exc = exchanged(client, admin, got["orderId"], dearer)
+    assert (exc["status"], exc["mode"], exc["priceDifference"]) == ("awaiting_payment", "on_receipt", eur("5.63"))
+    assert exc["returnedValue"] == eur("14.32")
+    replacement = order(client, admin, exc["replacementOrderId"])
+    assert replacement["fulfilmentOrders"] == []  # held: nothing sourced before it is paid
+    assert read(client, admin, f"/returns/{exc['returnId']}")["exchange"] == {
+        "exchangeId": exc["exchangeId"],
+        "credit": "14.32",
+    }
+    [created] = history(order(client, admin, got["orderId"]), "ExchangeCreated")
+    assert (created["channel"], created["replacementOrderId"]) == (got["channel"], exc["replacementOrderId"])
+
+    paid = post(client, f"/exchanges/{exc['exchangeId']}/events", {"type": "paid"}, admin)
+    assert paid.status_code == 200, paid.body
+    assert json.loads(paid.body)["status"] == "awaiting_return"  # on_receipt: the return first
+    assert post(client, f"/exchanges/{exc['exchangeId']}/events", {"type": "paid"}, admin).status_code == 409
+
+    receive(client, exc["returnId"])
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
+    [fo] = order(client, admin, exc["replacementOrderId"])["fulfilmentOrders"]
+    assert (fo["locationId"], fo["lines"][0]["sku"]) == (DC, "TEE-BLACK-L")
+    assert money_back(client, admin, got["orderId"]) == [("exchange", "credited", "14.32")]  # no money back
+
+
+def test_a_cheaper_exchange_refunds_the_difference_to_the_cent_and_nothing_more(client, admin):
+    got = delivered(client, admin)
+    before = stock(client, "TEE-WHITE-M", admin)[DC]["onHand"]
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "CAP-NAVY", "quantity": 1, "unitPrice": eur("10.00")}])
+    assert (exc["status"], exc["priceDifference"]) == ("awaiting_return", eur("-4.32"))
+    assert money_back(client, admin, got["orderId"]) == []
+
+    receive(client, exc["returnId"])
+    assert stock(client, "TEE-WHITE-M", admin)[DC]["onHand"] == before + 1
+    assert money_back(client, admin, got["orderId"]) == [
+        ("exchange", "credited", "10.00"),
+        ("payment", "requested", "4.32"),
+    ]
+    line = order(client, admin, got["orderId"])["lines"][0]["ledger"]
+    assert (line["returned"], line["refunded"]) == (1, eur("14.32"))
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
+    assert len(order(client, admin, exc["replacementOrderId"])["fulfilmentOrders"]) == 1
+
+
+def test_a_like_for_like_exchange_costs_what_the_returned_unit_was_paid(client, admin):
+    got = delivered(client, admin)
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "TEE-WHITE-M", "quantity": 1}])
+    assert exc["priceDifference"] == eur("0.00")
+    unknown = exchange(client, admin, got["orderId"], [{"sku": "JEANS-SLIM-32", "quantity": 1}])
+    assert unknown.status_code == 422
+    assert "name its price" in unknown.body.decode()
+
+
+def test_an_advance_exchange_whose_return_never_arrives_is_charged(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    policy(client, admin, exchangeMode="advance", approvedExpiry="P14D")
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("12.00")}])
+    assert (exc["status"], exc["mode"]) == ("released", "advance")
+    assert len(order(client, admin, exc["replacementOrderId"])["fulfilmentOrders"]) == 1  # on its way at once
+
+    fire(clock, 13 * DAY)
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "released"
+    fire(clock, 2 * DAY)
+    charged = read(client, admin, f"/exchanges/{exc['exchangeId']}")
+    assert (charged["status"], charged["charged"]) == ("charged", eur("12.00"))
+    [event] = history(order(client, admin, got["orderId"]), "ExchangeCharged")
+    assert event["amount"] == eur("12.00")
+    fire(clock, DAY)
+    assert len([h for h in order(client, admin, got["orderId"])["history"] if h["type"] == "ExchangeCharged"]) == 1
+
+
+def test_an_advance_exchange_whose_return_arrives_in_time_is_not_charged(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "TEE-WHITE-M", "quantity": 1}], mode="advance")
+    assert exc["status"] == "released"
+    receive(client, exc["returnId"])
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
+    fire(clock, 40 * DAY)
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
+    assert money_back(client, admin, got["orderId"]) == [("exchange", "credited", "14.32")]
+
+
+def test_a_return_the_policy_declines_makes_no_exchange(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    clock.advance(31 * DAY)
+    answer = exchange(client, admin, got["orderId"], [{"sku": "TEE-WHITE-M", "quantity": 1}])
+    assert answer.status_code == 409
+    assert "return window of 30 days" in json.loads(answer.body)["reasons"][0]
+    after = order(client, admin, got["orderId"])
+    assert after["version"] == got["version"]
+    assert after["lines"][0]["ledger"]["returnRequested"] == 0

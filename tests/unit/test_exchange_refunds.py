@@ -1,0 +1,95 @@
+"""An exchange's return refunds through the one refund function like any return, its value going to
+the new items first: over random orders, rules and sequences of plain and exchange returns, nothing
+is ever refunded (credited or paid out) past what was paid, an exchange never takes more credit than
+it was given, and what an exchange's return pays out is exactly its value less the credit it took."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.domain.orders.ledger import Shipping
+from chalicelib.domain.orders.lines import NewLine
+from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.state import Customer, Payment
+from chalicelib.domain.returns.refund import ZERO, RefundRules, RefundStep, ShippingRefund, StepKind
+from chalicelib.domain.returns.return_ import Return, ReturnItem
+from tests.unit.test_orders_domain import HOME, eur
+
+D = Decimal
+NOW = "2026-11-26T10:00:00.000Z"
+fees = st.integers(0, 300).map(lambda n: D(n) / 100)
+
+
+@st.composite
+def returns(draw: st.DrawFn) -> tuple[list[tuple[str, int]], RefundRules, list[tuple[dict[str, int], D | None]]]:
+    """Lines (price, quantity), rules, and returns each taking some units left, some of an exchange
+    (with the credit its new items took: up to the returned units' value, or more)."""
+    lines = draw(st.lists(st.tuples(st.integers(1, 9_999).map(str), st.integers(1, 5)), min_size=1, max_size=3))
+    rules = RefundRules(draw(st.sampled_from(list(ShippingRefund))), draw(fees), draw(fees))
+    left = {str(i + 1): q for i, (_, q) in enumerate(lines)}
+    steps: list[tuple[dict[str, int], D | None]] = []
+    while any(left.values()) and draw(st.booleans()):
+        ids = draw(st.lists(st.sampled_from([k for k, v in left.items() if v]), min_size=1, unique=True))
+        units = {k: draw(st.integers(1, left[k])) for k in ids}
+        for k, q in units.items():
+            left[k] -= q
+        steps.append((units, draw(st.none() | st.integers(0, 20_000).map(lambda n: D(n) / 100))))
+    return lines, rules, steps
+
+
+@settings(max_examples=200)
+@given(returns())
+def test_exchange_returns_never_refund_past_what_was_paid_and_pay_out_only_the_difference(history):
+    lines, rules, steps = history
+    total = sum((D(p) * q for p, q in lines), ZERO)
+    order = Order.place(
+        order_id="ord_1",
+        channel="webshop",
+        external_id="W-1",
+        customer=Customer("c-1"),
+        placed_at=NOW,
+        payment=Payment("paid", eur(str(total + D("4.95")))),
+        lines=[NewLine(str(i + 1), "SKU", q, eur(p)) for i, (p, q) in enumerate(lines)],
+        actor="channel:webshop",
+        now=NOW,
+        delivery=HOME,
+        shipping=Shipping(eur("4.95")),
+    )
+    numbers = itertools.count(1)
+    for n, (units, credit) in enumerate(steps):
+        exchange = (f"exc_1_{n}", credit) if credit is not None else None
+        ret = Return(
+            return_id=f"ret_1_{n}",
+            order_id=order.order_id,
+            channel=order.channel,
+            return_to="dc",
+            lines=[ReturnItem(k, "SKU", q, "r", False) for k, q in units.items()],
+            workflow="return-standard",
+            workflow_version=0,
+            created_at=NOW,
+            updated_at=NOW,
+            created_by="cs",
+        )
+        value = order.quote_refund(RefundStep(StepKind.RETURN, tuple(units.items())), rules).total
+        before = sum((r.amount.amount for r in order.refunds), ZERO)
+        order.refund_return(
+            ret,
+            units,
+            rules,
+            actor="cs",
+            now=NOW,
+            new_refund_id=lambda: f"ref_1_{next(numbers)}",
+            exchange=exchange,
+        )
+        made = sum((r.amount.amount for r in order.refunds), ZERO) - before
+        assert made == value  # credited and paid out together: exactly what the return refunds
+        if exchange is not None:
+            kept = order.credited_to(exchange[0])
+            assert kept == min(exchange[1], value)
+            paid_out = [r.amount.amount for r in order.refunds if r.reason == f"return {ret.return_id}"]
+            assert sum(paid_out, ZERO) == value - kept
+    assert sum((r.amount.amount for r in order.refunds), ZERO) <= order.total.amount
