@@ -9,12 +9,16 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.resources import RESOURCES
 from infra.pump import Pump
 from tests.conftest import put
+from tests.fake_platforms import Platform, serve
+
+P = TypeVar("P", bound=Platform)
 
 # Copied as published from ../shared/channels (SOURCES.md there says where each comes from).
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
@@ -90,6 +94,23 @@ def drain(pump: Pump | None = None) -> Pump:
         if not pump.run_once().queues[QUEUE].received:
             break
     return pump
+
+
+def pump_until_quiet(pump: Pump, passes: int = 12) -> None:
+    """Relay, route and drain until two passes in a row receive nothing."""
+    quiet = 0
+    for _ in range(passes):
+        quiet = quiet + 1 if not pump.run_once().received else 0
+        if quiet == 2:
+            return
+
+
+def running(platform: P) -> Iterator[P]:
+    """A fake platform served over HTTP for a fixture's duration."""
+    server = serve(platform)
+    yield platform
+    server.shutdown()
+    server.server_close()
 
 
 def order_of(client: Any, admin: dict[str, str], channel_id: str, external_id: str) -> dict[str, Any] | None:

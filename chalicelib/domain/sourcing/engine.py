@@ -47,7 +47,7 @@ def source(
     for (_, method), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
         needs = group
         for rule in config.rules:
-            if not _applies(rule, method, channel):
+            if not applies(rule, method, channel):
                 continue
             needs = _apply_rule(rule, needs, snapshot, builder)
             if needs and rule.on_no_match == "hold" and hold:
@@ -75,7 +75,7 @@ def _apply_rule(rule: Rule, needs: list[Need], snapshot: Snapshot, builder: _Pla
     allowed: dict[str, bool] = {}
     for sku in {n.demand.sku for n in needs}:
         for loc_id, units in snapshot.available.get(sku, {}).items():
-            can_use = _usable(rule, units)
+            can_use = usable_units(rule, units)
             if can_use <= 0:
                 continue
             if loc_id not in allowed:
@@ -125,28 +125,33 @@ def _apply_rule(rule: Rule, needs: list[Need], snapshot: Snapshot, builder: _Pla
 # ---- filters and ranking ------------------------------------------------------------------------
 
 
-def _applies(rule: Rule, method: DeliveryMethod, channel: str) -> bool:
+def applies(rule: Rule, method: DeliveryMethod, channel: str) -> bool:
     return (not rule.when.methods or method.value in rule.when.methods) and (
         not rule.when.channels or channel in rule.when.channels
     )
 
 
-def _allowed(rule: Rule, loc: Location, destination: Destination, snapshot: Snapshot) -> bool:
+def admits(rule: Rule, loc: Location) -> bool:
+    """Whether the rule lets `loc` ship at all, wherever to and whatever its day (no destination yet)."""
     if not loc.can(Capability.SHIP) or loc.type.value not in rule.location_types:
+        return False
+    if rule.include_groups and not loc.groups & set(rule.include_groups):
+        return False
+    return not (loc.groups & set(rule.exclude_groups) or (loc.size_class in rule.exclude_size_classes))
+
+
+def _allowed(rule: Rule, loc: Location, destination: Destination, snapshot: Snapshot) -> bool:
+    if not admits(rule, loc):
         return False
     if loc.location_id == destination.location_id and loc.type is LocationType.STORE:
         return False  # the store's own shelf is decided before the rules
-    if rule.include_groups and not loc.groups & set(rule.include_groups):
-        return False
-    if loc.groups & set(rule.exclude_groups) or (loc.size_class in rule.exclude_size_classes):
-        return False
     limit, there = rule.max_distance_km, destination.geo
     if limit is not None and there is not None and loc.geo.distance_km(there) > limit:
         return False
     return not (rule.respect_daily_capacity and not snapshot.has_capacity(loc.location_id))
 
 
-def _usable(rule: Rule, units: int) -> int:
+def usable_units(rule: Rule, units: int) -> int:
     if units < max(1, rule.min_stock_at_location):
         return 0
     return max(0, units - rule.safety_stock)
