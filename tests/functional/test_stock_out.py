@@ -192,3 +192,31 @@ def test_an_inactive_channel_and_a_webshop_platform_are_told_nothing(client, adm
     pushes = sum(pump.run_once().queues[QUEUE].received for _ in range(6))
 
     assert pushes == 0 and bol.received == []
+
+
+def test_a_change_while_a_push_is_under_way_schedules_another(aws, clock: ManualClock):
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.adapters.stock_out import Marks
+
+    marks = Marks(Table())
+    assert marks.changed(BOL, SKU, at=clock.now(), stale=stock_out.STALE)  # the first: it schedules
+    read = marks.read(BOL, SKU)  # the push reads the mark, then the stock, then calls the platform...
+    assert not marks.changed(BOL, SKU, at=clock.now(), stale=stock_out.STALE)  # ...while a sale is counted
+    assert not marks.pushed(BOL, SKU, read, 9, at=clock.now())  # so it may not clear: another push goes
+
+    read = marks.read(BOL, SKU)
+    assert marks.pushed(BOL, SKU, read, 8, at=clock.now())  # nothing new since: cleared
+    assert marks.changed(BOL, SKU, at=clock.now(), stale=stock_out.STALE)  # the next change schedules again
+    assert marks.read(BOL, SKU).pushed == 8
+
+
+def test_a_push_lost_on_its_way_is_made_up_by_the_next_change(aws, clock: ManualClock):
+    from chalicelib.adapters.dynamo import Table
+    from chalicelib.adapters.stock_out import Marks
+
+    marks = Marks(Table())
+    assert marks.changed(BOL, SKU, at=clock.now(), stale=stock_out.STALE)  # and its message never sent
+    clock.advance(stock_out.STALE.total_seconds() - 1)
+    assert not marks.changed(BOL, SKU, at=clock.now(), stale=stock_out.STALE)
+    clock.advance(2)
+    assert marks.changed(BOL, SKU, at=clock.now(), stale=stock_out.STALE)
