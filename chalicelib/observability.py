@@ -141,6 +141,11 @@ METRICS: dict[str, str] = {
     "skipped: nothing to tell this channel)",
     "ChannelStatusFailures": "status pushes that failed; dimensions: channel, reason (throttled: 429, back after "
     "Retry-After; unavailable: 5xx or no answer, retried; refused: another 4xx, dead-lettered at once)",
+    "StockPushed": "stock-push messages dealt with; dimensions: channel, outcome (pushed: the platform told what the "
+    "channel may sell; unchanged: the same number as last pushed, not sent; recorded: the platform has no listing of "
+    "the SKU; waiting: no token in the channel's bucket, queued again; skipped: the channel is inactive or gone)",
+    "StockPushFailures": "stock pushes that failed; dimensions: channel, reason (throttled: 429, the channel paused "
+    "until Retry-After; unavailable: 5xx or no answer, retried; refused: another 4xx, dead-lettered at once)",
     "DeadLettersRedriven": "dead letters an operator moved back to their source queue (value: how many per "
     "POST /ops/dead-letters/{queue}/redrive, 0 included); dimensions: queue",
 }

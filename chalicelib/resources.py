@@ -102,6 +102,20 @@ ORDERS_TABLE = Table(
     stream=True,
 )
 
+# Every event that changes stock somewhere (counted, reserved, released, taken at the till, dispatched,
+# restocked from a return), each naming the SKUs and locations it touched.
+STOCK_EVENTS = (
+    "InventoryChanged",
+    "OrderSourced",
+    "OrderLinesCancelled",
+    "FulfilmentOrderUpdated",
+    "ReservationCreated",
+    "ReservationCancelled",
+    "ReservationExpired",
+    "ReservationCompleted",
+    "ReturnReceived",
+)
+
 IDEMPOTENCY_TABLE = Table(key="idempotency", partition_key="id", ttl_attribute="expiration")
 
 RESOURCES = Resources(
@@ -125,6 +139,12 @@ RESOURCES = Resources(
         # group per order: a cancellation never overtakes the shipment queued before it, and a
         # platform's outage holds back only its own orders. Fed by the channel-updates consumer.
         Queue(key="channel-status", handler="channel_status", fifo=True, max_receive_count=5),
+        # Stock changes, to schedule a push per marketplace channel and SKU (the first change since the
+        # last push does; the rest are counted on its mark: chalicelib/service/stock_out.py).
+        Queue(key="stock-out", handler="stock_out"),
+        # Those pushes, each delayed by the coalescing window (or until the channel's bucket has a
+        # token), then sent to the platform with what the channel may sell now.
+        Queue(key="stock-push", handler="stock_push", max_receive_count=5),
     ),
     rules=(
         Rule(
@@ -147,21 +167,13 @@ RESOURCES = Resources(
         ),
         Rule(
             key="stock-changes-to-summary",
-            event_pattern={
-                "source": [EVENT_SOURCE],
-                "detail-type": [
-                    "InventoryChanged",
-                    "OrderSourced",
-                    "OrderLinesCancelled",
-                    "FulfilmentOrderUpdated",
-                    "ReservationCreated",
-                    "ReservationCancelled",
-                    "ReservationExpired",
-                    "ReservationCompleted",
-                    "ReturnReceived",
-                ],
-            },
+            event_pattern={"source": [EVENT_SOURCE], "detail-type": list(STOCK_EVENTS)},
             target_queue="stock-summary",
+        ),
+        Rule(
+            key="stock-changes-to-marketplaces",
+            event_pattern={"source": [EVENT_SOURCE], "detail-type": list(STOCK_EVENTS)},
+            target_queue="stock-out",
         ),
         # Every dispatch, not only external DCs': the event names the location, not its type (the
         # order's pure domain knows ids only), so the consumer looks the type up in the cached network.

@@ -9,12 +9,16 @@ import hashlib
 import hmac
 import json
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from chalicelib.resources import RESOURCES
 from infra.pump import Pump
 from tests.captured import payload
 from tests.conftest import put
+from tests.fake_platforms import Platform, serve
+
+P = TypeVar("P", bound=Platform)
 
 SECRET = "shpss_" + "a1B2c3D4e5F6" * 3
 QUEUE = "channel-inbox"
@@ -83,6 +87,23 @@ def drain(pump: Pump | None = None) -> Pump:
         if not pump.run_once().queues[QUEUE].received:
             break
     return pump
+
+
+def pump_until_quiet(pump: Pump, passes: int = 12) -> None:
+    """Relay, route and drain until two passes in a row receive nothing."""
+    quiet = 0
+    for _ in range(passes):
+        quiet = quiet + 1 if not pump.run_once().received else 0
+        if quiet == 2:
+            return
+
+
+def running(platform: P) -> Iterator[P]:
+    """A fake platform served over HTTP for a fixture's duration."""
+    server = serve(platform)
+    yield platform
+    server.shutdown()
+    server.server_close()
 
 
 def order_of(client: Any, admin: dict[str, str], channel_id: str, external_id: str) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ class Failure:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    path: str | None = None  # only for a request whose path starts so; None: the next request
 
 
 @dataclass
@@ -35,8 +36,15 @@ class Platform:
     received: list[tuple[str, str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
 
-    def fail_next(self, status: int, body: Any = None, **headers: str) -> None:
-        self.failures.append(Failure(status, headers, body))
+    def fail_next(self, status: int, body: Any = None, *, path: str | None = None, **headers: str) -> None:
+        self.failures.append(Failure(status, headers, body, path))
+
+    def failure_for(self, path: str) -> Failure | None:
+        """The first failure waiting for this request, taken off the list."""
+        found = next((f for f in self.failures if f.path is None or path.startswith(f.path)), None)
+        if found is not None:
+            self.failures.remove(found)
+        return found
 
     def calls(self, method: str | None = None) -> list[tuple[str, str, Any]]:
         return [r for r in self.received if method is None or r[0] == method]
@@ -135,8 +143,8 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
             body = json.loads(raw) if raw.lstrip().startswith(("{", "[")) else raw or None  # JSON, or a form
             headers = {k.lower(): v for k, v in self.headers.items()}
             platform.received.append((self.command, self.path, body))
-            if platform.failures:
-                failure = platform.failures.pop(0)
+            failure = platform.failure_for(self.path)
+            if failure is not None:
                 status, answer, extra = failure.status, failure.body, failure.headers
             else:
                 (status, answer), extra = platform.answer(self.command, self.path, body, headers), {}
@@ -167,9 +175,12 @@ BOL_TOKEN = "bol-access-" + "e5" * 16
 class FakeBol(Platform):
     """bol's login (client credentials) and Retailer API v10: orders (`add_order`: the order as bol
     answers it), the reduced list (every order each page; 50 a page), shipments and cancellations
-    answered 202 PENDING and SUCCESS when their process status is asked for."""
+    answered 202 PENDING and SUCCESS when their process status is asked for; offer stock as last set
+    (`stock`: offer id -> amount; `stock_calls`: each call's offer id and body, in order)."""
 
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stock: dict[str, int] = field(default_factory=dict)
+    stock_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     processes: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens_issued: int = 0
 
@@ -198,6 +209,19 @@ class FakeBol(Platform):
             return self._process("CREATE_SHIPMENT", body, "quantityShipped")
         if method == "PUT" and route == "/retailer/orders/cancellation":
             return self._process("CANCEL_ORDER", body, "quantityCancelled")
+        offer = re.fullmatch(r"/retailer/offers/([A-Za-z0-9-]+)/stock", route)
+        if method == "PUT" and offer:
+            if not isinstance(body.get("amount"), int) or not 0 <= body["amount"] <= 999:
+                return 400, {"title": "Bad Request", "status": 400, "violations": [{"name": "amount"}]}
+            self.stock_calls.append((offer[1], body))
+            self.stock[offer[1]] = body["amount"]
+            return 202, {
+                "processStatusId": "1",
+                "entityId": offer[1],
+                "eventType": "UPDATE_OFFER_STOCK",
+                "status": "PENDING",
+                "links": [],
+            }
         if method == "GET" and route == "/shared/process-status":
             entity = re.search(r"entity-id=([^&]+)", query)
             kind = re.search(r"event-type=([^&]+)", query)

@@ -310,3 +310,13 @@ def channel_poll_key(channel_id: str) -> Key:
 
 def channel_order_key(channel_id: str, external_id: str) -> Key:
     return {"PK": f"CHANNELORDER#{channel_id}#{external_id}", "SK": "APPLIED"}
+
+
+def stock_out_key(channel_id: str, sku: str) -> Key:
+    """One marketplace channel's stock-out mark for one SKU: a push scheduled, and what was last pushed."""
+    return {"PK": f"STOCKOUT#{channel_id}#{sku}", "SK": "MARK"}
+
+
+def push_bucket_key(channel_id: str) -> Key:
+    """A channel account's token bucket for stock calls (and how long a 429 paused it)."""
+    return {"PK": f"PUSHBUCKET#{channel_id}", "SK": "BUCKET"}

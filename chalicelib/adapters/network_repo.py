@@ -78,6 +78,7 @@ def channel_to_item(channel: Channel, version: int) -> Item:
         "currency": channel.currency,
         "authUrl": channel.auth_url,
         "locationMap": dict(channel.location_map),
+        "listings": dict(channel.listings),
         "version": version,
     }
 
@@ -94,6 +95,7 @@ def channel_from_item(item: Item) -> Channel:
         currency=item.get("currency"),
         auth_url=item.get("authUrl"),
         location_map=dict(item.get("locationMap") or {}),
+        listings=dict(item.get("listings") or {}),
     )
 
 

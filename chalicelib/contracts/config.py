@@ -1,6 +1,6 @@
 """Live configuration sections: their shapes, validated before they can govern a request.
 
-`sourcing`, `clickAndCollect`, `returns` and `workflows` (its models in `workflows.py`).
+`sourcing`, `clickAndCollect`, `returns`, `stockOut` and `workflows` (its models in `workflows.py`).
 A section is data the business changes at run time (`PUT /config/{section}`), versioned and
 audited; these models say what a valid one is, and refuse the rest with a 422 that says why.
 """
@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_CLICK_AND_COLLECT",
     "DEFAULT_RETURNS",
     "DEFAULT_SOURCING",
+    "DEFAULT_STOCK_OUT",
     "SECTIONS",
     "ClickAndCollectConfig",
     "ReturnReason",
@@ -30,6 +31,7 @@ __all__ = [
     "Section",
     "SourcingConfig",
     "SourcingRule",
+    "StockOutConfig",
 ]
 
 
@@ -140,6 +142,23 @@ class ReturnsConfig(Section):
         return self
 
 
+Units = Annotated[StrictInt, Field(ge=0, le=100_000)]
+
+
+class StockOutConfig(Section):
+    """`stockOut`: what the marketplaces are told they may sell. A channel may sell what the locations its
+    sourcing rules may ship from have available, less a buffer (for what sells meanwhile), never below 0."""
+
+    buffer: Units = 0  # every marketplace channel's, unless it has its own
+    buffer_by_channel: Annotated[dict[Ref, Units], Field(max_length=100)] = {}
+    # A SKU's own buffer, on every channel (a bestseller that sells out between two pushes).
+    buffer_by_sku: Annotated[dict[Ref, Units], Field(max_length=1000)] = {}
+    # Changes of one SKU within this many seconds after the first make one push (SQS delays at most 900 s).
+    coalesce_seconds: Annotated[StrictInt, Field(ge=0, le=900)] = 30
+    # Stock calls a channel account may make a minute (a token bucket as big), under the platform's limit.
+    pushes_per_minute: Annotated[StrictInt, Field(ge=1, le=6000)] = 60
+
+
 DEFAULT_SOURCING = SourcingConfig(
     rules=[
         SourcingRule(
@@ -167,16 +186,19 @@ DEFAULT_SOURCING = SourcingConfig(
 
 DEFAULT_CLICK_AND_COLLECT = ClickAndCollectConfig()
 DEFAULT_RETURNS = ReturnsConfig()
+DEFAULT_STOCK_OUT = StockOutConfig()
 
 SECTIONS: dict[str, type[Section]] = {
     "sourcing": SourcingConfig,
     "clickAndCollect": ClickAndCollectConfig,
     "returns": ReturnsConfig,
+    "stockOut": StockOutConfig,
     "workflows": WorkflowsConfig,
 }
 DEFAULTS: dict[str, Section] = {
     "sourcing": DEFAULT_SOURCING,
     "clickAndCollect": DEFAULT_CLICK_AND_COLLECT,
     "returns": DEFAULT_RETURNS,
+    "stockOut": DEFAULT_STOCK_OUT,
     "workflows": DEFAULT_WORKFLOWS,
 }

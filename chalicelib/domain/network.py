@@ -94,6 +94,9 @@ class Channel:
     auth_url: str | None = None  # the platform's OAuth2 token endpoint (bol); None: its default
     # The platform's location ids (a Shopify pick-up location, a marketplace's warehouse) -> ours.
     location_map: Mapping[str, str] = field(default_factory=dict)
+    # Our SKU -> the platform's listing of it, where the platform is told stock by listing (bol's offer
+    # id). A channel with listings is told the stock of those SKUs only.
+    listings: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -30,7 +30,7 @@ def get_config(call: Call) -> Any:
 
 @bp.get("/config/{section}", roles=READERS, response="ConfigSectionOut", errors=(404,))
 def get_config_section(call: Call, section: str) -> Any:
-    """The active version of one section (`sourcing`, `clickAndCollect`, `returns`, `workflows`)."""
+    """The active version of one section (`sourcing`, `clickAndCollect`, `returns`, `stockOut`, `workflows`)."""
     from chalicelib.service import config
 
     return config.get_section(call.deps.table, section)
@@ -47,8 +47,8 @@ def get_config_section(call: Call, section: str) -> Any:
 def put_config_section(call: Call, section: str) -> Any:
     """Save a new version of a section and make it active (or only save it, with ?draft=true). The body is the
     section itself: SourcingConfig for `sourcing`, ClickAndCollectConfig for `clickAndCollect`, ReturnsConfig for
-    `returns`, WorkflowsConfig for `workflows` (an unsound workflow is refused with every reason). If-Match names the
-    active version the change is based on.
+    `returns`, StockOutConfig for `stockOut`, WorkflowsConfig for `workflows` (an unsound workflow is refused with
+    every reason). If-Match names the active version the change is based on.
     """
     from chalicelib.service import config
 

@@ -10,6 +10,9 @@ overtakes the shipment queued before it. "Already in that state" is success.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from chalicelib.adapters import outbound, secrets
 from chalicelib.adapters.channels import connector
 from chalicelib.bootstrap import bootstrap
@@ -17,6 +20,21 @@ from chalicelib.domain.errors import Refused, TryLater, Unavailable
 from chalicelib.observability import count, logger
 
 _EXCERPT = 200  # of the platform's refusal, in the dead-letter reason
+
+
+@contextmanager
+def platform_errors(failed: Callable[[str], None]) -> Iterator[None]:
+    """A call to a platform, each failure's reason told to `failed` (to count it) and given its meaning on
+    the queue: a refusal (another 4xx) dead-lettered with the start of the platform's answer."""
+    try:
+        yield
+    except outbound.Rejected as exc:
+        failed("refused")
+        said = " ".join(str(exc.extra.get("answer", "")).split())[:_EXCERPT]
+        raise Refused(f"{exc.detail}: {said}" if said else exc.detail) from None
+    except Unavailable as exc:
+        failed("throttled" if isinstance(exc, TryLater) else "unavailable")
+        raise
 
 
 def push(body: str) -> None:
@@ -28,15 +46,7 @@ def push(body: str) -> None:
         raise Refused(f"channel {update.channelId} is not registered (any more): nothing to push to")
     where = {"channelId": channel.channel_id, "orderId": update.orderId, "status": update.status}
     credentials = secrets.secret(secrets.CREDENTIALS, channel.channel_id)
-    try:
+    with platform_errors(lambda reason: count("ChannelStatusFailures", channel=channel.channel_id, reason=reason)):
         outcome = connector(channel.type).push_status(channel, credentials, update)
-    except outbound.Rejected as exc:
-        count("ChannelStatusFailures", channel=channel.channel_id, reason="refused")
-        said = " ".join(str(exc.extra.get("answer", "")).split())[:_EXCERPT]
-        raise Refused(f"{exc.detail}: {said}" if said else exc.detail) from None
-    except Unavailable as exc:
-        reason = "throttled" if isinstance(exc, TryLater) else "unavailable"
-        count("ChannelStatusFailures", channel=channel.channel_id, reason=reason)
-        raise
     count("ChannelStatusPushes", channel=channel.channel_id, status=update.status, outcome=outcome)
     logger.info("channel status pushed", extra={**where, "outcome": outcome})

@@ -22,7 +22,13 @@ from chalicelib.service import cache
 from chalicelib.service.unit_of_work import Dependencies, UnitOfWork, attempts
 
 if TYPE_CHECKING:
-    from chalicelib.contracts.config import ClickAndCollectConfig, ReturnsConfig, Section, SourcingConfig
+    from chalicelib.contracts.config import (
+        ClickAndCollectConfig,
+        ReturnsConfig,
+        Section,
+        SourcingConfig,
+        StockOutConfig,
+    )
 
 _RETRIES = 3
 MAX_PAGE = 100
@@ -46,6 +52,8 @@ def active(table: Table, section: Literal["sourcing"]) -> SourcingConfig: ...
 def active(table: Table, section: Literal["clickAndCollect"]) -> ClickAndCollectConfig: ...
 @overload
 def active(table: Table, section: Literal["returns"]) -> ReturnsConfig: ...
+@overload
+def active(table: Table, section: Literal["stockOut"]) -> StockOutConfig: ...
 @overload
 def active(table: Table, section: str) -> Section: ...
 def active(table: Table, section: str) -> Section:

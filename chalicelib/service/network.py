@@ -172,6 +172,7 @@ def put_channel(
             currency=cmd.currency,
             auth_url=cmd.auth_url,
             location_map=cmd.location_map,
+            listings=cmd.listings,
         )
 
     status, entry = _register(
@@ -220,6 +221,7 @@ def _channel_view(channel: Channel, version: int) -> dict[str, Any]:
         "currency": channel.currency,
         "authUrl": channel.auth_url,
         "locationMap": dict(channel.location_map),
+        "listings": dict(channel.listings),
         "version": version,
     }
 

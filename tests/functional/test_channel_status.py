@@ -14,22 +14,26 @@ import boto3
 import pytest
 
 from infra.pump import Pump
-from tests.channels import connect, count_stock, deliver, drain, order_of, raw, shopify_headers, variant
+from tests.channels import (
+    connect,
+    count_stock,
+    deliver,
+    drain,
+    order_of,
+    pump_until_quiet,
+    raw,
+    running,
+    shopify_headers,
+    variant,
+)
 from tests.conftest import bearer, issue_token, post
-from tests.fake_platforms import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeShopify, FakeWooCommerce, Platform, serve
+from tests.fake_platforms import SHOPIFY_TOKEN, WOO_KEY, WOO_SECRET, FakeShopify, FakeWooCommerce
 
 pytestmark = pytest.mark.usefixtures("demo")
 SHOP, WOO = "shopify-nl", "woo-nl"
 QUEUE = "channel-status"
 TRACKING = {"carrier": "PostNL", "code": "3SABCD0123456789", "url": "https://jouw.postnl.nl/track/3SABCD0123456789"}
 EXTERNAL = "820982911946154508"
-
-
-def running(platform: Platform) -> Iterator[Any]:
-    server = serve(platform)
-    yield platform
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
@@ -50,15 +54,6 @@ def connect_shopify(client: Any, admin: dict[str, str], fake: FakeShopify) -> di
 def connect_woo(client: Any, admin: dict[str, str], fake: FakeWooCommerce) -> dict[str, Any]:
     credentials = {"consumerKey": WOO_KEY, "consumerSecret": WOO_SECRET}
     return connect(client, admin, WOO, "woocommerce", credentials=credentials, apiBaseUrl=fake.url)
-
-
-def pump_until_quiet(pump: Pump, passes: int = 12) -> None:
-    """Relay, route and drain until two passes in a row receive nothing."""
-    quiet = 0
-    for _ in range(passes):
-        quiet = quiet + 1 if not pump.run_once().received else 0
-        if quiet == 2:
-            return
 
 
 def shopify_order(client: Any, admin: dict[str, str], fake: FakeShopify) -> tuple[dict[str, Any], dict[str, Any]]:

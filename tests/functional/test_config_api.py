@@ -29,7 +29,7 @@ def body(answer: Any) -> Any:
 
 def test_never_set_sections_are_their_defaults_at_version_0(client, admin):
     got = body(client.http.get("/config", headers=admin))
-    assert set(got["sections"]) == {"sourcing", "clickAndCollect", "returns", "workflows"}
+    assert set(got["sections"]) == {"sourcing", "clickAndCollect", "returns", "stockOut", "workflows"}
     collect = got["sections"]["clickAndCollect"]
     assert collect["version"] == 0 and collect["active"] and not collect["draft"]
     assert collect["body"] == DEFAULT_CLICK_AND_COLLECT.model_dump(mode="json")

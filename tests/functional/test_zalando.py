@@ -19,7 +19,7 @@ from chalicelib.adapters.outbound import Throttled
 from chalicelib.domain.errors import Refused
 from infra.pump import Pump
 from tests.captured import payload
-from tests.channels import connect, count_stock, order_of
+from tests.channels import connect, count_stock, order_of, pump_until_quiet
 from tests.conftest import bearer, issue_token
 from tests.fake_platforms import (
     ZALANDO_CLIENT_ID,
@@ -28,7 +28,7 @@ from tests.fake_platforms import (
     FakeZalando,
     serve,
 )
-from tests.functional.test_channel_status import dead_letters, pump_until_quiet, queue_update
+from tests.functional.test_channel_status import dead_letters, queue_update
 from tests.zalando import (
     BOOTS,
     EAN,

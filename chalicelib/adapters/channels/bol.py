@@ -4,7 +4,8 @@ that state of it: bol gives no update time per order (only per item, and not in 
 new state is a new inbox delivery (keyed by a hash of the order) seen later, which makes it newer.
 
 Prices are VAT-inclusive numbers without a currency (the channel's). Status goes back as bol's
-asynchronous writes (202 + a process status), followed until SUCCESS or FAILURE."""
+asynchronous writes (202 + a process status), followed until SUCCESS or FAILURE. Stock goes out per
+offer (`PUT /retailer/offers/{offer-id}/stock`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from chalicelib.adapters.channels import bol_api
 from chalicelib.adapters.channels.base import (
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
     from chalicelib.domain.network import Channel
 
+MAX_STOCK = 999  # the most an offer's stock may say (UpdateOfferStockRequest.amount)
 PENDING_RETRY_S = 10  # a write bol has not processed yet: the message comes back after this
 _ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled)", re.IGNORECASE)
 # Our carriers' names -> bol's transporter codes (PostNL is "TNT" at bol); others go as OTHER.
@@ -128,6 +131,18 @@ class Bol:
             and not _done(item, "quantityCancelled", int(item.get("quantity") or 1))
         ]
         return "pushed" if "pushed" in outcomes else "already"
+
+    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> Outcome:
+        """The offer's stock (its id from the channel's listings), managed by us: bol then counts only the
+        orders placed after this update against it. Its process status is not followed: a later push
+        supersedes it anyway. A SKU without an offer is not sold on bol: recorded only."""
+        offer = channel.listings.get(sku)
+        if offer is None:
+            return "recorded"
+        amount = max(0, min(quantity, MAX_STOCK))
+        path = f"/retailer/offers/{quote(offer, safe='')}/stock"
+        bol_api.request(channel, credentials, "PUT", path, {"amount": amount, "managedByRetailer": True})
+        return "pushed"
 
 
 _Send = tuple[str, str, dict[str, Any]]  # method, path, body

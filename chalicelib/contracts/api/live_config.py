@@ -7,16 +7,18 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, RootModel, StrictInt
 
 from chalicelib.contracts.api.base import Id, Model
-from chalicelib.contracts.config import ClickAndCollectConfig, ReturnsConfig, SourcingConfig
+from chalicelib.contracts.config import ClickAndCollectConfig, ReturnsConfig, SourcingConfig, StockOutConfig
 from chalicelib.contracts.workflows import WorkflowsConfig
 
 # ---- live configuration ------------------------------------------------------------------------
 
 
-class ConfigSectionIn(RootModel[SourcingConfig | ClickAndCollectConfig | ReturnsConfig | WorkflowsConfig]):
+class ConfigSectionIn(
+    RootModel[SourcingConfig | ClickAndCollectConfig | ReturnsConfig | StockOutConfig | WorkflowsConfig]
+):
     """`PUT /config/{section}`: the body is the section itself, `sourcing` (SourcingConfig),
-    `clickAndCollect` (ClickAndCollectConfig), `returns` (ReturnsConfig) or `workflows`
-    (WorkflowsConfig), validated against the shape the path names."""
+    `clickAndCollect` (ClickAndCollectConfig), `returns` (ReturnsConfig), `stockOut` (StockOutConfig)
+    or `workflows` (WorkflowsConfig), validated against the shape the path names."""
 
 
 class ActivateConfig(Model):

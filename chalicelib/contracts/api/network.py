@@ -143,6 +143,14 @@ class PutChannel(Model):
     location_map: dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Id] = Field(
         {}, max_length=500, description="the platform's location ids (a Shopify pick-up location) -> ours"
     )
+    listings: dict[Id, Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=PRINTABLE_PATTERN)]] = (
+        Field(
+            {},
+            max_length=2000,
+            description="our SKU -> the platform's listing of it (bol's offer id), for stock out; when set, only "
+            "these SKUs' stock is pushed",
+        )
+    )
 
     @model_validator(mode="after")
     def _credentials_fit_the_type(self) -> PutChannel:
@@ -231,6 +239,7 @@ class ChannelOut(Model):
     currency: str | None = None
     auth_url: str | None = None
     location_map: dict[str, str] = {}
+    listings: dict[str, str] = {}
     version: int
 
 

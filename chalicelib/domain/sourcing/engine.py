@@ -47,7 +47,7 @@ def source(
     for (_, method), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
         needs = group
         for rule in config.rules:
-            if not _applies(rule, method, channel):
+            if not applies(rule, method, channel):
                 continue
             needs = _apply_rule(rule, needs, snapshot, builder)
             if needs and rule.on_no_match == "hold" and hold:
@@ -129,21 +129,26 @@ def _apply_rule(rule: Rule, needs: list[Need], snapshot: Snapshot, builder: _Pla
 # ---- filters and ranking ------------------------------------------------------------------------
 
 
-def _applies(rule: Rule, method: DeliveryMethod, channel: str) -> bool:
+def applies(rule: Rule, method: DeliveryMethod, channel: str) -> bool:
     return (not rule.when.methods or method.value in rule.when.methods) and (
         not rule.when.channels or channel in rule.when.channels
     )
 
 
-def _allowed(rule: Rule, loc: Location, destination: Destination, snapshot: Snapshot) -> bool:
+def admits(rule: Rule, loc: Location) -> bool:
+    """Whether the rule lets `loc` ship at all, wherever to and whatever its day (no destination yet)."""
     if not loc.can(Capability.SHIP) or loc.type.value not in rule.location_types:
+        return False
+    if rule.include_groups and not loc.groups & set(rule.include_groups):
+        return False
+    return not (loc.groups & set(rule.exclude_groups) or (loc.size_class in rule.exclude_size_classes))
+
+
+def _allowed(rule: Rule, loc: Location, destination: Destination, snapshot: Snapshot) -> bool:
+    if not admits(rule, loc):
         return False
     if loc.location_id == destination.location_id and loc.type is LocationType.STORE:
         return False  # the store's own shelf is decided before the rules
-    if rule.include_groups and not loc.groups & set(rule.include_groups):
-        return False
-    if loc.groups & set(rule.exclude_groups) or (loc.size_class in rule.exclude_size_classes):
-        return False
     limit, there = rule.max_distance_km, destination.geo
     if limit is not None and there is not None and loc.geo.distance_km(there) > limit:
         return False
@@ -154,6 +159,11 @@ def _least_usable(rule: Rule) -> int:
     """The fewest units a location must hold for the rule to take any: its minimum to keep, and more
     than the safety stock (it then gives what it has beyond the safety stock)."""
     return max(1, rule.min_stock_at_location, rule.safety_stock + 1)
+
+
+def usable_units(rule: Rule, units: int) -> int:
+    """What the rule may take of `units` held at one location."""
+    return units - rule.safety_stock if units >= _least_usable(rule) else 0
 
 
 def _rank(
