@@ -332,7 +332,8 @@ def test_the_window_is_read_page_by_page_each_order_with_only_its_own_items_and_
         item = f"1a2b3c4d-0000-4000-8000-{n:08d}00c0"
         zalando.add_order(zalando_order("zalando_order.json", {item: (EAN, [("initial", n)])}, order_id=f"order-{n}"))
     zalando.add_order(zalando_order("zalando_order.json", {BOOTS: (EAN, [("initial", 1)])}, modified_at=ago(days=2)))
-    channel, now = Channel(ZAL, "zalando", api_base_url=zalando.url), datetime.now(UTC)
+    # A channel of its own: no token cached by an earlier test's fake (refused here, then renewed).
+    channel, now = Channel(f"{ZAL}-pages", "zalando", api_base_url=zalando.url), datetime.now(UTC)
 
     found = list(zalando_api.changed_orders(channel, json.dumps(CREDENTIALS), now - timedelta(days=1), now))
 
