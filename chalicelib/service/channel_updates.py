@@ -15,7 +15,7 @@ from chalicelib.observability import count, logger
 
 if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
-    from chalicelib.contracts.events import EventDetail
+    from chalicelib.contracts.event_base import EventDetail
     from chalicelib.service.unit_of_work import Dependencies
 
 QUEUE = "channel-status"
