@@ -108,10 +108,13 @@ def new_line(ln: api.OrderLineIn) -> NewLine:
 
 
 def get_order(deps: Dependencies, order_id: str, principal: Principal) -> dict[str, Any]:
-    order = deps.uow().orders.get(order_id)
+    """The whole order as customer service reads it: per line what was ordered, cancelled, shipped,
+    returned and refunded (its ledger), its fulfilment orders with tracking, its returns and refunds,
+    and its history, every event in the order it happened: one Query of its partition."""
+    order, records = deps.uow().orders.with_records(order_id)
     view = workflows.order_answer(deps, order)
     principal.may_see_order(view)
-    return view
+    return {**view, **records}
 
 
 def cancel_lines(

@@ -283,7 +283,9 @@ class OrderOut(Model):
     updated_at: str
     lines: list[OrderLineOut]
     fulfilment_orders: list[FulfilmentOrderDetail] = []
-    returns: list[dict[str, Any]] = []
+    returns: list[dict[str, Any]] = Field(
+        [], description="the order's returns (GET /orders/{id}; answers to changes leave them out)"
+    )
     refunds: list[RefundOut] = []
     refunds_paid: Money | None = Field(None, description="what the refunds paid out so far (succeeded) add up to")
     history: list[HistoryEntry] = []
