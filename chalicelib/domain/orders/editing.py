@@ -20,6 +20,7 @@ from chalicelib.domain.errors import Conflict, Invalid, error_at
 from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.cancellation import Cancellation
+from chalicelib.domain.orders.holds import ORDER_HOLD
 from chalicelib.domain.orders.intake import priced_lines
 from chalicelib.domain.orders.ledger import intake_errors
 from chalicelib.domain.orders.lines import LineCancellation, LineStatus, NewLine, OrderLine, effective_delivery
@@ -96,6 +97,10 @@ class Editing(Cancellation):
                 self._unallocate(line, resource[line.line_id], now)
                 line.delivery, line.status = edit.delivery, LineStatus.OPEN
         self._add_lines(edit.add_lines)
+        if self.held:  # its own workflow holds it: what the edit leaves unsourced waits with the rest
+            for line in self.lines:
+                if line.unsourced_quantity:
+                    line.held_quantity, line.hold_task_id = line.held_quantity + line.unsourced_quantity, ORDER_HOLD
         added = self.total.amount - before
         self.amount_due += added
         outcome = EditOutcome(resource, Money(added - refunded, currency), Money(added, currency))
