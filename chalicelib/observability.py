@@ -83,6 +83,7 @@ METRICS: dict[str, str] = {
     "UnitsBackordered": "units of a new order no location could serve (emitted only when > 0); dimensions: channel",
     "OrderLinesCancelled": "cancellation requests on an order (one point a request, however many lines); "
     "dimensions: channel",
+    "OrdersEdited": "edits applied to an order (previews not counted); dimensions: channel",
     "ChannelUpdates": "OMS events delivered back to the channel that sold the order; dimensions: type, channel",
     "StockFeedLinesApplied": "stock feed lines that changed a level (value: how many per feed); dimensions: mode",
     "ReservationsCreated": "store reservations (click and reserve) placed; no dimensions",

@@ -176,8 +176,12 @@ def _business(stage: str) -> list[cw.IWidget]:
             ("FulfilmentOrdersCreated", "OrdersCreated", "UnitsBackordered"),
         ),
         (
-            _graph("Cancellation requests per channel", [_series("OrderLinesCancelled", stage, per_channel)]),
-            ("OrderLinesCancelled",),
+            _graph(
+                "Cancellation requests (left) and edits (right) per channel",
+                [_series("OrderLinesCancelled", stage, per_channel)],
+                right=[_series("OrdersEdited", stage, per_channel)],
+            ),
+            ("OrderLinesCancelled", "OrdersEdited"),
         ),
         (
             _graph(

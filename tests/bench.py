@@ -63,6 +63,8 @@ CREATE_NO_KEY_BUDGET = 2  # the stock read and the transaction
 STALE_BUDGET = CREATE_NO_KEY_BUDGET + 1
 READ_BUDGET = 1  # the whole order, a customer's page: 1 Query each
 CHANGE_BUDGET = 2  # a change to an order: 1 transaction (+ <= 1 read), as for a fulfilment event
+EDIT_PREVIEW_BUDGET = 2  # the order and the stock to source its changed units on; no write
+EDIT_BUDGET = EDIT_PREVIEW_BUDGET + 1  # ... and the transaction
 # Sourcing: the grid of network sizes x cart lines, each cell timed over the same seeded orders.
 SOURCING_SIZES = (10, 100, 1000)
 SOURCING_LINES = (1, 5, 10, 25, 50)
@@ -239,8 +241,23 @@ def round_trips() -> list[Row]:
             ),
         )
 
-        measure_returns(measure, send, create(skus[:1], with_key=False))
+        for after_sale in (measure_returns, measure_edits):
+            after_sale(measure, send, create(skus[:1], with_key=False))
     return rows
+
+
+def measure_edits(measure: Callable[..., Any], send: Callable[..., Any], placed: Callable[[], Any]) -> None:
+    """Rows for an edit that moves an order to another address: previewed (writes nothing), then applied."""
+    utrecht = {"line1": "Oudegracht 99", "postalCode": "3511 AL", "city": "Utrecht", "country": "NL"}
+    body = {"delivery": {"method": "home_delivery", "address": utrecht}}
+
+    def moved(preview: bool) -> Callable[[], dict[str, Any]]:
+        order = placed()
+        path = f"/orders/{order['orderId']}/edits{'?preview=true' if preview else ''}"
+        return lambda: send("post", path, body, **{"If-Match": str(order["version"])})
+
+    measure("edit preview (new address)", EDIT_PREVIEW_BUDGET, lambda: moved(True))
+    measure("edit (new address, sourced again)", EDIT_BUDGET, lambda: moved(False))
 
 
 def measure_returns(measure: Callable[..., Any], send: Callable[..., Any], placed: Callable[[], Any]) -> None:

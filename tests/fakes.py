@@ -128,6 +128,9 @@ class _Orders(_Store):
     def id_for(self, channel: str, external_id: str) -> str | None:
         return self.memory.external_ids.get((channel, external_id))
 
+    def with_records(self, order_id: str) -> tuple[Order, dict[str, list[dict[str, Any]]]]:
+        return self.get(order_id), {}  # the fake keeps no records beside its orders
+
 
 class _Stock:
     def __init__(self, memory: Memory, track: Any) -> None:

@@ -22,6 +22,8 @@ def order_money_item(order: OrderState) -> Item:
     if order.shipping is not None:
         s = order.shipping
         item["shipping"] = {"amount": s.amount.as_dict(), "method": s.method, "refunded": _money(order, s.refunded)}
+    if order.amount_due:
+        item["amountDue"] = _money(order, order.amount_due)
     return item
 
 
@@ -29,7 +31,11 @@ def order_money(item: Item) -> dict[str, Any]:
     """`Order` keyword arguments from an order item."""
     s = item.get("shipping")
     shipping = Shipping(Money.from_dict(s["amount"]), s.get("method"), Decimal(s["refunded"]["amount"])) if s else None
-    return {"discounts": [Discount.from_dict(d) for d in item.get("discounts", [])], "shipping": shipping}
+    return {
+        "discounts": [Discount.from_dict(d) for d in item.get("discounts", [])],
+        "shipping": shipping,
+        "amount_due": Decimal(item["amountDue"]["amount"]) if "amountDue" in item else Decimal("0.00"),
+    }
 
 
 def line_money_item(order: OrderState, line: OrderLine) -> Item:

@@ -43,6 +43,12 @@ class OrdersRepository(TrackedRepository[Order]):
         """The order with its fulfilment orders and history: every item of its partition, one Query."""
         return self._track(order_from_partition(order_id, self.table.partition(keys.order_pk(order_id))))
 
+    def with_records(self, order_id: str) -> tuple[Order, dict[str, list[dict[str, Any]]]]:
+        """The order (tracked) and the records of its own kept beside it (`RECORDS`), as the API
+        shows them: the same one Query."""
+        items = self.table.partition(keys.order_pk(order_id))
+        return self._track(order_from_partition(order_id, items)), records_view(items)
+
     def id_for(self, channel: str, external_id: str) -> str | None:
         found = self.table.get(keys.external_key(channel, external_id))
         return found["orderId"] if found else None
@@ -52,6 +58,21 @@ class OrdersRepository(TrackedRepository[Order]):
         (which may lag: the order, read again, has the last word)."""
         shards = [keys.timers_shard(shard) for shard in range(keys.TIMER_SHARDS)]
         return self.table.due(shards, now)
+
+
+# An order's own records kept in its partition beside it, shown on the order's answer: the prefix of
+# their sort key -> the answer's field. Another kind (exchanges, claims) is one more entry here.
+RECORDS: dict[str, str] = {keys.RETURN_PREFIX: "returns"}
+
+
+def records_view(items: list[Item]) -> dict[str, list[dict[str, Any]]]:
+    """The order's records among its partition's `items`, by the answer's field (kinds with none left out)."""
+    shown: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(items, key=lambda i: str(i["SK"])):
+        field = next((f for prefix, f in RECORDS.items() if item["SK"].startswith(prefix)), None)
+        if field is not None:
+            shown.setdefault(field, []).append(public_view(item))
+    return shown
 
 
 def order_from_partition(order_id: str, items: list[Item]) -> Order:

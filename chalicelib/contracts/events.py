@@ -11,6 +11,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.contracts.event_parts import EventDetail, LineRef, MoneyDetail, OrderEvent, StockRef
+from chalicelib.contracts.reservation_events import (
+    ReservationCancelled,
+    ReservationCompleted,
+    ReservationCreated,
+    ReservationExpired,
+)
 from chalicelib.contracts.return_events import (
     ClaimCreated,
     ExchangeCharged,
@@ -90,6 +96,30 @@ class OrderLinesCancelled(OrderEvent):
     reason: str
     lines: list[LineRef]
     stock: list[StockRef] = []  # reservations given back
+
+
+class LineQuantityRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lineId: str
+    quantity: int
+
+
+class OrderEdited(OrderEvent):
+    """An edit applied before shipping (`POST /orders/{id}/edits`): the order's new `delivery`, lines
+    added, removed (their cancellation is its own `OrderLinesCancelled`) and changed to a new quantity;
+    `resourced`: units taken off their locations for the new delivery (`stock`: their reservations
+    given back), sourced again in the `OrderSourced` that follows. `priceDifference`: what the customer
+    pays more (negative: is refunded); `amountDue`: what the order's edits added, still to collect."""
+
+    channel: str
+    delivery: dict[str, Any] | None = None
+    addedLines: list[LineRef]
+    removedLines: list[LineQuantityRef]
+    changedLines: list[LineQuantityRef]
+    resourced: list[LineQuantityRef]
+    priceDifference: MoneyDetail
+    amountDue: MoneyDetail
+    stock: list[StockRef]
 
 
 class RefundBreakdown(BaseModel):
@@ -203,39 +233,6 @@ class ChannelNotificationRequested(WorkflowEvent):
     message: str | None = None
 
 
-class ReservationLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sku: str
-    quantity: int
-
-
-class ReservationEvent(EventDetail):
-    """A reservation of a store's stock changed; `lines` are what it holds (or held) at `locationId`."""
-
-    reservationId: str
-    locationId: str
-    lines: list[ReservationLine]
-
-
-class ReservationCreated(ReservationEvent):
-    customerId: str
-    expiresAt: str
-
-
-class ReservationCompleted(ReservationEvent):
-    """Bought at the till: the hold became the carry-out order `orderId`."""
-
-    orderId: str
-
-
-class ReservationCancelled(ReservationEvent):
-    reason: str | None = None
-
-
-class ReservationExpired(ReservationEvent):
-    expiresAt: str
-
-
 class TaskLineRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lineId: str
@@ -294,6 +291,7 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ChannelChanged": ChannelChanged,
     "OrderCreated": OrderCreated,
     "OrderLinesCancelled": OrderLinesCancelled,
+    "OrderEdited": OrderEdited,
     "RefundRequested": RefundRequested,
     "RefundSucceeded": RefundSucceeded,
     "OrderStatusChanged": OrderStatusChanged,

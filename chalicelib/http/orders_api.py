@@ -1,4 +1,4 @@
-"""Order routes: intake, the whole order, lists, a customer's history, cancellations, refunds' answers."""
+"""Order routes: intake, the whole order, lists, a customer's history, cancellations, edits, refunds' answers."""
 
 from __future__ import annotations
 
@@ -67,6 +67,24 @@ def cancel_lines(call: Call, order_id: str) -> Any:
     from chalicelib.service import orders
 
     return orders.cancel_lines(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
+
+
+@bp.post(
+    "/orders/{order_id}/edits",
+    roles=ORDER_WRITERS,
+    request="EditOrder",
+    response="EditedOrderOut",
+    query=(
+        Query("preview", type="boolean", default=False, description="true: answer the edited order, write nothing"),
+    ),
+    errors=(404, 409),
+)
+def edit_order(call: Call, order_id: str) -> Any:
+    """Edit an order before it ships: its delivery, lines added, removed or changed; sources again only
+    what changed. `?preview=true` answers the order as it would become and writes nothing."""
+    from chalicelib.service import edits
+
+    return edits.edit_order(call.deps, order_id, call.body, call.caller, if_match=call.if_match, **call.query)
 
 
 @bp.post(

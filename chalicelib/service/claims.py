@@ -19,7 +19,7 @@ from chalicelib.domain.orders.state import Payment
 from chalicelib.domain.returns.claim import Claim, ClaimKind, ClaimLine, Resolution
 from chalicelib.observability import count
 from chalicelib.service import idempotency, ids, refunds, return_flow, sourcing
-from chalicelib.service.orders import _delivery as delivery_of
+from chalicelib.service.orders import delivery_of
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api

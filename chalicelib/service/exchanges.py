@@ -28,7 +28,7 @@ from chalicelib.domain.orders.state import Payment
 from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange, ExchangeMode
 from chalicelib.observability import count
 from chalicelib.service import idempotency, ids, return_flow, sourcing
-from chalicelib.service.orders import _delivery as delivery_of
+from chalicelib.service.orders import delivery_of
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api

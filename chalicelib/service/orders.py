@@ -84,39 +84,44 @@ def order_from_command(cmd: api.CreateOrder, principal: Principal, now: str) -> 
         placed_at=iso(cmd.placed_at),
         store_id=cmd.store_id,
         payment=Payment(cmd.payment.status, _money(cmd.payment.amount)),
-        delivery=_delivery(cmd.delivery),
+        delivery=delivery_of(cmd.delivery),
         discounts=_discounts(cmd.discounts),
         shipping=Shipping(_money(cmd.shipping.amount), cmd.shipping.method) if cmd.shipping else None,
-        lines=[
-            NewLine(
-                line_id=ln.line_id,
-                sku=ln.sku,
-                quantity=ln.quantity,
-                unit_price=_money(ln.unit_price),
-                delivery=_delivery(ln.delivery),
-                ship_from=ln.ship_from,
-                discounts=tuple(_discounts(ln.discounts)),
-                tax_rate=Decimal(ln.tax_rate) if ln.tax_rate is not None else None,
-            )
-            for ln in cmd.lines
-        ],
+        lines=[new_line(ln) for ln in cmd.lines],
         actor=principal.actor,
         now=now,
     )
 
 
+def new_line(ln: api.OrderLineIn) -> NewLine:
+    """A line as `POST /orders` (or an edit adding it) names it."""
+    return NewLine(
+        line_id=ln.line_id,
+        sku=ln.sku,
+        quantity=ln.quantity,
+        unit_price=_money(ln.unit_price),
+        delivery=delivery_of(ln.delivery),
+        ship_from=ln.ship_from,
+        discounts=tuple(_discounts(ln.discounts)),
+        tax_rate=Decimal(ln.tax_rate) if ln.tax_rate is not None else None,
+    )
+
+
 def get_order(deps: Dependencies, order_id: str, principal: Principal) -> dict[str, Any]:
-    order = deps.uow().orders.get(order_id)
+    """The whole order as customer service reads it: per line what was ordered, cancelled, shipped,
+    returned and refunded (its ledger), its fulfilment orders with tracking, its returns and refunds,
+    and its history, every event in the order it happened: one Query of its partition."""
+    order, records = deps.uow().orders.with_records(order_id)
     view = workflows.order_answer(deps, order)
     principal.may_see_order(view)
-    return view
+    return {**view, **records}
 
 
 def cancel_lines(
     deps: Dependencies, order_id: str, cmd: api.CancelLines, principal: Principal, *, if_match: int | None
 ) -> dict[str, Any]:
     principal.require("admin", "cs", "channel", "store")
-    uow, order = _to_change(deps, order_id, principal, if_match)
+    uow, order = to_change(deps, order_id, principal, if_match)
     order.cancel_lines(
         [LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
         reason=cmd.reason,
@@ -135,12 +140,12 @@ def handle_event(
     """An event for the order's own workflow (a payment authorised, a review's decision): it moves as
     its workflow says; a held order it releases is sourced and dispatched in the same transaction."""
     principal.require("admin", "ops", "cs", "channel")
-    uow, order = _to_change(deps, order_id, principal, if_match)
+    uow, order = to_change(deps, order_id, principal, if_match)
     order = run_event(deps, uow, order, cmd.type, actor=principal.actor, reason=cmd.reason)
     return workflows.order_answer(deps, order)
 
 
-def _to_change(
+def to_change(
     deps: Dependencies, order_id: str, principal: Principal, if_match: int | None
 ) -> tuple[UnitOfWork, Order]:
     """The order loaded to be changed by `principal`, at the version the caller saw (If-Match)."""
@@ -263,7 +268,7 @@ def _discounts(discounts: Sequence[api.Discount]) -> list[Discount]:
     return [Discount(_money(d.amount), d.code) for d in discounts]
 
 
-def _delivery(d: api.HomeDelivery | api.LocationDelivery | None) -> Delivery | None:
+def delivery_of(d: api.HomeDelivery | api.LocationDelivery | None) -> Delivery | None:
     if d is None:
         return None
     if d.method == "home_delivery":

@@ -163,6 +163,43 @@ def resource_rejected(
     )
 
 
+def edit(deps: Dependencies, order: Order, change: Callable[[Order, str], None], *, actor: str, preview: bool) -> Order:
+    """Change `order` by `change(order, now)` (an edit: it leaves the units it moves or adds unsourced)
+    and source what is unsourced then, like intake, all in one transaction on the order's version.
+    `preview`: plan it all and write nothing.
+
+    Retries as `place` does; `order` is left as it was loaded, and the order as written (or as it
+    would be) is returned."""
+    net = deps.network()
+    pin = pinning(deps, order.channel)
+    scratch = copy.deepcopy(order)
+    change(scratch, deps.now())  # what the edit leaves unsourced decides what is planned
+    unsourced = {ln.line_id: ln.unsourced_quantity for ln in scratch.lines if ln.unsourced_quantity}
+    demands = [
+        dataclasses.replace(d, quantity=unsourced[d.line_id])
+        for d in demands_of(scratch, net)
+        if d.line_id in unsourced
+    ]
+
+    def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
+        changed = uow.track(copy.deepcopy(order))
+        change(changed, stamp)
+        if plan.shipments or plan.backorders or plan.holds:
+            changed.apply_plan(
+                plan,
+                new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
+                new_task_id=lambda: new_id("task"),
+                actor=actor,
+                now=stamp,
+                pin=pin,
+            )
+        return _with_what_it_needs(uow, changed, net, stamp, ())
+
+    return _plan_and_commit(
+        deps, deps.uow(), demands, channel=order.channel, hold=True, decide=decide, commit=not preview
+    )
+
+
 def _plan_and_commit(
     deps: Dependencies,
     uow: UnitOfWork,
@@ -172,11 +209,12 @@ def _plan_and_commit(
     hold: bool,
     decide: Callable[[UnitOfWork, Plan, str], Order],
     exclude: frozenset[str] = frozenset(),
+    commit: bool = True,
 ) -> Order:
-    """Plan on the summaries, let `decide` apply the plan in a unit of work, and commit it; read the
-    truth before backordering, and plan again (in a fresh unit of work) when a reservation's or a
-    location's capacity condition fails. Locations in `exclude` serve nothing (as if they had no
-    stock and no capacity left)."""
+    """Plan on the summaries, let `decide` apply the plan in a unit of work, and commit it (unless
+    not `commit`: a preview, written nowhere); read the truth before backordering, and plan again (in
+    a fresh unit of work) when a reservation's or a location's capacity condition fails. Locations in
+    `exclude` serve nothing (as if they had no stock and no capacity left)."""
     net = deps.network()
     rules = deps.sourcing_rules()
     available = planning_stock(uow.stock, {d.sku for d in demands if d.method is not DeliveryMethod.CARRY_OUT})
@@ -196,6 +234,8 @@ def _plan_and_commit(
             checked |= doubtful
             continue
         order = decide(uow, plan, deps.now())
+        if not commit:
+            return order
         try:
             uow.commit()
         except StockShort as short:

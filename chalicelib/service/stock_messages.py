@@ -26,7 +26,7 @@ def refresh_summary(body: str) -> None:
 
 def stock_changed_by(detail: dict[str, Any]) -> set[tuple[str, str]]:
     """The (sku, locationId) pairs a stock event's detail names."""
-    if "stock" in detail:  # an order's: OrderSourced, OrderLinesCancelled, FulfilmentOrderUpdated
+    if "stock" in detail:  # an order's: OrderSourced, OrderLinesCancelled, OrderEdited, FulfilmentOrderUpdated
         return {(ref["sku"], ref["locationId"]) for ref in detail["stock"]}
     if "lines" in detail:
         return {(line["sku"], detail["locationId"]) for line in detail["lines"]}

@@ -50,6 +50,11 @@ class Orders(Store[Order], Protocol):
         """The order a channel's own id belongs to, if any."""
         ...
 
+    def with_records(self, order_id: str) -> tuple[Order, dict[str, list[dict[str, Any]]]]:
+        """The order, tracked, and its own records kept beside it (returns, ...) as the API shows
+        them, by the answer's field: one read."""
+        ...
+
 
 class Returns(Store[Return], Protocol):
     def of_order(self, order_id: str) -> tuple[Order, list[Return]]:

@@ -158,6 +158,23 @@ def test_a_held_order_may_be_cancelled_by_customer_service_meanwhile(client, adm
     assert (after["status"], after["fulfilmentOrders"]) == ("cancelled", [])
 
 
+def test_an_edit_of_a_held_order_sources_nothing_until_it_is_released(client, admin):
+    assert put(client, "/config/workflows", review_above(100), admin).status_code == 200
+    held = place(client, admin, units(12))
+    added = {"lineId": "2", "sku": "CAP-NAVY", "quantity": 1, "unitPrice": {"amount": "5.00", "currency": "EUR"}}
+    answer = post(client, f"/orders/{held['orderId']}/edits", {"addLines": [added]}, admin)
+    assert answer.status_code == 200, answer.body
+    edited = json.loads(answer.body)
+    assert (edited["status"], edited["fulfilmentOrders"]) == ("on_hold", [])
+    assert [ln["heldQuantity"] for ln in edited["lines"]] == [12, 1]
+    released = event(client, held["orderId"], "release", admin)
+    assert released.status_code == 200, released.body
+    assert {ln["lineId"]: ln["status"] for ln in json.loads(released.body)["lines"]} == {
+        "1": "allocated",
+        "2": "allocated",
+    }
+
+
 def test_orders_of_a_channel_without_an_order_workflow_follow_none(client, admin):
     assert put(client, "/config/workflows", review_above(1, channel="app"), admin).status_code == 200
     order = place(client, admin, units(20))

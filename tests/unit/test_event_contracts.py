@@ -14,8 +14,10 @@ from chalicelib.adapters.outbox import event_detail
 from chalicelib.contracts.config import DEFAULT_SOURCING
 from chalicelib.contracts.events import EVENT_MODELS, parse_detail
 from chalicelib.domain.fulfilment.workflow import FulfilmentEvent
+from chalicelib.domain.money import Money
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
-from chalicelib.domain.orders.lines import LineCancellation
+from chalicelib.domain.orders.editing import OrderEdit
+from chalicelib.domain.orders.lines import LineCancellation, NewLine
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Snapshot
 from chalicelib.domain.workflows.defaults import HOME as HOME_FLOW
@@ -76,6 +78,8 @@ def test_events_the_domain_produces_fit_their_contracts():
         now="2026-11-25T12:05:00.000Z",
         new_task_id=lambda: "task_1",
     )
+    added = NewLine("3", "CAP", 1, Money(Decimal("5.00"), order.payment.amount.currency))
+    order.edit(OrderEdit(add_lines=(added,)), actor="cs", now="2026-11-25T12:10:00.000Z", new_refund_id=lambda: "ref_2")
     items = event_items(order)
     # Task events: tests/unit/test_tasks.py.
     # Workflow actions' events: tests/functional/test_workflow_tasks.py; the order's own workflow's:

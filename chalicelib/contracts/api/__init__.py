@@ -189,6 +189,12 @@ from chalicelib.contracts.api.orders import (
     Discount as Discount,
 )
 from chalicelib.contracts.api.orders import (
+    EditedOrderOut as EditedOrderOut,
+)
+from chalicelib.contracts.api.orders import (
+    EditOrder as EditOrder,
+)
+from chalicelib.contracts.api.orders import (
     FulfilmentEventIn as FulfilmentEventIn,
 )
 from chalicelib.contracts.api.orders import (

@@ -65,6 +65,24 @@ class CancelLines(Model):
     reason: Text
 
 
+class LineQuantityChange(Model):
+    line_id: Id
+    quantity: Quantity = Field(description="the line's new quantity, its cancelled units not counted")
+
+
+class EditOrder(Model):
+    """`POST /orders/{orderId}/edits`, before the goods it touches ship. `delivery`: the order's new
+    delivery, for every line taking the order's (their units not yet on their way are sourced again);
+    `addLines`: sourced like intake lines, priced with their own discounts only; `removeLines` and
+    lowered quantities: cancelled (stock given back, refunded when paid); raised quantities: sourced.
+    What added units add to the total becomes `amountDue`."""
+
+    delivery: Delivery | None = None
+    add_lines: Annotated[list[OrderLineIn], Field(max_length=MAX_ORDER_LINES)] = []
+    remove_lines: Annotated[list[Id], Field(max_length=MAX_ORDER_LINES)] = []
+    change_lines: Annotated[list[LineQuantityChange], Field(max_length=MAX_ORDER_LINES)] = []
+
+
 class LineAllocationOut(Model):
     fulfilment_order_id: str
     location_id: str
@@ -263,14 +281,36 @@ class OrderOut(Model):
     total: Money = Field(description="the lines after every discount, plus shipping")
     discounts: list[Discount] = []
     shipping: ShippingOut | None = None
+    amount_due: Money | None = Field(None, description="what edits added to the total, for the payment side to collect")
     created_at: str
     updated_at: str
     lines: list[OrderLineOut]
     fulfilment_orders: list[FulfilmentOrderDetail] = []
-    returns: list[dict[str, Any]] = []
+    returns: list[dict[str, Any]] = Field(
+        [], description="the order's returns (GET /orders/{id}; answers to changes leave them out)"
+    )
     refunds: list[RefundOut] = []
     refunds_paid: Money | None = Field(None, description="what the refunds paid out so far (succeeded) add up to")
     history: list[HistoryEntry] = []
+
+
+class Resourced(Model):
+    line_id: str
+    quantity: int = Field(description="units taken off their locations for the new delivery")
+
+
+class EditOut(Model):
+    preview: bool = Field(description="true: nothing was written, this is the order as the edit would leave it")
+    price_difference: Money = Field(
+        description="what the customer pays more for the order as edited (negative: the removed units' refund)"
+    )
+    amount_due: Money = Field(description="what the added units add to the total, to be collected")
+    resourced: list[Resourced] = Field([], description="units whose new delivery has them sourced again")
+    fulfilment_orders: list[str] = Field([], description="the fulfilment orders the edit made")
+
+
+class EditedOrderOut(OrderOut):
+    edit: EditOut
 
 
 class OrderSummary(Model):

@@ -105,8 +105,7 @@ class Cancellation(Refunding):
         """Take `quantity` off a line: units not yet sourced first, then held ones (the hold shrinks;
         its task stays as it is), then backordered ones, then the newest allocations, whose stock
         goes back and whose fulfilment orders shrink (or are cancelled when emptied)."""
-        unsourced = line.open_quantity - line.allocated_quantity - line.backordered_quantity - line.held_quantity
-        left = quantity - min(quantity, unsourced)
+        left = quantity - min(quantity, line.unsourced_quantity)
         from_hold = min(left, line.held_quantity)
         line.held_quantity -= from_hold
         if line.held_quantity == 0:

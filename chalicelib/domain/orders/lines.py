@@ -82,6 +82,11 @@ class OrderLine:
     def allocated_quantity(self) -> int:
         return sum(a.quantity for a in self.allocations)
 
+    @property
+    def unsourced_quantity(self) -> int:
+        """Open units neither allocated, backordered nor held: sourcing has yet to place them."""
+        return self.open_quantity - self.allocated_quantity - self.backordered_quantity - self.held_quantity
+
 
 @dataclass(slots=True)
 class LineAllocation:
@@ -107,3 +112,13 @@ def status_after_sourcing(line: OrderLine) -> LineStatus:
     if line.backordered_quantity > 0:
         return LineStatus.BACKORDERED
     return line.status
+
+
+def effective_delivery(line: NewLine, order_delivery: Delivery | None, store_id: str | None) -> Delivery:
+    """How a new line is delivered: its own way, else the order's, else carried out at the till."""
+    chosen = line.delivery or order_delivery
+    if chosen is not None:
+        return chosen
+    # Sold at the till with no delivery named: the customer takes it along.
+    assert store_id is not None  # check_new_lines guarantees it
+    return Delivery(DeliveryMethod.CARRY_OUT, location_id=store_id)

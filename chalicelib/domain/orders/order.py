@@ -9,7 +9,7 @@ for that team's task (`TaskRequest`, written with the order) to say: source them
 them, or cancel them. A line with held units and nothing allocated stays `open` (a decision is
 pending), and so does the order while nothing else of it is under way.
 
-`Order` is taken in and sourced here; cancelling is in `cancellation`, following the fulfilment
+`Order` is taken in and sourced here; cancelling is in `cancellation`, editing in `editing`, following the fulfilment
 orders in `progress`, and what it is (fields, lookups, status) in `state`.
 """
 
@@ -22,6 +22,7 @@ from chalicelib.domain.delivery import Delivery, DeliveryMethod
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.fulfilment.order import FulfilmentLine, FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.fulfilment.workflow import Pinning, built_in
+from chalicelib.domain.orders.editing import Editing
 from chalicelib.domain.orders.holds import SOURCING_HOLD, TaskLine, TaskRequest
 from chalicelib.domain.orders.intake import check_new_lines, priced_lines
 from chalicelib.domain.orders.ledger import Discount, Shipping
@@ -31,6 +32,7 @@ from chalicelib.domain.orders.lines import (
     LineCancellation,
     NewLine,
     OrderLine,
+    effective_delivery,
     status_after_sourcing,
 )
 from chalicelib.domain.orders.progress import FulfilmentProgress
@@ -42,7 +44,7 @@ from chalicelib.domain.stock import StockChange
 from chalicelib.domain.workflows import Category, start
 
 
-class Order(Review, FulfilmentProgress, Returning):
+class Order(Editing, Review, FulfilmentProgress, Returning):
     """The aggregate: taken in, sourced, held for teams here; cancelled, fulfilled and returned in its parts."""
 
     __slots__ = ()  # the fields and their slots are OrderState's
@@ -85,7 +87,7 @@ class Order(Review, FulfilmentProgress, Returning):
                     sku=line.sku,
                     quantity=line.quantity,
                     unit_price=line.unit_price,
-                    delivery=_effective_delivery(line, delivery, store_id),
+                    delivery=effective_delivery(line, delivery, store_id),
                     ship_from=line.ship_from,
                     discounts=line.discounts,
                     order_discount=price.order_discount,
@@ -337,12 +339,3 @@ class Order(Review, FulfilmentProgress, Returning):
 
 def _no_fulfilment_order() -> str:
     raise AssertionError("a plan of backorders makes no fulfilment orders")
-
-
-def _effective_delivery(line: NewLine, order_delivery: Delivery | None, store_id: str | None) -> Delivery:
-    chosen = line.delivery or order_delivery
-    if chosen is not None:
-        return chosen
-    # Sold at the till with no delivery named: the customer takes it along.
-    assert store_id is not None  # check_new_lines guarantees it
-    return Delivery(DeliveryMethod.CARRY_OUT, location_id=store_id)

@@ -76,6 +76,7 @@ class OrderState(Aggregate):
     refunds: list[Refund] = field(default_factory=list)
     discounts: list[Discount] = field(default_factory=list)  # the order's own, spread over its lines
     shipping: Shipping | None = None
+    amount_due: Decimal = Decimal("0.00")  # what edits added to the total, for the payment side to collect
     fulfilment_orders: list[FulfilmentOrder] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)  # the events stored before this change
     # The order's own workflow, when one is bound for it (see `domain/orders/review.py`).

@@ -1,0 +1,37 @@
+"""What customer service reads of an order: per line what became of it, its returns, refunds and
+timeline, in one Query of the order's partition."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import bearer, issue_token
+from tests.functional.test_returns import asked
+from tests.functional.test_returns_quote import TRACKING, delivered
+from tests.roundtrips import counting
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+def test_the_order_shows_its_lines_ledger_returns_refunds_and_timeline_in_one_query(client, admin):
+    order = delivered(client, admin)
+    ret = asked(client, admin, order["orderId"], [("1", 1, "changed_mind")])
+    cs = bearer(issue_token("cs"))
+    client.http.get(f"/orders/{order['orderId']}", headers=cs)  # the token is looked up once, then cached
+    with counting() as trips:
+        answer = client.http.get(f"/orders/{order['orderId']}", headers=cs)
+    assert trips.by_operation() == {"Query": 1}, trips.describe()
+    view = json.loads(answer.body)
+    assert [r["returnId"] for r in view["returns"]] == [ret["returnId"]]
+    assert view["returns"][0]["status"] == ret["status"]
+    ledger = view["lines"][0]["ledger"]
+    assert (ledger["ordered"], ledger["cancelled"], ledger["fulfilled"], ledger["returnRequested"]) == (2, 0, 2, 1)
+    types = [h["type"] for h in view["history"]]
+    assert types[:3] == ["OrderCreated", "OrderSourced", "FulfilmentOrderDispatched"]
+    assert "ReturnAuthorized" in types
+    assert [h["at"] for h in view["history"]] == sorted(h["at"] for h in view["history"])
+    shipped = next(h for h in view["history"] if h["detail"].get("to") == "shipped")
+    assert shipped["detail"]["tracking"]["code"] == TRACKING["code"]
+    assert view["fulfilmentOrders"][0]["tracking"]["code"] == TRACKING["code"]
