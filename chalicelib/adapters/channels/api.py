@@ -1,12 +1,17 @@
 """What the connectors share to call a platform's API: its credentials (JSON from Secrets Manager),
 its base URL (the channel's `apiBaseUrl`, else the platform's own address), JSON in and out over
-chalicelib/adapters/outbound.py, and telling "already so" from a real refusal."""
+chalicelib/adapters/outbound.py, OAuth2 access tokens cached until shortly before they expire, and
+telling "already so" from a real refusal."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from chalicelib.adapters import outbound
 from chalicelib.adapters.channels.base import parse
@@ -15,7 +20,10 @@ from chalicelib.domain.errors import Refused
 if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
 
-_ALREADY = re.compile(r"already\s+(been\s+)?(fulfill?ed|cancell?ed|completed|closed)", re.IGNORECASE)
+_ALREADY = re.compile(r"already\s+(been\s+)?(fulfill?ed|shipped|cancell?ed|completed|closed)", re.IGNORECASE)
+_EARLY_S = 30  # a token is renewed this long before the platform says it expires
+# (channel id, hash of the credentials) -> (token, expiry): a new secret gets a new token.
+_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 
 
 def credentials_of(channel: Channel, stored: str | None, *keys: str) -> dict[str, str]:
@@ -42,17 +50,43 @@ def base_url(channel: Channel, default: str | None) -> str:
     return found.rstrip("/")
 
 
-def call(channel: Channel, method: str, url: str, headers: dict[str, str], body: Any = None) -> Any:
-    """JSON to the platform and its JSON answer (None when empty); outbound's errors name the channel."""
-    sent = json.dumps(body).encode() if body is not None else None
+def call(
+    channel: Channel,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: Any = None,
+    *,
+    form: Mapping[str, str] | None = None,
+) -> Any:
+    """JSON (or a `form`) to the platform and its JSON answer (None when empty); outbound's errors name
+    the channel."""
+    sent = urlencode(form).encode() if form is not None else json.dumps(body).encode() if body is not None else None
+    kind = "application/x-www-form-urlencoded" if form is not None else "application/json"
     answer = outbound.send(
         method,
         url,
         who=f"{channel.type} channel {channel.channel_id}",
-        headers={"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "oms", **headers},
+        headers={"Content-Type": kind, "Accept": "application/json", "User-Agent": "oms", **headers},
         body=sent,
     )
     return parse(answer.body) if answer.body.strip() else None
+
+
+def cached_token(channel: Channel, secret: str, fetch: Callable[[], Any]) -> str:
+    """The channel's OAuth2 access token: `fetch`ed (the token endpoint's JSON answer) when there is
+    none for this `secret` (the credentials it was made with) or it is about to expire."""
+    cache_key = (channel.channel_id, hashlib.sha256(secret.encode()).hexdigest())
+    cached = _TOKENS.get(cache_key)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    answer = fetch() or {}
+    access = answer.get("access_token")
+    if not access:
+        raise Refused(f"{channel.type} channel {channel.channel_id}: the token answer holds no access_token")
+    expires_in = int(answer.get("expires_in") or 299)
+    _TOKENS[cache_key] = (str(access), time.monotonic() + max(expires_in - _EARLY_S, 1))
+    return str(access)
 
 
 def already(exc: outbound.Rejected) -> bool:

@@ -5,15 +5,12 @@ orders list (paged, 50 a page), one order, and the process status of an asynchro
 from __future__ import annotations
 
 import base64
-import hashlib
 import math
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from chalicelib.adapters.channels.api import base_url, call, credentials_of
-from chalicelib.domain.errors import Refused
+from chalicelib.adapters.channels.api import base_url, cached_token, call, credentials_of
 
 if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
@@ -23,29 +20,15 @@ AUTH = "https://login.bol.com/token"
 MEDIA = "application/vnd.retailer.v10+json"
 MAX_INTERVAL_MINUTES = 60  # change-interval-minute's maximum
 PAGE_SIZE = 50  # bol's fixed page size: a shorter page is the last
-_EARLY_S = 30  # a token is renewed this long before bol says it expires
-# (channel id, hash of the credentials) -> (token, expiry): a new secret gets a new token.
-_TOKENS: dict[tuple[str, str], tuple[str, float]] = {}
 
 
 def token(channel: Channel, credentials: str | None) -> str:
+    """A client-credentials token, cached per channel and credentials."""
     found = credentials_of(channel, credentials, "clientId", "clientSecret")
-    cache_key = (
-        channel.channel_id,
-        hashlib.sha256(f"{found['clientId']}:{found['clientSecret']}".encode()).hexdigest(),
-    )
-    cached = _TOKENS.get(cache_key)
-    if cached is not None and cached[1] > time.monotonic():
-        return cached[0]
-    basic = base64.b64encode(f"{found['clientId']}:{found['clientSecret']}".encode()).decode()
+    pair = f"{found['clientId']}:{found['clientSecret']}"
+    basic = base64.b64encode(pair.encode()).decode()
     url = f"{channel.auth_url or AUTH}?grant_type=client_credentials"
-    answer = call(channel, "POST", url, {"Authorization": f"Basic {basic}"}) or {}
-    access = answer.get("access_token")
-    if not access:
-        raise Refused(f"bol channel {channel.channel_id}: the token answer holds no access_token")
-    expires_in = int(answer.get("expires_in") or 299)
-    _TOKENS[cache_key] = (str(access), time.monotonic() + max(expires_in - _EARLY_S, 1))
-    return str(access)
+    return cached_token(channel, pair, lambda: call(channel, "POST", url, {"Authorization": f"Basic {basic}"}))
 
 
 def request(channel: Channel, credentials: str | None, method: str, path: str, body: Any = None) -> Any:
