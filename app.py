@@ -76,6 +76,7 @@ stock_summary = _consumer("stock-summary", "stock_messages.refresh_summary")
 partner_dispatch = _consumer("partner-dispatch", "partners.dispatch")
 channel_inbox = _consumer("channel-inbox", "channel_orders.handle")
 channel_status = _consumer("channel-status", "channel_status.push")
+amazon_notifications = _consumer("amazon-notifications", "channel_notifications.receive_amazon")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -10,14 +10,15 @@ from chalicelib.domain.errors import NotFound
 if TYPE_CHECKING:
     from chalicelib.adapters.channels.base import Connector, Polled
 
-# type -> "module:Class" in this package; amazon and zalando join with their pollers.
+# type -> "module:Class" in this package; zalando joins with its poller.
 CONNECTORS = {
     "shopify": "shopify:Shopify",
     "woocommerce": "woocommerce:WooCommerce",
     "bol": "bol:Bol",
+    "amazon": "amazon:Amazon",
 }
 # Those whose orders are fetched on a schedule (chalicelib/service/channel_poll.py).
-POLLED = frozenset({"bol"})
+POLLED = frozenset({"bol", "amazon"})
 
 
 def connector(channel_type: str) -> Connector:
