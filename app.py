@@ -121,7 +121,7 @@ def fire_timers(event: CloudWatchEvent) -> None:
 
 @app.schedule(Rate(RESOURCES.schedule("channel-poll").rate_minutes, unit=Rate.MINUTES), name="poll_channels")
 def poll_channels(event: CloudWatchEvent) -> None:
-    """Polled marketplaces' changed orders onto the channel inbox (bol.com)."""
+    """Polled marketplaces' changed orders onto the channel inbox (bol.com, Amazon)."""
     from chalicelib.bootstrap import bootstrap
     from chalicelib.service import channel_poll
 

@@ -184,7 +184,7 @@ RESOURCES = Resources(
         # Active reservations past their time release the store stock they hold.
         Schedule(key="reservation-expiry", handler="expire_reservations", rate_minutes=5),
         Schedule(key="workflow-timers", handler="fire_timers", rate_minutes=1),
-        # Polled marketplaces (bol.com): the orders changed since each channel's high-water mark.
+        # Polled marketplaces (bol.com, Amazon): the orders changed since each channel's high-water mark.
         Schedule(key="channel-poll", handler="poll_channels", rate_minutes=5),
     ),
 )
