@@ -17,9 +17,10 @@ from chalicelib.service.webhooks import queue_delivery
 
 def receive_amazon(body: str) -> None:
     """One SQS message: an ORDER_CHANGE onto the inbox of the Amazon channel of its seller and
-    marketplace; other notification types are not the OMS's (counted, dropped)."""
+    marketplace; other notification types, and orders Amazon fulfils itself, are not the OMS's
+    (counted, dropped)."""
     note = amazon.notification(body)
-    if note.type != amazon.ORDER_CHANGE:
+    if note.type != amazon.ORDER_CHANGE or note.fulfilled_by_amazon:
         count("ChannelDeliveries", channel="amazon", outcome="ignored")
         logger.info("amazon notification ignored", extra={"type": note.type, "notificationId": note.notification_id})
         return

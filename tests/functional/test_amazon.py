@@ -20,7 +20,7 @@ import pytest
 from chalicelib.adapters.channels import connector
 from chalicelib.domain.network import Channel
 from infra.pump import Pump
-from tests.channels import connect, count_stock, order_of, payload
+from tests.channels import connect, count_stock, drain, order_of, payload
 from tests.conftest import unique
 from tests.fake_platforms import (
     AMAZON_CLIENT_ID,
@@ -219,6 +219,31 @@ def test_an_expired_token_is_renewed_before_amazon_refuses_it(
     assert amazon.tokens_issued == 2
 
 
+def test_an_unknown_sku_is_dead_lettered_with_its_reason_and_created_once_redriven(
+    client: Any, admin: dict[str, str], amazon: FakeAmazon, channel_id: str
+) -> None:
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.service import channel_poll
+
+    setup(client, admin, amazon, channel_id)
+    amazon.add_order(dutch())  # its SKU counted nowhere
+    assert channel_poll.poll_all(bootstrap())[channel_id] == "queued"
+    pump = drain()
+    assert order_of(client, admin, channel_id, "402-1234567-8901234") is None
+    ops = admin_ops()
+    letters = json.loads(client.http.get("/ops/dead-letters?queue=channel-inbox", headers=ops).body)
+    [letter] = letters["queues"][0]["messages"]
+    assert letter["reason"].startswith(
+        "Unmappable: SKU 'ECHO-DOT-4-UK-CHARCOAL-3PACK' (line 20212345678901) is not known to the OMS"
+    )
+
+    count_stock(client, admin, "ECHO-DOT-4-UK-CHARCOAL-3PACK")
+    moved = client.http.post("/ops/dead-letters/channel-inbox/redrive", body="", headers=ops)
+    assert json.loads(moved.body)["moved"] == 1
+    drain(pump)
+    assert order_of(client, admin, channel_id, "402-1234567-8901234") is not None
+
+
 def notify(aws: dict[str, str], order_id: str, notification_id: str, *, twice_encoded: bool = False) -> None:
     """ORDER_CHANGE as Amazon sends it to our queue: the notification's JSON as the body (or that JSON
     as a JSON string again)."""
@@ -272,10 +297,12 @@ def test_amazon_cancelling_the_order_cancels_it_in_the_oms(
     assert found is not None and found["status"] == "cancelled"
 
 
-def test_a_notification_for_a_seller_no_channel_has_is_dead_lettered_saying_so(
+def test_a_notification_for_a_seller_no_channel_has_is_dead_lettered_saying_so_and_fba_ones_are_dropped(
     client: Any, admin: dict[str, str], aws: dict[str, str]
 ) -> None:
     note = payload("amazon_sp_order_change_notification.json")  # seller A3TH9S8BH6GOGM in ATVPDKIKX0DER
+    boto3.client("sqs").send_message(QueueUrl=aws[NOTIFICATIONS], MessageBody=json.dumps(note))
+    note["Payload"]["OrderChangeNotification"]["Summary"]["FulfillmentType"] = "AFN"  # Amazon ships it: not ours
     boto3.client("sqs").send_message(QueueUrl=aws[NOTIFICATIONS], MessageBody=json.dumps(note))
     pump_until_quiet(Pump(retry_delay_s=0))
     answer = client.http.get(f"/ops/dead-letters?queue={NOTIFICATIONS}", headers=admin_ops())

@@ -68,6 +68,7 @@ class Notification:
     seller_id: str | None
     marketplace_id: str | None
     raw: str  # the notification's JSON, unwrapped
+    fulfilled_by_amazon: bool = False  # FBA (AFN): Amazon ships it, the OMS has nothing to do (as the poller)
 
 
 def notification(message_body: str) -> Notification:
@@ -86,6 +87,7 @@ def notification(message_body: str) -> Notification:
         seller_id=text(change.get("SellerId")),
         marketplace_id=text((change.get("Summary") or {}).get("MarketplaceId")),
         raw=raw,
+        fulfilled_by_amazon=(change.get("Summary") or {}).get("FulfillmentType") == "AFN",
     )
 
 
