@@ -78,6 +78,7 @@ channel_inbox = _consumer("channel-inbox", "channel_orders.handle")
 channel_status = _consumer("channel-status", "channel_status.push")
 stock_out = _consumer("stock-out", "stock_out.schedule")
 stock_push = _consumer("stock-push", "stock_out.push")
+amazon_notifications = _consumer("amazon-notifications", "channel_notifications.receive_amazon")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")
@@ -122,7 +123,7 @@ def fire_timers(event: CloudWatchEvent) -> None:
 
 @app.schedule(Rate(RESOURCES.schedule("channel-poll").rate_minutes, unit=Rate.MINUTES), name="poll_channels")
 def poll_channels(event: CloudWatchEvent) -> None:
-    """Polled marketplaces' changed orders onto the channel inbox (bol.com)."""
+    """Polled marketplaces' changed orders onto the channel inbox (bol.com, Amazon)."""
     from chalicelib.bootstrap import bootstrap
     from chalicelib.service import channel_poll
 

@@ -126,8 +126,9 @@ METRICS: dict[str, str] = {
     "PartnerDispatchFailures": "dispatch attempts that failed and go back to the queue (retried, then "
     "dead-lettered); dimensions: location, reason (unavailable: 5xx, 408, 429, timeout or no connection; "
     "refused: any other answer; no_secret)",
-    "ChannelDeliveries": "webhook deliveries from sales platforms at POST /webhooks/{channelId}; dimensions: "
-    "channel, outcome (queued; duplicate: seen before, nothing queued; refused: the signature did not hold; "
+    "ChannelDeliveries": "webhook deliveries from sales platforms at POST /webhooks/{channelId}, and their "
+    "notifications on a queue (Amazon's); dimensions: channel (`amazon` for a notification the OMS does not "
+    "take), outcome (queued; duplicate: seen before, nothing queued; refused: the signature did not hold; "
     "ping: a platform checking the URL; ignored: a topic the OMS does not take)",
     "ChannelOrdersApplied": "platform orders the channel-inbox queue dealt with; dimensions: channel, outcome "
     "(created; cancelled: the platform cancelled it and its open units were cancelled; unchanged: newer, "
@@ -135,7 +136,7 @@ METRICS: dict[str, str] = {
     "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
     "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
     "order discount platform-adjustment; more: charged more, kept in the payment)",
-    "ChannelPolls": "runs of a polled channel (bol.com); dimensions: channel, outcome (queued, nothing new, "
+    "ChannelPolls": "runs of a polled channel (bol.com, Amazon); dimensions: channel, outcome (queued, nothing new, "
     "throttled: a 429 stopped the run, paused: waiting out its Retry-After, failed)",
     "ChannelStatusPushes": "status updates (shipped, cancelled, refunded) the channel-status queue dealt with; "
     "dimensions: channel, status, outcome (pushed; already: the platform had it so; recorded: not pushed, logged; "

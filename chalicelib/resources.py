@@ -46,6 +46,8 @@ class Queue:
     visibility_timeout_s: int = 60
     # First in, first out per message group (its DLQ too); SQS wants the names to end in ".fifo".
     fifo: bool = False
+    # AWS accounts outside ours that may send to it (the queue's policy): a platform's notifications.
+    senders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Resources:
 
 
 EVENT_SOURCE = "oms"
+# The account SP-API sends notifications from (its docs' SQS destination policy names it).
+AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
 # How long a dead letter is kept (every queue's DLQ), and with it the record of why it failed.
 DLQ_RETENTION_DAYS = 14
 
@@ -136,6 +140,9 @@ RESOURCES = Resources(
         # Verified webhook deliveries from the sales platforms (POST /webhooks/{channelId}), each to be
         # mapped to the canonical order and applied when newer than what the OMS has.
         Queue(key="channel-inbox", handler="channel_inbox"),
+        # Amazon SP-API's notifications (ORDER_CHANGE), sent by Amazon's own account: each onto the
+        # channel inbox of its seller's channel (service/channel_notifications.py).
+        Queue(key="amazon-notifications", handler="amazon_notifications", senders=(AMAZON_NOTIFICATIONS_ACCOUNT,)),
         # Status going back to the channels (shipped with tracking, cancelled, refunded), one message
         # group per order: a cancellation never overtakes the shipment queued before it, and a
         # platform's outage holds back only its own orders. Fed by the channel-updates consumer.
@@ -191,7 +198,7 @@ RESOURCES = Resources(
         # Active reservations past their time release the store stock they hold.
         Schedule(key="reservation-expiry", handler="expire_reservations", rate_minutes=5),
         Schedule(key="workflow-timers", handler="fire_timers", rate_minutes=1),
-        # Polled marketplaces (bol.com): the orders changed since each channel's high-water mark.
+        # Polled marketplaces (bol.com, Amazon): the orders changed since each channel's high-water mark.
         Schedule(key="channel-poll", handler="poll_channels", rate_minutes=5),
     ),
 )

@@ -186,7 +186,7 @@ class OmsStack(cdk.Stack):
             removal_policy=self.settings.removal_policy,
         )
         self.dlqs[key] = dlq
-        return sqs.Queue(
+        queue = sqs.Queue(
             self,
             f"{logical}Queue",
             queue_name=physical_name(key, self.stage),
@@ -196,6 +196,16 @@ class OmsStack(cdk.Stack):
             enforce_ssl=True,
             removal_policy=self.settings.removal_policy,
         )
+        if definition.senders:  # SP-API checks it may send (GetQueueAttributes) when the destination is made
+            queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="PlatformSends",
+                    principals=[iam.AccountPrincipal(account) for account in definition.senders],
+                    actions=["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                    resources=[queue.queue_arn],
+                )
+            )
+        return queue
 
     def _rule(self, key: str) -> events.Rule:
         rule = next(r for r in RESOURCES.rules if r.key == key)

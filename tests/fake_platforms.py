@@ -11,10 +11,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 SHOPIFY_TOKEN = "shpat_" + "f4k3T0k3n9" * 3
 WOO_KEY, WOO_SECRET = "ck_" + "a1" * 20, "cs_" + "b2" * 20
@@ -139,9 +139,10 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
-            body = json.loads(raw) if raw.lstrip().startswith(("{", "[")) else raw or None  # JSON, or a form
             headers = {k.lower(): v for k, v in self.headers.items()}
+            data = self.rfile.read(length) if length else b""
+            form = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+            body = (dict(parse_qsl(data.decode())) if form else json.loads(data)) if data else None
             platform.received.append((self.command, self.path, body))
             failure = platform.failure_for(self.path)
             if failure is not None:
@@ -341,12 +342,8 @@ class FakeZalando(Platform):
 
     def _login(self, method: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
         basic = "Basic " + base64.b64encode(f"{ZALANDO_CLIENT_ID}:{ZALANDO_CLIENT_SECRET}".encode()).decode()
-        form = parse_qs(body if isinstance(body, str) else "")
-        if (
-            method != "POST"
-            or headers.get("authorization") != basic
-            or form.get("grant_type") != ["client_credentials"]
-        ):
+        form = body if isinstance(body, dict) else {}
+        if method != "POST" or headers.get("authorization") != basic or form.get("grant_type") != "client_credentials":
             return 401, {"error": "invalid_client"}
         self.tokens_issued += 1
         issued = f"zal-access-{self.tokens_issued}-" + "b8" * 16
@@ -410,3 +407,181 @@ class FakeZalando(Platform):
 def _utc(moment: str) -> str:
     """An ISO time as UTC text that sorts (Zalando writes +00:00, the filters Z)."""
     return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC).isoformat()
+
+
+AMAZON_CLIENT_ID = "amzn1.application-oa2-client." + "f6" * 16
+AMAZON_CLIENT_SECRET = "amzn1.oa2-cs.v1." + "a7" * 32
+AMAZON_REFRESH_TOKEN = "Atzr|" + "b8" * 40
+AMAZON_SELLER_ID, AMAZON_MARKETPLACE = "A3TH9S8BH6GOGM", "A1805IZSGTT6HS"  # Amazon.nl
+# includedData -> the order's and its items' sections it adds (Orders v2026-01-01: asked for, or absent).
+SECTIONS = {
+    "BUYER": ("buyer", ()),
+    "RECIPIENT": ("recipient", ()),
+    "PROCEEDS": ("proceeds", ("proceeds",)),
+    "EXPENSE": (None, ("expense",)),
+    "PROMOTION": (None, ("promotion",)),
+    "CANCELLATION": (None, ("cancellation",)),
+    "FULFILLMENT": ("fulfillment", ("fulfillment",)),
+    "PACKAGES": ("packages", ()),
+    "FULFILLMENT_ORDERS": ("fulfillmentOrders", ()),
+}
+
+
+def _amazon_error(code: str, message: str, details: str = "") -> dict[str, Any]:
+    return {"errors": [{"code": code, "message": message, **({"details": details} if details else {})}]}
+
+
+@dataclass
+class FakeAmazon(Platform):
+    """Login with Amazon (refresh-token grant; tokens live `token_lifetime_s`, an expired one is
+    refused with 403) and the SP-API: Orders v2026-01-01 searchOrders (by lastUpdated, refused when
+    lastUpdatedBefore is not 2 minutes behind its clock; `page_size` a page, nextToken) and getOrder
+    (only the sections asked for), v0 confirmShipment (204; the order then shipped, a second one of
+    its items "already shipped") and Listings Items patchListingsItem (the quantities in `stock`)."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    stock: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, float] = field(default_factory=dict)  # token -> when it expires
+    token_lifetime_s: int = 3600
+    page_size: int = 100
+
+    @property
+    def tokens_issued(self) -> int:
+        return len(self.tokens)
+
+    def add_order(self, order: dict[str, Any]) -> None:
+        self.orders[str(order["orderId"])] = order
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        split = urlsplit(path)
+        route, query = split.path, parse_qs(split.query)
+        if route == "/auth/o2/token":
+            return self._token(body or {})
+        token = headers.get("x-amz-access-token", "")
+        if token not in self.tokens:
+            return 403, _amazon_error("Unauthorized", "Access to requested resource is denied.")
+        if self.tokens[token] < time.time():
+            denied = "The access token you provided has expired."
+            return 403, _amazon_error("Unauthorized", "Access to requested resource is denied.", denied)
+        if method == "GET" and route == "/orders/2026-01-01/orders":
+            return self._search(query)
+        one = re.fullmatch(r"/orders/2026-01-01/orders/([^/]+)", route)
+        if method == "GET" and one:
+            found = self.orders.get(unquote(one[1]))
+            if found is None:
+                return 404, _amazon_error("NotFound", f"Order {unquote(one[1])} not found")
+            return 200, {"order": _sections(found, query)}
+        confirm = re.fullmatch(r"/orders/v0/orders/([^/]+)/shipmentConfirmation", route)
+        if method == "POST" and confirm:
+            return self._confirm(unquote(confirm[1]), body or {})
+        listing = re.fullmatch(r"/listings/2021-08-01/items/([^/]+)/([^/]+)", route)
+        if method == "PATCH" and listing:
+            return self._patch(unquote(listing[1]), unquote(listing[2]), query, body or {})
+        return 404, _amazon_error("NotFound", "Resource not found")
+
+    def _token(self, form: dict[str, str]) -> tuple[int, Any]:
+        expected = {
+            "grant_type": "refresh_token",
+            "refresh_token": AMAZON_REFRESH_TOKEN,
+            "client_id": AMAZON_CLIENT_ID,
+            "client_secret": AMAZON_CLIENT_SECRET,
+        }
+        if form != expected:
+            return 401, {"error_description": "Client authentication failed", "error": "invalid_client"}
+        token = f"Atza|{len(self.tokens)}" + "c9" * 30
+        self.tokens[token] = time.time() + self.token_lifetime_s
+        return 200, {
+            "access_token": token,
+            "refresh_token": AMAZON_REFRESH_TOKEN,
+            "token_type": "bearer",
+            "expires_in": self.token_lifetime_s,
+        }
+
+    def _search(self, query: dict[str, list[str]]) -> tuple[int, Any]:
+        after, before = query.get("lastUpdatedAfter", [""])[0], query.get("lastUpdatedBefore", [""])[0]
+        if not after or not before or _moment(before) > datetime.now(UTC) - timedelta(minutes=2):
+            return 400, _amazon_error("InvalidInput", "lastUpdatedBefore must be at least 2 minutes before now")
+        marketplaces = set(",".join(query.get("marketplaceIds", [])).split(","))
+        fulfilled_by = set(",".join(query.get("fulfilledBy", ["MERCHANT,AMAZON"])).split(","))
+        matching = [
+            o
+            for o in self.orders.values()
+            if _moment(after) <= _moment(o["lastUpdatedTime"]) <= _moment(before)
+            and o["salesChannel"]["marketplaceId"] in marketplaces
+            and o.get("fulfillment", {}).get("fulfilledBy", "MERCHANT") in fulfilled_by
+        ]
+        start = int(query.get("paginationToken", ["0"])[0])
+        size = min(int(query.get("maxResultsPerPage", ["100"])[0]), self.page_size)
+        page = [_sections(o, query) for o in matching[start : start + size]]
+        answer: dict[str, Any] = {"orders": page, "lastUpdatedBefore": before}
+        if start + size < len(matching):
+            answer["pagination"] = {"nextToken": str(start + size)}
+        return 200, answer
+
+    def _confirm(self, order_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        order = self.orders.get(order_id)
+        package = body.get("packageDetail") or {}
+        required = ("packageReferenceId", "carrierCode", "trackingNumber", "shipDate", "orderItems")
+        if order is None or not body.get("marketplaceId") or any(not package.get(k) for k in required):
+            return 400, _amazon_error("Invalid Input", "Invalid Input")
+        if not str(package["packageReferenceId"]).isdigit() or not re.match(r"\d{4}-\d\d-\d\dT", package["shipDate"]):
+            return 400, _amazon_error("Invalid Input", "Invalid Input")
+        items = {i["orderItemId"]: i for i in order["orderItems"]}
+        for wanted in package["orderItems"]:
+            item = items.get(wanted["orderItemId"])
+            if item is None:
+                return 400, _amazon_error("Invalid Input", "Invalid Input")
+            done = item.setdefault("fulfillment", {})
+            if done.get("quantityFulfilled", 0) + wanted["quantity"] > item["quantityOrdered"]:
+                return 400, _amazon_error("InvalidInput", f"Order item {wanted['orderItemId']} is already shipped")
+        for wanted in package["orderItems"]:
+            done = items[wanted["orderItemId"]]["fulfillment"]
+            done["quantityFulfilled"] = done.get("quantityFulfilled", 0) + wanted["quantity"]
+            done["quantityUnfulfilled"] = items[wanted["orderItemId"]]["quantityOrdered"] - done["quantityFulfilled"]
+        shipped = all(i.get("fulfillment", {}).get("quantityUnfulfilled") == 0 for i in order["orderItems"])
+        order.setdefault("fulfillment", {})["fulfillmentStatus"] = "SHIPPED" if shipped else "PARTIALLY_SHIPPED"
+        order.setdefault("packages", []).append(
+            {
+                "packageReferenceId": package["packageReferenceId"],
+                "carrier": package.get("carrierName") or package["carrierCode"],
+                "trackingNumber": package["trackingNumber"],
+                "shipTime": package["shipDate"],
+                "packageItems": [
+                    {"orderItemId": i["orderItemId"], "quantity": i["quantity"]} for i in package["orderItems"]
+                ],
+            }
+        )
+        order["lastUpdatedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.shipments.append(body)
+        return 204, None
+
+    def _patch(self, seller: str, sku: str, query: dict[str, list[str]], body: dict[str, Any]) -> tuple[int, Any]:
+        if seller != AMAZON_SELLER_ID or AMAZON_MARKETPLACE not in query.get("marketplaceIds", [""])[0].split(","):
+            return 403, _amazon_error("Unauthorized", "Access to requested resource is denied.")
+        if not body.get("productType") or not body.get("patches"):
+            return 400, _amazon_error("InvalidInput", "productType and patches are required")
+        for patch in body["patches"]:
+            if patch.get("path") == "/attributes/fulfillment_availability" and patch.get("op") in ("replace", "merge"):
+                [availability] = patch["value"]
+                self.stock[sku] = int(availability["quantity"])
+        return 200, {
+            "sku": sku,
+            "status": "ACCEPTED",
+            "submissionId": f"f1dc2914-{len(self.received):04d}",
+            "issues": [],
+        }
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _sections(order: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+    """The order with only the sections `includedData` asks for (the rest always comes)."""
+    asked = set(",".join(query.get("includedData", [])).split(","))
+    drop_order = {o for k, (o, _) in SECTIONS.items() if o and k not in asked}
+    drop_item = {i for k, (_, items) in SECTIONS.items() if k not in asked for i in items}
+    shown = {k: v for k, v in order.items() if k not in drop_order}
+    shown["orderItems"] = [{k: v for k, v in i.items() if k not in drop_item} for i in order.get("orderItems", [])]
+    return shown

@@ -1,7 +1,8 @@
 """The channel-inbox queue: a platform's order, mapped to the canonical order, applied only when it is
 newer than what the OMS has (the platform's own update time), so repeats, deliveries out of order and
 stale ones all end in one correct order. A notification is a hint: the order it carries is the truth
-as of its update time, whatever its topic says.
+as of its update time, whatever its topic says; one that only names the order (Amazon's ORDER_CHANGE)
+has the order fetched as the platform has it now.
 
 Creating goes through the use case of `POST /orders` (one order per channel and external id),
 cancelling through that of `POST /orders/{id}/cancellations`, both as the channel's principal.
@@ -12,9 +13,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from chalicelib.adapters import inbox
+from chalicelib.adapters import inbox, secrets
 from chalicelib.adapters.channels import connector
-from chalicelib.adapters.channels.base import Unmappable, parse
+from chalicelib.adapters.channels.base import Hinted, Unmappable, parse
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.access import Principal
@@ -43,7 +44,12 @@ def handle(body: str) -> None:
     channel = deps.network().channels.get(channel_id)
     if channel is None:
         raise NotFound(f"channel {channel_id} is not registered")
-    mapped = connector(channel.type).to_order(parse(delivery["rawBody"]), channel)
+    platform, payload = connector(channel.type), parse(delivery["rawBody"])
+    named = platform.order_named(payload) if isinstance(platform, Hinted) else None
+    if named is None:
+        mapped = platform.to_order(payload, channel)
+    else:  # a notification naming the order: the order as the platform has it now
+        mapped = platform.fetch_order(channel, secrets.secret(secrets.CREDENTIALS, channel_id), named)
     outcome = apply(deps, mapped)
     count("ChannelOrdersApplied", channel=channel_id, outcome=outcome)
     logger.info(

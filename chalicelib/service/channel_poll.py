@@ -1,4 +1,4 @@
-"""The channel-poll schedule: every active polled channel (bol.com; see POLLED) asked for the orders changed since
+"""The channel-poll schedule: every active polled channel (bol.com, Amazon: POLLED) asked for the orders changed since
 its high-water mark, less an overlap (a change bol records late, clocks apart), each changed order
 fetched whole and put on the channel-inbox queue as a webhook's delivery is. The inbox keeps each
 state of an order once (keyed by a hash of it), so the overlap re-fetches but never re-applies.

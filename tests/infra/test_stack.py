@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from chalicelib.resources import RESOURCES, dlq_name, physical_name
-from tests.infra.cfn import CfnTemplate, queue_names, resources, target
+from chalicelib.resources import AMAZON_NOTIFICATIONS_ACCOUNT, RESOURCES, dlq_name, physical_name
+from tests.infra.cfn import CfnTemplate, queue_names, resources, strip_stage, target
 
 pytestmark = pytest.mark.slow
 
@@ -284,3 +284,20 @@ def test_the_dashboard_watches_every_function_queue_and_dead_letter_queue(dev_te
             assert logical_id(dev_template, "AWS::SQS::Queue", "QueueName", name) in body, name
     assert "IteratorAge" in body
     assert "ApproximateAgeOfOldestMessage" in body
+
+
+def test_only_a_queue_that_declares_senders_lets_another_account_send_to_it(dev_template: CfnTemplate) -> None:
+    """Amazon SP-API sends its notifications from its own account, to amazon-notifications only."""
+    names = queue_names(dev_template)
+    senders: dict[str, list[str]] = {}
+    for props in resources(dev_template, "AWS::SQS::QueuePolicy").values():
+        for statement in as_list(props["PolicyDocument"]["Statement"]):
+            principal = statement.get("Principal", {})
+            if statement["Effect"] == "Allow" and isinstance(principal, dict) and "AWS" in principal:
+                for queue in props["Queues"]:
+                    senders.setdefault(strip_stage(names[target(queue)], STAGE), []).append(json.dumps(principal))
+                assert sorted(as_list(statement["Action"])) == ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+    declared = {q.key: q.senders for q in RESOURCES.queues if q.senders}
+    assert declared == {"amazon-notifications": (AMAZON_NOTIFICATIONS_ACCOUNT,)}
+    assert senders.keys() == declared.keys()
+    assert all(f":iam::{AMAZON_NOTIFICATIONS_ACCOUNT}:root" in p for p in senders["amazon-notifications"])

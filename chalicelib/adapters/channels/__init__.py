@@ -10,15 +10,16 @@ from chalicelib.domain.errors import NotFound
 if TYPE_CHECKING:
     from chalicelib.adapters.channels.base import Connector, Polled
 
-# type -> "module:Class" in this package; amazon joins with its poller.
+# type -> "module:Class" in this package.
 CONNECTORS = {
     "shopify": "shopify:Shopify",
     "woocommerce": "woocommerce:WooCommerce",
     "bol": "bol:Bol",
     "zalando": "zalando:Zalando",
+    "amazon": "amazon:Amazon",
 }
 # Those whose orders are fetched on a schedule (chalicelib/service/channel_poll.py).
-POLLED = frozenset({"bol", "zalando"})
+POLLED = frozenset({"bol", "zalando", "amazon"})
 
 
 def connector(channel_type: str) -> Connector:

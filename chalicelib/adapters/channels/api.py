@@ -17,7 +17,7 @@ from chalicelib.domain.errors import Refused
 if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
 
-_ALREADY = re.compile(r"already\s+(been\s+)?(fulfill?ed|cancell?ed|completed|closed)", re.IGNORECASE)
+_ALREADY = re.compile(r"already\s+(been\s+)?(fulfill?ed|shipped|cancell?ed|completed|closed)", re.IGNORECASE)
 
 
 def credentials_of(channel: Channel, stored: str | None, *keys: str) -> dict[str, str]:

@@ -102,7 +102,7 @@ class Connector(Protocol):
         """The canonical order; raises `Unmappable` (or pydantic's ValidationError) when it cannot be one."""
         ...
 
-    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
         """The platform's order as it is now (pollers, and thin notifications that only name it)."""
         ...
 
@@ -129,6 +129,17 @@ class Polled(Protocol):
 
 
 @runtime_checkable
+class Hinted(Protocol):
+    """A platform whose notifications only name an order (Amazon's ORDER_CHANGE): the inbox's consumer
+    fetches the order as it is now instead of mapping the notification."""
+
+    def order_named(self, payload: Any) -> str | None:
+        """The platform's id of the order `payload` names, when it is such a notification (else None:
+        `payload` is the order itself, as the poller queues it)."""
+        ...
+
+
+@runtime_checkable
 class StockTaker(Protocol):
     """A marketplace told how many of a SKU it may sell (bol offer stock, Amazon listings quantity,
     Zalando stock); the stock-out consumer coalesces and throttles the calls."""
@@ -144,7 +155,7 @@ class WebhookOnly:
 
     type: str
 
-    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
         raise NotImplementedError(f"fetching {self.type} orders is not built yet")
 
 

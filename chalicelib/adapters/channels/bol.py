@@ -60,7 +60,7 @@ class Bol:
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
         raise Unauthorized("bol.com orders are polled: this channel takes no webhooks")
 
-    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
         return self.to_order(bol_api.order(channel, credentials, external_id), channel)
 
     def changed_orders(

@@ -1,14 +1,15 @@
-"""What the marketplaces' OAuth2 client-credentials logins share (bol, Zalando): the access token per
-channel, cached until shortly before it expires, renewed with the channel's client id and secret
-(HTTP Basic), and forgotten when the platform refuses it before its time (revoked, clocks apart)."""
+"""What the marketplaces' OAuth2 logins share: the access token per channel, cached until shortly
+before it expires, renewed with the channel's client id and secret (HTTP Basic: bol, Zalando; or the
+login's own grant: Amazon's LWA refresh token), and forgotten when the platform refuses it before its
+time (revoked, clocks apart)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chalicelib.adapters.channels.api import call, credentials_of
 from chalicelib.domain.errors import Refused
@@ -42,20 +43,19 @@ class Expiring(Generic[V]):
 _TOKENS: Expiring[str] = Expiring()
 
 
-def _key(channel: Channel, client: Mapping[str, str]) -> tuple[str, str]:
-    """The channel and a hash of its client credentials: a new secret gets a new token."""
-    return channel.channel_id, hashlib.sha256(f"{client['clientId']}:{client['clientSecret']}".encode()).hexdigest()
+def _key(channel: Channel, secret: str) -> tuple[str, str]:
+    """The channel and a hash of the credentials a token is made with: a new secret gets a new token."""
+    return channel.channel_id, hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token(channel: Channel, credentials: str | None, url: str, *, form: Mapping[str, str] | None = None) -> str:
-    """The channel's access token from the login at `url` (the grant in its query, or as `form`)."""
-    client = credentials_of(channel, credentials, "clientId", "clientSecret")
-    key = _key(channel, client)
-    cached = _TOKENS.get(key)
-    if cached is not None:
-        return cached
-    basic = base64.b64encode(f"{client['clientId']}:{client['clientSecret']}".encode()).decode()
-    answer = call(channel, "POST", url, {"Authorization": f"Basic {basic}"}, form=form) or {}
+def cached(channel: Channel, secret: str, login: Callable[[], Any]) -> str:
+    """The channel's access token for `secret`: from the `login` (its JSON answer) when none is kept or
+    it is about to expire."""
+    key = _key(channel, secret)
+    kept = _TOKENS.get(key)
+    if kept is not None:
+        return kept
+    answer = login() or {}
     access = answer.get("access_token")
     if not access:
         raise Refused(f"{channel.type} channel {channel.channel_id}: the token answer holds no access_token")
@@ -63,6 +63,17 @@ def token(channel: Channel, credentials: str | None, url: str, *, form: Mapping[
     return _TOKENS.put(key, str(access), max(expires_in - EARLY_S, 1))
 
 
+def _client(client: Mapping[str, str]) -> str:
+    return f"{client['clientId']}:{client['clientSecret']}"
+
+
+def token(channel: Channel, credentials: str | None, url: str, *, form: Mapping[str, str] | None = None) -> str:
+    """The channel's client-credentials token from the login at `url` (the grant in its query, or as `form`)."""
+    client = _client(credentials_of(channel, credentials, "clientId", "clientSecret"))
+    basic = base64.b64encode(client.encode()).decode()
+    return cached(channel, client, lambda: call(channel, "POST", url, {"Authorization": f"Basic {basic}"}, form=form))
+
+
 def forget(channel: Channel, credentials: str | None) -> None:
     """Drop the channel's cached token (the platform said 401 to it): the next call logs in again."""
-    _TOKENS.forget(_key(channel, credentials_of(channel, credentials, "clientId", "clientSecret")))
+    _TOKENS.forget(_key(channel, _client(credentials_of(channel, credentials, "clientId", "clientSecret"))))

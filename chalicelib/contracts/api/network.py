@@ -111,7 +111,8 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
     "shopify": ("shopDomain", "accessToken"),
     "woocommerce": ("consumerKey", "consumerSecret"),
     "bol": ("clientId", "clientSecret"),
-    "amazon": ("clientId", "clientSecret", "refreshToken", "marketplaceId"),
+    # Amazon's seller id names the listings (stock) and tells whose notifications are whose.
+    "amazon": ("clientId", "clientSecret", "refreshToken", "marketplaceId", "sellerId"),
     "zalando": ("clientId", "clientSecret", "merchantId"),
 }
 CredentialValue = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=PRINTABLE_PATTERN)]

@@ -1,0 +1,100 @@
+"""Amazon's Selling Partner API as the connector and the poller call it: a Login with Amazon token
+(refresh-token grant, cached per channel until shortly before it expires) in `x-amz-access-token`,
+Orders v2026-01-01 (`searchOrders` paged by `nextToken`, `getOrder`), v0's `confirmShipment` (v2026
+has no write operations) and Listings Items 2021-08-01's `patchListingsItem`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from chalicelib.adapters.channels import tokens
+from chalicelib.adapters.channels.api import base_url, call, credentials_of
+
+if TYPE_CHECKING:
+    from chalicelib.domain.network import Channel
+
+API = "https://sellingpartnerapi-eu.amazon.com"  # the Europe endpoint (NL, BE, DE, UK, ...)
+AUTH = "https://api.amazon.com/auth/o2/token"
+ORDERS = "/orders/2026-01-01/orders"
+# The sections of an order the mapping reads (v2026 answers only what is asked for).
+INCLUDED = ("BUYER", "RECIPIENT", "PROCEEDS", "PROMOTION", "CANCELLATION", "FULFILLMENT", "PACKAGES")
+PAGE_SIZE = 100  # searchOrders' maximum
+# Amazon refuses a lastUpdatedBefore less than 2 minutes before its own clock.
+CLOCK_MARGIN = timedelta(minutes=2)
+LOGIN = ("clientId", "clientSecret", "refreshToken")
+
+
+def token(channel: Channel, credentials: str | None) -> str:
+    found = credentials_of(channel, credentials, *LOGIN)
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": found["refreshToken"],
+        "client_id": found["clientId"],
+        "client_secret": found["clientSecret"],
+    }
+    secret = ":".join(found[k] for k in LOGIN)
+    return tokens.cached(channel, secret, lambda: call(channel, "POST", channel.auth_url or AUTH, {}, form=form))
+
+
+def request(channel: Channel, credentials: str | None, method: str, path: str, body: Any = None) -> Any:
+    """`method` the SP-API at `path` (with its query), authorised."""
+    headers = {"x-amz-access-token": token(channel, credentials)}
+    return call(channel, method, f"{base_url(channel, API)}{path}", headers, body)
+
+
+def marketplace(channel: Channel, credentials: str | None) -> str:
+    return credentials_of(channel, credentials, "marketplaceId")["marketplaceId"]
+
+
+def changed_orders(
+    channel: Channel, credentials: str | None, since: datetime, until: datetime
+) -> Iterator[dict[str, Any]]:
+    """The merchant-fulfilled orders of the channel's marketplace updated from `since` to `until` less
+    the clock margin, whole (every section the mapping reads), every page. What the margin leaves out
+    the next run's overlap takes in."""
+    before = until - CLOCK_MARGIN
+    if before <= since:
+        return
+    query: dict[str, str | int] = {
+        "lastUpdatedAfter": _z(since),
+        "lastUpdatedBefore": _z(before),
+        "marketplaceIds": marketplace(channel, credentials),
+        "fulfilledBy": "MERCHANT",  # Amazon ships its own (FBA): the OMS has nothing to do for those
+        "includedData": ",".join(INCLUDED),
+        "maxResultsPerPage": PAGE_SIZE,
+    }
+    while True:
+        page = request(channel, credentials, "GET", f"{ORDERS}?{urlencode(query)}") or {}
+        yield from page.get("orders") or []
+        next_token = (page.get("pagination") or {}).get("nextToken")
+        if not next_token:
+            return
+        query["paginationToken"] = str(next_token)
+
+
+def order(channel: Channel, credentials: str | None, order_id: str) -> dict[str, Any]:
+    """getOrder with every section the mapping reads: the order itself (unwrapped)."""
+    path = f"{ORDERS}/{quote(order_id, safe='')}?{urlencode({'includedData': ','.join(INCLUDED)})}"
+    found: dict[str, Any] = (request(channel, credentials, "GET", path) or {}).get("order") or {}
+    return found
+
+
+def confirm_shipment(channel: Channel, credentials: str | None, order_id: str, body: dict[str, Any]) -> None:
+    """v0 confirmShipment: one package; answered 204."""
+    request(channel, credentials, "POST", f"/orders/v0/orders/{quote(order_id, safe='')}/shipmentConfirmation", body)
+
+
+def patch_listing(channel: Channel, credentials: str | None, sku: str, body: dict[str, Any]) -> dict[str, Any]:
+    """patchListingsItem for the seller's `sku` in the channel's marketplace: Amazon's submission answer."""
+    found = credentials_of(channel, credentials, "sellerId", "marketplaceId")
+    query = urlencode({"marketplaceIds": found["marketplaceId"]})
+    path = f"/listings/2021-08-01/items/{quote(found['sellerId'], safe='')}/{quote(sku, safe='')}?{query}"
+    answer: dict[str, Any] = request(channel, credentials, "PATCH", path, body) or {}
+    return answer
+
+
+def _z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
