@@ -61,8 +61,12 @@ class OrdersRepository(TrackedRepository[Order]):
 
 
 # An order's own records kept in its partition beside it, shown on the order's answer: the prefix of
-# their sort key -> the answer's field. Another kind (exchanges, claims) is one more entry here.
-RECORDS: dict[str, str] = {keys.RETURN_PREFIX: "returns"}
+# their sort key -> the answer's field.
+RECORDS: dict[str, str] = {
+    keys.RETURN_PREFIX: "returns",
+    keys.EXCHANGE_PREFIX: "exchanges",
+    keys.CLAIM_PREFIX: "claims",
+}
 
 
 def records_view(items: list[Item]) -> dict[str, list[dict[str, Any]]]:

@@ -1,5 +1,5 @@
-"""What customer service reads of an order: per line what became of it, its returns, refunds and
-timeline, in one Query of the order's partition."""
+"""What customer service reads of an order: per line what became of it, its returns, exchanges,
+claims, refunds and timeline, in one Query of the order's partition."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 import pytest
 
 from tests.conftest import bearer, issue_token
+from tests.functional.test_claims import claimed
+from tests.functional.test_exchanges import exchanged
 from tests.functional.test_returns import asked
 from tests.functional.test_returns_quote import TRACKING, delivered
 from tests.roundtrips import counting
@@ -15,19 +17,23 @@ from tests.roundtrips import counting
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-def test_the_order_shows_its_lines_ledger_returns_refunds_and_timeline_in_one_query(client, admin):
+def test_the_order_shows_its_lines_ledger_returns_exchanges_claims_refunds_and_timeline_in_one_query(client, admin):
     order = delivered(client, admin)
     ret = asked(client, admin, order["orderId"], [("1", 1, "changed_mind")])
+    exc = exchanged(client, admin, order["orderId"], [{"sku": "TEE-WHITE-M", "quantity": 1}])
+    made = claimed(client, admin, order["orderId"], [("2", 1, "damaged")], "refund")
     cs = bearer(issue_token("cs"))
     client.http.get(f"/orders/{order['orderId']}", headers=cs)  # the token is looked up once, then cached
     with counting() as trips:
         answer = client.http.get(f"/orders/{order['orderId']}", headers=cs)
     assert trips.by_operation() == {"Query": 1}, trips.describe()
     view = json.loads(answer.body)
-    assert [r["returnId"] for r in view["returns"]] == [ret["returnId"]]
-    assert view["returns"][0]["status"] == ret["status"]
+    assert sorted(r["returnId"] for r in view["returns"]) == sorted([ret["returnId"], exc["returnId"]])
+    assert next(r for r in view["returns"] if r["returnId"] == ret["returnId"])["status"] == ret["status"]
+    assert [(e["exchangeId"], e["status"]) for e in view["exchanges"]] == [(exc["exchangeId"], exc["status"])]
+    assert [(c["claimId"], c["refundId"]) for c in view["claims"]] == [(made["claimId"], made["refundId"])]
     ledger = view["lines"][0]["ledger"]
-    assert (ledger["ordered"], ledger["cancelled"], ledger["fulfilled"], ledger["returnRequested"]) == (2, 0, 2, 1)
+    assert (ledger["ordered"], ledger["cancelled"], ledger["fulfilled"], ledger["returnRequested"]) == (2, 0, 2, 2)
     types = [h["type"] for h in view["history"]]
     assert types[:3] == ["OrderCreated", "OrderSourced", "FulfilmentOrderDispatched"]
     assert "ReturnAuthorized" in types

@@ -183,6 +183,12 @@ from chalicelib.contracts.api.orders import (
     CancelLines as CancelLines,
 )
 from chalicelib.contracts.api.orders import (
+    ClaimLineOut as ClaimLineOut,
+)
+from chalicelib.contracts.api.orders import (
+    ClaimOut as ClaimOut,
+)
+from chalicelib.contracts.api.orders import (
     CreateOrder as CreateOrder,
 )
 from chalicelib.contracts.api.orders import (
@@ -193,6 +199,9 @@ from chalicelib.contracts.api.orders import (
 )
 from chalicelib.contracts.api.orders import (
     EditOrder as EditOrder,
+)
+from chalicelib.contracts.api.orders import (
+    ExchangeOut as ExchangeOut,
 )
 from chalicelib.contracts.api.orders import (
     FulfilmentEventIn as FulfilmentEventIn,
@@ -279,12 +288,6 @@ from chalicelib.contracts.api.returns import (
     ClaimLineIn as ClaimLineIn,
 )
 from chalicelib.contracts.api.returns import (
-    ClaimLineOut as ClaimLineOut,
-)
-from chalicelib.contracts.api.returns import (
-    ClaimOut as ClaimOut,
-)
-from chalicelib.contracts.api.returns import (
     CreateClaim as CreateClaim,
 )
 from chalicelib.contracts.api.returns import (
@@ -295,9 +298,6 @@ from chalicelib.contracts.api.returns import (
 )
 from chalicelib.contracts.api.returns import (
     ExchangeEventIn as ExchangeEventIn,
-)
-from chalicelib.contracts.api.returns import (
-    ExchangeOut as ExchangeOut,
 )
 from chalicelib.contracts.api.returns import (
     LineRefundOut as LineRefundOut,

@@ -262,6 +262,52 @@ class HistoryEntry(Model):
     detail: dict[str, Any]
 
 
+class ExchangeOut(Model):
+    exchange_id: str
+    order_id: str
+    channel: str
+    return_id: str
+    replacement_order_id: str
+    mode: Literal["advance", "on_receipt"]
+    status: Literal["awaiting_payment", "awaiting_return", "released", "completed", "charged"] = Field(
+        description="awaiting_payment: the customer owes the difference; awaiting_return: on_receipt, the return "
+        "is not in yet; released: the replacement is on its way; completed: released and the return received; "
+        "charged: advance, the return did not come back in time and its value was charged"
+    )
+    new_items_price: Money
+    returned_value: Money = Field(description="what the returned units refund: items less fees (no shipping)")
+    price_difference: Money = Field(description="new items - returned value: positive is paid, negative refunded")
+    charged: Money | None = Field(None, description="what was charged when an advance return did not come back")
+    paid: bool
+    released: bool
+    received: bool
+    charge_due: str | None = Field(None, description="advance: the return should be received by then")
+    created_by: str
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class ClaimLineOut(Model):
+    line_id: str
+    sku: str
+    quantity: int
+    kind: str
+
+
+class ClaimOut(Model):
+    claim_id: str
+    order_id: str
+    channel: str
+    lines: list[ClaimLineOut]
+    resolution: Literal["refund", "replace"]
+    refund_id: str | None = Field(None, description="refund: the order's refund it made")
+    replacement_order_id: str | None = Field(None, description="replace: the order that sends the units again")
+    created_by: str
+    version: int
+    created_at: str
+
+
 class OrderOut(Model):
     order_id: str
     channel: str
@@ -288,6 +334,12 @@ class OrderOut(Model):
     fulfilment_orders: list[FulfilmentOrderDetail] = []
     returns: list[dict[str, Any]] = Field(
         [], description="the order's returns (GET /orders/{id}; answers to changes leave them out)"
+    )
+    exchanges: list[ExchangeOut] = Field(
+        [], description="the order's exchanges (GET /orders/{id}; answers to changes leave them out)"
+    )
+    claims: list[ClaimOut] = Field(
+        [], description="the order's claims (GET /orders/{id}; answers to changes leave them out)"
     )
     refunds: list[RefundOut] = []
     refunds_paid: Money | None = Field(None, description="what the refunds paid out so far (succeeded) add up to")

@@ -199,32 +199,6 @@ class ExchangeEventIn(Model):
     type: Literal["paid"]
 
 
-class ExchangeOut(Model):
-    exchange_id: str
-    order_id: str
-    channel: str
-    return_id: str
-    replacement_order_id: str
-    mode: Literal["advance", "on_receipt"]
-    status: Literal["awaiting_payment", "awaiting_return", "released", "completed", "charged"] = Field(
-        description="awaiting_payment: the customer owes the difference; awaiting_return: on_receipt, the return "
-        "is not in yet; released: the replacement is on its way; completed: released and the return received; "
-        "charged: advance, the return did not come back in time and its value was charged"
-    )
-    new_items_price: Money
-    returned_value: Money = Field(description="what the returned units refund: items less fees (no shipping)")
-    price_difference: Money = Field(description="new items - returned value: positive is paid, negative refunded")
-    charged: Money | None = Field(None, description="what was charged when an advance return did not come back")
-    paid: bool
-    released: bool
-    received: bool
-    charge_due: str | None = Field(None, description="advance: the return should be received by then")
-    created_by: str
-    version: int
-    created_at: str
-    updated_at: str
-
-
 class ClaimLineIn(Model):
     line_id: Id
     quantity: Quantity
@@ -240,23 +214,3 @@ class CreateClaim(Model):
     lines: Annotated[list[ClaimLineIn], Field(min_length=1, max_length=100)]
     resolution: Literal["refund", "replace"]
     delivery: Delivery | None = Field(None, description="replace: of the replacement; left out: the order's")
-
-
-class ClaimLineOut(Model):
-    line_id: str
-    sku: str
-    quantity: int
-    kind: str
-
-
-class ClaimOut(Model):
-    claim_id: str
-    order_id: str
-    channel: str
-    lines: list[ClaimLineOut]
-    resolution: Literal["refund", "replace"]
-    refund_id: str | None = Field(None, description="refund: the order's refund it made")
-    replacement_order_id: str | None = Field(None, description="replace: the order that sends the units again")
-    created_by: str
-    version: int
-    created_at: str
