@@ -211,6 +211,7 @@ def order_to_item(order: Order) -> Item:
             for ln in order.lines
         ],
         "refunds": [refund_item(r) for r in order.refunds],
+        "records": order.records,
     }
 
 
@@ -272,6 +273,7 @@ def order_from_item(item: Item) -> Order:
             for ln in item["lines"]
         ],
         refunds=[refund_from_item(r) for r in item.get("refunds", [])],
+        records={kind: dict(statuses) for kind, statuses in item.get("records", {}).items()},
     )
 
 
@@ -377,6 +379,7 @@ def order_summary(header: Item) -> dict[str, Any]:
         "total": header["total"],
         "storeId": header.get("storeId"),
         "refunds": header.get("refunds", []),
+        "records": header.get("records", {}),
     }
 
 

@@ -180,6 +180,12 @@ class UnitOfWork(abc.ABC):
             for request in order.new_tasks:
                 pin = self.task_pin(order.channel)
                 self.add(Task.opened(order.order_id, request, pin.definition, pin.version))
+        for record in [a for a in self._tracked.values() if a.changed]:
+            # A return, exchange or claim changes with its order (tracked beside it): its header keeps its status.
+            kept = _order_record(record)
+            owner = self._tracked.get((Order, kept[0])) if kept else None
+            if kept and isinstance(owner, Order):
+                owner.note_record(kept[1], record.identity, kept[2])
         changed = [a for a in self._tracked.values() if a.changed]
         self._write(
             Changes(
@@ -192,6 +198,18 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def _write(self, changes: Changes) -> None: ...
+
+
+def _order_record(aggregate: Aggregate) -> tuple[str, str, str] | None:
+    """A return's, exchange's or claim's order, kind and status as its order's header keeps them
+    (other aggregates: None)."""
+    if isinstance(aggregate, Return):
+        return aggregate.order_id, "returns", aggregate.status
+    if isinstance(aggregate, Exchange):
+        return aggregate.order_id, "exchanges", aggregate.status.value
+    if isinstance(aggregate, Claim):
+        return aggregate.order_id, "claims", aggregate.resolution.value
+    return None
 
 
 def attempts(

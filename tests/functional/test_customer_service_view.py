@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from tests.conftest import bearer, issue_token
+from tests.conftest import bearer, issue_token, unique
 from tests.functional.test_claims import claimed
 from tests.functional.test_exchanges import exchanged
-from tests.functional.test_returns import asked
+from tests.functional.test_returns import asked, event
 from tests.functional.test_returns_quote import TRACKING, delivered
 from tests.roundtrips import counting
 
@@ -41,3 +41,22 @@ def test_the_order_shows_its_lines_ledger_returns_exchanges_claims_refunds_and_t
     shipped = next(h for h in view["history"] if h["detail"].get("to") == "shipped")
     assert shipped["detail"]["tracking"]["code"] == TRACKING["code"]
     assert view["fulfilmentOrders"][0]["tracking"]["code"] == TRACKING["code"]
+
+
+def test_the_customers_history_shows_each_orders_returns_exchanges_claims_and_refunds_in_one_query(client, admin):
+    customer = unique("cust")
+    order = delivered(client, admin, customer={"id": customer})
+    ret = asked(client, admin, order["orderId"], [("1", 1, "changed_mind")])
+    exc = exchanged(client, admin, order["orderId"], [{"sku": "TEE-WHITE-M", "quantity": 1}])
+    made = claimed(client, admin, order["orderId"], [("2", 1, "damaged")], "refund")
+    event(client, admin, ret["returnId"], "cancel")
+    with counting() as trips:
+        answer = client.http.get(f"/customers/{customer}/orders?limit=10", headers=admin)
+    assert trips.by_operation() == {"Query": 1}, trips.describe()
+    summary = next(o for o in json.loads(answer.body)["items"] if o["orderId"] == order["orderId"])
+    assert summary["records"] == {
+        "returns": {ret["returnId"]: "cancelled", exc["returnId"]: ret["status"]},  # made as ret was
+        "exchanges": {exc["exchangeId"]: exc["status"]},
+        "claims": {made["claimId"]: "refund"},
+    }
+    assert [r["refundId"] for r in summary["refunds"]] == [made["refundId"]]

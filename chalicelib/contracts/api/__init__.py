@@ -249,6 +249,9 @@ from chalicelib.contracts.api.orders import (
     OrderSummary as OrderSummary,
 )
 from chalicelib.contracts.api.orders import (
+    RecordStatuses as RecordStatuses,
+)
+from chalicelib.contracts.api.orders import (
     RefundBreakdown as RefundBreakdown,
 )
 from chalicelib.contracts.api.orders import (

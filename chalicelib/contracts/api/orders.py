@@ -308,6 +308,15 @@ class ClaimOut(Model):
     created_at: str
 
 
+class RecordStatuses(Model):
+    """What became of an order's returns, exchanges and claims, kept on its header (a customer's
+    history reads them in its one Query): id -> status; a claim's is its resolution."""
+
+    returns: dict[str, str] = {}
+    exchanges: dict[str, str] = {}
+    claims: dict[str, str] = {}
+
+
 class OrderOut(Model):
     order_id: str
     channel: str
@@ -342,6 +351,7 @@ class OrderOut(Model):
         [], description="the order's claims (GET /orders/{id}; answers to changes leave them out)"
     )
     refunds: list[RefundOut] = []
+    records: RecordStatuses = Field(default_factory=RecordStatuses)
     refunds_paid: Money | None = Field(None, description="what the refunds paid out so far (succeeded) add up to")
     history: list[HistoryEntry] = []
 
@@ -376,6 +386,7 @@ class OrderSummary(Model):
     total: Money
     store_id: str | None = None
     refunds: list[RefundOut] = []
+    records: RecordStatuses = Field(default_factory=RecordStatuses)
 
 
 class OrderPage(Model):

@@ -30,6 +30,12 @@ class Returning(Refunding):
 
     __slots__ = ()
 
+    def note_record(self, kind: str, record_id: str, status: str) -> None:
+        """One of its returns, exchanges or claims (`kind`) is new or has a new status."""
+        if self.records.get(kind, {}).get(record_id) != status:
+            self.records.setdefault(kind, {})[record_id] = status
+            self._touch()
+
     def return_authorized(self, ret: Return, *, actor: str, now: str, total: Mapping[str, str]) -> None:
         """Approved: its units are expected back (return-requested on their lines)."""
         for item in ret.lines:

@@ -74,6 +74,9 @@ class OrderState(Aggregate):
     delivery: Delivery | None = None
     status: OrderStatus = OrderStatus.OPEN
     refunds: list[Refund] = field(default_factory=list)
+    # Its returns, exchanges and claims by kind: id -> status (a claim's: its resolution), so that the
+    # order's header alone (a customer's history) tells what became of them.
+    records: dict[str, dict[str, str]] = field(default_factory=dict)
     discounts: list[Discount] = field(default_factory=list)  # the order's own, spread over its lines
     shipping: Shipping | None = None
     amount_due: Decimal = Decimal("0.00")  # what edits added to the total, for the payment side to collect
