@@ -106,6 +106,20 @@ def running(platform: P) -> Iterator[P]:
     server.server_close()
 
 
+def inbox_dead_letter(client: Any, ops: dict[str, str]) -> dict[str, Any]:
+    """The one message in the channel inbox's dead-letter queue."""
+    letters = json.loads(client.http.get(f"/ops/dead-letters?queue={QUEUE}", headers=ops).body)
+    [letter] = letters["queues"][0]["messages"]
+    found: dict[str, Any] = letter
+    return found
+
+
+def redrive_inbox(client: Any, ops: dict[str, str]) -> None:
+    """Send the inbox's one dead letter back to it."""
+    moved = client.http.post(f"/ops/dead-letters/{QUEUE}/redrive", body="", headers=ops)
+    assert json.loads(moved.body)["moved"] == 1
+
+
 def order_of(client: Any, admin: dict[str, str], channel_id: str, external_id: str) -> dict[str, Any] | None:
     found = client.http.get(f"/orders?channel={channel_id}&externalId={external_id}", headers=admin)
     assert found.status_code == 200, found.body

@@ -16,7 +16,7 @@ import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters import postcodes
@@ -84,7 +84,7 @@ def resource_hold(
     net = deps.network()
     held = {h.line_id: h.quantity for h in order.held_for(task_id)}
     pin = pinning(deps, order.channel)
-    demands = [dataclasses.replace(d, quantity=held[d.line_id]) for d in demands_of(order, net) if d.line_id in held]
+    demands = _demands_for(order, net, held)
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         changed = uow.track(copy.deepcopy(order))
@@ -124,11 +124,7 @@ def resource_rejected(
     quantities: dict[str, int] = {}
     for ln in rejected.lines:
         quantities[ln.line_id] = quantities.get(ln.line_id, 0) + ln.quantity
-    demands = [
-        dataclasses.replace(d, quantity=quantities[d.line_id])
-        for d in demands_of(order, net)
-        if d.line_id in quantities
-    ]
+    demands = _demands_for(order, net, quantities)
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         changed = uow.track(copy.deepcopy(order))
@@ -175,11 +171,7 @@ def edit(deps: Dependencies, order: Order, change: Callable[[Order, str], None],
     scratch = copy.deepcopy(order)
     change(scratch, deps.now())  # what the edit leaves unsourced decides what is planned
     unsourced = {ln.line_id: ln.unsourced_quantity for ln in scratch.lines if ln.unsourced_quantity}
-    demands = [
-        dataclasses.replace(d, quantity=unsourced[d.line_id])
-        for d in demands_of(scratch, net)
-        if d.line_id in unsourced
-    ]
+    demands = _demands_for(scratch, net, unsourced)
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         changed = uow.track(copy.deepcopy(order))
@@ -299,6 +291,15 @@ def planning_stock(stock: StockReader, skus: set[str]) -> dict[str, dict[str, in
         sku: {loc: PLENTY if units >= SUMMARY_CAP else units for loc, units in per_location.items()}
         for sku, per_location in summaries.items()
     }
+
+
+def _demands_for(order: Order, net: Network, quantities: Mapping[str, int]) -> list[Demand]:
+    """`demands_of` for only the lines in `quantities`, that many units each (what is sourced again)."""
+    return [
+        dataclasses.replace(d, quantity=quantities[d.line_id])
+        for d in demands_of(order, net)
+        if d.line_id in quantities
+    ]
 
 
 def demands_of(order: Order, net: Network) -> list[Demand]:

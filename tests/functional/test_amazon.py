@@ -21,7 +21,16 @@ from chalicelib.adapters.channels import connector
 from chalicelib.domain.network import Channel
 from infra.pump import Pump
 from tests.captured import payload
-from tests.channels import connect, count_stock, drain, order_of, pump_until_quiet
+from tests.channels import (
+    connect,
+    count_stock,
+    drain,
+    inbox_dead_letter,
+    order_of,
+    pump_until_quiet,
+    redrive_inbox,
+    running,
+)
 from tests.conftest import unique
 from tests.fake_platforms import (
     AMAZON_CLIENT_ID,
@@ -30,7 +39,6 @@ from tests.fake_platforms import (
     AMAZON_REFRESH_TOKEN,
     AMAZON_SELLER_ID,
     FakeAmazon,
-    serve,
 )
 from tests.functional.test_channel_status import TRACKING, dead_letters, ship
 
@@ -47,11 +55,7 @@ CREDENTIALS = {
 
 @pytest.fixture
 def amazon() -> Iterator[FakeAmazon]:
-    fake = FakeAmazon()
-    server = serve(fake)
-    yield fake
-    server.shutdown()
-    server.server_close()
+    yield from running(FakeAmazon())
 
 
 @pytest.fixture
@@ -232,15 +236,13 @@ def test_an_unknown_sku_is_dead_lettered_with_its_reason_and_created_once_redriv
     pump = drain()
     assert order_of(client, admin, channel_id, "402-1234567-8901234") is None
     ops = admin_ops()
-    letters = json.loads(client.http.get("/ops/dead-letters?queue=channel-inbox", headers=ops).body)
-    [letter] = letters["queues"][0]["messages"]
+    letter = inbox_dead_letter(client, ops)
     assert letter["reason"].startswith(
         "Unmappable: SKU 'ECHO-DOT-4-UK-CHARCOAL-3PACK' (line 20212345678901) is not known to the OMS"
     )
 
     count_stock(client, admin, "ECHO-DOT-4-UK-CHARCOAL-3PACK")
-    moved = client.http.post("/ops/dead-letters/channel-inbox/redrive", body="", headers=ops)
-    assert json.loads(moved.body)["moved"] == 1
+    redrive_inbox(client, ops)
     drain(pump)
     assert order_of(client, admin, channel_id, "402-1234567-8901234") is not None
 

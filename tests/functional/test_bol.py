@@ -14,8 +14,8 @@ import pytest
 
 from infra.pump import Pump
 from tests.captured import payload
-from tests.channels import connect, count_stock, order_of
-from tests.fake_platforms import BOL_CLIENT_ID, BOL_CLIENT_SECRET, BOL_TOKEN, FakeBol, serve
+from tests.channels import connect, count_stock, order_of, running
+from tests.fake_platforms import BOL_CLIENT_ID, BOL_CLIENT_SECRET, BOL_TOKEN, FakeBol
 
 pytestmark = pytest.mark.usefixtures("demo")
 BOL = "bol-nl"
@@ -23,11 +23,7 @@ BOL = "bol-nl"
 
 @pytest.fixture
 def bol() -> Iterator[FakeBol]:
-    fake = FakeBol()
-    server = serve(fake)
-    yield fake
-    server.shutdown()
-    server.server_close()
+    yield from running(FakeBol())
 
 
 def captured(name: str) -> dict[str, Any]:

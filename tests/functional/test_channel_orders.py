@@ -16,8 +16,10 @@ from tests.channels import (
     count_stock,
     deliver,
     drain,
+    inbox_dead_letter,
     order_of,
     raw,
+    redrive_inbox,
     shopify_headers,
     variant,
     woo_headers,
@@ -228,13 +230,11 @@ def test_an_unknown_sku_is_dead_lettered_with_its_reason_and_created_once_redriv
     pump = drain()
     assert order_of(client, admin, SHOP, str(BEYOND_2_53)) is None
 
-    letters = json.loads(client.http.get("/ops/dead-letters?queue=channel-inbox", headers=ops).body)
-    [letter] = letters["queues"][0]["messages"]
+    letter = inbox_dead_letter(client, ops)
     assert letter["reason"].startswith("Unmappable: SKU 'IPOD2008PINK' (line 866550311766439020) is not known")
 
     count_stock(client, admin, "IPOD2008PINK")
-    moved = client.http.post("/ops/dead-letters/channel-inbox/redrive", body="", headers=ops)
-    assert json.loads(moved.body)["moved"] == 1
+    redrive_inbox(client, ops)
     drain(pump)
 
     found = order_of(client, admin, SHOP, str(BEYOND_2_53))

@@ -19,14 +19,13 @@ from chalicelib.adapters.outbound import Throttled
 from chalicelib.domain.errors import Refused
 from infra.pump import Pump
 from tests.captured import payload
-from tests.channels import connect, count_stock, order_of, pump_until_quiet
+from tests.channels import connect, count_stock, inbox_dead_letter, order_of, pump_until_quiet, redrive_inbox, running
 from tests.conftest import bearer, issue_token
 from tests.fake_platforms import (
     ZALANDO_CLIENT_ID,
     ZALANDO_CLIENT_SECRET,
     ZALANDO_MERCHANT,
     FakeZalando,
-    serve,
 )
 from tests.functional.test_channel_status import dead_letters, queue_update
 from tests.zalando import (
@@ -53,11 +52,7 @@ TRACKING = {"carrier": "DHL", "code": "JJD000390007882465", "url": "https://www.
 
 @pytest.fixture
 def zalando() -> Iterator[FakeZalando]:
-    fake = FakeZalando()
-    server = serve(fake)
-    yield fake
-    server.shutdown()
-    server.server_close()
+    yield from running(FakeZalando())
 
 
 def connect_zalando(client: Any, admin: dict[str, str], zalando: FakeZalando, *orders: dict[str, Any]) -> None:
@@ -186,13 +181,11 @@ def test_an_unknown_sku_is_dead_lettered_with_its_reason_and_created_once_redriv
     ops = bearer(issue_token("ops"))
     pump = Pump(retry_delay_s=0)
     run(pump, passes=8)
-    letters = json.loads(client.http.get("/ops/dead-letters?queue=channel-inbox", headers=ops).body)
-    [letter] = letters["queues"][0]["messages"]
+    letter = inbox_dead_letter(client, ops)
     assert letter["reason"].startswith("Unmappable: SKU 'ZS-NEW-1' (line 95ed2272-7674-3bfd-9f14-37a736617f85)")
 
     count_stock(client, admin, "ZS-NEW-1")
-    moved = client.http.post("/ops/dead-letters/channel-inbox/redrive", body="", headers=ops)
-    assert json.loads(moved.body)["moved"] == 1
+    redrive_inbox(client, ops)
     run(pump)
     assert order_of(client, admin, ZAL, FIRST) is not None
 

@@ -19,31 +19,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
-from chalicelib.adapters.channels import amazon_api
+from chalicelib.adapters.channels import amazon_api, base, mapping
 from chalicelib.adapters.channels.api import already, credentials_of
-from chalicelib.adapters.channels.base import (
-    ChannelOrder,
-    Delivery,
-    Ignored,
-    Off,
-    Outcome,
-    Ping,
-    PlatformFigures,
-    Unmappable,
-    parse,
-)
-from chalicelib.adapters.channels.mapping import (
-    address,
-    canonical,
-    currency_of,
-    customer_id,
-    decimal,
-    required,
-    sku_of,
-    text,
-    utc,
-    whole,
-)
 from chalicelib.adapters.channels.money import Line
 from chalicelib.adapters.outbound import Rejected
 from chalicelib.domain.errors import Refused, Unauthorized
@@ -78,14 +55,14 @@ def notification(message_body: str) -> Notification:
     if isinstance(found, str):
         raw, found = found, _json(found)
     if not isinstance(found, dict) or not found.get("NotificationType"):
-        raise Unmappable("the message is not an SP-API notification: it has no NotificationType")
+        raise base.Unmappable("the message is not an SP-API notification: it has no NotificationType")
     metadata = found.get("NotificationMetadata") or {}
     change = (found.get("Payload") or {}).get("OrderChangeNotification") or {}
     return Notification(
-        notification_id=required(metadata.get("NotificationId"), "NotificationMetadata.NotificationId"),
+        notification_id=mapping.required(metadata.get("NotificationId"), "NotificationMetadata.NotificationId"),
         type=str(found["NotificationType"]),
-        seller_id=text(change.get("SellerId")),
-        marketplace_id=text((change.get("Summary") or {}).get("MarketplaceId")),
+        seller_id=mapping.text(change.get("SellerId")),
+        marketplace_id=mapping.text((change.get("Summary") or {}).get("MarketplaceId")),
         raw=raw,
         fulfilled_by_amazon=(change.get("Summary") or {}).get("FulfillmentType") == "AFN",
     )
@@ -93,9 +70,9 @@ def notification(message_body: str) -> Notification:
 
 def _json(body: str) -> Any:
     try:
-        return parse(body)
+        return base.parse(body)
     except ValueError:
-        raise Unmappable("the message body is not JSON") from None
+        raise base.Unmappable("the message body is not JSON") from None
 
 
 def addressed_to(channel: Channel, credentials: str | None, note: Notification) -> bool:
@@ -110,62 +87,63 @@ def addressed_to(channel: Channel, credentials: str | None, note: Notification) 
 class Amazon:
     type = "amazon"
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
         raise Unauthorized("Amazon notifies through its SQS queue (amazon-notifications), not by webhook")
 
     def order_named(self, payload: Any) -> str | None:
         if not isinstance(payload, dict) or payload.get("NotificationType") != ORDER_CHANGE:
             return None
         change = (payload.get("Payload") or {}).get("OrderChangeNotification") or {}
-        return required(change.get("AmazonOrderId"), "Payload.OrderChangeNotification.AmazonOrderId")
+        return mapping.required(change.get("AmazonOrderId"), "Payload.OrderChangeNotification.AmazonOrderId")
 
-    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
+    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> base.ChannelOrder:
         return self.to_order(amazon_api.order(channel, credentials, external_id), channel)
 
     def changed_orders(
         self, channel: Channel, credentials: str | None, since: datetime, until: datetime
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         for order in amazon_api.changed_orders(channel, credentials, since, until):
-            yield required(order.get("orderId"), "orderId"), order
+            yield mapping.required(order.get("orderId"), "orderId"), order
 
-    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+    def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         # getOrder wraps it in {"order": ...}; searchOrders lists it bare.
         order: dict[str, Any] = payload.get("order", payload) if isinstance(payload, dict) else {}
-        external_id = required(order.get("orderId"), "orderId")
+        external_id = mapping.required(order.get("orderId"), "orderId")
         fulfillment = order.get("fulfillment") or {}
-        status = (text(fulfillment.get("fulfillmentStatus")) or "").upper()
+        status = (mapping.text(fulfillment.get("fulfillmentStatus")) or "").upper()
         items = order.get("orderItems") or []
-        currency = currency_of(_currency(order), channel)
+        currency = mapping.currency_of(_currency(order), channel)
         parts = [_Proceeds.of(item, currency) for item in items]
         lines = [_line(channel, item, part, currency) for item, part in zip(items, parts, strict=True)]
         buyer = order.get("buyer") or {}
         to = (order.get("recipient") or {}).get("deliveryAddress") or {}
         shipping = sum((p.shipping for p in parts), Decimal(0))
-        return canonical(
+        return mapping.canonical(
             channel,
             external_id=external_id,
             customer={
-                "id": customer_id(channel, None, external_id),  # Amazon names no buyer: its emails are per order
-                "email": text(buyer.get("buyerEmail")),
-                "name": text(buyer.get("buyerName")) or text(to.get("name")),
-                "phone": text(to.get("phone")),
+                # Amazon names no buyer: its emails are per order
+                "id": mapping.customer_id(channel, None, external_id),
+                "email": mapping.text(buyer.get("buyerEmail")),
+                "name": mapping.text(buyer.get("buyerName")) or mapping.text(to.get("name")),
+                "phone": mapping.text(to.get("phone")),
             },
-            placed_at=utc(order.get("createdTime"), "createdTime"),
-            updated_at=utc(order.get("lastUpdatedTime") or order.get("createdTime"), "lastUpdatedTime"),
+            placed_at=mapping.utc(order.get("createdTime"), "createdTime"),
+            updated_at=mapping.utc(order.get("lastUpdatedTime") or order.get("createdTime"), "lastUpdatedTime"),
             paid=status not in UNPAID,
             lines=lines,
             delivery=_delivery(to),
-            figures=PlatformFigures(
+            figures=base.PlatformFigures(
                 currency=currency,
                 total=_grand_total(order, currency) or sum((_charged(ln) for ln in lines), shipping),
                 shipping=shipping,
-                shipping_method=text(fulfillment.get("fulfillmentServiceLevel")),
+                shipping_method=mapping.text(fulfillment.get("fulfillmentServiceLevel")),
             ),
             cancelled=status in CANCELLED,
             cancel_lines=tuple(ln.line_id for ln, item in zip(lines, items, strict=True) if _cancelled(item)),
         )
 
-    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """A shipment: one confirmShipment for its items with the tracking. A cancellation is recorded
         only: neither Orders v2026 (searchOrders and getOrder) nor v0 (updateShipmentStatus is for
         store pick-ups) has one; a seller cancels through the Feeds API's order acknowledgement, which
@@ -175,7 +153,7 @@ class Amazon:
         order = amazon_api.order(channel, credentials, update.externalId)
         tracking = update.tracking
         packages = order.get("packages") or []
-        status = (text((order.get("fulfillment") or {}).get("fulfillmentStatus")) or "").upper()
+        status = (mapping.text((order.get("fulfillment") or {}).get("fulfillmentStatus")) or "").upper()
         if status in CANCELLED:
             raise Refused(f"amazon channel {channel.channel_id}: order {update.externalId} is cancelled at Amazon")
         if status == "SHIPPED" or (tracking and any(p.get("trackingNumber") == tracking.code for p in packages)):
@@ -189,7 +167,7 @@ class Amazon:
         if not wanted:
             return "already"
         body = {
-            "marketplaceId": text((order.get("salesChannel") or {}).get("marketplaceId"))
+            "marketplaceId": mapping.text((order.get("salesChannel") or {}).get("marketplaceId"))
             or amazon_api.marketplace(channel, credentials),
             "packageDetail": {
                 "packageReferenceId": _package_reference(update.fulfilmentOrderId or update.eventId),
@@ -208,7 +186,7 @@ class Amazon:
             raise
         return "pushed"
 
-    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> Outcome:
+    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> base.Outcome:
         """The listing's quantity for merchant fulfilment (`DEFAULT`), replaced. Amazon takes the patch
         and applies it asynchronously; an INVALID submission is refused with Amazon's reasons."""
         patch = {
@@ -234,14 +212,14 @@ class _Proceeds:
 
     @classmethod
     def of(cls, item: dict[str, Any], currency: str) -> _Proceeds:
-        where = f"order item {text(item.get('orderItemId'))}'s proceeds"
+        where = f"order item {mapping.text(item.get('orderItemId'))}'s proceeds"
         totals: dict[str, Decimal] = {}
         detail: dict[tuple[str, str], Decimal] = {}
         for part in (item.get("proceeds") or {}).get("breakdowns") or []:
-            kind = (text(part.get("type")) or "OTHER").upper()
+            kind = (mapping.text(part.get("type")) or "OTHER").upper()
             totals[kind] = totals.get(kind, Decimal(0)) + _money(part.get("subtotal"), f"{where} {kind}", currency)
             for sub in part.get("detailedBreakdowns") or []:
-                key = (kind, (text(sub.get("subtype")) or "OTHER").upper())
+                key = (kind, (mapping.text(sub.get("subtype")) or "OTHER").upper())
                 detail[key] = detail.get(key, Decimal(0)) + _money(sub.get("value"), f"{where} {kind}", currency)
 
         def on(kind: str, subtype: str, whole_if_undetailed: bool) -> Decimal:
@@ -262,20 +240,20 @@ class _Proceeds:
 
 
 def _line(channel: Channel, item: dict[str, Any], proceeds: _Proceeds, currency: str) -> Line:
-    line_id = required(item.get("orderItemId"), "orderItems.orderItemId")
+    line_id = mapping.required(item.get("orderItemId"), "orderItems.orderItemId")
     where = f"order item {line_id}"
     product = item.get("product") or {}
-    quantity = whole(item.get("quantityOrdered"), f"{where}'s quantityOrdered")
+    quantity = mapping.whole(item.get("quantityOrdered"), f"{where}'s quantityOrdered")
     unit = _money((product.get("price") or {}).get("unitPrice"), f"{where}'s unitPrice", currency)
     promoted = (item.get("promotion") or {}).get("breakdowns") or []
-    promotions = [p for p in (text(b.get("promotionId")) for b in promoted) if p]
+    promotions = [p for p in (mapping.text(b.get("promotionId")) for b in promoted) if p]
     return Line(
         line_id,
-        sku_of(channel, product.get("sellerSku"), (product.get("asin"),), line_id),
+        mapping.sku_of(channel, product.get("sellerSku"), (product.get("asin"),), line_id),
         quantity,
         unit,
         tax=proceeds.item_tax,
-        discounts=(Off(proceeds.item_discount, ",".join(promotions) or None),) if proceeds.item_discount else (),
+        discounts=(base.Off(proceeds.item_discount, ",".join(promotions) or None),) if proceeds.item_discount else (),
         value=proceeds.item,
     )
 
@@ -287,10 +265,10 @@ def _charged(line: Line) -> Decimal:
 def _money(value: Any, field: str, currency: str) -> Decimal:
     """A Money `{amount, currencyCode}` in the order's currency."""
     found = value if isinstance(value, dict) else {}
-    code = text(found.get("currencyCode"))
+    code = mapping.text(found.get("currencyCode"))
     if code is not None and code.upper() != currency:
-        raise Unmappable(f"{field} is in {code}, the order in {currency}")
-    return decimal(found.get("amount"), field)
+        raise base.Unmappable(f"{field} is in {code}, the order in {currency}")
+    return mapping.decimal(found.get("amount"), field)
 
 
 def _currency(order: dict[str, Any]) -> Any:
@@ -331,11 +309,11 @@ def _package_reference(fulfilment_order_id: str) -> str:
 def _delivery(found: dict[str, Any]) -> dict[str, Any] | None:
     """Home delivery to the recipient; address lines 2 and 3 joined (in NL and BE the house number comes
     out of line 1, or is line 2 on its own)."""
-    if not text(found.get("addressLine1")):
+    if not mapping.text(found.get("addressLine1")):
         return None
-    rest = ", ".join(p for p in (text(found.get("addressLine2")), text(found.get("addressLine3"))) if p)
-    to = address(
-        name=text(found.get("name")),
+    rest = ", ".join(p for p in (mapping.text(found.get("addressLine2")), mapping.text(found.get("addressLine3"))) if p)
+    to = mapping.address(
+        name=mapping.text(found.get("name")),
         company=found.get("companyName"),
         line1=found.get("addressLine1"),
         line2=rest,

@@ -50,6 +50,10 @@ class Ignored:
     topic: str
 
 
+# What `verify` makes of a webhook body that it does not refuse.
+Received = Delivery | Ping | Ignored
+
+
 @dataclass(frozen=True)
 class Off:
     """A discount as the platform gave it: how much, VAT included, and its code where it has one."""
@@ -94,7 +98,7 @@ Outcome = Literal["pushed", "already", "recorded"]
 class Connector(Protocol):
     type: str
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Received:
         """The delivery if one of `secrets` signed `body`; raises `Unauthorized` otherwise."""
         ...
 

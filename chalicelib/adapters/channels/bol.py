@@ -16,30 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from chalicelib.adapters.channels import bol_api
-from chalicelib.adapters.channels.base import (
-    SEEN_AT,
-    ChannelOrder,
-    Delivery,
-    Ignored,
-    Off,
-    Outcome,
-    Ping,
-    PlatformFigures,
-)
-from chalicelib.adapters.channels.mapping import (
-    address,
-    canonical,
-    currency_of,
-    customer_id,
-    decimal,
-    full_name,
-    required,
-    sku_of,
-    text,
-    utc,
-    whole,
-)
+from chalicelib.adapters.channels import base, bol_api, mapping
 from chalicelib.adapters.channels.money import Line
 from chalicelib.domain.errors import Refused, TryLater, Unauthorized
 
@@ -57,10 +34,10 @@ TRANSPORTERS = {"postnl": "TNT", "dhl": "DHL", "dpd": "DPD-NL", "ups": "UPS", "b
 class Bol:
     type = "bol"
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
         raise Unauthorized("bol.com orders are polled: this channel takes no webhooks")
 
-    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
+    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> base.ChannelOrder:
         return self.to_order(bol_api.order(channel, credentials, external_id), channel)
 
     def changed_orders(
@@ -69,41 +46,44 @@ class Bol:
         for order_id in bol_api.changed_since(channel, credentials, since, until):
             yield order_id, bol_api.order(channel, credentials, order_id)
 
-    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+    def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         order: dict[str, Any] = payload if isinstance(payload, dict) else {}
-        external_id = required(order.get("orderId"), "orderId")
+        external_id = mapping.required(order.get("orderId"), "orderId")
         details = order.get("shipmentDetails") or {}
         items = order.get("orderItems") or []
-        placed_at = utc(order.get("orderPlacedDateTime"), "orderPlacedDateTime")
+        placed_at = mapping.utc(order.get("orderPlacedDateTime"), "orderPlacedDateTime")
         changed = [
-            utc(i["latestChangedDateTime"], "latestChangedDateTime") for i in items if i.get("latestChangedDateTime")
+            mapping.utc(i["latestChangedDateTime"], "latestChangedDateTime")
+            for i in items
+            if i.get("latestChangedDateTime")
         ]
-        seen = utc(order[SEEN_AT], SEEN_AT) if order.get(SEEN_AT) else None
+        seen = mapping.utc(order[base.SEEN_AT], base.SEEN_AT) if order.get(base.SEEN_AT) else None
         lines = [_line(channel, item) for item in items]
         asked = tuple(str(i["orderItemId"]) for i in items if i.get("cancellationRequest") is True)
-        return canonical(
+        return mapping.canonical(
             channel,
             external_id=external_id,
             customer={
-                "id": customer_id(channel, None, external_id),  # bol names no customer: its emails are per order
-                "email": text(details.get("email")),
-                "name": full_name(details.get("firstName"), details.get("surname")),
-                "phone": text(details.get("deliveryPhoneNumber")),
+                # bol names no customer: its emails are per order
+                "id": mapping.customer_id(channel, None, external_id),
+                "email": mapping.text(details.get("email")),
+                "name": mapping.full_name(details.get("firstName"), details.get("surname")),
+                "phone": mapping.text(details.get("deliveryPhoneNumber")),
             },
             placed_at=placed_at,
             updated_at=seen or max([placed_at, *changed]),
             paid=True,  # bol collects the payment before it passes the order on
             lines=lines,
             delivery=_delivery(order, details, channel),
-            figures=PlatformFigures(
-                currency=currency_of(None, channel),
+            figures=base.PlatformFigures(
+                currency=mapping.currency_of(None, channel),
                 total=sum((_charged(item, line) for item, line in zip(items, lines, strict=True)), Decimal(0)),
             ),
             cancelled=bool(items) and len(asked) == len(items),
             cancel_lines=asked,
         )
 
-    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """A shipment (one call for its items, with the transport) or a cancellation (one call per
         item still open), each followed to bol's verdict; a refund is bol's own business (it refunds
         on cancellation and on a handled return): recorded only."""
@@ -132,7 +112,7 @@ class Bol:
         ]
         return "pushed" if "pushed" in outcomes else "already"
 
-    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> Outcome:
+    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> base.Outcome:
         """The offer's stock (its id from the channel's listings), managed by us: bol then counts only the
         orders placed after this update against it. Its process status is not followed: a later push
         supersedes it anyway. A SKU without an offer is not sold on bol: recorded only."""
@@ -157,7 +137,7 @@ def _cancel(item_id: str, item: dict[str, Any]) -> dict[str, Any]:
     return {"orderItems": [{"orderItemId": item_id, "reasonCode": reason}]}
 
 
-def _write(channel: Channel, credentials: str | None, item_id: str, event_type: str, *, send: _Send) -> Outcome:
+def _write(channel: Channel, credentials: str | None, item_id: str, event_type: str, *, send: _Send) -> base.Outcome:
     """One asynchronous write, once: a retry first asks bol what became of the earlier one (its process
     statuses for the item), so it neither sends twice nor loses a write bol is still processing."""
     for earlier in bol_api.processes_for(channel, credentials, item_id, event_type):
@@ -166,7 +146,7 @@ def _write(channel: Channel, credentials: str | None, item_id: str, event_type: 
     return _verdict(channel, credentials, bol_api.request(channel, credentials, *send) or {}, "pushed")
 
 
-def _verdict(channel: Channel, credentials: str | None, process: dict[str, Any], done: Outcome) -> Outcome:
+def _verdict(channel: Channel, credentials: str | None, process: dict[str, Any], done: base.Outcome) -> base.Outcome:
     """SUCCESS is `done`; FAILURE saying "already" is "already", else refused; PENDING asks once
     more, then brings the message back later (its retries bound how long)."""
     process_id = str(process.get("processStatusId") or process.get("id") or "")
@@ -186,39 +166,43 @@ def _verdict(channel: Channel, credentials: str | None, process: dict[str, Any],
 def _line(channel: Channel, item: dict[str, Any]) -> Line:
     """EAN as the SKU: it names the product the same in every channel and every stock count; bol's
     offer reference is the retailer's optional free text (and the offer id bol's own)."""
-    line_id = required(item.get("orderItemId"), "orderItems.orderItemId")
+    line_id = mapping.required(item.get("orderItemId"), "orderItems.orderItemId")
     where = f"order item {line_id}"
     product, offer = item.get("product") or {}, item.get("offer") or {}
-    off = sum((decimal(d.get("amount"), f"{where}'s discount") for d in item.get("discounts") or []), Decimal(0))
-    titles = [text(d.get("title")) for d in item.get("discounts") or []]
+    off = sum(
+        (mapping.decimal(d.get("amount"), f"{where}'s discount") for d in item.get("discounts") or []), Decimal(0)
+    )
+    titles = [mapping.text(d.get("title")) for d in item.get("discounts") or []]
     return Line(
         line_id,
-        sku_of(channel, product.get("ean") or item.get("ean"), (offer.get("reference"),), line_id),
-        whole(item.get("quantity"), f"{where}'s quantity"),
-        decimal(item.get("unitPrice"), f"{where}'s unitPrice"),
-        discounts=(Off(off, titles[0] if len(titles) == 1 else None),) if off > 0 else (),
+        mapping.sku_of(channel, product.get("ean") or item.get("ean"), (offer.get("reference"),), line_id),
+        mapping.whole(item.get("quantity"), f"{where}'s quantity"),
+        mapping.decimal(item.get("unitPrice"), f"{where}'s unitPrice"),
+        discounts=(base.Off(off, titles[0] if len(titles) == 1 else None),) if off > 0 else (),
     )
 
 
 def _charged(item: dict[str, Any], line: Line) -> Decimal:
     """What bol charged for the item: its totalPrice (v10), else the units less their discounts."""
     if item.get("totalPrice") is not None:
-        return decimal(item["totalPrice"], f"order item {line.line_id}'s totalPrice")
+        return mapping.decimal(item["totalPrice"], f"order item {line.line_id}'s totalPrice")
     return line.unit_price * line.quantity - sum((d.amount for d in line.discounts), Decimal(0))
 
 
 def _delivery(order: dict[str, Any], details: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
     """bol's pick-up point where the channel's locationMap maps its name to one of ours, else home
     delivery to the customer's address (house number and extension as bol gives them apart)."""
-    point = text(details.get("pickupPointName"))
+    point = mapping.text(details.get("pickupPointName"))
     if (order.get("pickupPoint") or order.get("pickUpPoint")) and point and point in channel.location_map:
         return {"method": "pickup_point", "locationId": channel.location_map[point]}
-    street = text(details.get("streetName"))
+    street = mapping.text(details.get("streetName"))
     if street is None:
         return None
-    number = "-".join(p for p in (text(details.get("houseNumber")), text(details.get("houseNumberExtension"))) if p)
-    found = address(
-        name=full_name(details.get("firstName"), details.get("surname")),
+    number = "-".join(
+        p for p in (mapping.text(details.get("houseNumber")), mapping.text(details.get("houseNumberExtension"))) if p
+    )
+    found = mapping.address(
+        name=mapping.full_name(details.get("firstName"), details.get("surname")),
         company=details.get("company"),
         line1=f"{street} {number}".strip(),
         line2=details.get("extraAddressInformation"),

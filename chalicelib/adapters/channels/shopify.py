@@ -9,32 +9,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.channels import base, mapping
 from chalicelib.adapters.channels.api import already, base_url, call, credentials_of
-from chalicelib.adapters.channels.base import (
-    ChannelOrder,
-    Delivery,
-    Ignored,
-    Off,
-    Outcome,
-    PlatformFigures,
-    WebhookOnly,
-    signed_by,
-)
-from chalicelib.adapters.channels.mapping import (
-    AddressKeys,
-    canonical,
-    currency_of,
-    customer_id,
-    decimal,
-    full_name,
-    home_delivery,
-    required,
-    sku_of,
-    store_for,
-    text,
-    utc,
-    whole,
-)
 from chalicelib.adapters.channels.money import Line, rate_text
 from chalicelib.adapters.outbound import Rejected
 from chalicelib.domain.errors import Unauthorized
@@ -47,7 +23,7 @@ ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"}
 PAID = frozenset({"paid", "partially_refunded", "refunded"})
 # Shipping lines Shopify marks as a pick-up in store (the category of the delivery method chosen).
 PICK_UP = frozenset({"pick-up", "pickup", "pick_up"})
-ADDRESS = AddressKeys("address1", "address2", "zip", "city", "province_code", "country_code")
+ADDRESS = mapping.AddressKeys("address1", "address2", "zip", "city", "province_code", "country_code")
 
 
 API_VERSION = "2026-07"
@@ -55,10 +31,10 @@ API_VERSION = "2026-07"
 FULFILLABLE = frozenset({"open", "in_progress"})
 
 
-class Shopify(WebhookOnly):
+class Shopify(base.WebhookOnly):
     type = "shopify"
 
-    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """A shipment: a fulfillment of the fulfillment orders' lines with tracking; a cancellation: the
         order cancelled. A refund is recorded only: Shopify refunds through the shop's payment gateway,
         so pushing the OMS's refund *request* (refunds are not confirmed yet) would move money that the
@@ -78,44 +54,48 @@ class Shopify(WebhookOnly):
             raise
         return "pushed"
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ignored:
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Delivery | base.Ignored:
         # Shopify's newer "Events" deliveries use the same names without "X-".
         signature = headers.get("x-shopify-hmac-sha256") or headers.get("shopify-hmac-sha256")
-        if not signed_by(body, signature, secrets):
+        if not base.signed_by(body, signature, secrets):
             raise Unauthorized("X-Shopify-Hmac-Sha256 does not match the body under the channel's secret")
         topic = headers.get("x-shopify-topic") or headers.get("shopify-topic") or ""
         if topic not in ORDER_TOPICS:
-            return Ignored(topic)
+            return base.Ignored(topic)
         webhook_id = headers.get("x-shopify-webhook-id") or headers.get("shopify-webhook-id")
         if not webhook_id:
             raise Unauthorized("a signed Shopify delivery carries X-Shopify-Webhook-Id; this one does not")
-        return Delivery(dedup_key=webhook_id, topic=topic)
+        return base.Delivery(dedup_key=webhook_id, topic=topic)
 
-    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+    def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         # A webhook's body is the order; the REST API wraps it in {"order": ...}.
         order: dict[str, Any] = payload.get("order", payload) if isinstance(payload, dict) else {}
-        external_id = required(order.get("id"), "id")
-        currency = currency_of(order.get("currency"), channel)
+        external_id = mapping.required(order.get("id"), "id")
+        currency = mapping.currency_of(order.get("currency"), channel)
         customer = order.get("customer") or {}
         shipping = order.get("shipping_address") or {}
-        return canonical(
+        return mapping.canonical(
             channel,
             external_id=external_id,
             customer={
-                "id": customer_id(channel, customer.get("id"), external_id),
-                "email": text(order.get("email")) or text(order.get("contact_email")) or text(customer.get("email")),
-                "name": full_name(customer.get("first_name"), customer.get("last_name")) or text(shipping.get("name")),
-                "phone": text(order.get("phone")) or text(customer.get("phone")),
+                "id": mapping.customer_id(channel, customer.get("id"), external_id),
+                "email": mapping.text(order.get("email"))
+                or mapping.text(order.get("contact_email"))
+                or mapping.text(customer.get("email")),
+                "name": mapping.full_name(customer.get("first_name"), customer.get("last_name"))
+                or mapping.text(shipping.get("name")),
+                "phone": mapping.text(order.get("phone")) or mapping.text(customer.get("phone")),
             },
-            placed_at=utc(order.get("created_at"), "created_at"),
-            updated_at=utc(order.get("updated_at") or order.get("created_at"), "updated_at"),
+            placed_at=mapping.utc(order.get("created_at"), "created_at"),
+            updated_at=mapping.utc(order.get("updated_at") or order.get("created_at"), "updated_at"),
             paid=order.get("financial_status") in PAID,
             lines=[_line(channel, li, order) for li in order.get("line_items") or []],
             delivery=_pick_up(order, channel)
-            or home_delivery(
+            or mapping.home_delivery(
                 shipping,
                 ADDRESS,
-                name=text(shipping.get("name")) or full_name(shipping.get("first_name"), shipping.get("last_name")),
+                name=mapping.text(shipping.get("name"))
+                or mapping.full_name(shipping.get("first_name"), shipping.get("last_name")),
                 field="shipping_address",
             ),
             figures=_figures(order, currency),
@@ -124,33 +104,35 @@ class Shopify(WebhookOnly):
 
 
 def _line(channel: Channel, item: dict[str, Any], order: dict[str, Any]) -> Line:
-    line_id = required(item.get("id"), "line_items.id")
+    line_id = mapping.required(item.get("id"), "line_items.id")
     where = f"line item {line_id}"
     taxes = item.get("tax_lines") or []
     return Line(
         line_id,
-        sku_of(channel, item.get("sku"), (item.get("variant_id"), item.get("product_id")), line_id),
-        whole(item.get("quantity"), f"{where}'s quantity"),
-        decimal(item.get("price"), f"{where}'s price"),
+        mapping.sku_of(channel, item.get("sku"), (item.get("variant_id"), item.get("product_id")), line_id),
+        mapping.whole(item.get("quantity"), f"{where}'s quantity"),
+        mapping.decimal(item.get("price"), f"{where}'s price"),
         tax=_sum(taxes, "price", f"{where}'s tax_lines.price") if _tax_excluded(order) else Decimal(0),
         discounts=tuple(_allocations(item, order, where)),
-        tax_rate=rate_text(sum((decimal(t.get("rate"), f"{where}'s tax rate") for t in taxes), Decimal(0)) * 100)
+        tax_rate=rate_text(
+            sum((mapping.decimal(t.get("rate"), f"{where}'s tax rate") for t in taxes), Decimal(0)) * 100
+        )
         if taxes
         else None,
     )
 
 
-def _figures(order: dict[str, Any], currency: str) -> PlatformFigures:
+def _figures(order: dict[str, Any], currency: str) -> base.PlatformFigures:
     """Shipping after its own discounts (with its tax where prices exclude it); the discounts no
     line or shipping line carries (`total_discounts` less the allocated ones) as one order discount;
     the tax no line carries, to be spread over the lines."""
     excluded = _tax_excluded(order)
     shipping = after = taxes = Decimal(0)
     for s in order.get("shipping_lines") or []:
-        price = decimal(s.get("price"), "shipping_lines.price")
+        price = mapping.decimal(s.get("price"), "shipping_lines.price")
         discounted = s.get("discounted_price")
         paid = (
-            decimal(discounted, "shipping_lines.discounted_price")
+            mapping.decimal(discounted, "shipping_lines.discounted_price")
             if discounted is not None
             else price - _sum(s.get("discount_allocations") or [], "amount", "shipping_lines.discount_allocations")
         )
@@ -158,32 +140,41 @@ def _figures(order: dict[str, Any], currency: str) -> PlatformFigures:
         shipping, after, taxes = shipping + price, after + paid + tax, taxes + tax
     line_items = order.get("line_items") or []
     on_lines = sum((off.amount for li in line_items for off in _allocations(li, order, "a line item")), Decimal(0))
-    unallocated = decimal(order.get("total_discounts") or 0, "total_discounts") - on_lines - (shipping + taxes - after)
+    unallocated = (
+        mapping.decimal(order.get("total_discounts") or 0, "total_discounts") - on_lines - (shipping + taxes - after)
+    )
     codes = [c.get("code") for c in order.get("discount_codes") or []]
     line_tax = sum((_sum(li.get("tax_lines") or [], "price", "tax_lines.price") for li in line_items), Decimal(0))
-    return PlatformFigures(
+    return base.PlatformFigures(
         currency=currency,
-        total=decimal(order.get("total_price"), "total_price"),
-        discounts=(Off(unallocated, text(codes[0]) if len(codes) == 1 else None),) if unallocated > 0 else (),
+        total=mapping.decimal(order.get("total_price"), "total_price"),
+        discounts=(base.Off(unallocated, mapping.text(codes[0]) if len(codes) == 1 else None),)
+        if unallocated > 0
+        else (),
         shipping=after,
-        shipping_method=next((text(s.get("title")) for s in order.get("shipping_lines") or []), None),
-        tax_to_spread=decimal(order.get("total_tax") or 0, "total_tax") - line_tax - taxes if excluded else Decimal(0),
+        shipping_method=next((mapping.text(s.get("title")) for s in order.get("shipping_lines") or []), None),
+        tax_to_spread=mapping.decimal(order.get("total_tax") or 0, "total_tax") - line_tax - taxes
+        if excluded
+        else Decimal(0),
     )
 
 
-def _allocations(item: dict[str, Any], order: dict[str, Any], where: str) -> list[Off]:
+def _allocations(item: dict[str, Any], order: dict[str, Any], where: str) -> list[base.Off]:
     """The line's discounts: its allocations, each with its application's code; else `total_discount`."""
     applications = order.get("discount_applications") or []
     allocations = item.get("discount_allocations")
     if not allocations:
-        total = decimal(item.get("total_discount") or 0, f"{where}'s total_discount")
-        return [Off(total)] if total > 0 else []
+        total = mapping.decimal(item.get("total_discount") or 0, f"{where}'s total_discount")
+        return [base.Off(total)] if total > 0 else []
     found = []
     for allocation in allocations:
         index = allocation.get("discount_application_index")
         application = applications[index] if isinstance(index, int) and 0 <= index < len(applications) else {}
         found.append(
-            Off(decimal(allocation.get("amount"), f"{where}'s discount_allocations"), text(application.get("code")))
+            base.Off(
+                mapping.decimal(allocation.get("amount"), f"{where}'s discount_allocations"),
+                mapping.text(application.get("code")),
+            )
         )
     return found
 
@@ -193,10 +184,10 @@ def _tax_excluded(order: dict[str, Any]) -> bool:
 
 
 def _sum(items: list[dict[str, Any]], key: str, field: str) -> Decimal:
-    return sum((decimal(i.get(key), field) for i in items), Decimal(0))
+    return sum((mapping.decimal(i.get(key), field) for i in items), Decimal(0))
 
 
-def _fulfil(channel: Channel, admin: str, headers: dict[str, str], update: StatusUpdate) -> Outcome:
+def _fulfil(channel: Channel, admin: str, headers: dict[str, str], update: StatusUpdate) -> base.Outcome:
     """One fulfillment for the shipped lines, taken from the fulfillment orders that still have them
     (a retry after Shopify took it finds nothing left: already)."""
     listed = call(channel, "GET", f"{admin}/orders/{update.externalId}/fulfillment_orders.json", headers)
@@ -229,9 +220,9 @@ def _pick_up(order: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
     """Click & collect at our store for a Shopify pick-up: the shipping line's code names the pick-up
     location (or the order's `location_id` does), which the channel's locationMap maps to a store."""
     for line in order.get("shipping_lines") or []:
-        code = text(line.get("code"))
-        category = (text(line.get("delivery_category")) or "").lower()
+        code = mapping.text(line.get("code"))
+        category = (mapping.text(line.get("delivery_category")) or "").lower()
         if code in channel.location_map or category in PICK_UP:
-            where = code if code in channel.location_map else text(order.get("location_id"))
-            return {"method": "click_and_collect", "locationId": store_for(channel, where or "", "a pick-up")}
+            where = code if code in channel.location_map else mapping.text(order.get("location_id"))
+            return {"method": "click_and_collect", "locationId": mapping.store_for(channel, where or "", "a pick-up")}
     return None

@@ -14,33 +14,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.channels import base, mapping
 from chalicelib.adapters.channels.api import base_url, call, credentials_of
-from chalicelib.adapters.channels.base import (
-    ChannelOrder,
-    Delivery,
-    Ignored,
-    Off,
-    Outcome,
-    Ping,
-    PlatformFigures,
-    WebhookOnly,
-    parse,
-    signed_by,
-)
-from chalicelib.adapters.channels.mapping import (
-    AddressKeys,
-    canonical,
-    currency_of,
-    customer_id,
-    decimal,
-    full_name,
-    home_delivery,
-    required,
-    sku_of,
-    text,
-    utc,
-    whole,
-)
 from chalicelib.adapters.channels.money import Line, rate_text
 from chalicelib.domain.errors import Unauthorized
 
@@ -52,7 +27,7 @@ ORDER_TOPICS = frozenset({"order.created", "order.updated"})
 _PING = re.compile(rb"^webhook_id=\d{1,20}$")
 PAID = frozenset({"processing", "completed"})
 CANCELLED = frozenset({"cancelled", "failed", "trash"})
-ADDRESS = AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
+ADDRESS = mapping.AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
 
 
 # The order status each update sets; a refund only adds its note (WooCommerce's refunds move money
@@ -60,10 +35,10 @@ ADDRESS = AddressKeys("address_1", "address_2", "postcode", "city", "state", "co
 TARGET = {"shipped": "completed", "cancelled": "cancelled"}
 
 
-class WooCommerce(WebhookOnly):
+class WooCommerce(base.WebhookOnly):
     type = "woocommerce"
 
-    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """The order's status (completed, cancelled) and a note saying why (the tracking for a shipment,
         shown to the customer). Each step only when not done yet, so a retry adds no second note."""
         found = credentials_of(channel, credentials, "consumerKey", "consumerSecret")
@@ -82,52 +57,54 @@ class WooCommerce(WebhookOnly):
             done = False
         return "already" if done else "pushed"
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
         signature = headers.get("x-wc-webhook-signature")
         if signature is None and _PING.match(body.strip()):
-            return Ping()
-        if not signed_by(body, signature, secrets):
+            return base.Ping()
+        if not base.signed_by(body, signature, secrets):
             raise Unauthorized("X-WC-Webhook-Signature does not match the body under the channel's secret")
         topic = headers.get("x-wc-webhook-topic", "")
         if topic not in ORDER_TOPICS:
-            return Ignored(topic)
-        return Delivery(dedup_key=_dedup_key(body), topic=topic)
+            return base.Ignored(topic)
+        return base.Delivery(dedup_key=_dedup_key(body), topic=topic)
 
-    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+    def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         order: dict[str, Any] = payload if isinstance(payload, dict) else {}
-        external_id = required(order.get("id"), "id")
-        currency = currency_of(order.get("currency"), channel)
+        external_id = mapping.required(order.get("id"), "id")
+        currency = mapping.currency_of(order.get("currency"), channel)
         billing, shipping = order.get("billing") or {}, order.get("shipping") or {}
-        return canonical(
+        return mapping.canonical(
             channel,
             external_id=external_id,
             customer={
-                "id": customer_id(channel, order.get("customer_id"), external_id),
-                "email": text(billing.get("email")),
-                "name": full_name(billing.get("first_name"), billing.get("last_name")),
-                "phone": text(billing.get("phone")),
+                "id": mapping.customer_id(channel, order.get("customer_id"), external_id),
+                "email": mapping.text(billing.get("email")),
+                "name": mapping.full_name(billing.get("first_name"), billing.get("last_name")),
+                "phone": mapping.text(billing.get("phone")),
             },
-            placed_at=utc(order.get("date_created_gmt"), "date_created_gmt", naive_is_utc=True),
-            updated_at=utc(
+            placed_at=mapping.utc(order.get("date_created_gmt"), "date_created_gmt", naive_is_utc=True),
+            updated_at=mapping.utc(
                 order.get("date_modified_gmt") or order.get("date_created_gmt"), "date_modified_gmt", naive_is_utc=True
             ),
-            paid=order.get("status") in PAID or text(order.get("date_paid_gmt")) is not None,
+            paid=order.get("status") in PAID or mapping.text(order.get("date_paid_gmt")) is not None,
             lines=[_line(channel, li, order) for li in order.get("line_items") or []],
-            delivery=home_delivery(
+            delivery=mapping.home_delivery(
                 shipping,
                 ADDRESS,
-                name=full_name(shipping.get("first_name"), shipping.get("last_name")),
+                name=mapping.full_name(shipping.get("first_name"), shipping.get("last_name")),
                 field="shipping",
             ),
-            figures=PlatformFigures(
+            figures=base.PlatformFigures(
                 currency=currency,
-                total=decimal(order.get("total"), "total"),
+                total=mapping.decimal(order.get("total"), "total"),
                 # Coupons are on the lines already (their `total` is after them); a negative fee is a
                 # discount on the order.
-                discounts=tuple(Off(-fee, text(name)) for fee, name in _fees(order) if fee < 0),
-                shipping=decimal(order.get("shipping_total") or 0, "shipping_total")
-                + decimal(order.get("shipping_tax") or 0, "shipping_tax"),
-                shipping_method=next((text(s.get("method_title")) for s in order.get("shipping_lines") or []), None),
+                discounts=tuple(base.Off(-fee, mapping.text(name)) for fee, name in _fees(order) if fee < 0),
+                shipping=mapping.decimal(order.get("shipping_total") or 0, "shipping_total")
+                + mapping.decimal(order.get("shipping_tax") or 0, "shipping_tax"),
+                shipping_method=next(
+                    (mapping.text(s.get("method_title")) for s in order.get("shipping_lines") or []), None
+                ),
             ),
             cancelled=order.get("status") in CANCELLED,
         )
@@ -149,8 +126,9 @@ def _dedup_key(body: bytes) -> str:
     """The order and the moment it was modified; a body that is not such an order, by its hash
     (it is stored all the same and fails, readably, in the consumer)."""
     try:
-        order = parse(body)
-        return f"order-{required(order['id'], 'id')}-{required(order['date_modified_gmt'], 'date_modified_gmt')}"
+        order = base.parse(body)
+        modified = mapping.required(order["date_modified_gmt"], "date_modified_gmt")
+        return f"order-{mapping.required(order['id'], 'id')}-{modified}"
     except (ValueError, KeyError, TypeError):
         return "sha256-" + hashlib.sha256(body).hexdigest()
 
@@ -158,22 +136,22 @@ def _dedup_key(body: bytes) -> str:
 def _line(channel: Channel, item: dict[str, Any], order: dict[str, Any]) -> Line:
     """WooCommerce's line amounts exclude tax whatever the shop shows: `subtotal` before coupons,
     `total` after, each with its `*_tax`; so the line's coupons are what lies between the two."""
-    line_id = required(item.get("id"), "line_items.id")
+    line_id = mapping.required(item.get("id"), "line_items.id")
     where = f"line item {line_id}"
-    subtotal = decimal(item.get("subtotal"), f"{where}'s subtotal")
-    subtotal_tax = decimal(item.get("subtotal_tax") or 0, f"{where}'s subtotal_tax")
-    after = decimal(item.get("total") or subtotal, f"{where}'s total") + decimal(
+    subtotal = mapping.decimal(item.get("subtotal"), f"{where}'s subtotal")
+    subtotal_tax = mapping.decimal(item.get("subtotal_tax") or 0, f"{where}'s subtotal_tax")
+    after = mapping.decimal(item.get("total") or subtotal, f"{where}'s total") + mapping.decimal(
         item.get("total_tax") or subtotal_tax, f"{where}'s total_tax"
     )
-    coupons = [text(c.get("code")) for c in order.get("coupon_lines") or []]
+    coupons = [mapping.text(c.get("code")) for c in order.get("coupon_lines") or []]
     off = subtotal + subtotal_tax - after
     return Line(
         line_id,
-        sku_of(channel, item.get("sku"), (item.get("variation_id"), item.get("product_id")), line_id),
-        whole(item.get("quantity"), f"{where}'s quantity"),
-        decimal(item.get("price"), f"{where}'s price"),
+        mapping.sku_of(channel, item.get("sku"), (item.get("variation_id"), item.get("product_id")), line_id),
+        mapping.whole(item.get("quantity"), f"{where}'s quantity"),
+        mapping.decimal(item.get("price"), f"{where}'s price"),
         tax=subtotal_tax,
-        discounts=(Off(off, coupons[0] if len(coupons) == 1 else None),) if off > 0 else (),
+        discounts=(base.Off(off, coupons[0] if len(coupons) == 1 else None),) if off > 0 else (),
         tax_rate=_rate(item, order),
         value=subtotal,
     )
@@ -185,13 +163,14 @@ def _rate(item: dict[str, Any], order: dict[str, Any]) -> str | None:
     rates = [t.get("rate_percent") for t in order.get("tax_lines") or [] if t.get("rate_id") in ids]
     if len(rates) != 1 or rates[0] is None:
         return None
-    return rate_text(decimal(rates[0], "tax_lines.rate_percent"))
+    return rate_text(mapping.decimal(rates[0], "tax_lines.rate_percent"))
 
 
 def _fees(order: dict[str, Any]) -> list[tuple[Decimal, str | None]]:
     return [
         (
-            decimal(f.get("total") or 0, "fee_lines.total") + decimal(f.get("total_tax") or 0, "fee_lines.total_tax"),
+            mapping.decimal(f.get("total") or 0, "fee_lines.total")
+            + mapping.decimal(f.get("total_tax") or 0, "fee_lines.total_tax"),
             f.get("name"),
         )
         for f in order.get("fee_lines") or []

@@ -23,29 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import outbound
-from chalicelib.adapters.channels import zalando_api
-from chalicelib.adapters.channels.base import (
-    ChannelOrder,
-    Delivery,
-    Ignored,
-    Off,
-    Outcome,
-    Ping,
-    PlatformFigures,
-    Unmappable,
-)
-from chalicelib.adapters.channels.mapping import (
-    address,
-    canonical,
-    currency_of,
-    customer_id,
-    decimal,
-    full_name,
-    required,
-    sku_of,
-    text,
-    utc,
-)
+from chalicelib.adapters.channels import base, mapping, zalando_api
 from chalicelib.adapters.channels.money import Line
 from chalicelib.domain.errors import Refused, TryLater, Unauthorized, Unavailable
 from chalicelib.observability import logger
@@ -76,10 +54,10 @@ class Unit:
 class Zalando:
     type = "zalando"
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Delivery | Ping | Ignored:
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
         raise Unauthorized("Zalando orders are polled: this channel takes no webhooks")
 
-    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> ChannelOrder:
+    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> base.ChannelOrder:
         return self.to_order(zalando_api.order(channel, credentials, external_id), channel)
 
     def changed_orders(
@@ -88,48 +66,50 @@ class Zalando:
         for document in zalando_api.changed_orders(channel, credentials, since, until):
             yield str(document["data"].get("id")), document
 
-    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder:
+    def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         document: dict[str, Any] = payload if isinstance(payload, dict) else {}
         # A document `{"data": order, "included": [...]}`, or the bare order resource of a list.
         order = document["data"] if isinstance(document.get("data"), dict) else document
         attributes = order.get("attributes") or {}
-        external_id = required(order.get("id") or attributes.get("order_id"), "data.id")
+        external_id = mapping.required(order.get("id") or attributes.get("order_id"), "data.id")
         included = [r for r in document.get("included") or [] if isinstance(r, dict)]
         items = [r for r in included if r.get("type") == "OrderItem"]
         units = [_unit(r) for r in included if r.get("type") == "OrderLine"]
-        currency = currency_of(
+        currency = mapping.currency_of(
             next((u.currency for u in units if u.currency), attributes.get("order_lines_price_currency")), channel
         )
         lines = [_line(channel, item, units) for item in items]
         stray = next((u for u in units if u.item_id not in {ln.line_id for ln in lines}), None)
         if stray is not None:
-            raise Unmappable(
+            raise base.Unmappable(
                 f"order line {stray.line_id} names order item {stray.item_id}, which the order does not include"
             )
         shipping = attributes.get("shipping_costs") or {}
         shipping_cost = (
-            decimal(shipping["amount"], "shipping_costs.amount") if shipping.get("amount") is not None else Decimal(0)
+            mapping.decimal(shipping["amount"], "shipping_costs.amount")
+            if shipping.get("amount") is not None
+            else Decimal(0)
         )
         ship_to = attributes.get("shipping_address") or {}
         phone = attributes.get("customer_phone") or {}
         cancelled = {
             ln.line_id: sum(1 for u in units if u.item_id == ln.line_id and u.status == CANCELED) for ln in lines
         }
-        return canonical(
+        return mapping.canonical(
             channel,
             external_id=external_id,
             customer={
-                "id": customer_id(channel, attributes.get("customer_number"), external_id),
-                "email": text(attributes.get("customer_email")),
-                "name": full_name(ship_to.get("first_name"), ship_to.get("last_name")),
-                "phone": text(phone.get("number") if isinstance(phone, dict) else None),
+                "id": mapping.customer_id(channel, attributes.get("customer_number"), external_id),
+                "email": mapping.text(attributes.get("customer_email")),
+                "name": mapping.full_name(ship_to.get("first_name"), ship_to.get("last_name")),
+                "phone": mapping.text(phone.get("number") if isinstance(phone, dict) else None),
             },
-            placed_at=utc(attributes.get("order_date"), "order_date"),
+            placed_at=mapping.utc(attributes.get("order_date"), "order_date"),
             updated_at=_updated_at(attributes, included),
             paid=attributes.get("status") != "initial",  # initial: placed, not paid yet
             lines=lines,
             delivery=_delivery(ship_to, channel),
-            figures=PlatformFigures(
+            figures=base.PlatformFigures(
                 currency=currency,
                 # The units' own prices: whether order_lines_price_amount counts cancelled ones is not said.
                 total=sum((u.price for u in units), Decimal(0)) + shipping_cost,
@@ -139,7 +119,7 @@ class Zalando:
             cancelled_units={k: v for k, v in cancelled.items() if v},
         )
 
-    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
+    def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """Each line still open moved to `shipped` or `canceled`, one call per unit; a refund recorded."""
         if update.status == "refunded":
             return "recorded"
@@ -157,7 +137,7 @@ class Zalando:
         shipping = [u for i, n in wanted.items() for u in [u for u in units if u.item_id == i and u.status in OPEN][:n]]
         if not shipping:
             return "already"
-        given = text(((document.get("data") or {}).get("attributes") or {}).get("tracking_number"))
+        given = mapping.text(((document.get("data") or {}).get("attributes") or {}).get("tracking_number"))
         if update.tracking is not None and given is None:
             zalando_api.patch_order(channel, credentials, update.externalId, {"tracking_number": update.tracking.code})
             raise TryLater(
@@ -171,7 +151,7 @@ class Zalando:
             )
         return _move(channel, credentials, update.externalId, shipping, "shipped")
 
-    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> Outcome:
+    def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> base.Outcome:
         """The EAN's stock in each of the merchant's live sales channels, in one call."""
         where = f"zalando channel {channel.channel_id}"
         if not _EAN.fullmatch(sku):
@@ -196,32 +176,32 @@ class Zalando:
 
 def _unit(resource: dict[str, Any]) -> Unit:
     attributes = resource.get("attributes") or {}
-    line_id = required(resource.get("id") or attributes.get("order_line_id"), "order line id")
+    line_id = mapping.required(resource.get("id") or attributes.get("order_line_id"), "order line id")
     price = attributes.get("price") or {}
     return Unit(
         line_id,
-        required(attributes.get("order_item_id"), f"order line {line_id}'s order_item_id"),
-        required(attributes.get("status"), f"order line {line_id}'s status"),
-        decimal(price.get("amount"), f"order line {line_id}'s price"),
-        text(price.get("currency")),
+        mapping.required(attributes.get("order_item_id"), f"order line {line_id}'s order_item_id"),
+        mapping.required(attributes.get("status"), f"order line {line_id}'s status"),
+        mapping.decimal(price.get("amount"), f"order line {line_id}'s price"),
+        mapping.text(price.get("currency")),
     )
 
 
 def _line(channel: Channel, item: dict[str, Any], units: list[Unit]) -> Line:
     """The item's units as one line: priced at the dearest unit, the others' shortfall a discount."""
     attributes = item.get("attributes") or {}
-    item_id = required(item.get("id") or attributes.get("order_item_id"), "order item id")
+    item_id = mapping.required(item.get("id") or attributes.get("order_item_id"), "order item id")
     own = [u for u in units if u.item_id == item_id]
     if not own:
-        raise Unmappable(f"order item {item_id} has no order lines (include=order_lines)")
+        raise base.Unmappable(f"order item {item_id} has no order lines (include=order_lines)")
     unit_price = max(u.price for u in own)
     short = sum((unit_price - u.price for u in own), Decimal(0))
     return Line(
         item_id,
-        sku_of(channel, attributes.get("external_id"), (attributes.get("article_id"),), item_id),
+        mapping.sku_of(channel, attributes.get("external_id"), (attributes.get("article_id"),), item_id),
         len(own),
         unit_price,
-        discounts=(Off(short),) if short else (),
+        discounts=(base.Off(short),) if short else (),
     )
 
 
@@ -229,9 +209,9 @@ def _updated_at(attributes: dict[str, Any], included: list[dict[str, Any]]) -> d
     """The latest change Zalando records on the order, its items or its lines (a line shipped or
     cancelled need not touch the order's own `modified_at`)."""
     own = attributes.get("modified_at") or attributes.get("created_at") or attributes.get("order_date")
-    times = [utc(own, "modified_at")]
+    times = [mapping.utc(own, "modified_at")]
     times += [
-        utc(r["attributes"]["modified_at"], "modified_at")
+        mapping.utc(r["attributes"]["modified_at"], "modified_at")
         for r in included
         if (r.get("attributes") or {}).get("modified_at")
     ]
@@ -241,14 +221,16 @@ def _updated_at(attributes: dict[str, Any], included: list[dict[str, Any]]) -> d
 def _delivery(ship_to: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
     """A pick-up point or parcel station the channel's locationMap maps (by its service point id) to
     one of ours, else delivery to the address (which for those is the point's own)."""
-    point = text((ship_to.get("service_point_details") or {}).get("service_point_id"))
+    point = mapping.text((ship_to.get("service_point_details") or {}).get("service_point_id"))
     if ship_to.get("address_type") in _POINTS and point and point in channel.location_map:
         return {"method": "pickup_point", "locationId": channel.location_map[point]}
-    if text(ship_to.get("address_line_1")) is None:
+    if mapping.text(ship_to.get("address_line_1")) is None:
         return None
-    extra = " ".join(p for p in (text(ship_to.get("address_line_2")), text(ship_to.get("address_line_3"))) if p)
-    found = address(
-        name=full_name(ship_to.get("first_name"), ship_to.get("last_name")),
+    extra = " ".join(
+        p for p in (mapping.text(ship_to.get("address_line_2")), mapping.text(ship_to.get("address_line_3"))) if p
+    )
+    found = mapping.address(
+        name=mapping.full_name(ship_to.get("first_name"), ship_to.get("last_name")),
         company=None,
         line1=ship_to.get("address_line_1"),
         line2=extra,
@@ -261,13 +243,13 @@ def _delivery(ship_to: dict[str, Any], channel: Channel) -> dict[str, Any] | Non
     return {"method": "home_delivery", "address": found}
 
 
-def _move(channel: Channel, credentials: str | None, order_id: str, units: list[Unit], status: str) -> Outcome:
+def _move(channel: Channel, credentials: str | None, order_id: str, units: list[Unit], status: str) -> base.Outcome:
     """Each unit's line to `status`; "already" when none was open or every one already was so."""
     outcomes = [_transition(channel, credentials, order_id, unit, status) for unit in units]
     return "pushed" if "pushed" in outcomes else "already"
 
 
-def _transition(channel: Channel, credentials: str | None, order_id: str, unit: Unit, status: str) -> Outcome:
+def _transition(channel: Channel, credentials: str | None, order_id: str, unit: Unit, status: str) -> base.Outcome:
     path = zalando_api.line_path(channel, credentials, order_id, unit.item_id, unit.line_id)
     try:
         zalando_api.patch_line(channel, credentials, path, unit.line_id, status)
