@@ -51,6 +51,25 @@ def put_channel(stack: LocalStackProcess, channel_id: str, body: dict[str, Any])
     assert answer.status_code in (200, 201), answer.text
 
 
+def deactivate(stack: LocalStackProcess, channel_id: str, kind: str) -> None:
+    """So the stack's later journeys push no stock to a fake that is gone."""
+    put_channel(stack, channel_id, {"type": kind, "active": False})
+
+
+@pytest.fixture
+def connect(stack: LocalStackProcess) -> Iterator[Callable[[str, dict[str, Any]], None]]:
+    """Registers channels on the stack for the test's duration."""
+    made: list[tuple[str, str]] = []
+
+    def register(channel_id: str, body: dict[str, Any]) -> None:
+        put_channel(stack, channel_id, body)
+        made.append((channel_id, body["type"]))
+
+    yield register
+    for channel_id, kind in made:
+        deactivate(stack, channel_id, kind)
+
+
 def count_stock(stack: LocalStackProcess, skus: set[str]) -> None:
     for sku in skus:
         answer = requests.put(
@@ -95,10 +114,10 @@ def post(stack: LocalStackProcess, channel_id: str, body: bytes, headers: dict[s
     "name", ["shopify_orders_create.json", "shopify_orders_cancelled.json", "shopify_order_rest_fixture.json"]
 )
 def test_each_captured_shopify_order_signed_and_posted_becomes_its_canonical_order_once(
-    stack: LocalStackProcess, name: str
+    stack: LocalStackProcess, connect: Callable[[str, dict[str, Any]], None], name: str
 ) -> None:
     channel_id = unique("shopify")  # the create and the cancellation share an order id: a shop each
-    put_channel(stack, channel_id, {"type": "shopify", "secret": SECRET})
+    connect(channel_id, {"type": "shopify", "secret": SECRET})
     captured = payload(name)
     order = captured.get("order", captured)
     count_stock(stack, {str(li["sku"]) for li in order["line_items"]})
@@ -118,9 +137,11 @@ def test_each_captured_shopify_order_signed_and_posted_becomes_its_canonical_ord
     assert found["customer"]["id"] == f"{channel_id}:{order['customer']['id']}"
 
 
-def test_a_forged_or_unsigned_shopify_delivery_is_401_and_stores_nothing(stack: LocalStackProcess) -> None:
+def test_a_forged_or_unsigned_shopify_delivery_is_401_and_stores_nothing(
+    stack: LocalStackProcess, connect: Callable[[str, dict[str, Any]], None]
+) -> None:
     channel_id = unique("shopify")
-    put_channel(stack, channel_id, {"type": "shopify", "secret": SECRET})
+    connect(channel_id, {"type": "shopify", "secret": SECRET})
     order = payload("shopify_order_rest_fixture.json")["order"]
     body = raw({"order": order})
     forged = shopify_headers(body, "orders/create", secret="forged-" + "x" * 24)
@@ -132,10 +153,10 @@ def test_a_forged_or_unsigned_shopify_delivery_is_401_and_stores_nothing(stack: 
 
 
 def test_the_captured_woocommerce_order_signed_and_posted_becomes_its_canonical_order_once(
-    stack: LocalStackProcess,
+    stack: LocalStackProcess, connect: Callable[[str, dict[str, Any]], None]
 ) -> None:
     channel_id = unique("woo")
-    put_channel(stack, channel_id, {"type": "woocommerce", "secret": SECRET})
+    connect(channel_id, {"type": "woocommerce", "secret": SECRET})
     count_stock(stack, {f"{channel_id}:product:93", "Bar3"})  # its first product has no SKU in WooCommerce
     body = raw(payload("woocommerce_order.json"))
 
@@ -170,7 +191,7 @@ def fake() -> Iterator[Callable[[Platform], None]]:
 
 
 def test_bol_orders_polled_by_the_stacks_schedule_become_canonical(
-    stack: LocalStackProcess, fake: Callable[[Platform], None]
+    stack: LocalStackProcess, fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]
 ) -> None:
     bol, channel_id = FakeBol(), unique("bol")
     fake(bol)
@@ -180,7 +201,7 @@ def test_bol_orders_polled_by_the_stacks_schedule_become_canonical(
         count_stock(stack, {i["product"]["ean"] for i in order["orderItems"]})
     credentials = {"clientId": BOL_CLIENT_ID, "clientSecret": BOL_CLIENT_SECRET}
     urls = {"apiBaseUrl": bol.url, "authUrl": f"{bol.url}/token"}
-    put_channel(stack, channel_id, {"type": "bol", "credentials": credentials, "currency": "EUR", **urls})
+    connect(channel_id, {"type": "bol", "credentials": credentials, "currency": "EUR", **urls})
 
     old = arrived(stack, channel_id, "1042823870")
     assert old["payment"]["amount"] == {"amount": "52.97", "currency": "EUR"}
@@ -193,7 +214,7 @@ def test_bol_orders_polled_by_the_stacks_schedule_become_canonical(
 
 
 def test_zalando_orders_polled_by_the_stacks_schedule_become_canonical(
-    stack: LocalStackProcess, fake: Callable[[Platform], None]
+    stack: LocalStackProcess, fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]
 ) -> None:
     zalando, channel_id = FakeZalando(), unique("zalando")
     fake(zalando)
@@ -201,7 +222,7 @@ def test_zalando_orders_polled_by_the_stacks_schedule_become_canonical(
         zalando.add_order(order)
     count_stock(stack, {EAN, SHOES})
     credentials = {"clientId": ZALANDO_CLIENT_ID, "clientSecret": ZALANDO_CLIENT_SECRET, "merchantId": ZALANDO_MERCHANT}
-    put_channel(stack, channel_id, {"type": "zalando", "credentials": credentials, "apiBaseUrl": zalando.url})
+    connect(channel_id, {"type": "zalando", "credentials": credentials, "apiBaseUrl": zalando.url})
 
     one = arrived(stack, channel_id, FIRST)
     assert one["payment"]["amount"] == {"amount": "50", "currency": "EUR"}
@@ -229,6 +250,7 @@ def amazon(local_stack: LocalStackProcess) -> Iterator[tuple[FakeAmazon, str]]:
     urls = {"apiBaseUrl": fake.url, "authUrl": f"{fake.url}/auth/o2/token"}
     put_channel(local_stack, channel_id, {"type": "amazon", "credentials": credentials, **urls})
     yield fake, channel_id
+    deactivate(local_stack, channel_id, "amazon")
     server.shutdown()
     server.server_close()
 
