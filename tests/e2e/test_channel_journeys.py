@@ -176,9 +176,10 @@ def test_the_captured_woocommerce_order_signed_and_posted_becomes_its_canonical_
     assert found["shipping"]["amount"] == {"amount": "10.00", "currency": "USD"}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fake() -> Iterator[Callable[[Platform], None]]:
-    """Serves fakes on 127.0.0.1 in this process for the test's duration."""
+    """Serves fakes on 127.0.0.1 in this process until the session ends: a poll the stack began just
+    before a test made its channel inactive still finds its fake."""
     servers = []
 
     def start(platform: Platform) -> None:
@@ -233,11 +234,11 @@ def test_zalando_orders_polled_by_the_stacks_schedule_become_canonical(
 
 
 @pytest.fixture(scope="module")
-def amazon(local_stack: LocalStackProcess) -> Iterator[tuple[FakeAmazon, str]]:
+def amazon(local_stack: LocalStackProcess, fake: Callable[[Platform], None]) -> Iterator[tuple[FakeAmazon, str]]:
     """One fake Amazon and its channel for the module: notifications find their channel by seller and
     marketplace, so the stack has one channel of them."""
-    fake, channel_id = FakeAmazon(), unique("amazon")
-    server = serve(fake)
+    platform, channel_id = FakeAmazon(), unique("amazon")
+    fake(platform)
     if not local_stack.running:
         local_stack.start()
     credentials = {
@@ -247,12 +248,10 @@ def amazon(local_stack: LocalStackProcess) -> Iterator[tuple[FakeAmazon, str]]:
         "marketplaceId": AMAZON_MARKETPLACE,
         "sellerId": AMAZON_SELLER_ID,
     }
-    urls = {"apiBaseUrl": fake.url, "authUrl": f"{fake.url}/auth/o2/token"}
+    urls = {"apiBaseUrl": platform.url, "authUrl": f"{platform.url}/auth/o2/token"}
     put_channel(local_stack, channel_id, {"type": "amazon", "credentials": credentials, **urls})
-    yield fake, channel_id
+    yield platform, channel_id
     deactivate(local_stack, channel_id, "amazon")
-    server.shutdown()
-    server.server_close()
 
 
 def test_amazon_orders_polled_by_the_stacks_schedule_become_canonical(
