@@ -5,15 +5,25 @@ use cases as in AWS. The fakes answer the platforms' documented shapes (tests/fa
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tests.captured import payload
 from tests.fake_platforms import (
+    AMAZON_CLIENT_ID,
+    AMAZON_CLIENT_SECRET,
+    AMAZON_MARKETPLACE,
+    AMAZON_REFRESH_TOKEN,
+    AMAZON_SELLER_ID,
     BOL_CLIENT_ID,
     BOL_CLIENT_SECRET,
     ZALANDO_CLIENT_ID,
     ZALANDO_CLIENT_SECRET,
     ZALANDO_MERCHANT,
+    FakeAmazon,
     FakeBol,
     FakeZalando,
     serve,
@@ -63,7 +73,7 @@ class Marketplace:
 def start() -> list[Marketplace]:
     """Start the fakes, fill them and (re-)register their channels: a fake listens on a new port each
     run, so the channel's base URL is written each run."""
-    return [_bol(), _zalando()]
+    return [_bol(), _zalando(), _amazon()]
 
 
 def _bol() -> Marketplace:
@@ -132,6 +142,66 @@ def _zalando() -> Marketplace:
         },
     )
     return Marketplace("zalando-demo", fake, server)
+
+
+def _amazon() -> Marketplace:
+    """Amazon's orders are searched by their update time up to 2 minutes ago (Amazon refuses a search
+    closer to its clock), so theirs is 5 minutes ago at each start."""
+    fake = FakeAmazon()
+    server = serve(fake)
+    updated = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for n, basket in enumerate(_BASKETS):
+        fake.add_order(_amazon_order(f"402-1000000-000000{n}", basket, updated))
+    _register(
+        "amazon-demo",
+        {
+            "type": "amazon",
+            "name": "Amazon.nl (fake, local)",
+            "credentials": {
+                "clientId": AMAZON_CLIENT_ID,
+                "clientSecret": AMAZON_CLIENT_SECRET,
+                "refreshToken": AMAZON_REFRESH_TOKEN,
+                "marketplaceId": AMAZON_MARKETPLACE,
+                "sellerId": AMAZON_SELLER_ID,
+            },
+            "apiBaseUrl": fake.url,
+            "authUrl": f"{fake.url}/auth/o2/token",
+        },
+    )
+    return Marketplace("amazon-demo", fake, server)
+
+
+def _amazon_order(order_id: str, basket: dict[str, tuple[int, str]], updated: str) -> dict[str, Any]:
+    """Amazon's published getOrder example, sold on Amazon.nl in euros, unshipped, with the basket's
+    items (prices VAT included: no tax apart, no shipping)."""
+    order: dict[str, Any] = copy.deepcopy(payload("amazon_sp_v2026_getorder.json")["order"])
+    template = order["orderItems"][0]
+    items = []
+    for n, (sku, (quantity, price)) in enumerate(basket.items()):
+        item = copy.deepcopy(template)
+        item.pop("promotion", None)
+        item.update(orderItemId=f"{order_id.replace('-', '')}{n}", quantityOrdered=quantity)
+        item["product"].update(sellerSku=sku, title=sku.replace("-", " ").title(), serialNumbers=[])
+        item["product"]["price"] = {"unitPrice": _euros(Decimal(price))}
+        item["proceeds"] = {
+            "proceedsTotal": _euros(quantity * Decimal(price)),
+            "breakdowns": [{"type": "ITEM", "subtotal": _euros(quantity * Decimal(price))}],
+        }
+        item["fulfillment"].update(quantityFulfilled=0, quantityUnfulfilled=quantity)
+        items.append(item)
+    total = sum((Decimal(item["proceeds"]["proceedsTotal"]["amount"]) for item in items), Decimal(0))
+    order.update(orderId=order_id, createdTime=updated, lastUpdatedTime=updated, orderItems=items, packages=[])
+    order["salesChannel"].update(marketplaceId=AMAZON_MARKETPLACE, marketplaceName="Amazon.nl")
+    order["proceeds"] = {"grandTotal": _euros(total), "breakdowns": [{"type": "ITEM", "subtotal": _euros(total)}]}
+    order["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"
+    order["recipient"]["deliveryAddress"].update(
+        addressLine1="Keizersgracht 123A", addressLine2="", postalCode="1015 CJ", city="Amsterdam", countryCode="NL"
+    )
+    return order
+
+
+def _euros(amount: Decimal) -> dict[str, str]:
+    return {"amount": str(amount), "currencyCode": "EUR"}
 
 
 def _register(channel_id: str, body: dict[str, Any]) -> None:

@@ -159,6 +159,7 @@ def test_make_run_shows_the_fake_marketplaces_orders_arriving_within_a_minute(
         api, headers = stack.url, stack.headers()
         wanted = [("bol-demo", f"D100{n}") for n in range(3)]
         wanted += [("zalando-demo", f"5a1e0000-0000-4000-8000-00000000000{n}") for n in range(3)]
+        wanted += [("amazon-demo", f"402-1000000-000000{n}") for n in range(3)]
         deadline, found = time.monotonic() + 60, dict[tuple[str, str], str]()
         while time.monotonic() < deadline and len(found) < len(wanted):
             for channel, external_id in wanted:
@@ -169,7 +170,7 @@ def test_make_run_shows_the_fake_marketplaces_orders_arriving_within_a_minute(
                     found[channel, external_id] = listed[0]["orderId"]
             time.sleep(1)
         assert sorted(found) == sorted(wanted), stack.log_tail()
-        for channel, external_id in (wanted[1], wanted[4]):
+        for channel, external_id in (wanted[1], wanted[4], wanted[7]):
             order = requests.get(f"{api}/orders/{found[channel, external_id]}", headers=headers, timeout=10).json()
             assert order["channel"] == channel
             assert {(ln["sku"], ln["quantity"]) for ln in order["lines"]} == {("JEANS-SLIM-32", 1), ("CAP-NAVY", 1)}

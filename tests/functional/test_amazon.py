@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from chalicelib.adapters.channels import connector
+from chalicelib.domain.errors import Refused
 from chalicelib.domain.network import Channel
 from infra.pump import Pump
 from tests.captured import payload
@@ -438,3 +439,45 @@ def test_an_order_already_shipped_at_amazon_counts_as_success(amazon: FakeAmazon
         assert connector("amazon").push_status(channel, credentials, update) == "already"
     assert amazon.shipments == []  # the second was refused "already shipped" by Amazon
     assert sum("shipmentConfirmation" in p for _, p, _ in amazon.calls("POST")) == 1
+
+
+CONTRACT_CREDENTIALS = {k: v for k, v in CREDENTIALS.items() if k != "sellerId"}  # API.md's four keys
+
+
+def test_without_a_seller_id_stock_is_refused_saying_so_and_no_listing_is_touched(amazon: FakeAmazon) -> None:
+    from chalicelib.adapters.channels.base import StockTaker
+
+    taker = connector("amazon")
+    assert isinstance(taker, StockTaker)
+    with pytest.raises(Refused, match="set sellerId in the channel's credentials to push listing quantities"):
+        taker.push_stock(amazon_channel(amazon), json.dumps(CONTRACT_CREDENTIALS), "ECHO-DOT-4", 7)
+    assert amazon.calls("PATCH") == [] and amazon.stock == {}
+
+
+def test_the_contracts_four_keys_suffice_and_notifications_find_the_one_channel_of_their_marketplace(
+    client: Any, admin: dict[str, str], amazon: FakeAmazon, *, channel_id: str, aws: Any
+) -> None:
+    from tests.conftest import put
+
+    urls = {"apiBaseUrl": amazon.url, "authUrl": f"{amazon.url}/auth/o2/token"}
+    typo = {"type": "amazon", "credentials": {**CREDENTIALS, "sellerID": AMAZON_SELLER_ID}}
+    unknown = put(client, f"/channels/{channel_id}", typo, admin)
+    assert unknown.status_code == 422 and "unknown ['sellerID']" in unknown.body.decode()
+    connect(client, admin, channel_id, "amazon", credentials=CONTRACT_CREDENTIALS, **urls)
+    order = dutch()
+    order["lastUpdatedTime"] = "2024-12-25T16:30:00Z"  # only the notification brings it
+    amazon.add_order(order)
+    count_stock(client, admin, "ECHO-DOT-4-UK-CHARCOAL-3PACK")
+
+    notify(aws, order["orderId"], "for-the-marketplace-alone")
+    pump_until_quiet(Pump(retry_delay_s=0))
+    assert order_of(client, admin, channel_id, order["orderId"]) is not None
+
+    twin = unique("amazon")  # a second channel of the marketplace, no seller id either: whose is it?
+    connect(client, admin, twin, "amazon", credentials=CONTRACT_CREDENTIALS, **urls)
+    notify(aws, order["orderId"], "for-one-of-two")
+    pump_until_quiet(Pump(retry_delay_s=0))
+    [letter] = json.loads(client.http.get(f"/ops/dead-letters?queue={NOTIFICATIONS}", headers=admin_ops()).body)[
+        "queues"
+    ][0]["messages"]
+    assert f"all sell in marketplace {AMAZON_MARKETPLACE} without a sellerId" in letter["reason"]

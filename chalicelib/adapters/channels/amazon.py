@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib import clock
 from chalicelib.adapters.channels import amazon_api, base, mapping
@@ -75,13 +75,22 @@ def _json(body: str) -> Any:
         raise base.Unmappable("the message body is not JSON") from None
 
 
-def addressed_to(channel: Channel, credentials: str | None, note: Notification) -> bool:
-    """Whether the notification is for this channel: its seller and marketplace (from its credentials)."""
+def addressed_to(
+    channel: Channel, credentials: str | None, note: Notification
+) -> Literal["seller", "marketplace"] | None:
+    """How the notification names this channel: by its seller (and marketplace), by its marketplace
+    alone when its credentials have no sellerId, or not at all."""
     try:
         found = credentials_of(channel, credentials, "sellerId", "marketplaceId")
     except Refused:
-        return False
-    return found["sellerId"] == note.seller_id and note.marketplace_id in (None, found["marketplaceId"])
+        try:
+            market = credentials_of(channel, credentials, "marketplaceId")["marketplaceId"]
+        except Refused:
+            return None
+        return "marketplace" if note.marketplace_id == market else None
+    if found["sellerId"] == note.seller_id and note.marketplace_id in (None, found["marketplaceId"]):
+        return "seller"
+    return None
 
 
 class Amazon:

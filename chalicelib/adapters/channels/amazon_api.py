@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from chalicelib.adapters.channels import tokens
 from chalicelib.adapters.channels.api import base_url, call, credentials_of
+from chalicelib.domain.errors import Refused
 
 if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
@@ -89,7 +90,14 @@ def confirm_shipment(channel: Channel, credentials: str | None, order_id: str, b
 
 def patch_listing(channel: Channel, credentials: str | None, sku: str, body: dict[str, Any]) -> dict[str, Any]:
     """patchListingsItem for the seller's `sku` in the channel's marketplace: Amazon's submission answer."""
-    found = credentials_of(channel, credentials, "sellerId", "marketplaceId")
+    try:
+        found = credentials_of(channel, credentials, "sellerId", "marketplaceId")
+    except Refused:
+        # sellerId is optional (the contract's four keys take orders in), but a listing is the seller's.
+        raise Refused(
+            f"amazon channel {channel.channel_id}: set sellerId in the channel's credentials to push listing "
+            f"quantities (PUT /channels/{channel.channel_id}), then redrive this message"
+        ) from None
     query = urlencode({"marketplaceIds": found["marketplaceId"]})
     path = f"/listings/2021-08-01/items/{quote(found['sellerId'], safe='')}/{quote(sku, safe='')}?{query}"
     answer: dict[str, Any] = request(channel, credentials, "PATCH", path, body) or {}

@@ -111,10 +111,12 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
     "shopify": ("shopDomain", "accessToken"),
     "woocommerce": ("consumerKey", "consumerSecret"),
     "bol": ("clientId", "clientSecret"),
-    # Amazon's seller id names the listings (stock) and tells whose notifications are whose.
-    "amazon": ("clientId", "clientSecret", "refreshToken", "marketplaceId", "sellerId"),
+    "amazon": ("clientId", "clientSecret", "refreshToken", "marketplaceId"),
     "zalando": ("clientId", "clientSecret", "merchantId"),
 }
+# Keys a type also takes, beyond the contract's. Amazon's seller id names the listings (stock out) and
+# tells two channels of one marketplace's notifications apart; without it the contract's four suffice.
+OPTIONAL_CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"amazon": ("sellerId",)}
 CredentialValue = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=PRINTABLE_PATTERN)]
 Credentials = Secret[
     Annotated[dict[Annotated[str, StringConstraints(max_length=64)], CredentialValue], Field(max_length=10)]
@@ -161,10 +163,14 @@ class PutChannel(Model):
         if wanted is None:
             raise ValueError(f"channels of type {self.type} take no credentials")
         given = self.credentials.get_secret_value()
+        optional = OPTIONAL_CREDENTIAL_KEYS.get(self.type, ())
         missing = [k for k in wanted if k not in given]
-        unknown = [k for k in given if k not in wanted]
+        unknown = [k for k in given if k not in wanted + optional]
         if missing or unknown:  # names keys only, never a value
-            raise ValueError(f"{self.type} credentials are {', '.join(wanted)}; missing {missing}, unknown {unknown}")
+            also = f" (optionally {', '.join(optional)})" if optional else ""
+            raise ValueError(
+                f"{self.type} credentials are {', '.join(wanted)}{also}; missing {missing}, unknown {unknown}"
+            )
         return self
 
 
