@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import threading
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
@@ -230,9 +231,20 @@ def save_queues(path: Path) -> int:
         # The pump is stopped, so receiving only hides messages from nobody; in-flight ones
         # (waiting for a retry) are not visible and are not saved.
         while batch := sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300, MessageAttributeNames=["All"]
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=300,
+            MessageAttributeNames=["All"],
+            AttributeNames=["MessageGroupId"],
         ).get("Messages", []):
-            messages.extend({"body": m["Body"], "attributes": m.get("MessageAttributes", {})} for m in batch)
+            messages.extend(
+                {
+                    "body": m["Body"],
+                    "attributes": m.get("MessageAttributes", {}),
+                    "group": m.get("Attributes", {}).get("MessageGroupId"),
+                }
+                for m in batch
+            )
         queues[key] = messages
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
@@ -254,11 +266,16 @@ def restore_queues(path: Path) -> int:
             continue
         url = sqs.get_queue_url(QueueName=names[key])["QueueUrl"]
         for message in saved:
+            sent: dict[str, Any] = {"QueueUrl": url, "MessageBody": message["body"]}
             attributes = {k: _b64_to_bytes(v) for k, v in message.get("attributes", {}).items()}
             if attributes:
-                sqs.send_message(QueueUrl=url, MessageBody=message["body"], MessageAttributes=attributes)
-            else:
-                sqs.send_message(QueueUrl=url, MessageBody=message["body"])
+                sent["MessageAttributes"] = attributes
+            if names[key].endswith(".fifo"):
+                # A FIFO queue takes no message without its group; a fresh deduplication id, since the
+                # original was used within the last five minutes (a quick restart) and would drop it.
+                sent["MessageGroupId"] = message.get("group") or key
+                sent["MessageDeduplicationId"] = uuid.uuid4().hex
+            sqs.send_message(**sent)
             messages += 1
     path.unlink()
     return messages

@@ -90,3 +90,34 @@ def test_recent_handles_keep_the_latest():
 
     assert set(handles) == {"c", "a", "d"}
     assert "b" not in handles and len(handles) == 3
+
+
+def test_queued_messages_survive_a_restart_fifo_ones_in_their_group(aws: dict[str, str], tmp_path: Any) -> None:
+    """What `make run` saves on stop and sends again on start: a FIFO queue's message keeps its group
+    (a FIFO queue refuses one without, which stopped the stack from starting again)."""
+    from chalicelib.adapters import aws as aws_clients
+
+    sqs = aws_clients.client("sqs")
+    sqs.send_message(
+        QueueUrl=aws["channel-status"], MessageBody='{"a": 1}', MessageGroupId="ord_1", MessageDeduplicationId="1"
+    )
+    sqs.send_message(
+        QueueUrl=aws["channel-status"], MessageBody='{"a": 2}', MessageGroupId="ord_2", MessageDeduplicationId="2"
+    )
+    sqs.send_message(QueueUrl=aws["order-intake"], MessageBody='{"b": 1}')
+    snapshot = tmp_path / "queues.json"
+
+    assert local.save_queues(snapshot) == 3
+    for url in aws.values():  # the stack stops: moto's queues go with it
+        sqs.purge_queue(QueueUrl=url)
+    assert local.restore_queues(snapshot) == 3
+
+    received = sqs.receive_message(
+        QueueUrl=aws["channel-status"], MaxNumberOfMessages=10, AttributeNames=["MessageGroupId"]
+    )["Messages"]
+    assert sorted((m["Body"], m["Attributes"]["MessageGroupId"]) for m in received) == [
+        ('{"a": 1}', "ord_1"),
+        ('{"a": 2}', "ord_2"),
+    ]
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=aws["order-intake"])["Messages"]] == ['{"b": 1}']
+    assert not snapshot.exists()
