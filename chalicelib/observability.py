@@ -114,6 +114,8 @@ METRICS: dict[str, str] = {
     "ExchangesPaid": "exchanges whose customer paid a dearer replacement's difference; dimensions: channel",
     "ExchangesReleased": "exchange replacements released after waiting (payment, the return); dimensions: channel",
     "ExchangesCharged": "advance exchanges charged: the return did not come back in time; dimensions: channel",
+    "ExchangesCancelled": "exchanges whose return was cancelled or expired before the replacement went: the "
+    "replacement cancelled; dimensions: channel",
     "ClaimsCreated": "claims made (no goods back); dimensions: channel, resolution (refund, replace)",
     "ReturnTimersFired": "return timers that fired their event (an approved return expiring); dimensions: timer",
     "WorkflowTimersIgnored": "workflow timers dropped unheard: the fulfilment order or return had moved on, or nothing "

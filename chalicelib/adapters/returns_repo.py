@@ -17,7 +17,7 @@ from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.errors import DomainError, NotFound, VersionMismatch
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.returns.claim import Claim, ClaimKind, ClaimLine, Resolution
-from chalicelib.domain.returns.exchange import Exchange, ExchangeMode
+from chalicelib.domain.returns.exchange import Exchange, ExchangeMode, ExchangeStatus
 from chalicelib.domain.returns.return_ import Return, ReturnItem
 from chalicelib.domain.timestamps import iso
 from chalicelib.domain.workflows import Category
@@ -229,6 +229,7 @@ def exchange_to_item(e: Exchange) -> Item:
         "paid": e.paid,
         "released": e.released,
         "received": e.received,
+        "chargeReturned": e.charge_returned,
         "chargeDue": iso(e.charge_due) if e.charge_due else None,
         "createdBy": e.created_by,
         "version": e.version,
@@ -257,6 +258,8 @@ def exchange_from_item(item: Item) -> Exchange:
         received=bool(item["received"]),
         charged=Decimal(charged["amount"]) if charged else None,
         charge_due=datetime.fromisoformat(item["chargeDue"]) if item.get("chargeDue") else None,
+        charge_returned=bool(item.get("chargeReturned", False)),  # absent on exchanges stored before
+        cancelled=item["status"] == ExchangeStatus.CANCELLED,  # its status says it, once and for all
         version=int(item["version"]),
         stored_version=int(item["version"]),
     )

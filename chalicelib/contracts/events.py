@@ -19,6 +19,7 @@ from chalicelib.contracts.reservation_events import (
 )
 from chalicelib.contracts.return_events import (
     ClaimCreated,
+    ExchangeCancelled,
     ExchangeCharged,
     ExchangeCreated,
     ReturnAuthorized,
@@ -308,6 +309,7 @@ EVENT_MODELS: dict[str, type[EventDetail]] = {
     "ReturnUpdated": ReturnUpdated,
     "ExchangeCreated": ExchangeCreated,
     "ExchangeCharged": ExchangeCharged,
+    "ExchangeCancelled": ExchangeCancelled,
     "ClaimCreated": ClaimCreated,
 }
 

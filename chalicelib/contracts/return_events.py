@@ -94,6 +94,15 @@ class ExchangeCharged(ExchangeEvent):
     amount: MoneyDetail
 
 
+class ExchangeCancelled(ExchangeEvent):
+    """An exchange whose return was given up (`returnStatus`: cancelled, expired) before its replacement
+    went: the replacement order (`replacementOrderId`) is cancelled, refunding only a difference the
+    customer paid; what units received were worth is refunded on the original order."""
+
+    replacementOrderId: str
+    returnStatus: str
+
+
 class ClaimLineRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lineId: str

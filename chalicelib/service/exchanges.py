@@ -159,7 +159,7 @@ def charge_due(deps: Dependencies, exchange_id: str) -> int:
     now = deps.now()
     if exchange.charge_due is None or exchange.charge_due > datetime.fromisoformat(now):
         return 0  # the index lagged behind a receipt that stopped it
-    amount = exchange.charge(now=now)
+    amount = exchange.charge(covered=order.credited_to(exchange.exchange_id), now=now)
     if amount is not None:
         order.exchange_charged(exchange, amount, actor=ACTOR, now=now)
     uow.commit()

@@ -3,7 +3,8 @@ declines it), its events (`POST /returns/{id}/events`) and its expiry timer. Eac
 order's partition (the order and its returns) and one transaction: the return, the order's ledger,
 the stock its restocked units add, the refund the policy's timing asks for now, and the events.
 The return of an exchange (`exchanges.py` asks for it here) refunds only what its value exceeds the
-new items by, and its last units received release the exchange's replacement in the same transaction.
+new items by, and its last units received release the exchange's replacement in the same transaction;
+given up (cancelled, expired), it cancels a replacement still held, or charges one already sent.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
 from chalicelib.domain.network import Location
+from chalicelib.domain.orders.lines import LineCancellation
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange
 from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, check_destination, quote_return
 from chalicelib.domain.returns.refund import RefundQuote, ShippingRefund
-from chalicelib.domain.returns.return_ import Disposition, Return, ReturnItem
+from chalicelib.domain.returns.return_ import GIVEN_UP, Disposition, Return, ReturnItem
 from chalicelib.domain.workflows import Definition, Entity, Timer, allowed_events, bind, is_current
 from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
 from chalicelib.observability import count
@@ -29,7 +31,7 @@ from chalicelib.service.returns import answer_of, quote_parts, return_policy
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
-    from chalicelib.service.unit_of_work import Dependencies
+    from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
 EXPIRY_TIMER = "approved_expiry"
 COMPLETE = "complete"  # sent by the OMS as soon as the return's workflow allows it
@@ -204,6 +206,8 @@ def handle_event(
     if exchange is not None and cmd.type == "receive" and not ret.outstanding and not exchange.received:
         exchange_return_received(deps, order, ret, exchange, actor=actor, commit=uow.commit)
     else:
+        if exchange is not None and ret.category in GIVEN_UP:
+            exchange_return_given_up(deps, uow, order, ret, exchange, actor=actor)
         uow.commit()
     return answer_of(deps, order, ret)
 
@@ -211,9 +215,46 @@ def handle_event(
 def exchange_return_received(
     deps: Dependencies, order: Order, ret: Return, exchange: Exchange, *, actor: str, commit: Callable[[], None]
 ) -> None:
-    """The exchange's return is in: an `on_receipt` replacement (paid for) goes now, with the return."""
-    exchange.return_received(now=deps.now())
+    """The exchange's return is in: an `on_receipt` replacement (paid for) goes now, with the return; an
+    `advance` one's charge, if its timer came first, is given back."""
+    now = deps.now()
+    given_back = exchange.return_received(now=now)
+    if given_back is not None:
+        new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
+        order.exchange_charge_returned(exchange, given_back, ret, actor=actor, now=now, new_refund_id=new_refund_id)
     release_if_due(deps, order, ret, exchange, actor=actor, commit=commit)
+
+
+def exchange_return_given_up(
+    deps: Dependencies, uow: UnitOfWork, order: Order, ret: Return, exchange: Exchange, *, actor: str
+) -> None:
+    """The exchange's return was cancelled or expired before it was all in. A replacement on its way
+    (`advance`) is charged now, less what units came back; one still held is cancelled with the
+    exchange, only money the customer paid given back (the difference on the replacement, what units
+    received were worth on the original). Stored by `uow`'s commit (the caller's), in one transaction."""
+    if exchange.settled:
+        return
+    now = deps.now()
+    if exchange.released:
+        amount = exchange.charge(covered=order.credited_to(exchange.exchange_id), now=now)
+        if amount is not None:
+            order.exchange_charged(exchange, amount, actor=actor, now=now)
+            count("ExchangesCharged", channel=order.channel)
+        return
+    replacement = uow.orders.get(exchange.replacement_order_id)
+    # Its price was paid by the returned units' value (never money) and, when dearer, the difference.
+    never_money = exchange.credit if exchange.paid else exchange.new_price
+    replacement.cancel_lines(
+        [LineCancellation(ln.line_id, ln.open_quantity) for ln in replacement.lines if ln.open_quantity],
+        reason=f"exchange {exchange.exchange_id}: its return was {ret.status}",
+        actor=actor,
+        now=now,
+        new_refund_id=refunds.payer(deps, replacement),
+        exchange=(exchange.exchange_id, never_money),
+    )
+    exchange.cancel(now=now)
+    order.exchange_cancelled(exchange, ret, actor=actor, now=now)
+    count("ExchangesCancelled", channel=order.channel)
 
 
 def release_if_due(
@@ -242,7 +283,7 @@ def expire_due(deps: Dependencies, return_id: str) -> int:
     was set is dropped unheard."""
     stamp = deps.now()
     uow = deps.uow()
-    order, ret = uow.returns.with_order(return_id)
+    order, ret, exchange = uow.returns.with_exchange(return_id)
     timer = next((t for t in sorted(ret.timers, key=lambda t: t.due) if t.due <= datetime.fromisoformat(stamp)), None)
     if timer is None:
         return 0  # the index lagged behind a change that cancelled it
@@ -254,6 +295,8 @@ def expire_due(deps: Dependencies, return_id: str) -> int:
             _move(order, ret, definition, timer.event, actor=f"timer:{timer.name}", now=stamp)
         except Conflict:
             heard = False  # nothing there takes it now
+    if heard and exchange is not None and ret.category in GIVEN_UP:
+        exchange_return_given_up(deps, uow, order, ret, exchange, actor=f"timer:{timer.name}")
     uow.commit()
     if heard:
         count("ReturnTimersFired", timer=timer.name)
@@ -336,8 +379,11 @@ def _refund(order: Order, ret: Return, rules: ReturnPolicy, *, actor: str, now: 
 
 
 def exchange_rules(rules: ReturnPolicy) -> ReturnPolicy:
-    """The return policy for an exchange's return: the customer keeps goods, so no shipping comes back."""
-    return replace(rules, refund=replace(rules.refund, shipping=ShippingRefund.NEVER))
+    """The return policy for an exchange's return: the customer keeps goods, so no shipping comes back;
+    its value goes to the new items when units are back, never on request (the customer would be paid
+    before returning anything, and keep the new items too: `advance` is the way to send first)."""
+    timing = "on_receipt" if rules.refund_timing == "on_request" else rules.refund_timing
+    return replace(rules, refund=replace(rules.refund, shipping=ShippingRefund.NEVER), refund_timing=timing)
 
 
 def _complete_if_allowed(order: Order, ret: Return, definition: Definition, *, actor: str, now: str) -> None:

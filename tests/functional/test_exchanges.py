@@ -147,3 +147,114 @@ def test_a_return_the_policy_declines_makes_no_exchange(client, admin, clock: Ma
     after = order(client, admin, got["orderId"])
     assert after["version"] == got["version"]
     assert after["lines"][0]["ledger"]["returnRequested"] == 0
+
+
+TWELVE = [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("12.00")}]
+
+
+def cancel_return(client: Any, admin: dict[str, str], return_id: str) -> None:
+    answer = post(client, f"/returns/{return_id}/events", {"type": "cancel", "reason": "customer kept it"}, admin)
+    assert answer.status_code == 200, answer.body
+
+
+def test_a_held_exchange_whose_return_is_cancelled_cancels_its_replacement_refunding_only_money_paid(client, admin):
+    got = delivered(client, admin)
+    dearer = [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("19.95")}]
+    exc = exchanged(client, admin, got["orderId"], dearer)
+    assert post(client, f"/exchanges/{exc['exchangeId']}/events", {"type": "paid"}, admin).status_code == 200
+
+    cancel_return(client, admin, exc["returnId"])
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "cancelled"
+    replacement = order(client, admin, exc["replacementOrderId"])
+    assert (replacement["status"], replacement["fulfilmentOrders"]) == ("cancelled", [])
+    # 19.95 = the returned unit's 14.32 (never money: kept as credited) + the 5.63 the customer paid.
+    assert money_back(client, admin, exc["replacementOrderId"]) == [
+        ("exchange", "credited", "14.32"),
+        ("payment", "requested", "5.63"),
+    ]
+    assert money_back(client, admin, got["orderId"]) == []  # nothing came back, nothing is refunded
+    [event] = history(order(client, admin, got["orderId"]), "ExchangeCancelled")
+    assert (event["replacementOrderId"], event["returnStatus"], event["status"]) == (
+        exc["replacementOrderId"],
+        "cancelled",
+        "cancelled",
+    )
+    again = post(client, f"/exchanges/{exc['exchangeId']}/events", {"type": "paid"}, admin)
+    assert again.status_code == 409
+
+
+def test_an_unpaid_exchange_whose_return_expires_cancels_its_replacement_and_refunds_nothing(
+    client, admin, clock: ManualClock
+):
+    got = delivered(client, admin)
+    policy(client, admin, approvedExpiry="P14D")
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("19.95")}])
+    assert exc["status"] == "awaiting_payment"
+    fire(clock, 15 * DAY)
+    assert read(client, admin, f"/returns/{exc['returnId']}")["status"] == "expired"
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "cancelled"
+    assert order(client, admin, exc["replacementOrderId"])["status"] == "cancelled"
+    assert money_back(client, admin, exc["replacementOrderId"]) == [("exchange", "credited", "19.95")]
+    assert money_back(client, admin, got["orderId"]) == []
+
+
+def test_an_advance_exchange_whose_return_is_cancelled_is_charged_at_once(client, admin):
+    got = delivered(client, admin)
+    exc = exchanged(client, admin, got["orderId"], TWELVE, mode="advance")
+    cancel_return(client, admin, exc["returnId"])
+    charged = read(client, admin, f"/exchanges/{exc['exchangeId']}")
+    assert (charged["status"], charged["charged"], charged.get("chargeDue")) == ("charged", eur("12.00"), None)
+    assert order(client, admin, exc["replacementOrderId"])["status"] != "cancelled"  # it was already sent
+    [event] = history(order(client, admin, got["orderId"]), "ExchangeCharged")
+    assert event["amount"] == eur("12.00")
+
+
+def test_a_return_arriving_after_its_exchange_was_charged_gets_the_charge_back(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    policy(client, admin, approvedExpiry="P14D")
+    exc = exchanged(client, admin, got["orderId"], TWELVE, mode="advance")
+    shipped = post(client, f"/returns/{exc['returnId']}/events", {"type": "ship"}, admin)  # in transit: never expires
+    assert shipped.status_code == 200, shipped.body
+    fire(clock, 15 * DAY)
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "charged"
+
+    receive(client, exc["returnId"])
+    done = read(client, admin, f"/exchanges/{exc['exchangeId']}")
+    assert (done["status"], done["charged"], done["chargeReturned"]) == ("completed", eur("12.00"), True)
+    # 14.32 came back: 12.00 kept toward the new item, 2.32 the difference; and the 12.00 charged given back.
+    assert money_back(client, admin, got["orderId"]) == [
+        ("exchange", "credited", "12.00"),
+        ("payment", "requested", "2.32"),
+        ("payment", "requested", "12.00"),
+    ]
+    receive_again = post(client, f"/returns/{exc['returnId']}/events", {"type": "receive"}, admin)
+    assert receive_again.status_code in (409, 422)
+    assert len(order(client, admin, got["orderId"])["refunds"]) == 3
+
+
+def test_an_exchange_under_refunds_on_request_pays_nothing_before_the_return_is_back(client, admin):
+    got = delivered(client, admin)
+    policy(client, admin, refundTiming="on_request")
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "CAP-NAVY", "quantity": 1, "unitPrice": eur("10.00")}])
+    assert money_back(client, admin, got["orderId"]) == []  # a plain return would be refunded now
+    receive(client, exc["returnId"])
+    assert money_back(client, admin, got["orderId"]) == [
+        ("exchange", "credited", "10.00"),
+        ("payment", "requested", "4.32"),
+    ]
+
+
+def test_a_partly_received_advance_return_is_charged_only_for_what_did_not_come_back(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    policy(client, admin, approvedExpiry="P14D")
+    two = {"returnLines": [{"lineId": "1", "quantity": 2, "reason": "does_not_fit"}], "mode": "advance"}
+    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
+    exc = exchanged(client, admin, got["orderId"], new, **two)
+    dc = bearer(issue_token(f"dc:{DC}"))
+    one = {"type": "receive", "lines": [{"lineId": "1", "quantity": 1, "disposition": "restock"}]}
+    assert post(client, f"/returns/{exc['returnId']}/events", one, dc).status_code == 200
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "released"  # waits for the rest
+    fire(clock, 15 * DAY)
+    charged = read(client, admin, f"/exchanges/{exc['exchangeId']}")
+    # The credit 28.00 less the 14.32 the received unit was worth (kept toward the new items).
+    assert (charged["status"], charged["charged"]) == ("charged", eur("13.68"))

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.orders.ledger import Shipping
-from chalicelib.domain.orders.lines import NewLine
+from chalicelib.domain.orders.lines import LineCancellation, NewLine
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.refunds import Executor
 from chalicelib.domain.orders.state import Customer, Payment
 from chalicelib.domain.returns.refund import ZERO, RefundRules, RefundStep, ShippingRefund, StepKind
 from chalicelib.domain.returns.return_ import Return, ReturnItem
@@ -93,3 +94,43 @@ def test_exchange_returns_never_refund_past_what_was_paid_and_pay_out_only_the_d
             paid_out = [r.amount.amount for r in order.refunds if r.reason == f"return {ret.return_id}"]
             assert sum(paid_out, ZERO) == value - kept
     assert sum((r.amount.amount for r in order.refunds), ZERO) <= order.total.amount
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.tuples(st.integers(1, 9_999), st.integers(1, 4)), min_size=1, max_size=3),
+    st.integers(0, 60_000).map(lambda n: D(n) / 100),
+    st.booleans(),
+)
+def test_a_cancelled_replacement_gives_back_only_the_money_the_customer_paid(new_lines, returned_value, paid):
+    """A held exchange replacement cancelled (its return given up): of its price, the returned units'
+    value was never money (kept as credited), and only a difference the customer paid comes back."""
+    price = sum((D(cents) / 100 * q for cents, q in new_lines), ZERO)
+    credit = min(price, returned_value)
+    paid = paid and price > returned_value  # only a dearer exchange has a difference to pay
+    replacement = Order.place(
+        order_id="ord_2",
+        channel="webshop",
+        external_id="W-1:exc_1_0",
+        customer=Customer("c-1"),
+        placed_at=NOW,
+        payment=Payment("paid", eur(str(price))),
+        lines=[NewLine(str(i + 1), "SKU", q, eur(str(D(c) / 100))) for i, (c, q) in enumerate(new_lines)],
+        actor="cs",
+        now=NOW,
+        delivery=HOME,
+    )
+    replacement.hold_everything("exchange", actor="cs", now=NOW)
+    numbers = itertools.count(1)
+    replacement.cancel_lines(
+        [LineCancellation(ln.line_id, ln.open_quantity) for ln in replacement.lines],
+        reason="exchange exc_1_0: its return was cancelled",
+        actor="cs",
+        now=NOW,
+        new_refund_id=lambda: f"ref_2_{next(numbers)}",
+        exchange=("exc_1_0", credit if paid else price),
+    )
+    money = sum((r.amount.amount for r in replacement.refunds if r.executor != Executor.EXCHANGE), ZERO)
+    assert money == (price - credit if paid else ZERO)
+    assert replacement.credited_to("exc_1_0") + money == price  # every cent of its price accounted for
+    assert replacement.status.value == "cancelled"

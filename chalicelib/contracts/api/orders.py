@@ -269,15 +269,17 @@ class ExchangeOut(Model):
     return_id: str
     replacement_order_id: str
     mode: Literal["advance", "on_receipt"]
-    status: Literal["awaiting_payment", "awaiting_return", "released", "completed", "charged"] = Field(
+    status: Literal["awaiting_payment", "awaiting_return", "released", "completed", "charged", "cancelled"] = Field(
         description="awaiting_payment: the customer owes the difference; awaiting_return: on_receipt, the return "
         "is not in yet; released: the replacement is on its way; completed: released and the return received; "
-        "charged: advance, the return did not come back in time and its value was charged"
+        "charged: advance, the return did not come back in time and its value was charged (less what units came "
+        "back); cancelled: the return was cancelled or expired before the replacement went, which was cancelled"
     )
     new_items_price: Money
     returned_value: Money = Field(description="what the returned units refund: items less fees (no shipping)")
     price_difference: Money = Field(description="new items - returned value: positive is paid, negative refunded")
     charged: Money | None = Field(None, description="what was charged when an advance return did not come back")
+    charge_returned: bool = Field(False, description="the return came back after the charge, which was given back")
     paid: bool
     released: bool
     received: bool

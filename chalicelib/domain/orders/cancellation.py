@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from chalicelib.domain.errors import Conflict, Invalid, error_at
 from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentStatus
@@ -33,8 +34,11 @@ class Cancellation(Refunding):
         actor: str,
         now: str,
         new_refund_id: Callable[[], str],
+        exchange: tuple[str, Decimal] | None = None,
     ) -> None:
-        """Cancel quantities of lines that have not shipped; all or nothing."""
+        """Cancel quantities of lines that have not shipped; all or nothing. An exchange's replacement
+        names its `exchange` (its id, the value that was never money): that much of its refund is kept
+        as credited, only the rest paid back."""
         wanted: dict[str, int] = {}
         for c in cancellations:
             wanted[c.line_id] = wanted.get(c.line_id, 0) + c.quantity
@@ -57,7 +61,15 @@ class Cancellation(Refunding):
         already = len(self.stock_changes)
         for line_id, quantity in wanted.items():
             self._unallocate(self.line(line_id), quantity, now)
-        self._cancelled(wanted, reason=reason, actor=actor, now=now, new_refund_id=new_refund_id, stock_from=already)
+        self._cancelled(
+            wanted,
+            reason=reason,
+            actor=actor,
+            now=now,
+            new_refund_id=new_refund_id,
+            stock_from=already,
+            exchange=exchange,
+        )
 
     def _cancelled(
         self,
@@ -68,6 +80,7 @@ class Cancellation(Refunding):
         now: str,
         new_refund_id: Callable[[], str],
         stock_from: int,
+        exchange: tuple[str, Decimal] | None = None,
     ) -> None:
         """Units taken off their lines (and their stock moved from `stock_from` on) are cancelled:
         announced, and refunded when paid."""
@@ -98,6 +111,7 @@ class Cancellation(Refunding):
                 actor=actor,
                 now=now,
                 new_refund_id=new_refund_id,
+                exchange=exchange,
             )
         self._refresh_status(actor, now)
 

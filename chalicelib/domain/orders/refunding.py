@@ -89,14 +89,20 @@ class Refunding(OrderState):
             executor=executor,
         )
         self.refunds.append(refund)
-        self._refund_requested(refund, actor, now)
-        if executor is Executor.CHANNEL:
-            refund.status = BY_CHANNEL
-        elif executor is Executor.STORE_CREDIT:
-            self._refund_paid(refund, _credit_id(refund), actor, now)
-        elif executor is Executor.TILL:
-            self._refund_paid(refund, None, actor, now)
+        self._pay_out(refund, actor, now)
         return refund
+
+    def _pay_out(self, refund: Refund, actor: str, now: str) -> None:
+        """Ask the refund's executor for it: the marketplace pays its own, a store credit and the till at
+        once, the payment side when it answers."""
+        self._refund_requested(refund, actor, now)
+        if refund.executor == Executor.CHANNEL:
+            refund.status = BY_CHANNEL
+        elif refund.executor == Executor.STORE_CREDIT:
+            self._refund_paid(refund, _credit_id(refund), actor, now)
+        elif refund.executor == Executor.TILL:
+            self._refund_paid(refund, None, actor, now)
+        self._touch()
 
     def refund_answered(
         self,

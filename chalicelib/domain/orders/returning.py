@@ -16,7 +16,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineStatus
 from chalicelib.domain.orders.refunding import Refunding
-from chalicelib.domain.orders.refunds import Refund
+from chalicelib.domain.orders.refunds import REQUESTED, Breakdown, Executor, Refund, executor_for
 from chalicelib.domain.returns.claim import Claim, Resolution
 from chalicelib.domain.returns.exchange import Exchange
 from chalicelib.domain.returns.refund import ZERO, RefundRules, RefundStep, StepKind
@@ -154,6 +154,47 @@ class Returning(Refunding):
             amount=Money(amount, exchange.currency).as_dict(),
         )
         self.updated_at = now
+
+    def exchange_cancelled(self, exchange: Exchange, ret: Return, *, actor: str, now: str) -> None:
+        """The exchange's return was given up before its replacement went (the replacement order is
+        cancelled with it): what units received so far kept toward the new items is paid out after all."""
+        for credit in self.refunds:
+            if credit.executor == Executor.EXCHANGE and credit.reference == exchange.exchange_id:
+                credit.executor = executor_for(ret.refund_method, channel=self.channel, terms=self.refund_terms)
+                credit.status, credit.reference = REQUESTED, None
+                credit.reason = f"return {ret.return_id}: exchange {exchange.exchange_id} cancelled"
+                self._pay_out(credit, actor, now)
+        self._record(
+            "ExchangeCancelled",
+            actor,
+            now,
+            **self._about_exchange(exchange),
+            replacementOrderId=exchange.replacement_order_id,
+            returnStatus=ret.status,
+        )
+        self.updated_at = now
+
+    def exchange_charge_returned(
+        self,
+        exchange: Exchange,
+        amount: Decimal,
+        ret: Return,
+        *,
+        actor: str,
+        now: str,
+        new_refund_id: Callable[[], str],
+    ) -> None:
+        """The exchange's return came back after its value was charged: the charge is given back."""
+        refund = Refund(
+            new_refund_id(),
+            Money(amount, exchange.currency),
+            REQUESTED,
+            f"return {ret.return_id}: exchange {exchange.exchange_id}'s charge given back",
+            Breakdown(amount, ZERO, ZERO),
+            executor=executor_for(ret.refund_method, channel=self.channel, terms=self.refund_terms),
+        )
+        self.refunds.append(refund)
+        self._pay_out(refund, actor, now)
 
     def claim(
         self, claim: Claim, rules: RefundRules, *, actor: str, now: str, new_refund_id: Callable[[], str]

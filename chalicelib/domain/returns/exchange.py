@@ -7,8 +7,10 @@ when positive (the replacement waits, `awaiting_payment`) and refunded when nega
 return's refund falls due under the policy, never more (the return's refund is replaced by it).
 
 When the replacement is released: `advance` at once (paid), with a timer that charges the credit
-if the return has not come back by then; `on_receipt` when the return is received. Its events are
-the original order's (recorded there, in the same transaction). Pure: times are passed in.
+if the return has not come back by then; `on_receipt` when the return is received. A return given
+up (cancelled, expired) cancels a replacement not yet released, and charges one that was; a return
+received after its charge gives the charge back. Its events are the original order's (recorded
+there, in the same transaction). Pure: times are passed in.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class ExchangeStatus(StrEnum):
     RELEASED = "released"  # the replacement is on its way, the return not received yet
     COMPLETED = "completed"  # released and received
     CHARGED = "charged"  # advance: the return did not come back in time, the credit was charged
+    CANCELLED = "cancelled"  # its return was given up before the replacement went: the replacement is cancelled
 
 
 @dataclass(slots=True)
@@ -57,6 +60,8 @@ class Exchange(Aggregate):
     received: bool = False
     charged: Decimal | None = None  # what was charged when an advance return did not come back
     charge_due: datetime | None = None  # advance: when the return should be back
+    cancelled: bool = False
+    charge_returned: bool = False  # the return came back after all, and the charge was given back
 
     def __post_init__(self) -> None:
         if self.is_new:
@@ -78,7 +83,9 @@ class Exchange(Aggregate):
 
     @property
     def status(self) -> ExchangeStatus:
-        if self.charged is not None:
+        if self.cancelled:
+            return ExchangeStatus.CANCELLED
+        if self.charged is not None and not self.charge_returned:
             return ExchangeStatus.CHARGED
         if self.price_difference > 0 and not self.paid:
             return ExchangeStatus.AWAITING_PAYMENT
@@ -90,7 +97,13 @@ class Exchange(Aggregate):
     def may_release(self) -> bool:
         """Paid what it owes, and the return back or not needed first."""
         owes = self.price_difference > 0 and not self.paid
-        return not self.released and not owes and (self.mode is ExchangeMode.ADVANCE or self.received)
+        waits = self.released or self.cancelled or owes
+        return not waits and (self.mode is ExchangeMode.ADVANCE or self.received)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing its return does can change it any more."""
+        return self.received or self.cancelled or self.charged is not None
 
     def release(self, *, charge_due: datetime | None, now: str) -> None:
         """The replacement goes; an advance one whose return is still out is charged at `charge_due`."""
@@ -108,15 +121,28 @@ class Exchange(Aggregate):
         self.paid, self.updated_at = True, now
         self._touch()
 
-    def return_received(self, *, now: str) -> None:
+    def return_received(self, *, now: str) -> Decimal | None:
+        """The whole return is in; what was charged for it meanwhile is to be given back (None: nothing)."""
         self.received, self.charge_due, self.updated_at = True, None, now
         self._touch()
+        if self.charged is None or self.charge_returned:
+            return None
+        self.charge_returned = True
+        return self.charged
 
-    def charge(self, *, now: str) -> Decimal | None:
-        """The return did not come back in time: the credit is charged (None: nothing to charge)."""
+    def charge(self, *, covered: Decimal, now: str) -> Decimal | None:
+        """The return did not come back in time: the credit is charged, less what units received so far
+        `covered` (None: nothing to charge)."""
         self.charge_due, self.updated_at = None, now
         self._touch()
-        if self.received or self.charged is not None:
+        if self.settled or self.credit <= covered:
             return None
-        self.charged = self.credit
+        self.charged = self.credit - covered
         return self.charged
+
+    def cancel(self, *, now: str) -> None:
+        """Its return was given up before the replacement went: the exchange is off."""
+        if self.released or self.settled:
+            raise Conflict(f"exchange {self.exchange_id} is {self.status.value}: it cannot be cancelled")
+        self.cancelled, self.charge_due, self.updated_at = True, None, now
+        self._touch()
