@@ -133,8 +133,9 @@ METRICS: dict[str, str] = {
     "take), outcome (queued; duplicate: seen before, nothing queued; refused: the signature did not hold; "
     "ping: a platform checking the URL; ignored: a topic the OMS does not take)",
     "ChannelOrdersApplied": "platform orders the channel-inbox queue dealt with; dimensions: channel, outcome "
-    "(created; cancelled: the platform cancelled it and its open units were cancelled; unchanged: newer, "
-    "nothing the OMS applies yet changed; stale: not newer than what the OMS has, left alone)",
+    "(created; edited: its delivery or lines changed, through the order edit; cancelled: the platform cancelled it "
+    "and its open units were cancelled; unchanged: newer, nothing the OMS applies changed; stale: not newer than "
+    "what the OMS has, left alone; refused: an edit the order no longer allows, dead-lettered at once)",
     "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
     "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
     "order discount platform-adjustment; more: charged more, kept in the payment)",

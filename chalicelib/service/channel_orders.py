@@ -4,13 +4,15 @@ stale ones all end in one correct order. A notification is a hint: the order it 
 as of its update time, whatever its topic says; one that only names the order (Amazon's ORDER_CHANGE)
 has the order fetched as the platform has it now.
 
-Creating goes through the use case of `POST /orders` (one order per channel and external id),
-cancelling through that of `POST /orders/{id}/cancellations`, both as the channel's principal.
+Creating goes through the use case of `POST /orders` (one order per channel and external id), a
+changed delivery or lines through that of `POST /orders/{id}/edits`, cancelling through that of
+`POST /orders/{id}/cancellations`, all as the channel's principal.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters import inbox, secrets
@@ -19,14 +21,16 @@ from chalicelib.adapters.channels.base import Hinted, Unmappable, parse
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, Invalid, NotFound, Refused
+from chalicelib.domain.orders.editing import LineChange, OrderEdit
 from chalicelib.domain.orders.lines import CANCELLABLE
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
 
 if TYPE_CHECKING:
     from chalicelib.adapters.channels.base import ChannelOrder
-    from chalicelib.contracts.api import CreateOrder
+    from chalicelib.contracts.api import CreateOrder, OrderLineIn
+    from chalicelib.domain.orders.order import Order
     from chalicelib.service.unit_of_work import Dependencies
 
 _CANCELLABLE = frozenset(status.value for status in CANCELLABLE)
@@ -59,9 +63,10 @@ def handle(body: str) -> None:
 
 
 def apply(deps: Dependencies, mapped: ChannelOrder) -> str:
-    """Create the order if the OMS has none, cancel what is open if the platform cancelled it; only when
-    this is newer than what was applied. Each step is idempotent, so a retry after a crash in between
-    finishes the job; the update time is recorded last."""
+    """Create the order if the OMS has none, else edit it where the platform changed its delivery or
+    lines; cancel what is open if the platform cancelled it; only when this is newer than what was
+    applied. Each step is idempotent (an edit is what still differs), so a retry after a crash in
+    between finishes the job; the update time is recorded last."""
     cmd = mapped.command
     updated_at = iso(mapped.updated_at)
     last = inbox.applied_at(deps.table, cmd.channel, cmd.external_id)
@@ -72,6 +77,8 @@ def apply(deps: Dependencies, mapped: ChannelOrder) -> str:
     outcome = "unchanged"
     if order_id is None:
         order_id, outcome = _create(deps, cmd, channel), "created"
+    elif not mapped.cancelled and _edit(deps, order_id, channel, cmd):
+        outcome = "edited"
     if (mapped.cancelled or mapped.cancel_lines or mapped.cancelled_units) and _cancel_open_units(
         deps, order_id, channel, mapped
     ):
@@ -83,7 +90,7 @@ def apply(deps: Dependencies, mapped: ChannelOrder) -> str:
 def _create(deps: Dependencies, cmd: CreateOrder, channel: Principal) -> str:
     from chalicelib.service import orders
 
-    _require_known_skus(deps, cmd)
+    _require_known_skus(deps, cmd.lines)
     try:
         _, created = orders.create_order(deps, cmd, channel, idempotency_key=None, raw_body=None)
     except Conflict as exc:  # created meanwhile by another delivery of the same order
@@ -93,18 +100,68 @@ def _create(deps: Dependencies, cmd: CreateOrder, channel: Principal) -> str:
     return str(created["orderId"])
 
 
-def _require_known_skus(deps: Dependencies, cmd: CreateOrder) -> None:
+def _require_known_skus(deps: Dependencies, lines: Sequence[OrderLineIn]) -> None:
     """A SKU no location has ever counted is most likely the platform's typo or a product the OMS was
     not told of: dead-lettered with the reason, and redriven once its stock is counted."""
     stock = StockRepository(deps.table)
     seen: set[str] = set()
-    for line in cmd.lines:
+    for line in lines:
         if line.sku not in seen and not stock.levels(line.sku):
             raise Unmappable(
                 f"SKU {line.sku!r} (line {line.line_id}) is not known to the OMS: no location has counted it; "
                 f"count it (PUT /inventory/{{locationId}}/{line.sku}) and redrive this message"
             )
         seen.add(line.sku)
+
+
+def _edit(deps: Dependencies, order_id: str, channel: Principal, cmd: CreateOrder) -> bool:
+    """Edit the order into what the platform now says, through the use case of `POST /orders/{id}/edits`;
+    False when nothing differs. An edit the order no longer allows (a line it touches has shipped) is
+    refused whole, the order left as it was: dead-lettered at once with the reason, for an operator."""
+    from chalicelib.service import edits, orders
+
+    _, order = orders.to_change(deps, order_id, channel, if_match=None)
+    edit = _edit_toward(order, cmd)
+    if edit is None:
+        return False
+    added = {ln.line_id for ln in edit.add_lines}
+    _require_known_skus(deps, [ln for ln in cmd.lines if ln.line_id in added])
+    try:
+        edits.apply_edit(deps, order, edit, channel)
+    except (Conflict, Invalid) as exc:
+        count("ChannelOrdersApplied", channel=cmd.channel, outcome="refused")
+        raise Refused(
+            f"the platform's update of order {cmd.external_id} cannot be applied to OMS order {order_id}, "
+            f"which is left as it was: {exc.detail}"
+        ) from exc
+    return True
+
+
+def _edit_toward(order: Order, cmd: CreateOrder) -> OrderEdit | None:
+    """What differs between `order` and the platform's order `cmd`: its delivery, lines the platform
+    added (at its prices: what the customer now pays), removed, or whose quantity it raised or lowered.
+    A quantity from the line's open units up to all it ever had changes nothing: the difference is
+    units cancelled meanwhile (in the OMS, or by the platform unit by unit) that the platform may
+    still count. None when nothing differs."""
+    from chalicelib.service import orders
+
+    known = {ln.line_id: ln for ln in order.lines}
+    wanted = {ln.line_id for ln in cmd.lines}
+    changes = []
+    for new in cmd.lines:
+        line = known.get(new.line_id)
+        if line is not None and new.quantity > line.quantity:  # more than it ever had: the rest is added
+            changes.append(LineChange(line.line_id, line.open_quantity + new.quantity - line.quantity))
+        elif line is not None and new.quantity < line.open_quantity:
+            changes.append(LineChange(line.line_id, new.quantity))
+    delivery = orders.delivery_of(cmd.delivery)
+    edit = OrderEdit(
+        delivery=delivery if delivery is not None and delivery != order.delivery else None,
+        add_lines=tuple(orders.new_line(ln) for ln in cmd.lines if ln.line_id not in known),
+        remove_lines=tuple(ln.line_id for ln in order.lines if ln.line_id not in wanted and ln.open_quantity),
+        change_lines=tuple(changes),
+    )
+    return None if edit == OrderEdit() else edit
 
 
 def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal, mapped: ChannelOrder) -> bool:

@@ -34,15 +34,7 @@ def edit_order(
         remove_lines=tuple(cmd.remove_lines),
         change_lines=tuple(LineChange(c.line_id, c.quantity) for c in cmd.change_lines),
     )
-    outcomes: list[EditOutcome] = []
-
-    def change(target: Order, now: str) -> None:
-        outcomes.append(target.edit(edit, actor=principal.actor, now=now, new_refund_id=refunds.payer(deps, target)))
-
-    edited = sourcing.edit(deps, order, change, actor=principal.actor, preview=preview)
-    if not preview:
-        count("OrdersEdited", channel=edited.channel)
-    outcome = outcomes[-1]  # the edit of the order answered (earlier ones planned it, or lost a race)
+    edited, outcome = apply_edit(deps, order, edit, principal, preview=preview)
     before = {fo.fulfilment_order_id for fo in order.fulfilment_orders}
     view = workflows.order_answer(deps, edited)
     view["edit"] = {
@@ -55,3 +47,20 @@ def edit_order(
         ],
     }
     return view
+
+
+def apply_edit(
+    deps: Dependencies, order: Order, edit: OrderEdit, principal: Principal, *, preview: bool = False
+) -> tuple[Order, EditOutcome]:
+    """`edit` made to `order` (as `orders.to_change` loaded it) and what it leaves unsourced sourced,
+    in one transaction on the order's version: the order as written, and what the edit did. Raises
+    Invalid or Conflict (every line gone too far named) before anything is written."""
+    outcomes: list[EditOutcome] = []
+
+    def change(target: Order, now: str) -> None:
+        outcomes.append(target.edit(edit, actor=principal.actor, now=now, new_refund_id=refunds.payer(deps, target)))
+
+    edited = sourcing.edit(deps, order, change, actor=principal.actor, preview=preview)
+    if not preview:
+        count("OrdersEdited", channel=edited.channel)
+    return edited, outcomes[-1]  # the edit of the order written (earlier ones planned it, or lost a race)
