@@ -254,7 +254,8 @@ def test_a_refund_the_oms_paid_is_recorded_at_woocommerce_without_paying_again(c
     pump_until_quiet(Pump(retry_delay_s=0))
 
     [refund] = woo.orders["727"]["refunds"]
-    assert refund.keys() == payload("woocommerce_order_refunds.json")[0].keys() - {"_links"}
+    listed: Any = payload("woocommerce_order_refunds.json")  # a list, as GET .../refunds answers
+    assert refund.keys() == listed[0].keys() - {"_links"}
     assert (refund["amount"], refund["refunded_payment"]) == ("14.32", False)  # recorded, not paid by Woo's gateway
     [posted] = [b for m, p, b in woo.received if (m, p) == ("POST", "/wp-json/wc/v3/orders/727/refunds")]
     assert posted["api_refund"] is False and posted["amount"] == "14.32"
