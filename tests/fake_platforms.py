@@ -113,24 +113,47 @@ class FakeWooCommerce(Platform):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_order(self, order_id: str, status: str = "processing") -> None:
-        self.orders[order_id] = {"id": int(order_id), "status": status, "notes": []}
+        self.orders[order_id] = {"id": int(order_id), "status": status, "notes": [], "refunds": []}
 
     def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
         expected = "Basic " + base64.b64encode(f"{WOO_KEY}:{WOO_SECRET}".encode()).decode()
         if headers.get("authorization") != expected:
             return 401, {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot list resources."}
-        found = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)(/notes)?", path)
+        found = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)(/notes|/refunds)?", path)
         order = self.orders.get(found[1]) if found else None
         if order is None:
             return 404, {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID."}
-        if found and found[2]:
+        if found and found[2] == "/notes":
             if method == "POST":
                 order["notes"].append({"id": len(order["notes"]) + 1, **body})
                 return 201, order["notes"][-1]
             return 200, order["notes"]
+        if found and found[2] == "/refunds":
+            return self._refunds(order, method, body)
         if method == "PUT":
             order["status"] = body.get("status", order["status"])
-        return 200, {k: v for k, v in order.items() if k != "notes"}
+        return 200, {k: v for k, v in order.items() if k not in ("notes", "refunds")}
+
+    def _refunds(self, order: dict[str, Any], method: str, body: Any) -> tuple[int, Any]:
+        """wc/v3 order refunds (woocommerce_order_refunds.json): `amount` a decimal string; `api_refund`
+        (default true) has the store's gateway pay it back, recorded as `refunded_payment`."""
+        if method != "POST":
+            return 200, order["refunds"]
+        if not isinstance(body.get("amount"), str) or not re.fullmatch(r"\d+(\.\d+)?", body["amount"]):
+            return 400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): amount"}
+        refund = {
+            "id": 726 + len(order["refunds"]),
+            "date_created": "2026-07-01T12:00:00",
+            "date_created_gmt": "2026-07-01T10:00:00",
+            "amount": body["amount"],
+            "reason": body.get("reason", ""),
+            "refunded_by": 1,
+            "refunded_payment": body.get("api_refund", True),
+            "meta_data": [],
+            "line_items": [],
+        }
+        order["refunds"].insert(0, refund)  # newest first, as WooCommerce lists them
+        return 201, refund
 
 
 def serve(platform: Platform) -> ThreadingHTTPServer:
@@ -170,19 +193,29 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
 
 BOL_CLIENT_ID, BOL_CLIENT_SECRET = "bol-client-" + "c3" * 8, "bol-secret-" + "d4" * 16
 BOL_TOKEN = "bol-access-" + "e5" * 16
+RETURN_HANDLING = (  # CreateReturnRequest.handlingResult
+    "RETURN_RECEIVED",
+    "EXCHANGE_PRODUCT",
+    "RETURN_DOES_NOT_MEET_CONDITIONS",
+    "REPAIR_PRODUCT",
+    "CUSTOMER_KEEPS_PRODUCT_PAID",
+)
 
 
 @dataclass
 class FakeBol(Platform):
     """bol's login (client credentials) and Retailer API v10: orders (`add_order`: the order as bol
     answers it), the reduced list (every order each page; 50 a page), shipments and cancellations
-    answered 202 PENDING and SUCCESS when their process status is asked for; offer stock as last set
+    answered 202 PENDING and SUCCESS when their process status is asked for (FAILURE for an item
+    already cancelled, or returned beyond what shipped); returns created (`returns`); offer stock as last set
     (`stock`: offer id -> amount; `stock_calls`: each call's offer id and body, in order)."""
 
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     stock: dict[str, int] = field(default_factory=dict)
     stock_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     processes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)  # process id -> the FAILURE it comes to
+    returns: list[dict[str, Any]] = field(default_factory=list)  # each CreateReturnRequest bol took
     tokens_issued: int = 0
 
     def add_order(self, order: dict[str, Any]) -> None:
@@ -209,7 +242,11 @@ class FakeBol(Platform):
         if method == "POST" and route == "/retailer/shipments":
             return self._process("CREATE_SHIPMENT", body, "quantityShipped")
         if method == "PUT" and route == "/retailer/orders/cancellation":
+            if len(body.get("orderItems") or []) != 1:  # CancellationRequest: exactly one item
+                return 400, {"title": "Bad Request", "status": 400, "violations": [{"name": "orderItems"}]}
             return self._process("CANCEL_ORDER", body, "quantityCancelled")
+        if method == "POST" and route == "/retailer/returns":
+            return self._return(body, headers)
         offer = re.fullmatch(r"/retailer/offers/([A-Za-z0-9-]+)/stock", route)
         if method == "PUT" and offer:
             if not isinstance(body.get("amount"), int) or not 0 <= body["amount"] <= 999:
@@ -235,26 +272,63 @@ class FakeBol(Platform):
         status = re.fullmatch(r"/shared/process-status/(\d+)", route)
         if method == "GET" and status and status[1] in self.processes:
             process = self.processes[status[1]]
-            process["status"] = "SUCCESS"
+            refused = self.refusals.pop(status[1], None)
+            if process["status"] == "PENDING":
+                process.update({"status": "FAILURE", "errorMessage": refused} if refused else {"status": "SUCCESS"})
             return 200, process
         return 404, {"title": "Not Found", "status": 404}
 
+    def item(self, item_id: str) -> dict[str, Any]:
+        return next(i for o in self.orders.values() for i in o["orderItems"] if str(i["orderItemId"]) == item_id)
+
     def _process(self, event_type: str, body: dict[str, Any], field_name: str) -> tuple[int, Any]:
+        item_id = body["orderItems"][0]["orderItemId"]
+        refused = None
+        if event_type == "CANCEL_ORDER" and int(self.item(item_id).get("quantityCancelled") or 0):
+            refused = f"Order item {item_id} has already been cancelled."
         for wanted in body["orderItems"]:
-            for order in self.orders.values():
-                for item in order["orderItems"]:
-                    if str(item["orderItemId"]) == wanted["orderItemId"]:
-                        item[field_name] = wanted.get("quantity", item["quantity"])
+            if refused is None:
+                item = self.item(wanted["orderItemId"])
+                item[field_name] = wanted.get("quantity", item["quantity"])
+        return self._accepted(event_type, item_id, refused)
+
+    def _return(self, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        """CreateReturnRequest (its spec declares it plain JSON): one order item's units received back."""
+        violations = [
+            name
+            for name, ok in (
+                ("Content-Type", headers.get("content-type") == "application/json"),
+                ("orderItemId", isinstance(body.get("orderItemId"), str)),
+                ("quantityReturned", isinstance(body.get("quantityReturned"), int) and body["quantityReturned"] >= 1),
+                ("handlingResult", body.get("handlingResult") in RETURN_HANDLING),
+            )
+            if not ok
+        ]
+        if violations:
+            return 400, {"title": "Bad Request", "status": 400, "violations": [{"name": n} for n in violations]}
+        item = self.item(body["orderItemId"])
+        returned = sum(r["quantityReturned"] for r in self.returns if r["orderItemId"] == body["orderItemId"])
+        refused = None
+        if returned + body["quantityReturned"] > int(item.get("quantityShipped") or 0):
+            refused = f"Order item {body['orderItemId']}: quantity returned exceeds the quantity shipped."
+        else:
+            self.returns.append(body)
+        return self._accepted("CREATE_RETURN_ITEM", body["orderItemId"], refused)
+
+    def _accepted(self, event_type: str, item_id: str, refused: str | None) -> tuple[int, Any]:
+        """202 with a PENDING process status; asked for later, SUCCESS (or FAILURE saying `refused`)."""
         process_id = str(1234567 + len(self.processes))
         self.processes[process_id] = {
             "processStatusId": process_id,
-            "entityId": body["orderItems"][0]["orderItemId"],
+            "entityId": item_id,
             "eventType": event_type,
-            "description": f"{event_type} for {body['orderItems'][0]['orderItemId']}",
+            "description": f"{event_type} for {item_id}",
             "status": "PENDING",
             "createTimestamp": "2026-07-01T10:00:00+02:00",
             "links": [],
         }
+        if refused:
+            self.refusals[process_id] = refused
         return 202, self.processes[process_id]
 
 
@@ -268,7 +342,9 @@ ZALANDO_SALES_CHANNELS = [
     {"sales_channel_id": "bf48ba35-149d-4b76-8ac9-d08d126b517f", "country_name": "Poland", "country_code": "pl"}
     | {"live": False},
 ]
-_ZALANDO_OPEN = ("initial", "reserved")
+_ZALANDO_OPEN = ("reserved", "shipped", "canceled")  # where an open line may go
+# A line's status -> those it may move to (zDirect's line transitions).
+_ZALANDO_MOVES = {"initial": _ZALANDO_OPEN, "reserved": _ZALANDO_OPEN, "shipped": ("returned",)}
 
 
 @dataclass
@@ -277,8 +353,9 @@ class FakeZalando(Platform):
     token issued so far answer 401), the Orders API in JSON:API (`add_order`: a document with the
     order's items and lines in `included`), listed by `last_updated_after`/`_before` (exclusive) on
     the order's `modified_at`, paged (`page[number]` from 0), with `include`; PATCH of the order's
-    tracking (204, the first number kept) and of a line's status (204; 409 when its status does not
-    allow it); the merchant's sales channels and the Stocks API (207 with a result per update)."""
+    tracking (204, the first number kept) and of a line's status (204: an open line to reserved,
+    shipped or canceled, a shipped one to returned; else 409); the merchant's sales channels and the
+    Stocks API (207 with a result per update)."""
 
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # the items and lines by id
@@ -387,7 +464,7 @@ class FakeZalando(Platform):
         if line_id in self.cancel_meanwhile:
             self.set_line(line_id, "canceled", "2026-07-01T09:59:59.000+00:00")
         current = self.line(line_id)["status"]
-        if current not in _ZALANDO_OPEN or status not in ("reserved", "shipped", "canceled"):
+        if status not in _ZALANDO_MOVES.get(current, ()):
             detail = f"Order line status transition from {current} to {status} is not allowed"
             return 409, {"errors": [{"status": "409", "title": "Conflict", "detail": detail}]}
         self.set_line(line_id, status, "2026-07-01T10:00:00.000+00:00")

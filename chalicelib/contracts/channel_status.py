@@ -11,10 +11,16 @@ from chalicelib.contracts.event_parts import MoneyDetail
 from chalicelib.contracts.events import Tracking
 
 
-class ShippedLine(BaseModel):
+class StatusLine(BaseModel):
+    """Units of one of the order's lines this update is about: shipped, cancelled or returned."""
+
     model_config = ConfigDict(extra="forbid")
     lineId: str  # the platform's own line id (the canonical order keeps it)
     quantity: int
+    # Cancelled and returned lines: what the OMS did to the line before this update's event (its units,
+    # and how many events), so a retry, or what the platform did itself, moves no more than asked.
+    unitsBefore: int = 0
+    eventsBefore: int = 0
 
 
 class StatusUpdate(BaseModel):
@@ -24,12 +30,15 @@ class StatusUpdate(BaseModel):
     channelId: str
     orderId: str
     externalId: str  # the platform's order id
-    status: Literal["shipped", "cancelled", "refunded"]
+    status: Literal["shipped", "cancelled", "returned", "refunded"]
     fulfilmentOrderId: str | None = None
-    lines: list[ShippedLine] = []
+    # shipped: its units; cancelled: only these units (none: the whole order); returned: the units received.
+    lines: list[StatusLine] = []
     tracking: Tracking | None = None
     reason: str | None = None
     amount: MoneyDetail | None = None  # a refund's
+    refundId: str | None = None
+    executor: Literal["payment", "till", "channel", "store_credit"] | None = None  # who pays the refund
 
     @property
     def group(self) -> str:

@@ -2,7 +2,8 @@
 
 Each event is checked against its published contract here, so a producer that drifts fails loudly
 (and its message lands in the dead-letter queue) instead of reaching a marketplace. What a platform
-is to be told (a shipment with tracking, a cancellation, a refund) is queued on channel-status, a
+is to be told (a shipment with tracking, a cancellation of the order or of some of its units, a
+return received, a refund) is queued on channel-status, a
 FIFO queue with one message group per order, deduplicated by the event's id; the HTTP calls, their
 retries and their order happen there (chalicelib/service/channel_status.py), not here.
 """
@@ -14,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.observability import count, logger
 
 if TYPE_CHECKING:
-    from chalicelib.contracts.channel_status import StatusUpdate
+    from chalicelib.contracts.channel_status import StatusLine, StatusUpdate
     from chalicelib.contracts.event_parts import EventDetail
+    from chalicelib.contracts.events import OrderLinesCancelled
+    from chalicelib.contracts.return_events import ReturnReceived
+    from chalicelib.domain.orders.order import Order
     from chalicelib.service.unit_of_work import Dependencies
 
 QUEUE = "channel-status"
@@ -38,10 +42,17 @@ def handle(body: str) -> None:
 
 def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | None:
     """What the platform that sold the order is to hear of this event; None when nothing (a native
-    channel, an event no platform is told of, a fulfilment order that did not ship)."""
+    channel, an event no platform is told of, a fulfilment order that did not ship).
+
+    Cancelling an order's last open units records OrderLinesCancelled and OrderStatusChanged (to
+    cancelled) in one transaction: the platform hears the whole order's cancellation once, from the
+    latter, so an order cancelled by now pushes none of its partial cancellations (the whole one
+    covers them)."""
     from chalicelib.adapters.channels import CONNECTORS
     from chalicelib.contracts import events
-    from chalicelib.contracts.channel_status import ShippedLine, StatusUpdate
+    from chalicelib.contracts.channel_status import StatusLine, StatusUpdate
+    from chalicelib.contracts.return_events import ReturnReceived
+    from chalicelib.domain.orders.state import OrderStatus
     from chalicelib.domain.workflows import Category
     from chalicelib.service import fulfilment
 
@@ -55,13 +66,22 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
         found: dict[str, Any] = {
             "status": "shipped",
             "fulfilmentOrderId": fo.fulfilment_order_id,
-            "lines": [ShippedLine(lineId=ln.line_id, quantity=ln.quantity) for ln in fo.lines],
+            "lines": [StatusLine(lineId=ln.line_id, quantity=ln.quantity) for ln in fo.lines],
             "tracking": tracking,
         }
     elif isinstance(detail, events.OrderStatusChanged) and detail.to == "cancelled":
         order, found = uow.orders.get(detail.orderId), {"status": "cancelled"}
+    elif isinstance(detail, events.OrderLinesCancelled):
+        order = uow.orders.get(detail.orderId)
+        if order.status is OrderStatus.CANCELLED:
+            return None
+        found = {"status": "cancelled", "lines": _lines_so_far(order, detail), "reason": detail.reason}
+    elif isinstance(detail, ReturnReceived):
+        order = uow.orders.get(detail.orderId)
+        found = {"status": "returned", "lines": _lines_so_far(order, detail)}
     elif isinstance(detail, events.RefundRequested) and (detail.attempt or 1) == 1:  # told once, not per retry
         found = {"status": "refunded", "reason": detail.reason, "amount": detail.amount}
+        found |= {"refundId": detail.refundId, "executor": detail.executor}
         order = uow.orders.get(detail.orderId)
     else:
         return None
@@ -70,6 +90,22 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
         return None
     ids = {"eventId": detail.eventId, "channelId": channel.channel_id, "orderId": order.order_id}
     return StatusUpdate.model_validate({**ids, "externalId": order.external_id, **found})
+
+
+def _lines_so_far(order: Order, detail: OrderLinesCancelled | ReturnReceived) -> list[StatusLine]:
+    """The event's lines, each with what the order's earlier events of its kind did to that line (its
+    history, in order), for connectors to tell this event's units from those done before."""
+    from chalicelib.contracts.channel_status import StatusLine
+
+    kind = type(detail).__name__  # the event type's name, as the history records it
+    earlier = [e.detail["lines"] for e in order.history if e.type == kind and e.at < detail.occurredAt]
+    found = []
+    for line in detail.lines:
+        before = [ln["quantity"] for lines in earlier for ln in lines if ln["lineId"] == line.lineId]
+        found.append(
+            StatusLine(lineId=line.lineId, quantity=line.quantity, unitsBefore=sum(before), eventsBefore=len(before))
+        )
+    return found
 
 
 def _enqueue(update: StatusUpdate) -> None:

@@ -1,4 +1,5 @@
-"""Status back to the channels: a shipment, a cancellation or a refund goes outbox -> bus ->
+"""Status back to the channels: a shipment, a cancellation (of the order or some of its units), a
+return received or a refund goes outbox -> bus ->
 channel-updates -> channel-status (FIFO, one group per order) -> the platform's API (fake platforms
 over real HTTP here), exactly once, in order per order, retried, throttled and dead-lettered as the
 README says, with no credential in any log or answer."""
@@ -6,6 +7,7 @@ README says, with no credential in any log or answer."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +16,7 @@ import boto3
 import pytest
 
 from infra.pump import Pump
+from tests.captured import payload
 from tests.channels import (
     connect,
     count_stock,
@@ -235,3 +238,36 @@ def test_credentials_must_fit_the_platform_and_are_never_shown(client, admin):
     assert answer.status_code == 422 and WOO_SECRET not in answer.body.decode() and WOO_KEY not in answer.body.decode()
     listed = client.http.get("/channels", headers=admin)
     assert WOO_SECRET not in listed.body.decode()
+
+
+def test_a_refund_the_oms_paid_is_recorded_at_woocommerce_without_paying_again(client, admin, woo, aws):
+    from tests.functional.test_returns import asked, event
+    from tests.functional.test_returns_quote import DC, delivered
+
+    connect_woo(client, admin, woo)
+    woo.add_order("727")
+    order = delivered(client, admin, channel=WOO, externalId="727")
+    returned = asked(client, admin, order["orderId"], [("1", 1, "changed_mind")], to=DC)
+    dc = bearer(issue_token(f"dc:{DC}"))
+    event(client, dc, returned["returnId"], "receive", lines=[{"lineId": "1", "quantity": 1}])
+    woo.fail_next(503, path="/wp-json/wc/v3/orders/727/refunds")  # asked again: still one refund
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    [refund] = woo.orders["727"]["refunds"]
+    listed: Any = payload("woocommerce_order_refunds.json")  # a list, as GET .../refunds answers
+    assert refund.keys() == listed[0].keys() - {"_links"}
+    assert (refund["amount"], refund["refunded_payment"]) == ("14.32", False)  # recorded, not paid by Woo's gateway
+    [posted] = [b for m, p, b in woo.received if (m, p) == ("POST", "/wp-json/wc/v3/orders/727/refunds")]
+    assert posted["api_refund"] is False and posted["amount"] == "14.32"
+    notes = [n["note"] for n in woo.orders["727"]["notes"]]
+    [note] = [n for n in notes if n.startswith("Return received")]
+    assert re.fullmatch(r"Return received in the OMS: 1 of line item 1 \(OMS event [^ ]+\)\.", note), note
+    assert not any(n.startswith("Refund of") for n in notes)  # the refund itself says it
+    assert dead_letters(client) == []
+
+    # Units cancelled (WooCommerce cancels no lines): a note naming them; the order keeps its status.
+    cancelled = {"channelId": WOO, "externalId": "727", "status": "cancelled"}
+    queue_update(aws, eventId="evt-part", **cancelled, lines=[{"lineId": "2", "quantity": 1}])
+    pump_until_quiet(Pump(retry_delay_s=0))
+    assert woo.orders["727"]["notes"][-1]["note"] == "Cancelled in the OMS: 1 of line item 2 (OMS event evt-part)."
+    assert woo.orders["727"]["status"] == "completed" and len(woo.orders["727"]["refunds"]) == 1

@@ -286,6 +286,34 @@ def test_a_cancellation_moves_each_open_line_and_already_cancelled_counts_as_suc
     assert dead_letters(client) == []
 
 
+def test_a_partial_cancellation_moves_only_the_units_not_yet_so_and_a_return_moves_shipped_ones(
+    client: Any, admin: dict[str, str], zalando: FakeZalando, aws: dict[str, str], capsys: Any
+) -> None:
+    connect_zalando(client, admin, zalando, dutch_variant())
+    boots = [line_id(BOOTS, n) for n in range(3)]  # reserved, initial, and one Zalando cancelled before
+    zalando.line(boots[0])["status"] = "canceled"  # this update's unit: an earlier attempt's answer was lost
+    cancelled = {"channelId": ZAL, "externalId": NEW, "status": "cancelled"}
+    queue_update(aws, eventId="evt-part-1", **cancelled, lines=[{"lineId": BOOTS, "quantity": 1, "unitsBefore": 1}])
+    queue_update(aws, eventId="evt-part-2", **cancelled, lines=[{"lineId": BOOTS, "quantity": 1, "unitsBefore": 2}])
+    zalando.line(line_id(SOCKS_ITEM, 0))["status"] = "shipped"
+    returned = {"channelId": ZAL, "externalId": NEW, "status": "returned"}
+    queue_update(aws, eventId="evt-return", **returned, lines=[{"lineId": SOCKS_ITEM, "quantity": 1}])
+    queue_update(aws, eventId="evt-return-again", **returned, lines=[{"lineId": SOCKS_ITEM, "quantity": 1}])
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    moved = [(p.rsplit("/", 1)[-1], b["data"]["attributes"]["status"]) for p, b in patches(zalando, "line")]
+    assert moved == [(boots[1], "canceled"), (line_id(SOCKS_ITEM, 0), "returned")]
+    assert [zalando.line(i)["status"] for i in boots] == ["canceled", "canceled", "canceled"]
+    outcomes = [json.loads(ln) for ln in capsys.readouterr().out.splitlines() if '"ChannelStatusPushes"' in ln]
+    assert [(m["status"], m["outcome"]) for m in outcomes] == [
+        ("cancelled", "already"),  # its unit was so already: the other open one stays for its own update
+        ("cancelled", "pushed"),
+        ("returned", "pushed"),
+        ("returned", "already"),
+    ]
+    assert dead_letters(client) == []
+
+
 def test_stock_goes_to_every_live_sales_channel_per_ean(zalando: FakeZalando) -> None:
     from chalicelib.adapters.channels import connector
     from chalicelib.adapters.channels.base import StockTaker

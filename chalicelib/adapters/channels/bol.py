@@ -19,14 +19,15 @@ from urllib.parse import quote
 from chalicelib.adapters.channels import base, bol_api, mapping
 from chalicelib.adapters.channels.money import Line
 from chalicelib.domain.errors import Refused, TryLater, Unauthorized
+from chalicelib.observability import logger
 
 if TYPE_CHECKING:
-    from chalicelib.contracts.channel_status import StatusUpdate
+    from chalicelib.contracts.channel_status import StatusLine, StatusUpdate
     from chalicelib.domain.network import Channel
 
 MAX_STOCK = 999  # the most an offer's stock may say (UpdateOfferStockRequest.amount)
 PENDING_RETRY_S = 10  # a write bol has not processed yet: the message comes back after this
-_ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled)", re.IGNORECASE)
+_ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled|returned)", re.IGNORECASE)
 # Our carriers' names -> bol's transporter codes (PostNL is "TNT" at bol); others go as OTHER.
 TRANSPORTERS = {"postnl": "TNT", "dhl": "DHL", "dpd": "DPD-NL", "ups": "UPS", "bpost": "BPOST_BE", "gls": "GLS"}
 
@@ -84,9 +85,11 @@ class Bol:
         )
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
-        """A shipment (one call for its items, with the transport) or a cancellation (one call per
-        item still open), each followed to bol's verdict; a refund is bol's own business (it refunds
-        on cancellation and on a handled return): recorded only."""
+        """A shipment (one call for its items, with the transport), a cancellation (one call per item
+        still open) or a return received (one return created and handled per item), each followed to
+        bol's verdict. bol cancels whole order items only: a partial cancellation cancels each item
+        it names once the OMS has cancelled all of it, and records the rest (logged). A refund is
+        bol's own business (it refunds on cancellation and on a handled return): recorded only."""
         if update.status == "refunded":
             return "recorded"
         order = bol_api.order(channel, credentials, update.externalId)
@@ -103,14 +106,23 @@ class Bol:
                 body["transport"] = {"transporterCode": code, "trackAndTrace": update.tracking.code}
             first = next(iter(wanted))
             return _write(channel, credentials, first, "CREATE_SHIPMENT", send=("POST", "/retailer/shipments", body))
+        if update.status == "returned":
+            return _overall([_return(channel, credentials, line) for line in update.lines if line.lineId in items])
+        cancelling = {item_id: item for item_id, item in items.items() if _cancellable(item)}
+        left: list[str] = []
+        if update.lines:
+            cancelling, left = _wholly_cancelled(update, cancelling)
+        if left:
+            logger.info(
+                "bol cancels whole order items only: the rest of these stays to be shipped or cancelled",
+                extra={"channelId": channel.channel_id, "orderId": update.orderId, "items": left},
+            )
         cancel = "PUT", "/retailer/orders/cancellation"
         outcomes = [
             _write(channel, credentials, item_id, "CANCEL_ORDER", send=(*cancel, _cancel(item_id, item)))
-            for item_id, item in items.items()
-            if not _done(item, "quantityShipped", 1)
-            and not _done(item, "quantityCancelled", int(item.get("quantity") or 1))
+            for item_id, item in cancelling.items()
         ]
-        return "pushed" if "pushed" in outcomes else "already"
+        return "recorded" if left and not outcomes else _overall(outcomes)
 
     def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> base.Outcome:
         """The offer's stock (its id from the channel's listings), managed by us: bol then counts only the
@@ -132,18 +144,77 @@ def _done(item: dict[str, Any], field: str, quantity: int) -> bool:
     return int(item.get(field) or 0) >= quantity
 
 
+def _overall(outcomes: list[base.Outcome]) -> base.Outcome:
+    """One update's outcome from its calls': pushed when any was; else already (nothing to do is too)."""
+    return "pushed" if "pushed" in outcomes else "already"
+
+
+def _cancellable(item: dict[str, Any]) -> bool:
+    """Whether bol still lets the item be cancelled: none of it shipped nor cancelled yet."""
+    return not _done(item, "quantityShipped", 1) and not _done(
+        item, "quantityCancelled", int(item.get("quantity") or 1)
+    )
+
+
+def _wholly_cancelled(update: StatusUpdate, cancellable: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """Of a partial cancellation's items bol still lets cancel, those the OMS has now cancelled every
+    unit of (this update's and its earlier ones'), and those it has not (bol cancels no part of an item)."""
+    wholly, left = {}, []
+    for line in update.lines:
+        item = cancellable.get(line.lineId)
+        if item is not None and line.unitsBefore + line.quantity >= int(item.get("quantity") or 1):
+            wholly[line.lineId] = item
+        elif item is not None:
+            left.append(line.lineId)
+    return wholly, left
+
+
+def _return(channel: Channel, credentials: str | None, line: StatusLine) -> base.Outcome:
+    """A return of the line's units, created as received (bol's spec declares this body plain JSON). One
+    per receipt: the item's earlier receipts made earlier returns, so only more of them than that
+    means this one was made already."""
+    body = {"orderItemId": line.lineId, "quantityReturned": line.quantity, "handlingResult": "RETURN_RECEIVED"}
+    send = "POST", "/retailer/returns", body
+    return _write(
+        channel,
+        credentials,
+        line.lineId,
+        "CREATE_RETURN_ITEM",
+        send=send,
+        made=line.eventsBefore,
+        content="application/json",
+    )
+
+
 def _cancel(item_id: str, item: dict[str, Any]) -> dict[str, Any]:
     reason = "REQUESTED_BY_CUSTOMER" if item.get("cancellationRequest") is True else "OUT_OF_STOCK"
     return {"orderItems": [{"orderItemId": item_id, "reasonCode": reason}]}
 
 
-def _write(channel: Channel, credentials: str | None, item_id: str, event_type: str, *, send: _Send) -> base.Outcome:
+def _write(
+    channel: Channel,
+    credentials: str | None,
+    item_id: str,
+    event_type: str,
+    *,
+    send: _Send,
+    made: int = 0,
+    content: str = bol_api.MEDIA,
+) -> base.Outcome:
     """One asynchronous write, once: a retry first asks bol what became of the earlier one (its process
-    statuses for the item), so it neither sends twice nor loses a write bol is still processing."""
-    for earlier in bol_api.processes_for(channel, credentials, item_id, event_type):
-        if earlier.get("status") in ("PENDING", "SUCCESS"):
-            return _verdict(channel, credentials, earlier, "already")
-    return _verdict(channel, credentials, bol_api.request(channel, credentials, *send) or {}, "pushed")
+    statuses for the item; more than the `made` writes of this kind known to precede it), so it
+    neither sends twice nor loses a write bol is still processing."""
+    earlier = [
+        p
+        for p in bol_api.processes_for(channel, credentials, item_id, event_type)
+        if p.get("status") in ("PENDING", "SUCCESS")
+    ]
+    if len(earlier) > made:
+        pending = next((p for p in earlier if p.get("status") == "PENDING"), earlier[-1])
+        return _verdict(channel, credentials, pending, "already")
+    method, path, body = send
+    answer = bol_api.request(channel, credentials, method, path, body, content=content) or {}
+    return _verdict(channel, credentials, answer, "pushed")
 
 
 def _verdict(channel: Channel, credentials: str | None, process: dict[str, Any], done: base.Outcome) -> base.Outcome:

@@ -26,11 +26,14 @@ def token(channel: Channel, credentials: str | None) -> str:
     return tokens.token(channel, credentials, f"{channel.auth_url or AUTH}?grant_type=client_credentials")
 
 
-def request(channel: Channel, credentials: str | None, method: str, path: str, body: Any = None) -> Any:
-    """`method` bol's API at `path` (with its query), authorised, in bol's media type."""
+def request(
+    channel: Channel, credentials: str | None, method: str, path: str, body: Any = None, *, content: str = MEDIA
+) -> Any:
+    """`method` bol's API at `path` (with its query), authorised, answered in bol's media type; a body
+    sent as `content` (bol's media type, but for the few operations its spec declares plain JSON)."""
     headers = {"Authorization": f"Bearer {token(channel, credentials)}", "Accept": MEDIA}
     if body is not None:
-        headers["Content-Type"] = MEDIA
+        headers["Content-Type"] = content
     return call(channel, method, f"{base_url(channel, API)}{path}", headers, body)
 
 

@@ -38,8 +38,13 @@ class Shopify(base.WebhookOnly):
         """A shipment: a fulfillment of the fulfillment orders' lines with tracking; a cancellation: the
         order cancelled. A refund is recorded only: Shopify refunds through the shop's payment gateway,
         so pushing the OMS's refund *request* (refunds are not confirmed yet) would move money that the
-        merchant may also refund by hand in Shopify: twice."""
-        if update.status == "refunded":
+        merchant may also refund by hand in Shopify: twice.
+
+        Some units cancelled are recorded only: the REST Admin API cancels whole orders; its one way to
+        take units off an order is a refund (`refund_line_items` with `restock_type: cancel`), which
+        Shopify books as a refund of the order, and refunds stay the OMS's (above). A return received is
+        recorded only: Shopify's returns (returnCreate, returnProcess) are GraphQL-only."""
+        if update.status in ("refunded", "returned") or (update.status == "cancelled" and update.lines):
             return "recorded"
         found = credentials_of(channel, credentials, "shopDomain", "accessToken")
         admin = f"{base_url(channel, 'https://' + found['shopDomain'])}/admin/api/{API_VERSION}"

@@ -21,6 +21,7 @@ from chalicelib.domain.errors import Unauthorized
 
 if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
+    from chalicelib.contracts.event_parts import MoneyDetail
     from chalicelib.domain.network import Channel
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})
@@ -30,8 +31,7 @@ CANCELLED = frozenset({"cancelled", "failed", "trash"})
 ADDRESS = mapping.AddressKeys("address_1", "address_2", "postcode", "city", "state", "country")
 
 
-# The order status each update sets; a refund only adds its note (WooCommerce's refunds move money
-# through its payment gateway: the merchant makes them there).
+# The order status each update sets (a whole order's cancellation); the others only add their note.
 TARGET = {"shipped": "completed", "cancelled": "cancelled"}
 
 
@@ -40,12 +40,18 @@ class WooCommerce(base.WebhookOnly):
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """The order's status (completed, cancelled) and a note saying why (the tracking for a shipment,
-        shown to the customer). Each step only when not done yet, so a retry adds no second note."""
+        shown to the customer). Some units cancelled, or a return received: a note naming them
+        (WooCommerce cancels and returns no lines). A refund the OMS paid: recorded as a WooCommerce
+        refund that its gateway does not pay again (`api_refund: false`); another refund: a note.
+        Each step only when not done yet, so a retry adds no second note nor refund."""
         found = credentials_of(channel, credentials, "consumerKey", "consumerSecret")
         basic = base64.b64encode(f"{found['consumerKey']}:{found['consumerSecret']}".encode()).decode()
         headers = {"Authorization": f"Basic {basic}"}
         order_url = f"{base_url(channel, None)}/wp-json/wc/v3/orders/{update.externalId}"
-        note, target = _note(update), TARGET.get(update.status)
+        if update.status == "refunded" and update.executor == "payment" and update.amount is not None:
+            return _refund(channel, order_url, headers, update, update.amount)
+        note = _note(update)
+        target = None if update.lines and update.status == "cancelled" else TARGET.get(update.status)
         notes = call(channel, "GET", f"{order_url}/notes", headers) or []
         done = True
         if not any(isinstance(n, dict) and n.get("note") == note for n in notes):
@@ -110,14 +116,38 @@ class WooCommerce(base.WebhookOnly):
         )
 
 
+def _refund(
+    channel: Channel, order_url: str, headers: dict[str, str], update: StatusUpdate, amount: MoneyDetail
+) -> base.Outcome:
+    """The OMS's refund as a WooCommerce refund of the order, named by its id in the reason (a retry
+    finds it); `api_refund: false`, so WooCommerce's gateway pays nothing: the OMS has."""
+    reason = f"{update.reason or 'Refund'} (OMS refund {update.refundId})"
+    refunds = call(channel, "GET", f"{order_url}/refunds", headers) or []
+    if any(isinstance(r, dict) and r.get("reason") == reason for r in refunds):
+        return "already"
+    call(
+        channel,
+        "POST",
+        f"{order_url}/refunds",
+        headers,
+        {"amount": amount.amount, "reason": reason, "api_refund": False},
+    )
+    return "pushed"
+
+
 def _note(update: StatusUpdate) -> str:
     """The note's text: the same for the same update, so a retry finds it."""
     if update.status == "shipped":
         tracking = update.tracking
         sent = f"{tracking.carrier} {tracking.code}" + (f" {tracking.url}" if tracking.url else "") if tracking else ""
         return f"Shipped{' with ' + sent if sent else ''} (OMS {update.fulfilmentOrderId or update.orderId})."
+    units = ", ".join(f"{ln.quantity} of line item {ln.lineId}" for ln in update.lines)
+    if update.status == "cancelled" and units:
+        return f"Cancelled in the OMS: {units} (OMS event {update.eventId})."
     if update.status == "cancelled":
         return f"Cancelled in the OMS (OMS {update.orderId})."
+    if update.status == "returned":
+        return f"Return received in the OMS: {units} (OMS event {update.eventId})."
     amount = f"{update.amount.amount} {update.amount.currency} " if update.amount else ""
     return f"Refund of {amount}requested in the OMS: {update.reason or 'no reason given'} (OMS event {update.eventId})."
 

@@ -9,8 +9,9 @@ Prices include VAT, per line; a unit sold for less than its siblings keeps the d
 discount. The order's update time is the latest `modified_at` of the order, its items and its lines.
 
 Status back moves the lines: `shipped` (after the order's tracking number: Zalando keeps the first
-one per order and wants 5 s between the two) and `canceled`; a 409 whose line is already so is
-success; a refund is Zalando's own business (it refunds its customer): recorded only. Stock goes to
+one per order and wants 5 s between the two), `canceled` (open lines) and `returned` (shipped ones);
+a 409 whose line is already so is success; a refund is Zalando's own business (it refunds its
+customer): recorded only. Stock goes to
 the Stocks API per EAN, in every live sales channel of the merchant."""
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from chalicelib.domain.errors import Refused, TryLater, Unauthorized, Unavailabl
 from chalicelib.observability import logger
 
 if TYPE_CHECKING:
-    from chalicelib.contracts.channel_status import StatusUpdate
+    from chalicelib.contracts.channel_status import StatusLine, StatusUpdate
     from chalicelib.domain.network import Channel
 
 OPEN = frozenset({"initial", "reserved"})  # a line Zalando still lets ship or cancel
-CANCELED = "canceled"  # Zalando's spelling
+SHIPPED = frozenset({"shipped"})  # a line Zalando lets be returned
+CANCELED, RETURNED = "canceled", "returned"  # Zalando's spelling
 TRACKING_SETTLE_S = 5  # Zalando: tracking first, the lines at least 5 s later, or they may cross
 _POINTS = frozenset({"PICKUP_POINT", "PACK_STATION"})
 _EAN = re.compile(r"\d{8}|\d{12,14}")
@@ -120,7 +122,9 @@ class Zalando:
         )
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
-        """Each line still open moved to `shipped` or `canceled`, one call per unit; a refund recorded."""
+        """Each line still open moved to `shipped` or `canceled` (all of them, or the units a partial
+        cancellation names), each shipped one of a return to `returned`, one call per unit; a refund
+        recorded."""
         if update.status == "refunded":
             return "recorded"
         document = zalando_api.order(channel, credentials, update.externalId)
@@ -128,8 +132,12 @@ class Zalando:
             (_unit(r) for r in document.get("included") or [] if r.get("type") == "OrderLine"),
             key=lambda u: u.line_id,
         )
-        if update.status == "cancelled":
+        if update.status == "cancelled" and not update.lines:
             return _move(channel, credentials, update.externalId, [u for u in units if u.status in OPEN], CANCELED)
+        if update.status in ("cancelled", "returned"):
+            target, movable = (CANCELED, OPEN) if update.status == "cancelled" else (RETURNED, SHIPPED)
+            moving = [u for line in update.lines for u in _units_to_move(units, line, target, movable)]
+            return _move(channel, credentials, update.externalId, moving, target)
         # As many open units of each shipped item as the shipment holds. Which units is Zalando's to
         # say: a retry after some went through counts those as done only when the item has no more.
         items = {u.item_id for u in units}
@@ -241,6 +249,15 @@ def _delivery(ship_to: dict[str, Any], channel: Channel) -> dict[str, Any] | Non
         field="shipping_address",
     )
     return {"method": "home_delivery", "address": found}
+
+
+def _units_to_move(units: list[Unit], line: StatusLine, target: str, movable: frozenset[str]) -> list[Unit]:
+    """The item's units to move to `target`: as many of its movable ones as the update asks, less those
+    already so beyond what the OMS's earlier updates asked (a retry, or Zalando's own doing)."""
+    own = [u for u in units if u.item_id == line.lineId]
+    done = sum(1 for u in own if u.status == target)
+    wanted = min(line.quantity, line.unitsBefore + line.quantity - done)
+    return [u for u in own if u.status in movable][: max(wanted, 0)]
 
 
 def _move(channel: Channel, credentials: str | None, order_id: str, units: list[Unit], status: str) -> base.Outcome:
