@@ -54,7 +54,7 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
     from chalicelib.contracts.return_events import ReturnReceived
     from chalicelib.domain.orders.state import OrderStatus
     from chalicelib.domain.workflows import Category
-    from chalicelib.service import fulfilment
+    from chalicelib.service import fulfilment, ids
 
     uow = deps.uow()
     if isinstance(detail, events.FulfilmentOrderUpdated):
@@ -86,10 +86,10 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
     else:
         return None
     channel = deps.network().channels.get(order.channel)
-    if channel is None or channel.type not in CONNECTORS:
-        return None
-    ids = {"eventId": detail.eventId, "channelId": channel.channel_id, "orderId": order.order_id}
-    return StatusUpdate.model_validate({**ids, "externalId": order.external_id, **found})
+    if channel is None or channel.type not in CONNECTORS or ids.is_replacement(order.external_id):
+        return None  # a replacement is the OMS's own order: the platform knows only the original
+    about = {"eventId": detail.eventId, "channelId": channel.channel_id, "orderId": order.order_id}
+    return StatusUpdate.model_validate({**about, "externalId": order.external_id, **found})
 
 
 def _lines_so_far(order: Order, detail: OrderLinesCancelled | ReturnReceived) -> list[StatusLine]:

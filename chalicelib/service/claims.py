@@ -75,7 +75,7 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateClaim, principal: 
             return Order.place(
                 order_id=replacement_id,
                 channel=order.channel,
-                external_id=f"{order.external_id}:{claim.claim_id}",
+                external_id=ids.replacement_external_id(order.external_id, claim.claim_id),
                 customer=order.customer,
                 placed_at=now,
                 payment=Payment("paid", free),

@@ -105,7 +105,7 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principa
         return Order.place(
             order_id=exchange.replacement_order_id,
             channel=order.channel,
-            external_id=f"{order.external_id}:{exchange.exchange_id}",
+            external_id=ids.replacement_external_id(order.external_id, exchange.exchange_id),
             customer=order.customer,
             placed_at=now,
             # Paid by the returned units' value and, when dearer, the difference (the exchange's to collect).

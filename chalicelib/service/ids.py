@@ -48,6 +48,17 @@ def order_of_exchange(exchange_id: str) -> str | None:
     return _order_of("exc_", exchange_id)
 
 
+def replacement_external_id(external_id: str, record_id: str) -> str:
+    """A replacement order's (an exchange's or claim's `record_id`): its original's external id with
+    the record's, so it is never taken for the platform's own order."""
+    return f"{external_id}:{record_id}"
+
+
+def is_replacement(external_id: str) -> bool:
+    """Whether an order is an exchange's or claim's replacement, which its platform never saw."""
+    return external_id.rpartition(":")[2].startswith(("exc_", "clm_"))
+
+
 def claim_id(order_id: str, existing: int) -> str:
     """The order's next claim: `clm_<order>_<n>`, in its order's partition like a return."""
     return f"clm_{order_id.removeprefix('ord_')}_{existing + 1}"

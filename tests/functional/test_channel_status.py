@@ -271,3 +271,25 @@ def test_a_refund_the_oms_paid_is_recorded_at_woocommerce_without_paying_again(c
     pump_until_quiet(Pump(retry_delay_s=0))
     assert woo.orders["727"]["notes"][-1]["note"] == "Cancelled in the OMS: 1 of line item 2 (OMS event evt-part)."
     assert woo.orders["727"]["status"] == "completed" and len(woo.orders["727"]["refunds"]) == 1
+
+
+def test_an_exchanges_replacement_is_never_pushed_to_the_platform(client, admin, woo, aws):
+    """The platform knows the original order only: the replacement the OMS made for an exchange ships
+    without a word to it (it would be an order id the platform never had)."""
+    from tests.functional.test_exchanges import exchanged, receive
+    from tests.functional.test_returns import order as read_order
+    from tests.functional.test_returns_quote import delivered
+
+    connect_woo(client, admin, woo)
+    woo.add_order("728")
+    original = delivered(client, admin, channel=WOO, externalId="728")
+    exc = exchanged(client, admin, original["orderId"], [{"sku": "TEE-WHITE-M", "quantity": 1}])
+    receive(client, exc["returnId"])
+    replacement = read_order(client, admin, exc["replacementOrderId"])
+    assert replacement["externalId"].endswith(exc["exchangeId"])
+    ship(client, replacement)
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+    assert woo.received, "the original's return reached WooCommerce"
+    assert not [path for _, path, _ in woo.received if "exc_" in path or "/orders/728:" in path]
+    assert dead_letters(client) == []
