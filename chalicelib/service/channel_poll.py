@@ -7,9 +7,13 @@ Every call a run makes (list pages, order fetches; not logins) first takes a tok
 account's poll bucket (chalicelib/adapters/buckets.py, as the stock pushes do from theirs), at the
 platform's usage plan or the channel's own `pollRate`. An empty bucket stops the run before its next
 call, and a 429 pauses the bucket until its Retry-After has passed; either way the mark stays where
-it was, so the next run reads the window again: what was queued is not queued twice (the inbox keeps
+it was, so the next run reads from there again: what was queued is not queued twice (the inbox keeps
 each state once) and nothing is skipped, whatever order the platform lists its orders in. The mark
-only moves after a whole run succeeded. A channel with `pollEverySeconds` is polled no more often.
+only moves after a whole run succeeded. Where the platform takes an exact window (Amazon, Zalando), a
+run that ran out of tokens halves the window the next one reads (`narrowTo`), until one fits the
+bucket: otherwise a backlog bigger than a burst would be read from its start every run and never
+get through (Amazon refills less than two pages in five minutes). bol lists changes up to now only.
+A channel with `pollEverySeconds` is polled no more often.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 OVERLAP = timedelta(minutes=10)
 FIRST_LOOK_BACK = timedelta(days=1)  # a channel's first run: orders changed since yesterday
 TOPIC = "poll"
+EXACT_WINDOWS = frozenset({"amazon", "zalando"})  # their lists take any from-to (bol's: up to now)
 # A schedule that fires a little early still polls a channel whose pollEverySeconds is just due.
 EARLY = timedelta(seconds=30)
 # Each platform's usage plan for the poller's calls, unless the channel has its own `pollRate`.
@@ -87,17 +92,23 @@ def poll(deps: Dependencies, channel: Channel) -> str:
         calls += 1
 
     credentials = secrets.secret(secrets.CREDENTIALS, channel.channel_id)
-    mark = state.get("polledThrough")
-    since = (datetime.fromisoformat(str(mark).replace("Z", "+00:00")) if mark else started - FIRST_LOOK_BACK) - OVERLAP
+    mark = _moment(state.get("polledThrough")) or started - FIRST_LOOK_BACK
+    since = mark - OVERLAP
+    until = min(_moment(state.get("narrowTo")) or started, started)
     queued = 0
     try:
         with paced(take):
-            for order_id, order in poller(channel.type).changed_orders(channel, credentials, since, started):
+            for order_id, order in poller(channel.type).changed_orders(channel, credentials, since, until):
                 queued += _queue(deps, channel, order_id, order)
     except _Spent:
         if not calls:
             return "paused"
-        deps.table.update(key, "SET ranAt = :r", values={":r": iso(started)})
+        narrow = channel.type in EXACT_WINDOWS and until > mark
+        deps.table.update(
+            key,
+            "SET ranAt = :r" + (", narrowTo = :n" if narrow else ""),
+            values={":r": iso(started), **({":n": iso(mark + (until - mark) / 2)} if narrow else {})},
+        )
         logger.info(
             "channel poll stopped: its bucket is empty", extra={"channelId": channel.channel_id, "queued": queued}
         )
@@ -108,9 +119,15 @@ def poll(deps: Dependencies, channel: Channel) -> str:
         deps.table.update(key, "SET ranAt = :r", values={":r": iso(started)})
         logger.warning("channel poll throttled", extra={"channelId": channel.channel_id, "pausedUntil": iso(paused)})
         return "throttled"
-    deps.table.update(key, "SET polledThrough = :t, ranAt = :t", values={":t": iso(started)})
+    deps.table.update(
+        key, "SET polledThrough = :t, ranAt = :r REMOVE narrowTo", values={":t": iso(until), ":r": iso(started)}
+    )
     logger.info("channel polled", extra={"channelId": channel.channel_id, "queued": queued})
     return "queued" if queued else "nothing new"
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
 
 
 def _queue(deps: Dependencies, channel: Channel, order_id: str, order: dict[str, Any]) -> int:

@@ -1,6 +1,7 @@
 """The poll schedule keeps each channel account's pace: every call (list pages, order fetches, not
 logins) takes a token from its poll bucket, a run stops when the bucket is empty and the next reads
-the window again (what was queued is not queued twice, nothing is skipped); `pollEverySeconds`
+from the same mark, a narrower window (what was queued is not queued twice, nothing is skipped);
+`pollEverySeconds`
 spaces the runs of one channel; both are validated where the channel is configured."""
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def test_a_poll_stops_when_the_accounts_bucket_is_empty_and_resumes_where_it_sto
 
     assert configure(client, admin, amazon, channel_id, pollRate={"perSecond": "100", "burst": 5}).status_code == 200
     time.sleep(0.1)  # refilled at the new rate
+    # The window that did not fit is halved: its older half (a day back, before these orders) first.
+    assert channel_poll.poll_all(bootstrap())[channel_id] == "nothing new"
+    assert len(searches(amazon)) == 3
     assert channel_poll.poll_all(bootstrap())[channel_id] == "queued"
-    assert len(searches(amazon)) == 5  # the same window read again from its first page
+    assert len(searches(amazon)) == 6  # the rest of the window, read from its first page
     assert inbox_received(Pump(retry_delay_s=0)) == 1  # only the order the first run did not reach
     assert all(order_of(client, admin, channel_id, o["orderId"]) is not None for o in orders)
     assert channel_poll.poll_all(bootstrap())[channel_id] == "nothing new"  # the mark moved on
