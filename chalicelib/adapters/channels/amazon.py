@@ -7,11 +7,13 @@ ITEM (its units before tax), TAX and DISCOUNT (each, where detailed, by what it 
 SHIPPING) and SHIPPING; the examples' grand totals add tax on top of the item amounts, so the line's
 tax goes into its VAT-inclusive unit price (chalicelib/adapters/channels/money.py) and the order
 totals the grand total. A delivery tip (on no item) is what the reconciliation logs as "more".
-Status goes back through v0's confirmShipment; Amazon refunds its own customers."""
+A shipment goes back through v0's confirmShipment, a cancellation as an order acknowledgement feed
+(neither Orders API has one); Amazon refunds its own customers."""
 
 from __future__ import annotations
 
 import hashlib
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +26,7 @@ from chalicelib.adapters.channels.api import already, credentials_of
 from chalicelib.adapters.channels.money import Line
 from chalicelib.adapters.outbound import Rejected
 from chalicelib.domain.errors import Refused, Unauthorized
+from chalicelib.observability import logger
 
 if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
@@ -33,6 +36,20 @@ ORDER_CHANGE = "ORDER_CHANGE"
 CANCELLED = frozenset({"CANCELLED", "CANCELED"})  # the model spells it CANCELLED; v0 and the docs Canceled
 UNPAID = frozenset({"PENDING", "PENDING_AVAILABILITY"})  # payment not yet authorised
 # Our carriers' names -> Amazon's carrier codes; others go as "Other" with their name.
+# Feeds 2021-06-30: the XML order acknowledgement, whose StatusCode Failure cancels the order (or, with
+# Items, those items). Order feeds have no JSON type (JSON_LISTINGS_FEED is listings only); the flat
+# file one (POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA) takes the same fields as tab-separated text.
+ACKNOWLEDGEMENT = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
+# Our cancellation reason (its words) -> Amazon's CancelReason; NoInventory tells Amazon not to put the
+# units back on sale, so only an out-of-stock cancellation says it.
+CANCEL_REASONS = (
+    ("customer", "BuyerCanceled"),
+    ("buyer", "BuyerCanceled"),
+    ("address", "ShippingAddressUndeliverable"),
+    ("stock", "NoInventory"),
+    ("inventory", "NoInventory"),
+)
+FEED_DONE = "DONE"
 CARRIERS = {"postnl": "PostNL", "dhl": "DHL", "dpd": "DPD", "ups": "UPS", "gls": "GLS", "fedex": "FedEx"}
 
 
@@ -153,10 +170,10 @@ class Amazon:
         )
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
-        """A shipment: one confirmShipment for its items with the tracking. A cancellation is recorded
-        only: neither Orders v2026 (searchOrders and getOrder) nor v0 (updateShipmentStatus is for
-        store pick-ups) has one; a seller cancels through the Feeds API's order acknowledgement, which
-        is not built. A refund is Amazon's own business (it refunds its customer)."""
+        """A shipment: one confirmShipment for its items with the tracking. A cancellation: an order
+        acknowledgement feed (`_cancel`). A refund is Amazon's own business (it refunds its customer)."""
+        if update.status == "cancelled":
+            return _cancel(channel, credentials, update)
         if update.status != "shipped":
             return "recorded"
         order = amazon_api.order(channel, credentials, update.externalId)
@@ -208,6 +225,92 @@ class Amazon:
             said = "; ".join(str(i.get("message")) for i in answer.get("issues") or [])
             raise Refused(f"amazon channel {channel.channel_id}: listing {sku} refused the quantity: {said[:300]}")
         return "pushed"
+
+
+def _cancel(channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
+    """Failure for the whole order (no `lines`) or for the items named, each whole: the order
+    acknowledgement cancels an item, not some of its units. Nothing is sent for what Amazon has
+    cancelled already, and nothing once an item has shipped (Amazon would refund the order whole).
+    The feed is followed as far as Amazon has processed it by the time it is checked once: a report
+    with errors is refused with them; a feed not yet done counts as pushed, its id logged (the next
+    try could not find it again: the status message keeps nothing, and Amazon lists feeds by type
+    and time only), and what Amazon did comes back as the order's next state, by poll or notification."""
+    order = amazon_api.order(channel, credentials, update.externalId)
+    where = f"amazon channel {channel.channel_id}: order {update.externalId}"
+    items = {str(i.get("orderItemId")): i for i in order.get("orderItems") or []}
+    status = (mapping.text((order.get("fulfillment") or {}).get("fulfillmentStatus")) or "").upper()
+    if status in CANCELLED:
+        return "already"
+    wanted = {ln.lineId: ln.quantity for ln in update.lines} or {i: _open(item) for i, item in items.items()}
+    unknown = sorted(set(wanted) - set(items))
+    if unknown:
+        raise Refused(f"{where} has no items {unknown}")
+    left = {i: q for i, q in wanted.items() if not _cancelled(items[i]) and _open(items[i])}
+    shipped = sorted(i for i in wanted if int((items[i].get("fulfillment") or {}).get("quantityFulfilled") or 0))
+    if shipped:
+        raise Refused(f"{where}: items {shipped} have shipped, and Amazon refunds a cancelled order whole after that")
+    if not left:
+        return "already"
+    partial = sorted(i for i, q in left.items() if q < _open(items[i]))
+    if partial:
+        raise Refused(f"{where}: Amazon cancels items whole, not some of their units (items {partial})")
+    seller = amazon_api.seller(channel, credentials, "cancel orders")
+    whole = not update.lines or set(left) == {i for i, item in items.items() if _open(item)}
+    document = acknowledgement(seller, update.externalId, () if whole else tuple(left), _cancel_reason(update.reason))
+    feed_id = amazon_api.create_feed(channel, credentials, ACKNOWLEDGEMENT, document)
+    feed = amazon_api.feed(channel, credentials, feed_id)
+    if feed.get("processingStatus") in ("CANCELLED", "FATAL"):
+        raise Refused(f"{where}: the cancellation feed {feed_id} ended {feed['processingStatus']}")
+    if feed.get("processingStatus") != FEED_DONE or not feed.get("resultFeedDocumentId"):
+        logger.info("amazon cancellation feed sent", extra={"channelId": channel.channel_id, "feedId": feed_id})
+        return "pushed"
+    errors = report_errors(amazon_api.feed_result(channel, credentials, str(feed["resultFeedDocumentId"])))
+    if errors:
+        raise Refused(f"{where}: the cancellation feed {feed_id} failed: {'; '.join(errors)[:300]}")
+    return "pushed"
+
+
+def acknowledgement(seller: str, order_id: str, items: Sequence[str], reason: str) -> bytes:
+    """The order acknowledgement feed's XML (OrderAcknowledgement.xsd in amzn-envelope.xsd): StatusCode
+    Failure for the order, naming `items` (AmazonOrderItemCode, with the reason: the schema has one per
+    item only) when only they are cancelled."""
+    envelope = ET.Element("AmazonEnvelope", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+    envelope.set("xsi:noNamespaceSchemaLocation", "amzn-envelope.xsd")
+    header = ET.SubElement(envelope, "Header")
+    ET.SubElement(header, "DocumentVersion").text = "1.01"
+    ET.SubElement(header, "MerchantIdentifier").text = seller
+    ET.SubElement(envelope, "MessageType").text = "OrderAcknowledgement"
+    message = ET.SubElement(envelope, "Message")
+    ET.SubElement(message, "MessageID").text = "1"
+    ack = ET.SubElement(message, "OrderAcknowledgement")
+    ET.SubElement(ack, "AmazonOrderID").text = order_id
+    ET.SubElement(ack, "StatusCode").text = "Failure"
+    for item_id in items:
+        item = ET.SubElement(ack, "Item")
+        ET.SubElement(item, "AmazonOrderItemCode").text = item_id
+        ET.SubElement(item, "CancelReason").text = reason
+    written: bytes = ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
+    return written
+
+
+def report_errors(report: bytes) -> list[str]:
+    """The errors a feed's processing report lists (ResultCode Error), each with its message code."""
+    root = ET.fromstring(report)
+    return [
+        f"{r.findtext('ResultMessageCode') or '?'} {r.findtext('ResultDescription') or ''}".strip()
+        for r in root.iter("Result")
+        if r.findtext("ResultCode") == "Error"
+    ]
+
+
+def _cancel_reason(reason: str | None) -> str:
+    said = (reason or "").lower()
+    return next((code for word, code in CANCEL_REASONS if word in said), "GeneralAdjustment")
+
+
+def _open(item: dict[str, Any]) -> int:
+    """How many of the item's units are neither shipped nor cancelled."""
+    return _unfulfilled(item) if not _cancelled(item) else 0
 
 
 @dataclass(frozen=True)
