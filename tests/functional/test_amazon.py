@@ -484,7 +484,7 @@ def test_an_amazon_cancellation_amazon_cannot_take_is_refused_and_sends_no_feed(
 def test_a_feed_amazon_has_not_processed_yet_counts_as_pushed_and_a_reports_errors_are_read(
     amazon: FakeAmazon,
 ) -> None:
-    from chalicelib.adapters.channels.amazon import report_errors
+    from chalicelib.adapters.channels.amazon_feeds import report_errors
 
     order = dutch()
     amazon.add_order(order)

@@ -13,7 +13,6 @@ A shipment goes back through v0's confirmShipment, a cancellation as an order ac
 from __future__ import annotations
 
 import hashlib
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +20,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib import clock
-from chalicelib.adapters.channels import amazon_api, base, mapping
+from chalicelib.adapters.channels import amazon_api, amazon_feeds, base, mapping
 from chalicelib.adapters.channels.api import already, credentials_of
 from chalicelib.adapters.channels.money import Line
 from chalicelib.adapters.outbound import Rejected
 from chalicelib.domain.errors import Refused, Unauthorized
-from chalicelib.observability import logger
 
 if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
@@ -36,20 +34,6 @@ ORDER_CHANGE = "ORDER_CHANGE"
 CANCELLED = frozenset({"CANCELLED", "CANCELED"})  # the model spells it CANCELLED; v0 and the docs Canceled
 UNPAID = frozenset({"PENDING", "PENDING_AVAILABILITY"})  # payment not yet authorised
 # Our carriers' names -> Amazon's carrier codes; others go as "Other" with their name.
-# Feeds 2021-06-30: the XML order acknowledgement, whose StatusCode Failure cancels the order (or, with
-# Items, those items). Order feeds have no JSON type (JSON_LISTINGS_FEED is listings only); the flat
-# file one (POST_FLAT_FILE_ORDER_ACKNOWLEDGEMENT_DATA) takes the same fields as tab-separated text.
-ACKNOWLEDGEMENT = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
-# Our cancellation reason (its words) -> Amazon's CancelReason; NoInventory tells Amazon not to put the
-# units back on sale, so only an out-of-stock cancellation says it.
-CANCEL_REASONS = (
-    ("customer", "BuyerCanceled"),
-    ("buyer", "BuyerCanceled"),
-    ("address", "ShippingAddressUndeliverable"),
-    ("stock", "NoInventory"),
-    ("inventory", "NoInventory"),
-)
-FEED_DONE = "DONE"
 CARRIERS = {"postnl": "PostNL", "dhl": "DHL", "dpd": "DPD", "ups": "UPS", "gls": "GLS", "fedex": "FedEx"}
 
 
@@ -245,7 +229,7 @@ def _cancel(channel: Channel, credentials: str | None, update: StatusUpdate) -> 
     unknown = sorted(set(wanted) - set(items))
     if unknown:
         raise Refused(f"{where} has no items {unknown}")
-    left = {i: q for i, q in wanted.items() if not _cancelled(items[i]) and _open(items[i])}
+    left = {i: q for i, q in wanted.items() if _open(items[i])}
     shipped = sorted(i for i in wanted if int((items[i].get("fulfillment") or {}).get("quantityFulfilled") or 0))
     if shipped:
         raise Refused(f"{where}: items {shipped} have shipped, and Amazon refunds a cancelled order whole after that")
@@ -256,56 +240,14 @@ def _cancel(channel: Channel, credentials: str | None, update: StatusUpdate) -> 
         raise Refused(f"{where}: Amazon cancels items whole, not some of their units (items {partial})")
     seller = amazon_api.seller(channel, credentials, "cancel orders")
     whole = not update.lines or set(left) == {i for i, item in items.items() if _open(item)}
-    document = acknowledgement(seller, update.externalId, () if whole else tuple(left), _cancel_reason(update.reason))
-    feed_id = amazon_api.create_feed(channel, credentials, ACKNOWLEDGEMENT, document)
-    feed = amazon_api.feed(channel, credentials, feed_id)
-    if feed.get("processingStatus") in ("CANCELLED", "FATAL"):
-        raise Refused(f"{where}: the cancellation feed {feed_id} ended {feed['processingStatus']}")
-    if feed.get("processingStatus") != FEED_DONE or not feed.get("resultFeedDocumentId"):
-        logger.info("amazon cancellation feed sent", extra={"channelId": channel.channel_id, "feedId": feed_id})
-        return "pushed"
-    errors = report_errors(amazon_api.feed_result(channel, credentials, str(feed["resultFeedDocumentId"])))
-    if errors:
-        raise Refused(f"{where}: the cancellation feed {feed_id} failed: {'; '.join(errors)[:300]}")
-    return "pushed"
-
-
-def acknowledgement(seller: str, order_id: str, items: Sequence[str], reason: str) -> bytes:
-    """The order acknowledgement feed's XML (OrderAcknowledgement.xsd in amzn-envelope.xsd): StatusCode
-    Failure for the order, naming `items` (AmazonOrderItemCode, with the reason: the schema has one per
-    item only) when only they are cancelled."""
-    envelope = ET.Element("AmazonEnvelope", {"xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance"})
-    envelope.set("xsi:noNamespaceSchemaLocation", "amzn-envelope.xsd")
-    header = ET.SubElement(envelope, "Header")
-    ET.SubElement(header, "DocumentVersion").text = "1.01"
-    ET.SubElement(header, "MerchantIdentifier").text = seller
-    ET.SubElement(envelope, "MessageType").text = "OrderAcknowledgement"
-    message = ET.SubElement(envelope, "Message")
-    ET.SubElement(message, "MessageID").text = "1"
-    ack = ET.SubElement(message, "OrderAcknowledgement")
-    ET.SubElement(ack, "AmazonOrderID").text = order_id
-    ET.SubElement(ack, "StatusCode").text = "Failure"
-    for item_id in items:
-        item = ET.SubElement(ack, "Item")
-        ET.SubElement(item, "AmazonOrderItemCode").text = item_id
-        ET.SubElement(item, "CancelReason").text = reason
-    written: bytes = ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
-    return written
-
-
-def report_errors(report: bytes) -> list[str]:
-    """The errors a feed's processing report lists (ResultCode Error), each with its message code."""
-    root = ET.fromstring(report)
-    return [
-        f"{r.findtext('ResultMessageCode') or '?'} {r.findtext('ResultDescription') or ''}".strip()
-        for r in root.iter("Result")
-        if r.findtext("ResultCode") == "Error"
-    ]
-
-
-def _cancel_reason(reason: str | None) -> str:
-    said = (reason or "").lower()
-    return next((code for word, code in CANCEL_REASONS if word in said), "GeneralAdjustment")
+    reason = amazon_feeds.cancel_reason(update.reason)
+    document = amazon_feeds.acknowledgement(seller, update.externalId, () if whole else tuple(left), reason)
+    return amazon_feeds.follow(
+        channel,
+        credentials,
+        where,
+        amazon_api.create_feed(channel, credentials, amazon_feeds.ACKNOWLEDGEMENT, document),
+    )
 
 
 def _open(item: dict[str, Any]) -> int:
