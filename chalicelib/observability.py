@@ -139,8 +139,9 @@ METRICS: dict[str, str] = {
     "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
     "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
     "order discount platform-adjustment; more: charged more, kept in the payment)",
-    "ChannelPolls": "runs of a polled channel (bol.com, Amazon); dimensions: channel, outcome (queued, nothing new, "
-    "throttled: a 429 stopped the run, paused: waiting out its Retry-After, failed)",
+    "ChannelPolls": "runs of a polled channel (bol.com, Amazon, Zalando); dimensions: channel, outcome (queued, "
+    "nothing new, throttled: a 429 stopped the run, stopped early: its poll bucket ran empty, paused: no token "
+    "(an empty bucket or a 429's Retry-After), not due: polled within its pollEverySeconds, failed)",
     "ChannelStatusPushes": "status updates (shipped, cancelled, refunded) the channel-status queue dealt with; "
     "dimensions: channel, status, outcome (pushed; already: the platform had it so; recorded: not pushed, logged; "
     "skipped: nothing to tell this channel)",

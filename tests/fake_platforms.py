@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -164,17 +165,20 @@ def serve(platform: Platform) -> ThreadingHTTPServer:
             length = int(self.headers.get("Content-Length") or 0)
             headers = {k.lower(): v for k, v in self.headers.items()}
             data = self.rfile.read(length) if length else b""
-            form = headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
-            body = (dict(parse_qsl(data.decode())) if form else json.loads(data)) if data else None
+            kind = headers.get("content-type", "")
+            form = kind.startswith("application/x-www-form-urlencoded")
+            decoded = data.decode() if kind.startswith("text/") else None  # a document (Amazon's feeds): as sent
+            body = decoded or ((dict(parse_qsl(data.decode())) if form else json.loads(data)) if data else None)
             platform.received.append((self.command, self.path, body))
             failure = platform.failure_for(self.path)
             if failure is not None:
                 status, answer, extra = failure.status, failure.body, failure.headers
             else:
                 (status, answer), extra = platform.answer(self.command, self.path, body, headers), {}
-            data = json.dumps(answer).encode() if answer is not None else b""
+            raw = isinstance(answer, bytes)  # a document (Amazon's feed report), not JSON
+            data = answer if raw else json.dumps(answer).encode() if answer is not None else b""
             self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **extra}.items():
+            for name, value in {"Content-Type": "text/xml" if raw else "application/json", **extra}.items():
                 self.send_header(name.replace("_", "-"), value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -514,7 +518,10 @@ class FakeAmazon(Platform):
     refused with 403) and the SP-API: Orders v2026-01-01 searchOrders (by lastUpdated, refused when
     lastUpdatedBefore is not 2 minutes behind its clock; `page_size` a page, nextToken) and getOrder
     (only the sections asked for), v0 confirmShipment (204; the order then shipped, a second one of
-    its items "already shipped") and Listings Items patchListingsItem (the quantities in `stock`)."""
+    its items "already shipped"), Listings Items patchListingsItem (the quantities in `stock`) and
+    Feeds 2021-06-30 for order acknowledgements (a document uploaded to its pre-signed URL, the feed
+    `feed_status` at once, applied to the orders when DONE, its processing report one Result per
+    error; the documents as uploaded in `documents`)."""
 
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipments: list[dict[str, Any]] = field(default_factory=list)
@@ -522,6 +529,10 @@ class FakeAmazon(Platform):
     tokens: dict[str, float] = field(default_factory=dict)  # token -> when it expires
     token_lifetime_s: int = 3600
     page_size: int = 100
+    documents: dict[str, str] = field(default_factory=dict)  # feed document id -> what was uploaded
+    feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reports: dict[str, bytes] = field(default_factory=dict)  # result document id -> processing report
+    feed_status: str = "DONE"
 
     @property
     def tokens_issued(self) -> int:
@@ -535,6 +546,12 @@ class FakeAmazon(Platform):
         route, query = split.path, parse_qs(split.query)
         if route == "/auth/o2/token":
             return self._token(body or {})
+        presigned = re.fullmatch(r"/(upload|download)/([^/]+)", route)  # S3's part: no token, the URL is the key
+        if presigned and method == "PUT" and presigned[1] == "upload" and presigned[2] in self.documents:
+            self.documents[presigned[2]] = body if isinstance(body, str) else ""
+            return 200, None
+        if presigned and method == "GET" and presigned[1] == "download" and presigned[2] in self.reports:
+            return 200, self.reports[presigned[2]]
         token = headers.get("x-amz-access-token", "")
         if token not in self.tokens:
             return 403, _amazon_error("Unauthorized", "Access to requested resource is denied.")
@@ -555,7 +572,68 @@ class FakeAmazon(Platform):
         listing = re.fullmatch(r"/listings/2021-08-01/items/([^/]+)/([^/]+)", route)
         if method == "PATCH" and listing:
             return self._patch(unquote(listing[1]), unquote(listing[2]), query, body or {})
+        if route.startswith("/feeds/2021-06-30/"):
+            return self._feeds(method, route.removeprefix("/feeds/2021-06-30/"), body or {})
         return 404, _amazon_error("NotFound", "Resource not found")
+
+    def _feeds(self, method: str, route: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if method == "POST" and route == "documents":
+            if not str(body.get("contentType", "")).startswith("text/xml"):
+                return 400, _amazon_error("InvalidInput", "contentType is required")
+            document_id = f"amzn1.tortuga.4.eu.{len(self.documents) + len(self.reports)}"
+            self.documents[document_id] = ""
+            return 201, {"feedDocumentId": document_id, "url": f"{self.url}/upload/{document_id}"}
+        if method == "POST" and route == "feeds":
+            document = self.documents.get(str(body.get("inputFeedDocumentId")))
+            if not document or not body.get("feedType") or not body.get("marketplaceIds"):
+                return 400, _amazon_error("InvalidInput", "Invalid input")
+            feed_id = str(50000 + len(self.feeds))
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            feed = {"feedId": feed_id, "feedType": body["feedType"], "marketplaceIds": body["marketplaceIds"]}
+            self.feeds[feed_id] = feed | {"createdTime": now, "processingStatus": self.feed_status}
+            if self.feed_status == "DONE":
+                report_id = f"amzn1.tortuga.4.eu.report.{feed_id}"
+                self.reports[report_id] = self._acknowledge(document)
+                self.feeds[feed_id] |= {"processingEndTime": now, "resultFeedDocumentId": report_id}
+            return 202, {"feedId": feed_id}
+        one = re.fullmatch(r"(feeds|documents)/([^/]+)", route)
+        if method == "GET" and one and one[1] == "feeds" and one[2] in self.feeds:
+            return 200, self.feeds[one[2]]
+        if method == "GET" and one and one[1] == "documents" and one[2] in self.reports:
+            return 200, {"feedDocumentId": one[2], "url": f"{self.url}/download/{one[2]}"}
+        return 404, _amazon_error("NotFound", "Resource not found")
+
+    def _acknowledge(self, document: str) -> bytes:
+        """An order acknowledgement applied: Failure cancels the order, or only the items it names."""
+        errors = []
+        for message in ET.fromstring(document).iter("Message"):
+            ack = message.find("OrderAcknowledgement")
+            order = self.orders.get(ack.findtext("AmazonOrderID", "") if ack is not None else "")
+            if ack is None or order is None or ack.findtext("StatusCode") != "Failure":
+                errors.append((message.findtext("MessageID"), "18028", "The order id was not found"))
+                continue
+            named = [i.findtext("AmazonOrderItemCode") for i in ack.iter("Item")]
+            items = {i["orderItemId"]: i for i in order["orderItems"]}
+            if any(n not in items for n in named):
+                errors.append((message.findtext("MessageID"), "18029", "The order item code was not found"))
+                continue
+            for item_id in named or list(items):
+                items[item_id]["cancellation"] = {"cancellationExecution": {"cancelledBy": "MERCHANT"}}
+            if not named or all("cancellation" in i for i in order["orderItems"]):
+                order.setdefault("fulfillment", {})["fulfillmentStatus"] = "CANCELLED"
+            order["lastUpdatedTime"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results = "".join(
+            f"<Result><MessageID>{m}</MessageID><ResultCode>Error</ResultCode>"
+            f"<ResultMessageCode>{code}</ResultMessageCode><ResultDescription>{text}</ResultDescription></Result>"
+            for m, code, text in errors
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?><AmazonEnvelope><Header><DocumentVersion>1.02</DocumentVersion>'
+            f"<MerchantIdentifier>{AMAZON_SELLER_ID}</MerchantIdentifier></Header><MessageType>ProcessingReport"
+            "</MessageType><Message><MessageID>1</MessageID><ProcessingReport><StatusCode>Complete</StatusCode>"
+            f"<ProcessingSummary><MessagesWithError>{len(errors)}</MessagesWithError></ProcessingSummary>{results}"
+            "</ProcessingReport></Message></AmazonEnvelope>"
+        ).encode()
 
     def _token(self, form: dict[str, str]) -> tuple[int, Any]:
         expected = {

@@ -320,3 +320,8 @@ def stock_out_key(channel_id: str, sku: str) -> Key:
 def push_bucket_key(channel_id: str) -> Key:
     """A channel account's token bucket for stock calls (and how long a 429 paused it)."""
     return {"PK": f"PUSHBUCKET#{channel_id}", "SK": "BUCKET"}
+
+
+def poll_bucket_key(channel_id: str) -> Key:
+    """A channel account's token bucket for the poller's calls (list pages, order fetches)."""
+    return {"PK": f"POLLBUCKET#{channel_id}", "SK": "BUCKET"}

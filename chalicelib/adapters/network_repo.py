@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
 from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError, VersionMismatch
-from chalicelib.domain.network import Capability, Channel, Geo, Location, LocationType, Partner, Registered, V
+from chalicelib.domain.network import Capability, Channel, Geo, Location, LocationType, Partner, Rate, Registered, V
 
 
 class NetworkRepository:
@@ -79,11 +80,14 @@ def channel_to_item(channel: Channel, version: int) -> Item:
         "authUrl": channel.auth_url,
         "locationMap": dict(channel.location_map),
         "listings": dict(channel.listings),
+        "pollEverySeconds": channel.poll_every_seconds,
+        "pollRate": None if channel.poll_rate is None else [str(channel.poll_rate.per_second), channel.poll_rate.burst],
         "version": version,
     }
 
 
 def channel_from_item(item: Item) -> Channel:
+    rate = item.get("pollRate")  # [tokens a second as text, burst]
     return Channel(
         channel_id=item["channelId"],
         type=item["channelType"],
@@ -96,6 +100,8 @@ def channel_from_item(item: Item) -> Channel:
         auth_url=item.get("authUrl"),
         location_map=dict(item.get("locationMap") or {}),
         listings=dict(item.get("listings") or {}),
+        poll_every_seconds=None if item.get("pollEverySeconds") is None else int(item["pollEverySeconds"]),
+        poll_rate=None if rate is None else Rate(Decimal(rate[0]), int(rate[1])),
     )
 
 

@@ -1,25 +1,22 @@
-"""Stock out's small items: a mark per (channel, SKU) that coalesces changes into one scheduled push, and
-a token bucket per channel account that paces the pushes.
+"""Stock out's mark per (channel, SKU), which coalesces changes into one scheduled push (the pushes are
+paced by the channel account's token bucket: chalicelib/adapters/buckets.py).
 
 A mark counts the SKU's changes (`changeCount`) and holds `scheduledAt` while a push is on its way: the
 first change sets it with a conditional write and is the only one to queue a push; the push clears it
 only if no change came meanwhile (the count it read still holds), else it schedules another. A mark
 scheduled longer ago than `stale` counts as unscheduled, so a push lost between the mark and the queue
-is made up by the next change. Neither item is an aggregate: they hold no business state of their own,
-only what stock out has done, and one conditional update each is all they need.
+is made up by the next change. A mark is not an aggregate: it holds no business state of its own, only
+what stock out has done, and one conditional update is all it needs.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Table
 from chalicelib.domain.timestamps import iso
-
-_RACES = 5  # tries of the bucket's conditional update when other pushes take tokens at the same time
 
 
 @dataclass(frozen=True)
@@ -73,42 +70,3 @@ class Marks:
     def dropped(self, channel_id: str, sku: str) -> None:
         """Nothing to push to any more (the channel gone or inactive): the next change schedules afresh."""
         self.table.update(keys.stock_out_key(channel_id, sku), "REMOVE scheduledAt")
-
-
-def take_token(table: Table, channel_id: str, *, per_minute: int, at: datetime) -> float:
-    """Take one call's token from the channel's bucket (as big as a minute's calls, refilled evenly):
-    0 when taken, else the seconds until one is there (or until a 429's Retry-After has passed)."""
-    key = keys.push_bucket_key(channel_id)
-    now_ms = int(at.timestamp() * 1000)
-    full = per_minute * 1000  # milli-tokens, so the bucket is whole numbers
-    for _ in range(_RACES):
-        item = table.get(key, consistent=True) or {}
-        paused = int(item.get("pausedUntilMs", 0))
-        if paused > now_ms:
-            return (paused - now_ms) / 1000
-        then = item.get("refilledAtMs")
-        tokens = (
-            full
-            if then is None
-            else min(full, int(item["tokensMilli"]) + max(0, now_ms - int(then)) * per_minute // 60)
-        )
-        if tokens < 1000:
-            return math.ceil((1000 - tokens) * 60 / per_minute) / 1000
-        taken = table.update(
-            key,
-            "SET tokensMilli = :t, refilledAtMs = :now",
-            condition="attribute_not_exists(refilledAtMs)" if then is None else "refilledAtMs = :then",
-            values={":t": tokens - 1000, ":now": now_ms, **({} if then is None else {":then": int(then)})},
-        )
-        if taken:
-            return 0
-    return 1.0  # others kept winning the race: come back in a second
-
-
-def pause(table: Table, channel_id: str, *, until: datetime) -> None:
-    """The platform answered 429: no token until its Retry-After has passed, for any SKU."""
-    table.update(
-        keys.push_bucket_key(channel_id),
-        "SET pausedUntilMs = :p",
-        values={":p": int(until.timestamp() * 1000)},
-    )

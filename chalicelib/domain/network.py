@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -80,6 +81,20 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Rate:
+    """A platform's usage plan for some calls: tokens refilled a second, and how many a bucket holds
+    (a burst of calls)."""
+
+    per_second: Decimal
+    burst: int
+
+    @classmethod
+    def per_minute(cls, calls: int) -> Rate:
+        """`calls` a minute, a minute's worth at once."""
+        return cls(Decimal(calls) / 60, calls)
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     """A sales channel registered by an admin (the native ones need no registration)."""
 
@@ -97,6 +112,8 @@ class Channel:
     # Our SKU -> the platform's listing of it, where the platform is told stock by listing (bol's offer
     # id). A channel with listings is told the stock of those SKUs only.
     listings: Mapping[str, str] = field(default_factory=dict)
+    poll_every_seconds: int | None = None  # a polled channel's least time between two runs; None: every run
+    poll_rate: Rate | None = None  # its poll calls' usage plan; None: its platform's default
 
     @property
     def key(self) -> str:

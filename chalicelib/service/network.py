@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys, secrets
@@ -22,6 +23,7 @@ from chalicelib.domain.network import (
     LocationType,
     Network,
     Partner,
+    Rate,
     Registered,
     V,
 )
@@ -173,6 +175,8 @@ def put_channel(
             auth_url=cmd.auth_url,
             location_map=cmd.location_map,
             listings=cmd.listings,
+            poll_every_seconds=cmd.poll_every_seconds,
+            poll_rate=Rate(Decimal(cmd.poll_rate.per_second), cmd.poll_rate.burst) if cmd.poll_rate else None,
         )
 
     status, entry = _register(
@@ -222,8 +226,14 @@ def _channel_view(channel: Channel, version: int) -> dict[str, Any]:
         "authUrl": channel.auth_url,
         "locationMap": dict(channel.location_map),
         "listings": dict(channel.listings),
+        "pollEverySeconds": channel.poll_every_seconds,
+        "pollRate": _rate(channel.poll_rate),
         "version": version,
     }
+
+
+def _rate(rate: Rate | None) -> dict[str, Any] | None:
+    return None if rate is None else {"perSecond": str(rate.per_second), "burst": rate.burst}
 
 
 # ---- stock ----------------------------------------------------------------------------------------

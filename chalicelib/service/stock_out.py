@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, cast
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib import clock
-from chalicelib.adapters import aws, dead_letters, outbound, secrets
+from chalicelib.adapters import aws, dead_letters, keys, outbound, secrets
+from chalicelib.adapters.buckets import pause, take_token
 from chalicelib.adapters.channels import CONNECTORS, connector
 from chalicelib.adapters.channels.base import StockTaker
-from chalicelib.adapters.stock_out import Marks, pause, take_token
+from chalicelib.adapters.stock_out import Marks
 from chalicelib.adapters.stock_repo import StockRepository
+from chalicelib.domain.network import Rate
 from chalicelib.domain.sourcing.sellable import may_sell
 from chalicelib.observability import count, logger
 from chalicelib.service import config
@@ -98,7 +100,8 @@ def push(body: str) -> None:
     outcome = "unchanged"
     if quantity != read.pushed:
         at = clock.moment()
-        wait_s = take_token(deps.table, channel_id, per_minute=section.pushes_per_minute, at=at)
+        bucket, rate = keys.push_bucket_key(channel_id), Rate.per_minute(section.pushes_per_minute)
+        wait_s = take_token(deps.table, bucket, rate=rate, at=at)
         if wait_s:
             marks.still_scheduled(channel_id, sku, at=at)
             _queue(message, delay_s=math.ceil(wait_s))
@@ -110,7 +113,7 @@ def push(body: str) -> None:
             with platform_errors(lambda reason: count("StockPushFailures", channel=channel_id, reason=reason)):
                 outcome = taker.push_stock(channel, credentials, sku, quantity)
         except outbound.Throttled as exc:
-            pause(deps.table, channel_id, until=clock.moment() + timedelta(seconds=exc.seconds))
+            pause(deps.table, bucket, until=clock.moment() + timedelta(seconds=exc.seconds))
             raise
     if not marks.pushed(channel_id, sku, read, quantity, at=clock.moment()):
         _queue(message, delay_s=section.coalesce_seconds)  # it changed while we pushed: once more

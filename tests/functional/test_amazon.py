@@ -10,9 +10,10 @@ import copy
 import json
 import logging
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -42,6 +43,9 @@ from tests.fake_platforms import (
     FakeAmazon,
 )
 from tests.functional.test_channel_status import TRACKING, dead_letters, ship
+
+if TYPE_CHECKING:
+    from chalicelib.contracts.channel_status import StatusUpdate
 
 pytestmark = pytest.mark.usefixtures("demo")
 NOTIFICATIONS = "amazon-notifications"
@@ -383,14 +387,120 @@ def test_the_listing_quantity_is_set_never_below_zero(amazon: FakeAmazon) -> Non
     ]
 
 
-def test_cancellations_and_refunds_are_recorded_not_sent(amazon: FakeAmazon) -> None:
+def test_refunds_are_recorded_not_sent(amazon: FakeAmazon) -> None:
+    channel, credentials = amazon_channel(amazon), json.dumps(CREDENTIALS)
+    refund = cancellation(channel, "402-1", status="refunded")
+    assert connector("amazon").push_status(channel, credentials, refund) == "recorded"
+    assert amazon.received == []
+
+
+ITEM = "20212345678901"  # the getOrder example's one item
+
+
+def cancellation(
+    channel: Channel, order_id: str, lines: dict[str, int] | None = None, status: str = "cancelled"
+) -> StatusUpdate:
     from chalicelib.contracts.channel_status import StatusUpdate
 
+    return StatusUpdate.model_validate(
+        {
+            "eventId": "e",
+            "channelId": channel.channel_id,
+            "orderId": "o",
+            "externalId": order_id,
+            "status": status,
+            "lines": [{"lineId": line, "quantity": q} for line, q in (lines or {}).items()],
+            "reason": "out of stock",
+        }
+    )
+
+
+def uploaded(amazon: FakeAmazon) -> ET.Element:
+    [document] = [d for d in amazon.documents.values() if d]
+    return ET.fromstring(document)
+
+
+def test_an_amazon_cancellation_is_sent_as_an_order_acknowledgement_feed(amazon: FakeAmazon) -> None:
+    order = dutch()
+    amazon.add_order(order)
     channel, credentials = amazon_channel(amazon), json.dumps(CREDENTIALS)
-    for status in ("cancelled", "refunded"):
-        update = StatusUpdate(eventId="e", channelId=channel.channel_id, orderId="o", externalId="402-1", status=status)
-        assert connector("amazon").push_status(channel, credentials, update) == "recorded"
-    assert amazon.received == []
+
+    assert connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"])) == "pushed"
+
+    [feed] = amazon.feeds.values()
+    assert (feed["feedType"], feed["marketplaceIds"]) == ("POST_ORDER_ACKNOWLEDGEMENT_DATA", [AMAZON_MARKETPLACE])
+    [upload] = [(h, p) for m, p, h in amazon.received if m == "PUT"]
+    assert upload[1].startswith("/upload/")  # to the pre-signed URL createFeedDocument answered
+    envelope = uploaded(amazon)
+    assert envelope.findtext("Header/MerchantIdentifier") == AMAZON_SELLER_ID
+    assert envelope.findtext("MessageType") == "OrderAcknowledgement"
+    ack = envelope.find("Message/OrderAcknowledgement")
+    assert ack is not None and ack.findtext("AmazonOrderID") == order["orderId"]
+    assert ack.findtext("StatusCode") == "Failure" and ack.findall("Item") == []  # the whole order
+    assert amazon.orders[order["orderId"]]["fulfillment"]["fulfillmentStatus"] == "CANCELLED"
+    # The report was read; a second try finds the order cancelled and sends nothing.
+    assert any(p.startswith("/download/") for _, p, _ in amazon.calls("GET"))
+    assert connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"])) == "already"
+    assert len(amazon.feeds) == 1
+
+
+def test_an_amazon_partial_cancellation_names_only_those_items(amazon: FakeAmazon) -> None:
+    order = dutch()
+    second = copy.deepcopy(order["orderItems"][0]) | {"orderItemId": "20212345678902"}
+    order["orderItems"].append(second)
+    amazon.add_order(order)
+    channel, credentials = amazon_channel(amazon), json.dumps(CREDENTIALS)
+    update = cancellation(channel, order["orderId"], {"20212345678902": 3})
+
+    assert connector("amazon").push_status(channel, credentials, update) == "pushed"
+
+    ack = uploaded(amazon).find("Message/OrderAcknowledgement")
+    assert ack is not None and ack.findtext("StatusCode") == "Failure"
+    items = [(i.findtext("AmazonOrderItemCode"), i.findtext("CancelReason")) for i in ack.findall("Item")]
+    assert items == [("20212345678902", "NoInventory")]
+    cancelled = [i["orderItemId"] for i in amazon.orders[order["orderId"]]["orderItems"] if "cancellation" in i]
+    assert cancelled == ["20212345678902"]
+    assert amazon.orders[order["orderId"]]["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+
+
+def test_an_amazon_cancellation_amazon_cannot_take_is_refused_and_sends_no_feed(amazon: FakeAmazon) -> None:
+    order, shipped = dutch("402-0000000-0000001"), dutch("402-0000000-0000002")
+    shipped["orderItems"][0]["fulfillment"].update(quantityFulfilled=1, quantityUnfulfilled=2)
+    for found in (order, shipped):
+        amazon.add_order(found)
+    channel, credentials = amazon_channel(amazon), json.dumps(CREDENTIALS)
+    refusals = {
+        "items whole, not some of their units": (credentials, cancellation(channel, order["orderId"], {ITEM: 1})),
+        "no items": (credentials, cancellation(channel, order["orderId"], {"nope": 1})),
+        "have shipped": (credentials, cancellation(channel, shipped["orderId"])),
+        "set sellerId": (json.dumps(CONTRACT_CREDENTIALS), cancellation(channel, order["orderId"])),
+    }
+    for said, (given, update) in refusals.items():
+        with pytest.raises(Refused, match=said):
+            connector("amazon").push_status(channel, given, update)
+    assert amazon.feeds == {} and amazon.calls("PUT") == []
+
+
+def test_a_feed_amazon_has_not_processed_yet_counts_as_pushed_and_a_reports_errors_are_read(
+    amazon: FakeAmazon,
+) -> None:
+    from chalicelib.adapters.channels.amazon_feeds import report_errors
+
+    order = dutch()
+    amazon.add_order(order)
+    amazon.feed_status = "IN_QUEUE"
+    channel, credentials = amazon_channel(amazon), json.dumps(CREDENTIALS)
+    assert connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"])) == "pushed"
+    assert [f["processingStatus"] for f in amazon.feeds.values()] == ["IN_QUEUE"]
+    assert amazon.orders[order["orderId"]]["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
+    report = (  # a processing report as Amazon writes one, with one error
+        b"<AmazonEnvelope><MessageType>ProcessingReport</MessageType><Message><ProcessingReport>"
+        b"<StatusCode>Complete</StatusCode><Result><MessageID>1</MessageID><ResultCode>Error</ResultCode>"
+        b"<ResultMessageCode>18028</ResultMessageCode><ResultDescription>The order id was not found"
+        b"</ResultDescription></Result><Result><ResultCode>Warning</ResultCode></Result></ProcessingReport>"
+        b"</Message></AmazonEnvelope>"
+    )
+    assert report_errors(report) == ["18028 The order id was not found"]
 
 
 def test_the_lambda_takes_the_sqs_event_as_aws_delivers_it(

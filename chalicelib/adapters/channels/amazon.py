@@ -7,7 +7,8 @@ ITEM (its units before tax), TAX and DISCOUNT (each, where detailed, by what it 
 SHIPPING) and SHIPPING; the examples' grand totals add tax on top of the item amounts, so the line's
 tax goes into its VAT-inclusive unit price (chalicelib/adapters/channels/money.py) and the order
 totals the grand total. A delivery tip (on no item) is what the reconciliation logs as "more".
-Status goes back through v0's confirmShipment; Amazon refunds its own customers."""
+A shipment goes back through v0's confirmShipment, a cancellation as an order acknowledgement feed
+(neither Orders API has one); Amazon refunds its own customers."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib import clock
-from chalicelib.adapters.channels import amazon_api, base, mapping
+from chalicelib.adapters.channels import amazon_api, amazon_feeds, base, mapping
 from chalicelib.adapters.channels.api import already, credentials_of
 from chalicelib.adapters.channels.money import Line
 from chalicelib.adapters.outbound import Rejected
@@ -153,10 +154,10 @@ class Amazon:
         )
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
-        """A shipment: one confirmShipment for its items with the tracking. A cancellation is recorded
-        only: neither Orders v2026 (searchOrders and getOrder) nor v0 (updateShipmentStatus is for
-        store pick-ups) has one; a seller cancels through the Feeds API's order acknowledgement, which
-        is not built. A refund is Amazon's own business (it refunds its customer)."""
+        """A shipment: one confirmShipment for its items with the tracking. A cancellation: an order
+        acknowledgement feed (`_cancel`). A refund is Amazon's own business (it refunds its customer)."""
+        if update.status == "cancelled":
+            return _cancel(channel, credentials, update)
         if update.status != "shipped":
             return "recorded"
         order = amazon_api.order(channel, credentials, update.externalId)
@@ -208,6 +209,50 @@ class Amazon:
             said = "; ".join(str(i.get("message")) for i in answer.get("issues") or [])
             raise Refused(f"amazon channel {channel.channel_id}: listing {sku} refused the quantity: {said[:300]}")
         return "pushed"
+
+
+def _cancel(channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
+    """Failure for the whole order (no `lines`) or for the items named, each whole: the order
+    acknowledgement cancels an item, not some of its units. Nothing is sent for what Amazon has
+    cancelled already, and nothing once an item has shipped (Amazon would refund the order whole).
+    The feed is followed as far as Amazon has processed it by the time it is checked once: a report
+    with errors is refused with them; a feed not yet done counts as pushed, its id logged (the next
+    try could not find it again: the status message keeps nothing, and Amazon lists feeds by type
+    and time only), and what Amazon did comes back as the order's next state, by poll or notification."""
+    order = amazon_api.order(channel, credentials, update.externalId)
+    where = f"amazon channel {channel.channel_id}: order {update.externalId}"
+    items = {str(i.get("orderItemId")): i for i in order.get("orderItems") or []}
+    status = (mapping.text((order.get("fulfillment") or {}).get("fulfillmentStatus")) or "").upper()
+    if status in CANCELLED:
+        return "already"
+    wanted = {ln.lineId: ln.quantity for ln in update.lines} or {i: _open(item) for i, item in items.items()}
+    unknown = sorted(set(wanted) - set(items))
+    if unknown:
+        raise Refused(f"{where} has no items {unknown}")
+    left = {i: q for i, q in wanted.items() if _open(items[i])}
+    shipped = sorted(i for i in wanted if int((items[i].get("fulfillment") or {}).get("quantityFulfilled") or 0))
+    if shipped:
+        raise Refused(f"{where}: items {shipped} have shipped, and Amazon refunds a cancelled order whole after that")
+    if not left:
+        return "already"
+    partial = sorted(i for i, q in left.items() if q < _open(items[i]))
+    if partial:
+        raise Refused(f"{where}: Amazon cancels items whole, not some of their units (items {partial})")
+    seller = amazon_api.seller(channel, credentials, "cancel orders")
+    whole = not update.lines or set(left) == {i for i, item in items.items() if _open(item)}
+    reason = amazon_feeds.cancel_reason(update.reason)
+    document = amazon_feeds.acknowledgement(seller, update.externalId, () if whole else tuple(left), reason)
+    return amazon_feeds.follow(
+        channel,
+        credentials,
+        where,
+        amazon_api.create_feed(channel, credentials, amazon_feeds.ACKNOWLEDGEMENT, document),
+    )
+
+
+def _open(item: dict[str, Any]) -> int:
+    """How many of the item's units are neither shipped nor cancelled."""
+    return _unfulfilled(item) if not _cancelled(item) else 0
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
 """Amazon's Selling Partner API as the connector and the poller call it: a Login with Amazon token
 (refresh-token grant, cached per channel until shortly before it expires) in `x-amz-access-token`,
 Orders v2026-01-01 (`searchOrders` paged by `nextToken`, `getOrder`), v0's `confirmShipment` (v2026
-has no write operations) and Listings Items 2021-08-01's `patchListingsItem`."""
+has no write operations), Listings Items 2021-08-01's `patchListingsItem`, and Feeds 2021-06-30 (a
+document created, uploaded to the URL Amazon answers, the feed created on it, then its processing
+status and report)."""
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from chalicelib.adapters import outbound
 from chalicelib.adapters.channels import tokens
 from chalicelib.adapters.channels.api import base_url, call, credentials_of
 from chalicelib.domain.errors import Refused
@@ -26,6 +30,8 @@ PAGE_SIZE = 100  # searchOrders' maximum
 # Amazon refuses a lastUpdatedBefore less than 2 minutes before its own clock.
 CLOCK_MARGIN = timedelta(minutes=2)
 LOGIN = ("clientId", "clientSecret", "refreshToken")
+FEEDS = "/feeds/2021-06-30"
+XML = "text/xml; charset=UTF-8"  # the content type of an XML feed's document, upload and createFeedDocument alike
 
 
 def token(channel: Channel, credentials: str | None) -> str:
@@ -90,18 +96,53 @@ def confirm_shipment(channel: Channel, credentials: str | None, order_id: str, b
 
 def patch_listing(channel: Channel, credentials: str | None, sku: str, body: dict[str, Any]) -> dict[str, Any]:
     """patchListingsItem for the seller's `sku` in the channel's marketplace: Amazon's submission answer."""
-    try:
-        found = credentials_of(channel, credentials, "sellerId", "marketplaceId")
-    except Refused:
-        # sellerId is optional (the contract's four keys take orders in), but a listing is the seller's.
-        raise Refused(
-            f"amazon channel {channel.channel_id}: set sellerId in the channel's credentials to push listing "
-            f"quantities (PUT /channels/{channel.channel_id}), then redrive this message"
-        ) from None
-    query = urlencode({"marketplaceIds": found["marketplaceId"]})
-    path = f"/listings/2021-08-01/items/{quote(found['sellerId'], safe='')}/{quote(sku, safe='')}?{query}"
+    # sellerId is optional (the contract's four keys take orders in), but a listing is the seller's.
+    seller_id = seller(channel, credentials, "push listing quantities")
+    query = urlencode({"marketplaceIds": marketplace(channel, credentials)})
+    path = f"/listings/2021-08-01/items/{quote(seller_id, safe='')}/{quote(sku, safe='')}?{query}"
     answer: dict[str, Any] = request(channel, credentials, "PATCH", path, body) or {}
     return answer
+
+
+def seller(channel: Channel, credentials: str | None, needed_for: str) -> str:
+    """The seller id the channel's credentials hold (optional in the contract, needed to write)."""
+    try:
+        return credentials_of(channel, credentials, "sellerId")["sellerId"]
+    except Refused:
+        raise Refused(
+            f"amazon channel {channel.channel_id}: set sellerId in the channel's credentials to {needed_for} "
+            f"(PUT /channels/{channel.channel_id}), then redrive this message"
+        ) from None
+
+
+def create_feed(channel: Channel, credentials: str | None, feed_type: str, document: bytes) -> str:
+    """createFeedDocument, `document` uploaded to the URL it answers (pre-signed: no token goes with it),
+    and createFeed on it for the channel's marketplace: the feed's id."""
+    created = request(channel, credentials, "POST", f"{FEEDS}/documents", {"contentType": XML}) or {}
+    who = f"{channel.type} channel {channel.channel_id}"
+    outbound.send("PUT", str(created.get("url")), who=who, headers={"Content-Type": XML}, body=document)
+    body = {
+        "feedType": feed_type,
+        "marketplaceIds": [marketplace(channel, credentials)],
+        "inputFeedDocumentId": created.get("feedDocumentId"),
+    }
+    return str((request(channel, credentials, "POST", f"{FEEDS}/feeds", body) or {}).get("feedId"))
+
+
+def feed(channel: Channel, credentials: str | None, feed_id: str) -> dict[str, Any]:
+    """getFeed: its `processingStatus` (IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL) and, once done,
+    its `resultFeedDocumentId`."""
+    found: dict[str, Any] = request(channel, credentials, "GET", f"{FEEDS}/feeds/{quote(feed_id, safe='')}") or {}
+    return found
+
+
+def feed_result(channel: Channel, credentials: str | None, document_id: str) -> bytes:
+    """The processing report a done feed names: getFeedDocument's URL read (gunzipped when it says GZIP)."""
+    path = f"{FEEDS}/documents/{quote(document_id, safe='')}"
+    found = request(channel, credentials, "GET", path) or {}
+    who = f"{channel.type} channel {channel.channel_id}"
+    report = outbound.send("GET", str(found.get("url")), who=who, headers={}).body
+    return gzip.decompress(report) if found.get("compressionAlgorithm") == "GZIP" else report
 
 
 def _z(moment: datetime) -> str:

@@ -1,12 +1,15 @@
 """What the connectors share to call a platform's API: its credentials (JSON from Secrets Manager),
 its base URL (the channel's `apiBaseUrl`, else the platform's own address), JSON in and out over
-chalicelib/adapters/outbound.py, and telling "already so" from a real refusal."""
+chalicelib/adapters/outbound.py, telling "already so" from a real refusal, and a pace every call
+keeps (`paced`: the poller's token bucket) whichever connector makes it."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -17,6 +20,8 @@ from chalicelib.domain.errors import Refused
 if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
 
+# Called before each API call (not a login: its limits are the platform's login server's) while set.
+_PACE: ContextVar[Callable[[], None] | None] = ContextVar("pace", default=None)
 _ALREADY = re.compile(r"already\s+(been\s+)?(fulfill?ed|shipped|cancell?ed|completed|closed)", re.IGNORECASE)
 
 
@@ -55,6 +60,9 @@ def call(
 ) -> Any:
     """JSON (or a `form`, as OAuth2 logins take it) to the platform and its JSON answer (None when
     empty); outbound's errors name the channel."""
+    pace = _PACE.get()
+    if pace is not None and form is None:
+        pace()
     kind, sent = "application/json", json.dumps(body).encode() if body is not None else None
     if form is not None:
         kind, sent = "application/x-www-form-urlencoded", urlencode(form).encode()
@@ -66,6 +74,17 @@ def call(
         body=sent,
     )
     return parse(answer.body) if answer.body.strip() else None
+
+
+@contextmanager
+def paced(pace: Callable[[], None]) -> Iterator[None]:
+    """Every API call made within first calls `pace` (which raises to stop the caller short): the
+    calls a connector makes however it makes them, without each connector knowing of buckets."""
+    reset = _PACE.set(pace)
+    try:
+        yield
+    finally:
+        _PACE.reset(reset)
 
 
 def already(exc: outbound.Rejected) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -123,6 +124,25 @@ Credentials = Secret[
 ]
 
 
+def _above_zero(value: str) -> str:
+    if not Decimal(value):
+        raise ValueError("must be above 0")
+    return value
+
+
+class PollRate(Model):
+    """The usage plan the poller keeps for a channel account's calls: tokens a second (a decimal
+    string, as Amazon's plans read: "0.0056") and how many calls may go at once."""
+
+    per_second: Annotated[
+        str,
+        StringConstraints(pattern=r"^\d{1,3}(\.\d{1,6})?$"),
+        AfterValidator(_above_zero),
+        Field(examples=["0.0056"]),
+    ]
+    burst: Annotated[StrictInt, Field(ge=1, le=1000)]
+
+
 class PutChannel(Model):
     """`PUT /channels/{channelId}`."""
 
@@ -153,6 +173,12 @@ class PutChannel(Model):
             description="our SKU -> the platform's listing of it (bol's offer id), for stock out; when set, only "
             "these SKUs' stock is pushed",
         )
+    )
+    poll_every_seconds: Annotated[StrictInt, Field(ge=60, le=86_400)] | None = Field(
+        None, description="a polled marketplace's least seconds between two polls; left out: every scheduled poll"
+    )
+    poll_rate: PollRate | None = Field(
+        None, description="the poller's calls' usage plan for this account; left out: the platform's default"
     )
 
     @model_validator(mode="after")
@@ -247,6 +273,8 @@ class ChannelOut(Model):
     auth_url: str | None = None
     location_map: dict[str, str] = {}
     listings: dict[str, str] = {}
+    poll_every_seconds: int | None = None
+    poll_rate: PollRate | None = None
     version: int
 
 
