@@ -30,7 +30,8 @@ class StatusUpdate(BaseModel):
     channelId: str
     orderId: str
     externalId: str  # the platform's order id
-    status: Literal["shipped", "cancelled", "returned", "refunded"]
+    # notice: a workflow's `notify_channel` (`reason`: its message, else the state it reached).
+    status: Literal["shipped", "cancelled", "returned", "refunded", "notice"]
     fulfilmentOrderId: str | None = None
     # shipped: its units; cancelled: only these units (none: the whole order); returned: the units received.
     lines: list[StatusLine] = []

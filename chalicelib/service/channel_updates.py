@@ -79,6 +79,8 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
     elif isinstance(detail, ReturnReceived):
         order = uow.orders.get(detail.orderId)
         found = {"status": "returned", "lines": _lines_so_far(order, detail)}
+    elif isinstance(detail, events.ChannelNotificationRequested):
+        order, found = uow.orders.get(detail.orderId), {"status": "notice", "reason": detail.message or detail.state}
     elif isinstance(detail, events.RefundRequested) and (detail.attempt or 1) == 1:  # told once, not per retry
         found = {"status": "refunded", "reason": detail.reason, "amount": detail.amount}
         found |= {"refundId": detail.refundId, "executor": detail.executor}

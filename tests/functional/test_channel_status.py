@@ -10,6 +10,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -293,3 +294,31 @@ def test_an_exchanges_replacement_is_never_pushed_to_the_platform(client, admin,
     assert woo.received, "the original's return reached WooCommerce"
     assert not [path for _, path, _ in woo.received if "exc_" in path or "/orders/728:" in path]
     assert dead_letters(client) == []
+
+
+def test_a_workflows_notify_channel_becomes_a_private_note_at_woocommerce(client, admin, woo, aws):
+    """A `notify_channel` action's event is told to the platform that sold the order: WooCommerce
+    gets its message as a private order note (once, though the first call fails)."""
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.contracts.events import parse_detail
+    from chalicelib.service.channel_updates import status_update
+    from tests.functional.test_returns_quote import delivered
+
+    connect_woo(client, admin, woo)
+    woo.add_order("730")
+    order = delivered(client, admin, channel=WOO, externalId="730")
+    sample = json.loads((Path(__file__).parents[1] / "events" / "ChannelNotificationRequested.json").read_text())
+    detail = parse_detail("ChannelNotificationRequested", sample | {"orderId": order["orderId"]})
+    update = status_update(bootstrap(), detail)
+    assert update is not None and (update.status, update.reason, update.externalId) == (
+        "notice",
+        "delayed_for_inspection",
+        "730",
+    )
+    woo.fail_next(503, path="/wp-json/wc/v3/orders/730/notes")  # asked again: still one note
+    queue_update(aws, **update.model_dump(exclude_none=True))
+    pump_until_quiet(Pump(retry_delay_s=0))
+    [note] = [n for n in woo.orders["730"]["notes"] if "delayed_for_inspection" in n["note"]]
+    assert note["note"] == f"OMS: delayed_for_inspection (OMS event {update.eventId})."
+    assert note["customer_note"] is False  # for the shop's staff, not mailed to the customer
+    assert woo.orders["730"]["status"] != "cancelled" and dead_letters(client) == []

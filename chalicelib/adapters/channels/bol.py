@@ -89,8 +89,9 @@ class Bol:
         still open) or a return received (one return created and handled per item), each followed to
         bol's verdict. bol cancels whole order items only: a partial cancellation cancels each item
         it names once the OMS has cancelled all of it, and records the rest (logged). A refund is
-        bol's own business (it refunds on cancellation and on a handled return): recorded only."""
-        if update.status == "refunded":
+        bol's own business (it refunds on cancellation and on a handled return): recorded only; so is a
+        workflow's notice (bol takes no messages about an order)."""
+        if update.status in ("refunded", "notice"):
             return "recorded"
         order = bol_api.order(channel, credentials, update.externalId)
         items = {str(i.get("orderItemId")): i for i in order.get("orderItems") or []}

@@ -43,8 +43,9 @@ class Shopify(base.WebhookOnly):
         Some units cancelled are recorded only: the REST Admin API cancels whole orders; its one way to
         take units off an order is a refund (`refund_line_items` with `restock_type: cancel`), which
         Shopify books as a refund of the order, and refunds stay the OMS's (above). A return received is
-        recorded only: Shopify's returns (returnCreate, returnProcess) are GraphQL-only."""
-        if update.status in ("refunded", "returned") or (update.status == "cancelled" and update.lines):
+        recorded only: Shopify's returns (returnCreate, returnProcess) are GraphQL-only. A workflow's notice
+        is recorded only: the REST order's `note` is one field the merchant edits, not a log to append to."""
+        if update.status in ("refunded", "returned", "notice") or (update.status == "cancelled" and update.lines):
             return "recorded"
         found = credentials_of(channel, credentials, "shopDomain", "accessToken")
         admin = f"{base_url(channel, 'https://' + found['shopDomain'])}/admin/api/{API_VERSION}"

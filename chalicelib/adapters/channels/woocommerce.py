@@ -41,9 +41,10 @@ class WooCommerce(base.WebhookOnly):
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """The order's status (completed, cancelled) and a note saying why (the tracking for a shipment,
         shown to the customer). Some units cancelled, or a return received: a note naming them
-        (WooCommerce cancels and returns no lines). A refund the OMS paid: recorded as a WooCommerce
-        refund that its gateway does not pay again (`api_refund: false`); another refund: a note.
-        Each step only when not done yet, so a retry adds no second note nor refund."""
+        (WooCommerce cancels and returns no lines); a workflow's notice: a private note. A refund the
+        OMS paid: recorded as a WooCommerce refund that its gateway does not pay again
+        (`api_refund: false`); another refund: a note. Each step only when not done yet, so a retry
+        adds no second note nor refund."""
         found = credentials_of(channel, credentials, "consumerKey", "consumerSecret")
         basic = base64.b64encode(f"{found['consumerKey']}:{found['consumerSecret']}".encode()).decode()
         headers = {"Authorization": f"Basic {basic}"}
@@ -141,6 +142,8 @@ def _note(update: StatusUpdate) -> str:
         tracking = update.tracking
         sent = f"{tracking.carrier} {tracking.code}" + (f" {tracking.url}" if tracking.url else "") if tracking else ""
         return f"Shipped{' with ' + sent if sent else ''} (OMS {update.fulfilmentOrderId or update.orderId})."
+    if update.status == "notice":
+        return f"OMS: {update.reason} (OMS event {update.eventId})."
     units = ", ".join(f"{ln.quantity} of line item {ln.lineId}" for ln in update.lines)
     if update.status == "cancelled" and units:
         return f"Cancelled in the OMS: {units} (OMS event {update.eventId})."

@@ -124,8 +124,8 @@ class Zalando:
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:
         """Each line still open moved to `shipped` or `canceled` (all of them, or the units a partial
         cancellation names), each shipped one of a return to `returned`, one call per unit; a refund
-        recorded."""
-        if update.status == "refunded":
+        recorded, as a workflow's notice is (zDirect takes no messages about an order)."""
+        if update.status in ("refunded", "notice"):
             return "recorded"
         document = zalando_api.order(channel, credentials, update.externalId)
         units = sorted(
