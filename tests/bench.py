@@ -65,6 +65,8 @@ READ_BUDGET = 1  # the whole order, a customer's page: 1 Query each
 CHANGE_BUDGET = 2  # a change to an order: 1 transaction (+ <= 1 read), as for a fulfilment event
 EDIT_PREVIEW_BUDGET = 2  # the order and the stock to source its changed units on; no write
 EDIT_BUDGET = EDIT_PREVIEW_BUDGET + 1  # ... and the transaction
+# An exchange's return received releases its replacement: + the replacement's partition and the stock to source it on.
+EXCHANGE_RELEASE_BUDGET = CHANGE_BUDGET + 2
 # Sourcing: the grid of network sizes x cart lines, each cell timed over the same seeded orders.
 SOURCING_SIZES = (10, 100, 1000)
 SOURCING_LINES = (1, 5, 10, 25, 50)
@@ -241,7 +243,7 @@ def round_trips() -> list[Row]:
             ),
         )
 
-        for after_sale in (measure_returns, measure_edits):
+        for after_sale in (measure_returns, measure_edits, measure_exchanges):
             after_sale(measure, send, create(skus[:1], with_key=False))
     return rows
 
@@ -278,6 +280,36 @@ def measure_returns(measure: Callable[..., Any], send: Callable[..., Any], place
         return lambda: send("post", f"/returns/{returned['returnId']}/events", {"type": "receive"})
 
     measure("return event (receive, restock, refund)", CHANGE_BUDGET, receipt)
+
+
+def measure_exchanges(measure: Callable[..., Any], send: Callable[..., Any], placed: Callable[[], Any]) -> None:
+    """Rows for an exchange like for like (its replacement held until the return is in, as `on_receipt`
+    asks), for its return received (which releases and sources the replacement), and for a claim."""
+
+    def exchange(order: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+        deliver(send, order)
+        body = {
+            "returnLines": [{"lineId": "1", "quantity": 1, "reason": "does_not_fit"}],
+            "returnTo": {"locationId": BENCH_DC},
+            "newLines": [{"sku": order["lines"][0]["sku"], "quantity": 1}],
+        }
+        return lambda: send("post", f"/orders/{order['orderId']}/exchanges", body)
+
+    measure("create an exchange (replacement held)", CHANGE_BUDGET, lambda: exchange(placed()))
+
+    def receipt() -> Callable[[], dict[str, Any]]:
+        made = exchange(placed())()
+        return lambda: send("post", f"/returns/{made['returnId']}/events", {"type": "receive"})
+
+    measure("exchange's return received (replacement released)", EXCHANGE_RELEASE_BUDGET, receipt)
+
+    def claim() -> Callable[[], dict[str, Any]]:
+        order = placed()
+        deliver(send, order)
+        body = {"lines": [{"lineId": "1", "quantity": 1, "kind": "damaged"}], "resolution": "refund"}
+        return lambda: send("post", f"/orders/{order['orderId']}/claims", body)
+
+    measure("claim (refund, no goods back)", CHANGE_BUDGET, claim)
 
 
 def deliver(send: Callable[..., dict[str, Any]], placed: dict[str, Any]) -> None:
