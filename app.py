@@ -79,6 +79,7 @@ channel_status = _consumer("channel-status", "channel_status.push")
 stock_out = _consumer("stock-out", "stock_out.schedule")
 stock_push = _consumer("stock-push", "stock_out.push")
 amazon_notifications = _consumer("amazon-notifications", "channel_notifications.receive_amazon")
+bol_notifications = _consumer("bol-notifications", "channel_notifications.receive_bol")
 
 
 @app.schedule(Rate(RESOURCES.schedule("outbox-sweep").rate_minutes, unit=Rate.MINUTES), name="outbox_sweep")

@@ -48,6 +48,9 @@ class Queue:
     fifo: bool = False
     # AWS accounts outside ours that may send to it (the queue's policy): a platform's notifications.
     senders: tuple[str, ...] = ()
+    # The stage setting (CDK context key, infra/stack.py) holding the ARN of an IAM role that may send
+    # to it: a platform's notifications sent as a role the operator names (bol's subscription identity).
+    sender_role_setting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class Resources:
 EVENT_SOURCE = "oms"
 # The account SP-API sends notifications from (its docs' SQS destination policy names it).
 AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
+# The CDK context key of the IAM role bol.com sends its notifications as (`cdk deploy -c stage=prod -c
+# bolNotificationsRole=arn:aws:iam::<account>:role/<name>`): the `identity` of the AWS_SQS subscription.
+# Unset, the queue is made but nobody outside the stack may send to it.
+BOL_SENDER_ROLE_SETTING = "bolNotificationsRole"
 # How long a dead letter is kept (every queue's DLQ), and with it the record of why it failed.
 DLQ_RETENTION_DAYS = 14
 
@@ -143,6 +150,10 @@ RESOURCES = Resources(
         # Amazon SP-API's notifications (ORDER_CHANGE), sent by Amazon's own account: each onto the
         # channel inbox of its seller's channel (service/channel_notifications.py).
         Queue(key="amazon-notifications", handler="amazon_notifications", senders=(AMAZON_NOTIFICATIONS_ACCOUNT,)),
+        # bol.com's push notifications (a subscription of type AWS_SQS), sent as the IAM role its
+        # `identity` names, which the stage setting gives: each ORDER push onto the channel inbox of its
+        # retailer's channel (service/channel_notifications.py).
+        Queue(key="bol-notifications", handler="bol_notifications", sender_role_setting=BOL_SENDER_ROLE_SETTING),
         # Status going back to the channels (shipped with tracking, cancelled, refunded), one message
         # group per order: a cancellation never overtakes the shipment queued before it, and a
         # platform's outage holds back only its own orders. Fed by the channel-updates consumer.

@@ -46,6 +46,7 @@ from infra.dashboard import add_dashboard
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_TIMEOUT_S = 30  # SQS needs a visibility timeout at least this long (AWS advises six times)
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 API_STAGE = "api"  # the URL path prefix: https://<id>.execute-api.<region>.amazonaws.com/api/
 
 # Table/index data actions the app uses (TransactWriteItems and TransactGetItems are authorised per item).
@@ -196,16 +197,29 @@ class OmsStack(cdk.Stack):
             enforce_ssl=True,
             removal_policy=self.settings.removal_policy,
         )
-        if definition.senders:  # SP-API checks it may send (GetQueueAttributes) when the destination is made
+        senders: list[iam.IPrincipal] = [iam.AccountPrincipal(account) for account in definition.senders]
+        if definition.sender_role_setting:
+            senders += self._sender_role(definition.sender_role_setting)
+        if senders:  # SP-API checks it may send (GetQueueAttributes) when its destination is made
             queue.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid="PlatformSends",
-                    principals=[iam.AccountPrincipal(account) for account in definition.senders],
+                    principals=senders,
                     actions=["sqs:SendMessage", "sqs:GetQueueAttributes"],
                     resources=[queue.queue_arn],
                 )
             )
         return queue
+
+    def _sender_role(self, setting: str) -> list[iam.IPrincipal]:
+        """The role the stage setting names (CDK context `setting`), if it is set. IAM refuses a queue
+        policy naming a role that does not exist: set it once the platform's subscription has one."""
+        role = self.node.try_get_context(setting)
+        if not role:
+            return []
+        if not ROLE_ARN.fullmatch(str(role)):
+            raise ValueError(f"{setting} must be an IAM role's ARN (arn:aws:iam::<account>:role/<name>), not {role!r}")
+        return [iam.ArnPrincipal(str(role))]
 
     def _rule(self, key: str) -> events.Rule:
         rule = next(r for r in RESOURCES.rules if r.key == key)

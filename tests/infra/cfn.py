@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 CfnTemplate = dict[str, Any]
+# The role bol.com sends its notifications as: the stage setting the dev synthesis is given (conftest).
+BOL_SENDER_ROLE = "arn:aws:iam::123456789012:role/bol-notifications"
 
 
 def resources(template: CfnTemplate, kind: str) -> dict[str, dict[str, Any]]:

@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.cfn import CfnTemplate
+from chalicelib.resources import BOL_SENDER_ROLE_SETTING
+from tests.infra.cfn import BOL_SENDER_ROLE, CfnTemplate
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Stage settings beyond the stage: bol's sender role for dev only, so prod shows the queue without it.
+SETTINGS = {"dev": [f"{BOL_SENDER_ROLE_SETTING}={BOL_SENDER_ROLE}"], "prod": []}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,7 +46,16 @@ def _synthesise(root: Path, stage: str) -> Path:
         if not template.exists():
             env = {k: v for k, v in os.environ.items() if k != "OMS_STAGE"}
             done = subprocess.run(
-                [sys.executable, "-m", "infra.cdk_app", "-c", f"stage={stage}", "-o", str(outdir)],
+                [
+                    sys.executable,
+                    "-m",
+                    "infra.cdk_app",
+                    "-c",
+                    f"stage={stage}",
+                    *(arg for setting in SETTINGS.get(stage, []) for arg in ("-c", setting)),
+                    "-o",
+                    str(outdir),
+                ],
                 cwd=PROJECT_DIR,
                 env=env,
                 capture_output=True,

@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from chalicelib.resources import AMAZON_NOTIFICATIONS_ACCOUNT, RESOURCES, dlq_name, physical_name
-from tests.infra.cfn import CfnTemplate, queue_names, resources, strip_stage, target
+from chalicelib.resources import (
+    AMAZON_NOTIFICATIONS_ACCOUNT,
+    BOL_SENDER_ROLE_SETTING,
+    RESOURCES,
+    dlq_name,
+    physical_name,
+)
+from tests.infra.cfn import BOL_SENDER_ROLE, CfnTemplate, queue_names, resources, strip_stage, target
 
 pytestmark = pytest.mark.slow
 
@@ -286,18 +292,33 @@ def test_the_dashboard_watches_every_function_queue_and_dead_letter_queue(dev_te
     assert "ApproximateAgeOfOldestMessage" in body
 
 
-def test_only_a_queue_that_declares_senders_lets_another_account_send_to_it(dev_template: CfnTemplate) -> None:
-    """Amazon SP-API sends its notifications from its own account, to amazon-notifications only."""
-    names = queue_names(dev_template)
+def outside_senders(template: CfnTemplate, stage: str) -> dict[str, list[str]]:
+    """Queue key -> the principals (JSON) its policy lets send to it."""
+    names = queue_names(template)
     senders: dict[str, list[str]] = {}
-    for props in resources(dev_template, "AWS::SQS::QueuePolicy").values():
+    for props in resources(template, "AWS::SQS::QueuePolicy").values():
         for statement in as_list(props["PolicyDocument"]["Statement"]):
             principal = statement.get("Principal", {})
             if statement["Effect"] == "Allow" and isinstance(principal, dict) and "AWS" in principal:
                 for queue in props["Queues"]:
-                    senders.setdefault(strip_stage(names[target(queue)], STAGE), []).append(json.dumps(principal))
+                    senders.setdefault(strip_stage(names[target(queue)], stage), []).append(json.dumps(principal))
                 assert sorted(as_list(statement["Action"])) == ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+    return senders
+
+
+def test_only_a_queue_that_declares_senders_lets_another_account_send_to_it(
+    dev_template: CfnTemplate, prod_template: CfnTemplate
+) -> None:
+    """Amazon SP-API sends its notifications from its own account, to amazon-notifications only; bol.com
+    as the role the stage setting names (set for dev here), to bol-notifications only, and in a stage
+    without the setting nobody outside sends there."""
     declared = {q.key: q.senders for q in RESOURCES.queues if q.senders}
     assert declared == {"amazon-notifications": (AMAZON_NOTIFICATIONS_ACCOUNT,)}
-    assert senders.keys() == declared.keys()
+    by_role = {q.key: q.sender_role_setting for q in RESOURCES.queues if q.sender_role_setting}
+    assert by_role == {"bol-notifications": BOL_SENDER_ROLE_SETTING}
+
+    senders = outside_senders(dev_template, STAGE)
+    assert senders.keys() == {"amazon-notifications", "bol-notifications"}
     assert all(f":iam::{AMAZON_NOTIFICATIONS_ACCOUNT}:root" in p for p in senders["amazon-notifications"])
+    assert senders["bol-notifications"] == [json.dumps({"AWS": BOL_SENDER_ROLE})]
+    assert outside_senders(prod_template, "prod").keys() == {"amazon-notifications"}

@@ -1,7 +1,10 @@
-"""bol.com (Retailer API v10): polled, not pushed. The poller (chalicelib/service/channel_poll.py)
+"""bol.com (Retailer API v10): polled, and told of changes by thin push notifications (subscription
+type AWS_SQS) on the bol-notifications queue (chalicelib/service/channel_notifications.py), which only
+name the order: the inbox's consumer fetches it. The poller (chalicelib/service/channel_poll.py)
 fetches each changed order and keeps it in the inbox with `omsSeenAt`, the time the OMS first saw
 that state of it: bol gives no update time per order (only per item, and not in older shapes), so a
-new state is a new inbox delivery (keyed by a hash of the order) seen later, which makes it newer.
+new state is a new inbox delivery (keyed by a hash of the order) seen later, which makes it newer. An
+order fetched on a notification is seen when fetched, the same way.
 
 Prices are VAT-inclusive numbers without a currency (the channel's). Status goes back as bol's
 asynchronous writes (202 + a process status), followed until SUCCESS or FAILURE. Stock goes out per
@@ -11,12 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from chalicelib import clock
 from chalicelib.adapters.channels import base, bol_api, mapping
+from chalicelib.adapters.channels.api import credentials_of
 from chalicelib.adapters.channels.money import Line
 from chalicelib.domain.errors import Refused, TryLater, Unauthorized
 from chalicelib.observability import logger
@@ -30,16 +36,70 @@ PENDING_RETRY_S = 10  # a write bol has not processed yet: the message comes bac
 _ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled|returned)", re.IGNORECASE)
 # Our carriers' names -> bol's transporter codes (PostNL is "TNT" at bol); others go as OTHER.
 TRANSPORTERS = {"postnl": "TNT", "dhl": "DHL", "dpd": "DPD-NL", "ups": "UPS", "bpost": "BPOST_BE", "gls": "GLS"}
+ORDER = "ORDER"  # the push notifications' resource the OMS acts on
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A bol.com push notification (`{retailerId, timestamp, event: {resource, type, resourceId}}`) as
+    its SQS message carries it: whose it is, what it names, and the JSON to keep."""
+
+    retailer_id: str
+    timestamp: str
+    resource: str
+    event_type: str | None
+    resource_id: str | None  # the order's id, for an ORDER push
+    raw: str
+
+    @property
+    def dedup_key(self) -> str:
+        """bol gives a push no id of its own: the same retailer, resource and time make a repeat."""
+        return f"push-{self.retailer_id}-{self.resource}-{self.resource_id}-{self.timestamp}"
+
+
+def notification(message_body: str) -> Notification:
+    """The notification an SQS message carries (its body is the notification's JSON)."""
+    try:
+        found = base.parse(message_body)
+    except ValueError:
+        raise base.Unmappable("the message body is not JSON") from None
+    event = found.get("event") if isinstance(found, dict) else None
+    if not isinstance(event, dict) or not mapping.text(event.get("resource")):
+        raise base.Unmappable("the message is not a bol.com push notification: it has no event.resource")
+    return Notification(
+        retailer_id=mapping.required(found.get("retailerId"), "retailerId"),
+        timestamp=mapping.required(found.get("timestamp"), "timestamp"),
+        resource=str(event["resource"]),
+        event_type=mapping.text(event.get("type")),
+        resource_id=mapping.text(event.get("resourceId")),
+        raw=message_body,
+    )
+
+
+def retailer_of(channel: Channel, credentials: str | None) -> str | None:
+    """The bol retailer id the channel's credentials name (optional: a lone bol channel needs none)."""
+    try:
+        return credentials_of(channel, credentials, "retailerId")["retailerId"]
+    except Refused:
+        return None
 
 
 class Bol:
     type = "bol"
 
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
-        raise Unauthorized("bol.com orders are polled: this channel takes no webhooks")
+        raise Unauthorized("bol.com pushes through its SQS queue (bol-notifications), not by webhook")
+
+    def order_named(self, payload: Any) -> str | None:
+        event = payload.get("event") if isinstance(payload, dict) else None
+        if not isinstance(event, dict) or event.get("resource") != ORDER:
+            return None  # the order itself, as the poller queues it
+        return mapping.required(event.get("resourceId"), "event.resourceId")
 
     def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> base.ChannelOrder:
-        return self.to_order(bol_api.order(channel, credentials, external_id), channel)
+        """The order as bol has it now, seen now (bol gives no update time per order: see above)."""
+        order = bol_api.order(channel, credentials, external_id)
+        return self.to_order({**order, base.SEEN_AT: clock.now()}, channel)
 
     def changed_orders(
         self, channel: Channel, credentials: str | None, since: datetime, until: datetime

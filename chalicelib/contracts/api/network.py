@@ -117,7 +117,8 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
 }
 # Keys a type also takes, beyond the contract's. Amazon's seller id names the listings (stock out) and
 # tells two channels of one marketplace's notifications apart; without it the contract's four suffice.
-OPTIONAL_CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"amazon": ("sellerId",)}
+# bol's retailer id tells whose a push notification is, where there is more than one bol channel.
+OPTIONAL_CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {"amazon": ("sellerId",), "bol": ("retailerId",)}
 CredentialValue = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=PRINTABLE_PATTERN)]
 Credentials = Secret[
     Annotated[dict[Annotated[str, StringConstraints(max_length=64)], CredentialValue], Field(max_length=10)]
