@@ -740,3 +740,131 @@ def _sections(order: dict[str, Any], query: dict[str, list[str]]) -> dict[str, A
     shown = {k: v for k, v in order.items() if k not in drop_order}
     shown["orderItems"] = [{k: v for k, v in i.items() if k not in drop_item} for i in order.get("orderItems", [])]
     return shown
+
+
+MAGENTO_TOKEN = "mag-integration-" + "c9" * 16
+_MAGENTO_CRITERION = re.compile(r"searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(\w+)\]")
+_MAGENTO_COMPARE = {
+    "eq": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gteq": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lteq": lambda a, b: a <= b,
+}
+
+
+@dataclass
+class FakeMagento(Platform):
+    """One Magento shop's REST API under /rest/V1, an Integration's bearer token: orders listed by
+    `searchCriteria` (filter groups ANDed, their filters ORed; sortOrders; pageSize and currentPage,
+    a page past the last answering the last again, as Magento does) with `total_count`; one order;
+    `POST /order/{id}/ship` (the shipment's id; 400 with Magento's validation message when nothing is
+    left to ship); `POST /orders/{id}/cancel` (true, or false when it cannot be cancelled); shipments
+    listed by `order_id` with their tracks and comments. Errors are `{"message", "parameters"}`."""
+
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_order(self, order: dict[str, Any]) -> None:
+        self.orders[str(order["entity_id"])] = order
+
+    def cancel(self, entity_id: str) -> None:
+        """The shop cancels the order itself (its admin): every unit not shipped is cancelled."""
+        order = self.orders[entity_id]
+        for item in order["items"]:
+            item["qty_canceled"] = item["qty_ordered"] - item.get("qty_shipped", 0)
+        order.update(state="canceled", status="canceled", updated_at=_magento_now())
+
+    def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        route, _, query = path.partition("?")
+        if headers.get("authorization") != f"Bearer {MAGENTO_TOKEN}":
+            message = "The consumer isn't authorized to access %resources."
+            return 401, {"message": message, "parameters": {"resources": "Magento_Sales::sales"}}
+        route = route.removeprefix("/rest/V1")
+        if method == "GET" and route == "/orders":
+            return self._search(list(self.orders.values()), parse_qs(query))
+        if method == "GET" and route == "/shipments":
+            return self._search(self.shipments, parse_qs(query))
+        found = re.fullmatch(r"/orders?/(\d+)(/cancel|/ship)?", route)
+        if found is None or found[1] not in self.orders:
+            return 404, {"message": "The entity that was requested doesn't exist. Verify the entity and try again."}
+        order = self.orders[found[1]]
+        if method == "GET" and found[2] is None and route.startswith("/orders/"):
+            return 200, order
+        if method == "POST" and found[2] == "/cancel" and route.startswith("/orders/"):
+            return 200, self._cancel(order)
+        if method == "POST" and found[2] == "/ship" and route.startswith("/order/"):
+            return self._ship(order, body or {})
+        return 404, {"message": "Request does not match any route."}
+
+    def _search(self, rows: list[dict[str, Any]], query: dict[str, list[str]]) -> tuple[int, Any]:
+        groups: dict[str, dict[str, dict[str, str]]] = {}
+        for key, values in query.items():
+            criterion = _MAGENTO_CRITERION.fullmatch(key)
+            if criterion:
+                groups.setdefault(criterion[1], {}).setdefault(criterion[2], {})[criterion[3]] = values[0]
+
+        def holds(row: dict[str, Any], f: dict[str, str]) -> bool:
+            return bool(_MAGENTO_COMPARE[f.get("condition_type", "eq")](str(row.get(f["field"])), f["value"]))
+
+        matched = [r for r in rows if all(any(holds(r, f) for f in g.values()) for g in groups.values())]
+        sort = query.get("searchCriteria[sortOrders][0][field]")
+        if sort:
+            descending = query.get("searchCriteria[sortOrders][0][direction]", ["ASC"])[0] == "DESC"
+            matched.sort(key=lambda r: str(r.get(sort[0])), reverse=descending)
+        size = int(query.get("searchCriteria[pageSize]", ["20"])[0])
+        last = max((len(matched) - 1) // size + 1, 1)
+        page = min(int(query.get("searchCriteria[currentPage]", ["1"])[0]), last)  # past the last: the last
+        criteria = {"filter_groups": [{"filters": list(g.values())} for g in groups.values()], "page_size": size}
+        items = matched[(page - 1) * size : page * size]
+        return 200, {"items": items, "search_criteria": criteria | {"current_page": page}, "total_count": len(matched)}
+
+    def _cancel(self, order: dict[str, Any]) -> bool:
+        if order["state"] in ("canceled", "complete", "closed") or any(i.get("qty_shipped") for i in order["items"]):
+            return False
+        self.cancel(str(order["entity_id"]))
+        return True
+
+    def _ship(self, order: dict[str, Any], body: dict[str, Any]) -> tuple[int, Any]:
+        if order["state"] in ("holded", "payment_review", "canceled"):
+            message = (
+                "Shipment Document Validation Error(s):\nA shipment cannot be created when an order has a status of %1"
+            )
+            return 400, {"message": message, "parameters": [order["status"]]}
+        top = {i["item_id"]: i for i in order["items"] if not i.get("parent_item_id")}
+
+        def left(item: dict[str, Any]) -> int:
+            done = item.get("qty_shipped", 0) + item.get("qty_refunded", 0) + item.get("qty_canceled", 0)
+            return int(item["qty_ordered"] - done)
+
+        asked = {i["order_item_id"]: i["qty"] for i in body.get("items") or []} or {k: left(i) for k, i in top.items()}
+        if not any(left(i) for i in top.values()):
+            message = "Shipment Document Validation Error(s):\nThe order does not allow a shipment to be created."
+            return 400, {"message": message}
+        wrong = next((k for k, q in asked.items() if k not in top or q > left(top[k])), None)
+        if wrong is not None:
+            return 400, {"message": 'We found an invalid quantity to ship for item "%1".', "parameters": [str(wrong)]}
+        for item in order["items"]:
+            parent = item.get("parent_item_id") or item["item_id"]
+            item["qty_shipped"] = item.get("qty_shipped", 0) + asked.get(parent, 0)
+        done = not any(left(i) for i in top.values())
+        order.update(state="complete" if done else "processing", updated_at=_magento_now())
+        order["status"] = order["state"]
+        shipment_id = len(self.shipments) + 1
+        comment = body.get("comment")
+        self.shipments.append(
+            {
+                "entity_id": shipment_id,
+                "order_id": order["entity_id"],
+                "items": [{"order_item_id": k, "qty": q} for k, q in asked.items()],
+                "tracks": [
+                    t | {"parent_id": shipment_id, "order_id": order["entity_id"]} for t in body.get("tracks") or []
+                ],
+                "comments": [comment | {"parent_id": shipment_id}] if comment and body.get("appendComment") else [],
+            }
+        )
+        return 200, shipment_id
+
+
+def _magento_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")

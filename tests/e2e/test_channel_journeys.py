@@ -25,17 +25,21 @@ from tests.fake_platforms import (
     AMAZON_SELLER_ID,
     BOL_CLIENT_ID,
     BOL_CLIENT_SECRET,
+    MAGENTO_TOKEN,
     ZALANDO_CLIENT_ID,
     ZALANDO_CLIENT_SECRET,
     ZALANDO_MERCHANT,
     FakeAmazon,
     FakeBol,
+    FakeMagento,
     FakeZalando,
     Platform,
     serve,
 )
 from tests.functional.test_amazon import dutch, in_our_marketplace, published
 from tests.functional.test_bol import captured as bol_captured
+from tests.magento import CAPTURED, HOODIE_SKU, NEW, STRAP_SKU, TEE, ago, dutch_variant
+from tests.magento import captured as magento_captured
 from tests.zalando import EAN, FIRST, SHOES, TWO_UNITS
 from tests.zalando import captured as zalando_captured
 
@@ -307,3 +311,28 @@ def test_an_amazon_order_change_sent_twice_to_the_stacks_queue_makes_the_order_o
     settled(stack)
     assert len(listed(stack, channel_id, order["orderId"])) == 1
     assert found["payment"]["amount"] == {"amount": "103.97", "currency": "EUR"}
+
+
+def test_magento_orders_polled_by_the_stacks_schedule_become_canonical(
+    stack: LocalStackProcess, fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]
+) -> None:
+    magento, channel_id = FakeMagento(), unique("magento")
+    fake(magento)
+    magento.add_order(magento_captured(updated_at=ago(minutes=1)))
+    magento.add_order(dutch_variant())
+    count_stock(stack, {TEE, HOODIE_SKU, STRAP_SKU})
+    # pollRate: the poller has no default plan for Magento (channel_poll.RATES).
+    config = {"apiBaseUrl": magento.url, "pollRate": {"perSecond": "1", "burst": 50}}
+    connect(channel_id, {"type": "magento", "credentials": {"accessToken": MAGENTO_TOKEN}, **config})
+
+    tutorial = arrived(stack, channel_id, CAPTURED)
+    assert tutorial["payment"]["amount"] == {"amount": "165", "currency": "USD"}
+    assert [(ln["sku"], ln["quantity"], ln["unitPrice"]["amount"]) for ln in tutorial["lines"]] == [(TEE, 1, "22")]
+    variant = arrived(stack, channel_id, NEW)
+    assert variant["payment"]["amount"] == {"amount": "126.31", "currency": "EUR"}
+    assert [(ln["sku"], ln["quantity"], ln["unitPrice"]["amount"]) for ln in variant["lines"]] == [
+        (HOODIE_SKU, 2, "59.95"),
+        (STRAP_SKU, 1, "14.95"),
+    ]
+    settled(stack)
+    assert len(listed(stack, channel_id, CAPTURED)) == 1 and len(listed(stack, channel_id, NEW)) == 1

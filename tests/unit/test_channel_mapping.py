@@ -116,6 +116,6 @@ def test_a_pick_up_at_a_location_the_channel_does_not_map_is_unmappable():
 
 def test_only_platforms_with_a_connector_take_webhooks():
     with pytest.raises(NotFound, match="shopify, woocommerce, bol"):
-        connector("magento")
+        connector("webshop")
     with pytest.raises(NotImplementedError):
         connector("shopify").fetch_order(Channel("shop", "shopify"), "{}", "1")

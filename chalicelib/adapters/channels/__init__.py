@@ -17,9 +17,10 @@ CONNECTORS = {
     "bol": "bol:Bol",
     "zalando": "zalando:Zalando",
     "amazon": "amazon:Amazon",
+    "magento": "magento:Magento",
 }
 # Those whose orders are fetched on a schedule (chalicelib/service/channel_poll.py).
-POLLED = frozenset({"bol", "zalando", "amazon"})
+POLLED = frozenset({"bol", "zalando", "amazon", "magento"})
 
 
 def connector(channel_type: str) -> Connector:

@@ -114,6 +114,7 @@ CREDENTIAL_KEYS: dict[str, tuple[str, ...]] = {
     "bol": ("clientId", "clientSecret"),
     "amazon": ("clientId", "clientSecret", "refreshToken", "marketplaceId"),
     "zalando": ("clientId", "clientSecret", "merchantId"),
+    "magento": ("accessToken",),  # an Integration's access token (the shop's address is the apiBaseUrl)
 }
 # Keys a type also takes, beyond the contract's. Amazon's seller id names the listings (stock out) and
 # tells two channels of one marketplace's notifications apart; without it the contract's four suffice.
