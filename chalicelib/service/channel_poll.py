@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 OVERLAP = timedelta(minutes=10)
 FIRST_LOOK_BACK = timedelta(days=1)  # a channel's first run: orders changed since yesterday
 TOPIC = "poll"
-EXACT_WINDOWS = frozenset({"amazon", "zalando"})  # their lists take any from-to (bol's: up to now)
+EXACT_WINDOWS = frozenset({"amazon", "zalando", "magento"})  # their lists take any from-to (bol's: up to now)
 # A schedule that fires a little early still polls a channel whose pollEverySeconds is just due.
 EARLY = timedelta(seconds=30)
 # Each platform's usage plan for the poller's calls, unless the channel has its own `pollRate`.
@@ -51,6 +51,7 @@ RATES = {
     # bol and Zalando publish no figure for their order lists: an order a second, a burst of a page's worth
     "bol": Rate(Decimal(1), 50),
     "zalando": Rate(Decimal(1), 50),
+    "magento": Rate(Decimal(1), 50),  # the shop's own server: no plan, so as gentle as the others
 }
 
 

@@ -119,3 +119,13 @@ def test_only_platforms_with_a_connector_take_webhooks():
         connector("webshop")
     with pytest.raises(NotImplementedError):
         connector("shopify").fetch_order(Channel("shop", "shopify"), "{}", "1")
+
+
+def test_every_polled_platform_has_a_poll_rate_and_a_window():
+    """A channel that sets no `pollRate` of its own polls at its platform's (a missing one would fail
+    every scheduled run of that channel)."""
+    from chalicelib.adapters.channels import POLLED
+    from chalicelib.service.channel_poll import EXACT_WINDOWS, RATES
+
+    assert RATES.keys() >= POLLED
+    assert EXACT_WINDOWS <= POLLED
