@@ -177,6 +177,7 @@ RESOURCES = Resources(
                     "OrderEdited",
                     "FulfilmentOrderUpdated",
                     "RefundRequested",
+                    "RefundSucceeded",
                     "ChannelNotificationRequested",
                     "ReturnAuthorized",
                     "ReturnReceived",

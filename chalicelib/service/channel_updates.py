@@ -81,10 +81,17 @@ def status_update(deps: Dependencies, detail: EventDetail) -> StatusUpdate | Non
         found = {"status": "returned", "lines": _lines_so_far(order, detail)}
     elif isinstance(detail, events.ChannelNotificationRequested):
         order, found = uow.orders.get(detail.orderId), {"status": "notice", "reason": detail.message or detail.state}
-    elif isinstance(detail, events.RefundRequested) and (detail.attempt or 1) == 1:  # told once, not per retry
+    elif isinstance(detail, events.RefundRequested) and detail.executor == "channel":
+        # The marketplace refunds its own customer: told as the OMS records it (it never pays it).
         found = {"status": "refunded", "reason": detail.reason, "amount": detail.amount}
         found |= {"refundId": detail.refundId, "executor": detail.executor}
         order = uow.orders.get(detail.orderId)
+    elif isinstance(detail, events.RefundSucceeded):
+        # Paid (by the payment side, a till, as store credit): told once, when the money has moved, so
+        # a refund that fails every attempt never shows at the platform as refunded.
+        order = uow.orders.get(detail.orderId)
+        found = {"status": "refunded", "reason": order.refund(detail.refundId).reason, "amount": detail.amount}
+        found |= {"refundId": detail.refundId, "executor": detail.executor}
     else:
         return None
     channel = deps.network().channels.get(order.channel)

@@ -243,6 +243,7 @@ def test_credentials_must_fit_the_platform_and_are_never_shown(client, admin):
 
 def test_a_refund_the_oms_paid_is_recorded_at_woocommerce_without_paying_again(client, admin, woo, aws):
     from tests.functional.test_returns import asked, event
+    from tests.functional.test_returns import order as order_view
     from tests.functional.test_returns_quote import DC, delivered
 
     connect_woo(client, admin, woo)
@@ -251,6 +252,11 @@ def test_a_refund_the_oms_paid_is_recorded_at_woocommerce_without_paying_again(c
     returned = asked(client, admin, order["orderId"], [("1", 1, "changed_mind")], to=DC)
     dc = bearer(issue_token(f"dc:{DC}"))
     event(client, dc, returned["returnId"], "receive", lines=[{"lineId": "1", "quantity": 1}])
+    pump_until_quiet(Pump(retry_delay_s=0))
+    assert woo.orders["727"]["refunds"] == []  # asked of the payment side, not paid yet: nothing shows
+    [requested] = order_view(client, admin, order["orderId"])["refunds"]
+    paid = post(client, f"/refunds/{requested['refundId']}/events", {"type": "succeeded", "reference": "psp-9"}, admin)
+    assert paid.status_code == 200, paid.body
     woo.fail_next(503, path="/wp-json/wc/v3/orders/727/refunds")  # asked again: still one refund
     pump_until_quiet(Pump(retry_delay_s=0))
 

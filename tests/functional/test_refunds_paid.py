@@ -157,15 +157,20 @@ def test_an_unknown_or_old_refund_id_is_a_404(client, admin):
     assert answer(client, refund["refundId"], {"type": "succeeded"}, bearer(issue_token("store:x"))).status_code == 403
 
 
-def test_a_channel_is_told_of_a_refund_once_not_per_retry(client, admin):
+def test_a_channel_is_told_of_a_refund_once_when_it_is_paid_not_per_request_or_retry(client, admin):
     shop = unique("shop")
     credentials = {"shopDomain": "snowdevil.myshopify.com", "accessToken": "shpat_0123456789abcdef"}
     registered = put(client, f"/channels/{shop}", {"type": "shopify", "credentials": credentials}, admin)
     assert registered.status_code in (200, 201), registered.body
     _, refund = cancelled(client, admin, channel=shop)
-    failed = answer(client, refund["refundId"], {"type": "failed", "reason": "timeout"}, admin)
-    after = json.loads(failed.body)
-    told = [
-        status_update(bootstrap(), published(after, "RefundRequested", d)) for d in history(after, "RefundRequested")
-    ]
-    assert [update is not None and update.status for update in told] == ["refunded", False]
+    answer(client, refund["refundId"], {"type": "failed", "reason": "timeout"}, admin)
+    paid = answer(client, refund["refundId"], {"type": "succeeded", "reference": "psp-1"}, admin)
+    after = json.loads(paid.body)
+    requested = history(after, "RefundRequested")
+    asked = [status_update(bootstrap(), published(after, "RefundRequested", d)) for d in requested]
+    assert asked == [None, None]  # asked of the payment side, not paid yet: nothing to tell
+    [succeeded] = history(after, "RefundSucceeded")
+    told = status_update(bootstrap(), published(after, "RefundSucceeded", succeeded))
+    assert told is not None
+    assert (told.status, told.refundId, told.executor) == ("refunded", refund["refundId"], "payment")
+    assert told.amount is not None and told.amount.amount == refund["amount"]["amount"]
