@@ -155,7 +155,7 @@ def oms_on_moto() -> Iterator[tuple[Any, dict[str, str]]]:
             auth.forget_cached()
 
 
-def round_trips() -> list[Row]:
+def round_trips() -> list[Row]:  # noqa: PLR0915  # one scenario read in order, row by row
     """Orders sourced from a DC that stocks every SKU, with the stock-summary consumer run between
     requests as AWS runs it (stream -> bus -> queue -> handler, here the local pump): the summary
     is current, so no consistent fallback read fires, except in the row that makes it stale."""
@@ -188,6 +188,9 @@ def round_trips() -> list[Row]:
             prepare()()  # warm-up: the same kind of request, unmeasured
             settle()
             request = prepare()
+            # As on a warm Lambda: the caller's token was read within the minute auth caches it for (a
+            # slow pump above may outlast that minute, and its re-read is not this request's cost).
+            send("get", "/channels")
             with counting() as trips:
                 answer = request()
             settle()
