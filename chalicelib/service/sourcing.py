@@ -33,6 +33,7 @@ from chalicelib.service.unit_of_work import Dependencies, StockReader, UnitOfWor
 from chalicelib.service.workflows import pinning
 
 if TYPE_CHECKING:
+    from chalicelib.domain.fulfilment.workflow import Pinning
     from chalicelib.domain.network import Network
 
 ATTEMPTS = 4
@@ -58,14 +59,7 @@ def place(deps: Dependencies, build: Callable[[], Order], *, actor: str, also: S
 
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         order = unused.pop() if unused else build()  # a retry starts from a fresh order
-        order.apply_plan(
-            plan,
-            new_fulfilment_order_id=fulfilment_order_ids(order.order_id, 0),
-            new_task_id=lambda: new_id("task"),
-            actor=actor,
-            now=stamp,
-            pin=pin,
-        )
+        _apply(order, plan, actor=actor, now=stamp, pin=pin)
         uow.add(order)
         return _with_what_it_needs(uow, order, net, stamp, also)
 
@@ -91,7 +85,7 @@ def resource_hold(
         changed.resource_hold(
             task_id,
             plan,
-            new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
+            new_fulfilment_order_id=_next_fulfilment_order_ids(changed),
             actor=actor,
             now=stamp,
             pin=pin,
@@ -135,13 +129,13 @@ def resource_rejected(
             actor=actor,
             now=stamp,
             reason=reason,
-            new_task_id=lambda: new_id("task"),
+            new_task_id=_new_task_id,
         )
         changed.resource_rejected(
             freed,
             plan,
-            new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
-            new_task_id=lambda: new_id("task"),
+            new_fulfilment_order_id=_next_fulfilment_order_ids(changed),
+            new_task_id=_new_task_id,
             actor=actor,
             now=stamp,
             pin=pin,
@@ -177,14 +171,7 @@ def edit(deps: Dependencies, order: Order, change: Callable[[Order, str], None],
         changed = uow.track(copy.deepcopy(order))
         change(changed, stamp)
         if plan.shipments or plan.backorders or plan.holds:
-            changed.apply_plan(
-                plan,
-                new_fulfilment_order_id=fulfilment_order_ids(changed.order_id, len(changed.fulfilment_orders)),
-                new_task_id=lambda: new_id("task"),
-                actor=actor,
-                now=stamp,
-                pin=pin,
-            )
+            _apply(changed, plan, actor=actor, now=stamp, pin=pin)
         return _with_what_it_needs(uow, changed, net, stamp, ())
 
     return _plan_and_commit(
@@ -278,6 +265,26 @@ def carry_out(deps: Dependencies, uow: UnitOfWork, order: Order, *, actor: str) 
         pin=pinning(deps, order.channel),
     )
     uow.add(order)
+
+
+def _apply(order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning) -> None:
+    """Turn `plan` into the order's next fulfilment orders (and tasks for the units it holds)."""
+    order.apply_plan(
+        plan,
+        new_fulfilment_order_id=_next_fulfilment_order_ids(order),
+        new_task_id=_new_task_id,
+        actor=actor,
+        now=now,
+        pin=pin,
+    )
+
+
+def _next_fulfilment_order_ids(order: Order) -> Callable[[], str]:
+    return fulfilment_order_ids(order.order_id, len(order.fulfilment_orders))
+
+
+def _new_task_id() -> str:
+    return new_id("task")
 
 
 def _exact(stock: StockReader, sku: str) -> dict[str, int]:

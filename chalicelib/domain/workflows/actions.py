@@ -7,22 +7,23 @@ rest are effects the caller carries out after the step is accepted, in the order
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
 class TakeStock:
     """The goods leave the source: its reservation becomes a take (today's `dispatch`)."""
 
-    type: str = field(default="take_stock", init=False)
+    type: ClassVar[str] = "take_stock"
 
 
 @dataclass(frozen=True, slots=True)
 class GiveBackStock:
     """The source's reservation goes back to its available stock (a rejection, a cancellation)."""
 
-    type: str = field(default="give_back_stock", init=False)
+    type: ClassVar[str] = "give_back_stock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class SourceAgain:
     """Source the units again elsewhere; the location that had them is left out unless told otherwise."""
 
     exclude_source: bool = True
-    type: str = field(default="source_again", init=False)
+    type: ClassVar[str] = "source_again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class OpenTask:
     team: str
     outcomes: Mapping[str, str]  # outcome -> event
     sla: timedelta | None = None  # the task is due this long after it is opened
-    type: str = field(default="open_task", init=False)
+    type: ClassVar[str] = "open_task"
     escalate_to: str | None = None  # overdue, it moves to this team's queue (else it is only marked)
 
 
@@ -51,13 +52,13 @@ class StartTimer:
     name: str
     after: timedelta
     event: str
-    type: str = field(default="start_timer", init=False)
+    type: ClassVar[str] = "start_timer"
 
 
 @dataclass(frozen=True, slots=True)
 class StopTimer:
     name: str
-    type: str = field(default="stop_timer", init=False)
+    type: ClassVar[str] = "stop_timer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class NotifyChannel:
     """Tell the sales channel the order came on (Shopify's fulfilment, a marketplace's shipment)."""
 
     message: str | None = None  # a named message; none: the new state itself
-    type: str = field(default="notify_channel", init=False)
+    type: ClassVar[str] = "notify_channel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class RequireField:
     """The transition is refused unless the context has this field (a dotted path, e.g. `event.tracking`)."""
 
     path: str
-    type: str = field(default="require_field", init=False)
+    type: ClassVar[str] = "require_field"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ class EmitEvent:
     """Publish a business event of this type about the entity (e.g. `QualityCheckFailed`)."""
 
     event_type: str
-    type: str = field(default="emit_event", init=False)
+    type: ClassVar[str] = "emit_event"
 
 
 Action = (
