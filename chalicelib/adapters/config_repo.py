@@ -22,6 +22,7 @@ from chalicelib.adapters.dynamo import (
     retrying,
     to_wire,
 )
+from chalicelib.adapters.items import attributes
 from chalicelib.adapters.outbox import aggregate_writes, event_item, event_item_writes
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError
@@ -99,9 +100,7 @@ def version_to_item(v: ConfigVersion) -> Item:
         "version": v.number,
         "draft": v.draft,
         "bodyJson": _json(v.body),
-        "savedAt": v.saved_at,
-        "savedBy": v.saved_by,
-        "basedOn": v.based_on,
+        **attributes(v, "saved_at saved_by based_on"),
         "changesJson": _json(v.changes),
     }
 

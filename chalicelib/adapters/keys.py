@@ -7,6 +7,7 @@ outbox) share the partition ORDER#<id>, so reading a whole order is one Query.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 Key = dict[str, str]
 
@@ -17,7 +18,6 @@ FULFILMENT_PREFIX = "FO#"
 RETURN_PREFIX = "RETURN#"
 EXCHANGE_PREFIX = "EXCHANGE#"
 CLAIM_PREFIX = "CLAIM#"
-OUTBOX_SHARDS = 8  # spreads unpublished events over partitions of the sparse GSI3
 
 
 def order_pk(order_id: str) -> str:
@@ -68,17 +68,48 @@ def status_index(status: str, created_at: str, order_id: str) -> Key:
     return {"GSI3PK": f"STATUS#{status}", "GSI3SK": f"{created_at}#{order_id}"}
 
 
-def outbox_shard(shard: int) -> str:
-    return f"OUTBOX#{shard}"
-
-
-def outbox_index(evt_id: str, occurred_at: str) -> Key:
-    return {"GSI3PK": outbox_shard(_shard_of(evt_id, OUTBOX_SHARDS)), "GSI3SK": f"{occurred_at}#{evt_id}"}
-
-
 def _shard_of(item_id: str, shards: int) -> int:
     """A stable shard for an id (the same in every process, unlike hash())."""
     return int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % shards
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A GSI1 queue: an owner's (a location's, a team's) items in one status, oldest first, in the
+    partition <prefix>#<owner>#<status> (the key moves when the status does)."""
+
+    prefix: str
+
+    def pk(self, owner: str, status: str) -> str:
+        return f"{self.prefix}#{owner}#{status}"
+
+    def index(self, owner: str, status: str, created_at: str, item_id: str) -> Key:
+        return {"GSI1PK": self.pk(owner, status), "GSI1SK": f"{created_at}#{item_id}"}
+
+
+@dataclass(frozen=True)
+class DueIndex:
+    """A sparse GSI3 listing by a time (due, expiring, occurred), spread over `shards` partitions
+    <prefix>#<shard> so none is hot; a schedule reads every shard for what is up."""
+
+    prefix: str
+    shards: int
+
+    def shard(self, shard: int) -> str:
+        return f"{self.prefix}#{shard}"
+
+    def partitions(self) -> list[str]:
+        return [self.shard(shard) for shard in range(self.shards)]
+
+    def index(self, item_id: str, at: str) -> Key:
+        return {"GSI3PK": self.shard(_shard_of(item_id, self.shards)), "GSI3SK": f"{at}#{item_id}"}
+
+
+# The names of single functions below are kept where code outside the repositories uses them.
+OUTBOX = DueIndex("OUTBOX", 8)  # unpublished events, by the time they occurred
+OUTBOX_SHARDS = OUTBOX.shards
+outbox_shard = OUTBOX.shard
+outbox_index = OUTBOX.index
 
 
 # ---- network and stock -------------------------------------------------------------------------
@@ -155,24 +186,13 @@ def fulfilment_sk(fulfilment_order_id: str) -> str:
     return f"{FULFILMENT_PREFIX}{fulfilment_order_id}"
 
 
-def work_queue_pk(location_id: str, status: str) -> str:
-    return f"WORK#{location_id}#{status}"
-
-
-def work_queue_index(location_id: str, status: str, created_at: str, fulfilment_order_id: str) -> Key:
-    """A location's work queue by status, oldest first (GSI1, overloaded with customers' orders)."""
-    return {"GSI1PK": work_queue_pk(location_id, status), "GSI1SK": f"{created_at}#{fulfilment_order_id}"}
-
-
-def timers_shard(shard: int) -> str:
-    return f"TIMERS#{shard}"
-
-
-def timer_index(entity_id: str, due: str) -> Key:
-    """Sparse GSI3 entry of a fulfilment order or a return with a workflow timer pending, by the first
-    one due (sharded like reservations' expiry); the keys go when its last timer does."""
-    shard = _shard_of(entity_id, TIMER_SHARDS)
-    return {"GSI3PK": timers_shard(shard), "GSI3SK": f"{due}#{entity_id}"}
+# A location's fulfilment orders by status (GSI1, overloaded with customers' orders).
+WORK_QUEUE = Queue("WORK")
+work_queue_pk = WORK_QUEUE.pk
+# Fulfilment orders, returns and orders with a workflow timer pending (and exchanges with a charge
+# due), by the first one due; the keys go when the last one does.
+TIMERS = DueIndex("TIMERS", 4)
+timer_index = TIMERS.index
 
 
 # ---- returns -----------------------------------------------------------------------------------
@@ -195,13 +215,8 @@ def claim_key(order_id: str, claim_id: str) -> Key:
     return {"PK": order_pk(order_id), "SK": f"{CLAIM_PREFIX}{claim_id}"}
 
 
-def returns_at(location_id: str, status: str) -> str:
-    return f"RETURNS#{location_id}#{status}"
-
-
-def returns_at_index(location_id: str, status: str, created_at: str, return_id: str) -> Key:
-    """A location's returns in one status, oldest first (GSI1)."""
-    return {"GSI1PK": returns_at(location_id, status), "GSI1SK": f"{created_at}#{return_id}"}
+RETURNS_AT = Queue("RETURNS")  # a location's returns by status
+returns_at = RETURNS_AT.pk
 
 
 def capacity_key(location_id: str, day: str) -> Key:
@@ -216,8 +231,6 @@ def capacity_key(location_id: str, day: str) -> Key:
 # the sparse GSI3 under EXPIRES#<shard> / <expiresAt>#<id> (sharded like the outbox), so the expiry
 # schedule reads only what is due; the keys are removed when it ends.
 RESERVATION_SK = "RESERVATION"
-EXPIRY_SHARDS = 4
-TIMER_SHARDS = 4
 
 
 def reservation_pk(reservation_id: str) -> str:
@@ -228,23 +241,9 @@ def reservation_key(reservation_id: str) -> Key:
     return {"PK": reservation_pk(reservation_id), "SK": RESERVATION_SK}
 
 
-def reservations_at_index(location_id: str, status: str, created_at: str, reservation_id: str) -> Key:
-    """A store's reservations in one status, oldest first (GSI1)."""
-    return {"GSI1PK": reservations_at(location_id, status), "GSI1SK": f"{created_at}#{reservation_id}"}
-
-
-def reservations_at(location_id: str, status: str) -> str:
-    return f"RESERVATIONS#{location_id}#{status}"
-
-
-def expiry_shard(shard: int) -> str:
-    return f"EXPIRES#{shard}"
-
-
-def expiry_index(reservation_id: str, expires_at: str) -> Key:
-    """Sparse GSI3 entry of an active reservation, by the time it ends."""
-    shard = _shard_of(reservation_id, EXPIRY_SHARDS)
-    return {"GSI3PK": expiry_shard(shard), "GSI3SK": f"{expires_at}#{reservation_id}"}
+RESERVATIONS_AT = Queue("RESERVATIONS")  # a store's reservations by status
+reservations_at = RESERVATIONS_AT.pk
+EXPIRIES = DueIndex("EXPIRES", 4)  # active reservations, by the time they end
 
 
 # ---- tasks -------------------------------------------------------------------------------------
@@ -255,7 +254,6 @@ def expiry_index(reservation_id: str, expires_at: str) -> Key:
 # under TASKDUE#<shard> / <due>#<id> (as reservations' expiry), so the escalation schedule reads only
 # what is due; the keys go when it is completed or escalated.
 TASK_SK = "TASK"
-TASK_DUE_SHARDS = 4
 
 
 def task_pk(task_id: str) -> str:
@@ -266,22 +264,8 @@ def task_key(task_id: str) -> Key:
     return {"PK": task_pk(task_id), "SK": TASK_SK}
 
 
-def tasks_of(team: str, status: str) -> str:
-    return f"TASKS#{team}#{status}"
-
-
-def tasks_of_index(team: str, status: str, created_at: str, task_id: str) -> Key:
-    """A team's tasks in one status, oldest first (GSI1)."""
-    return {"GSI1PK": tasks_of(team, status), "GSI1SK": f"{created_at}#{task_id}"}
-
-
-def task_due_shard(shard: int) -> str:
-    return f"TASKDUE#{shard}"
-
-
-def task_due_index(task_id: str, due: str) -> Key:
-    """Sparse GSI3 entry of an undecided task, by the time it becomes overdue."""
-    return {"GSI3PK": task_due_shard(_shard_of(task_id, TASK_DUE_SHARDS)), "GSI3SK": f"{due}#{task_id}"}
+TASKS_OF = Queue("TASKS")  # a team's tasks by status
+TASK_DUE = DueIndex("TASKDUE", 4)  # undecided tasks, by the time they become overdue
 
 
 # ---- dead letters ------------------------------------------------------------------------------

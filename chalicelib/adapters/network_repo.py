@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
+from chalicelib.adapters.items import attributes, optional, required
 from chalicelib.adapters.outbox import aggregate_writes, recorded_events
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import DomainError, VersionMismatch
@@ -71,33 +72,31 @@ def channel_to_item(channel: Channel, version: int) -> Item:
         "type": "channel",
         "channelId": channel.channel_id,
         "channelType": channel.type,
-        "name": channel.name,
-        "active": channel.active,
-        "hasSecret": channel.has_secret,
-        "hasCredentials": channel.has_credentials,
-        "apiBaseUrl": channel.api_base_url,
-        "currency": channel.currency,
-        "authUrl": channel.auth_url,
+        **channel_settings(channel),
+        "pollRate": None if channel.poll_rate is None else [str(channel.poll_rate.per_second), channel.poll_rate.burst],
+        "version": version,
+    }
+
+
+def channel_settings(channel: Channel) -> Item:
+    """A channel's settings, under the same names on its item and in the API's view of it."""
+    return {
+        **attributes(channel, "name active has_secret has_credentials api_base_url currency auth_url"),
         "locationMap": dict(channel.location_map),
         "listings": dict(channel.listings),
         "pollEverySeconds": channel.poll_every_seconds,
-        "pollRate": None if channel.poll_rate is None else [str(channel.poll_rate.per_second), channel.poll_rate.burst],
-        "version": version,
     }
 
 
 def channel_from_item(item: Item) -> Channel:
     rate = item.get("pollRate")  # [tokens a second as text, burst]
     return Channel(
+        **optional(item, "name api_base_url currency auth_url"),
         channel_id=item["channelId"],
         type=item["channelType"],
-        name=item.get("name"),
         active=item.get("active", True),
         has_secret=bool(item.get("hasSecret", False)),
         has_credentials=bool(item.get("hasCredentials", False)),
-        api_base_url=item.get("apiBaseUrl"),
-        currency=item.get("currency"),
-        auth_url=item.get("authUrl"),
         location_map=dict(item.get("locationMap") or {}),
         listings=dict(item.get("listings") or {}),
         poll_every_seconds=None if item.get("pollEverySeconds") is None else int(item["pollEverySeconds"]),
@@ -110,15 +109,12 @@ def location_to_item(loc: Location, version: int) -> Item:
         **keys.location_key(loc.location_id),
         **keys.location_list_index(loc.location_id),
         "type": "location",
-        "locationId": loc.location_id,
-        "name": loc.name,
+        **attributes(loc, "location_id name"),
         "locationType": loc.type.value,
         "geo": {"lat": str(loc.geo.lat), "lon": str(loc.geo.lon)},
-        "address": loc.address,
-        "sizeClass": loc.size_class,
+        **attributes(loc, "address size_class"),
         "capabilities": sorted(c.value for c in loc.capabilities),
-        "active": loc.active,
-        "dailyCapacity": loc.daily_capacity,
+        **attributes(loc, "active daily_capacity"),
         "groups": sorted(loc.groups),
         "priority": loc.priority,
         "partner": {"url": loc.partner.url} if loc.partner else None,
@@ -128,14 +124,12 @@ def location_to_item(loc: Location, version: int) -> Item:
 
 def location_from_item(item: Item) -> Location:
     return Location(
-        location_id=item["locationId"],
-        name=item["name"],
+        **required(item, "location_id name"),
+        **optional(item, "size_class daily_capacity"),
         type=LocationType(item["locationType"]),
         geo=Geo(float(item["geo"]["lat"]), float(item["geo"]["lon"])),
         capabilities=frozenset(Capability(c) for c in item.get("capabilities", [])),
         active=item.get("active", True),
-        size_class=item.get("sizeClass"),
-        daily_capacity=item.get("dailyCapacity"),
         groups=frozenset(item.get("groups", [])),
         priority=item.get("priority", 0),
         address=item.get("address") or {},

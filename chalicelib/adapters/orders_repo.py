@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write, put
+from chalicelib.adapters.items import attributes, optional, required
 from chalicelib.adapters.money_items import (
     line_money,
     line_money_item,
@@ -56,8 +57,7 @@ class OrdersRepository(TrackedRepository[Order]):
     def with_timers_due(self, now: str) -> Iterator[Item]:
         """Fulfilment orders and returns with a workflow timer due by `now`, from the sparse index
         (which may lag: the order, read again, has the last word)."""
-        shards = [keys.timers_shard(shard) for shard in range(keys.TIMER_SHARDS)]
-        return self.table.due(shards, now)
+        return self.table.due(keys.TIMERS.partitions(), now)
 
 
 # An order's own records kept in its partition beside it, shown on the order's answer: the prefix of
@@ -115,7 +115,7 @@ def order_timers_item(order: Order) -> Item:
     return {
         "PK": keys.order_pk(order.order_id),
         "SK": keys.ORDER_TIMERS_SK,
-        **(keys.timer_index(order.order_id, first) if first else {}),
+        **(keys.TIMERS.index(order.order_id, first) if first else {}),
         "type": "order-timers",
         "orderId": order.order_id,
         "timers": timers_to_item(order.workflow_timers),
@@ -169,17 +169,9 @@ def order_to_item(order: Order) -> Item:
         **keys.orders_by_channel_index(order.channel, order.created_at, order.order_id),
         **keys.status_index(order.status.value, order.created_at, order.order_id),
         "type": "order",
-        "orderId": order.order_id,
-        "channel": order.channel,
-        "externalId": order.external_id,
-        "customer": {
-            "id": order.customer.customer_id,
-            "email": order.customer.email,
-            "name": order.customer.name,
-            "phone": order.customer.phone,
-        },
-        "placedAt": order.placed_at,
-        "storeId": order.store_id,
+        **attributes(order, "order_id channel external_id"),
+        "customer": {"id": order.customer.customer_id, **attributes(order.customer, "email name phone")},
+        **attributes(order, "placed_at store_id"),
         "payment": {"status": order.payment.status, "amount": order.payment.amount.as_dict()},
         "delivery": order.delivery.as_dict() if order.delivery else None,
         **order_money_item(order),
@@ -187,25 +179,16 @@ def order_to_item(order: Order) -> Item:
         **_workflow_fields(order),
         "version": order.version,
         "total": order.total.as_dict(),
-        "createdAt": order.created_at,
-        "updatedAt": order.updated_at,
+        **attributes(order, "created_at updated_at"),
         "lines": [
             {
-                "lineId": ln.line_id,
-                "sku": ln.sku,
-                "quantity": ln.quantity,
-                "cancelledQuantity": ln.cancelled_quantity,
+                **attributes(ln, "line_id sku quantity cancelled_quantity"),
                 "unitPrice": ln.unit_price.as_dict(),
                 "delivery": ln.delivery.as_dict(),
                 "shipFrom": ln.ship_from,
                 "status": ln.status.value,
-                "backorderedQuantity": ln.backordered_quantity,
-                "heldQuantity": ln.held_quantity,
-                "holdTaskId": ln.hold_task_id,
-                "allocations": [
-                    {"fulfilmentOrderId": a.fulfilment_order_id, "locationId": a.location_id, "quantity": a.quantity}
-                    for a in ln.allocations
-                ],
+                **attributes(ln, "backordered_quantity held_quantity hold_task_id"),
+                "allocations": [attributes(a, "fulfilment_order_id location_id quantity") for a in ln.allocations],
                 **line_money_item(order, ln),
             }
             for ln in order.lines
@@ -232,38 +215,27 @@ def order_from_item(item: Item) -> Order:
     c = item["customer"]
     paid = item["payment"]["status"] == "paid"
     return Order(
-        order_id=item["orderId"],
-        channel=item["channel"],
-        external_id=item["externalId"],
+        **required(item, "order_id channel external_id placed_at version created_at updated_at"),
+        **optional(item, "store_id workflow workflow_state"),
         customer=Customer(c["id"], c.get("email"), c.get("name"), c.get("phone")),
-        placed_at=item["placedAt"],
-        store_id=item.get("storeId"),
         payment=Payment(item["payment"]["status"], Money.from_dict(item["payment"]["amount"])),
         delivery=Delivery.from_dict(item["delivery"]) if item.get("delivery") else None,
         **order_money(item),
         status=OrderStatus(item["status"]),
-        workflow=item.get("workflow"),
         workflow_version=int(item.get("workflowVersion", 0)),
-        workflow_state=item.get("workflowState"),
         workflow_category=Category(item["workflowCategory"]) if item.get("workflowCategory") else None,
         workflow_entry=int(item.get("workflowEntry", 0)),
-        version=item["version"],
         stored_version=item["version"],
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
         lines=[
             OrderLine(
-                line_id=ln["lineId"],
-                sku=ln["sku"],
-                quantity=ln["quantity"],
+                **required(ln, "line_id sku quantity"),
+                **optional(ln, "ship_from hold_task_id"),
                 cancelled_quantity=ln.get("cancelledQuantity", 0),
                 unit_price=Money.from_dict(ln["unitPrice"]),
                 delivery=Delivery.from_dict(ln["delivery"]),
-                ship_from=ln.get("shipFrom"),
                 status=LineStatus(ln["status"]),
                 backordered_quantity=ln.get("backorderedQuantity", 0),
                 held_quantity=ln.get("heldQuantity", 0),
-                hold_task_id=ln.get("holdTaskId"),
                 allocations=[
                     LineAllocation(a["fulfilmentOrderId"], a["locationId"], a["quantity"])
                     for a in ln.get("allocations", [])
@@ -281,25 +253,19 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
     return {
         "PK": keys.order_pk(order_id),
         "SK": keys.fulfilment_sk(fo.fulfilment_order_id),
-        **keys.work_queue_index(fo.location_id, fo.status, fo.created_at, fo.fulfilment_order_id),
-        **(keys.timer_index(fo.fulfilment_order_id, min(iso(t.due) for t in fo.timers)) if fo.timers else {}),
+        **keys.WORK_QUEUE.index(fo.location_id, fo.status, fo.created_at, fo.fulfilment_order_id),
+        **(keys.TIMERS.index(fo.fulfilment_order_id, min(iso(t.due) for t in fo.timers)) if fo.timers else {}),
         "type": "fulfilment-order",
         "fulfilmentOrderId": fo.fulfilment_order_id,
         "orderId": order_id,
         "locationId": fo.location_id,
         "method": fo.method.value,
-        "destination": fo.destination,
-        "status": fo.status,
+        **attributes(fo, "destination status"),
         "category": fo.category.value,
-        "workflow": fo.workflow,
-        "workflowVersion": fo.workflow_version,
-        "entry": fo.entry,
+        **attributes(fo, "workflow workflow_version entry"),
         "timers": timers_to_item(fo.timers),
-        "lines": [{"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity} for ln in fo.lines],
-        "rule": fo.rule,
-        "version": fo.version,
-        "createdAt": fo.created_at,
-        "updatedAt": fo.updated_at,
+        "lines": [attributes(ln, "line_id sku quantity") for ln in fo.lines],
+        **attributes(fo, "rule version created_at updated_at"),
         **({"tracking": fo.tracking} if fo.tracking is not None else {}),
         **({"stockTaken": True} if fo.stock_taken else {}),
     }
@@ -307,20 +273,14 @@ def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
 
 def fulfilment_order_from_item(item: Item) -> FulfilmentOrder:
     fo = FulfilmentOrder(
-        fulfilment_order_id=item["fulfilmentOrderId"],
-        location_id=item["locationId"],
+        **required(item, "fulfilment_order_id location_id destination status created_at updated_at version"),
         method=DeliveryMethod(item["method"]),
-        destination=item["destination"],
-        status=item["status"],
         lines=[FulfilmentLine(ln["lineId"], ln["sku"], ln["quantity"]) for ln in item["lines"]],
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
         workflow=item.get("workflow", ""),
         workflow_version=int(item.get("workflowVersion", 0)),
         entry=int(item.get("entry", 0)),
         timers=timers_from_item(item),
         rule=item.get("rule", ""),
-        version=item["version"],
         tracking=item.get("tracking"),
         stock_taken=bool(item.get("stockTaken", False)),
     )

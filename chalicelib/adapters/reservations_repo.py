@@ -27,7 +27,7 @@ class ReservationsRepository(TrackedRepository[Reservation]):
 
     def due(self, now: str) -> Iterator[Item]:
         """Active reservations whose time is up (expiresAt <= now), from every shard of GSI3."""
-        return self.table.due([keys.expiry_shard(shard) for shard in range(keys.EXPIRY_SHARDS)], now)
+        return self.table.due(keys.EXPIRIES.partitions(), now)
 
 
 def writes(table: Table, reservation: Reservation) -> list[Write]:
@@ -48,9 +48,9 @@ def event_items(reservation: Reservation) -> list[Item]:
 def reservation_to_item(r: Reservation) -> Item:
     return {
         **keys.reservation_key(r.reservation_id),
-        **keys.reservations_at_index(r.location_id, r.status.value, r.created_at, r.reservation_id),
+        **keys.RESERVATIONS_AT.index(r.location_id, r.status.value, r.created_at, r.reservation_id),
         # Only while active: the expiry schedule's sparse index.
-        **(keys.expiry_index(r.reservation_id, r.expires_at) if r.active else {}),
+        **(keys.EXPIRIES.index(r.reservation_id, r.expires_at) if r.active else {}),
         "type": "reservation",
         "reservationId": r.reservation_id,
         "locationId": r.location_id,

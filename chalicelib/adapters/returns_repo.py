@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
+from chalicelib.adapters.items import attributes, optional, required
 from chalicelib.adapters.orders_repo import order_from_partition, public_view, timers_from_item, timers_to_item
 from chalicelib.adapters.outbox import aggregate_writes
 from chalicelib.adapters.tracked import TrackedRepository
@@ -111,27 +112,18 @@ def writes(table: Table, ret: Return) -> list[Write]:
 def return_to_item(r: Return) -> Item:
     return {
         **keys.return_key(r.order_id, r.return_id),
-        **keys.returns_at_index(r.location_id, r.status, r.created_at, r.return_id),
-        **(keys.timer_index(r.return_id, min(iso(t.due) for t in r.timers)) if r.timers else {}),
+        **keys.RETURNS_AT.index(r.location_id, r.status, r.created_at, r.return_id),
+        **(keys.TIMERS.index(r.return_id, min(iso(t.due) for t in r.timers)) if r.timers else {}),
         "type": "return",
-        "returnId": r.return_id,
-        "orderId": r.order_id,
-        "channel": r.channel,
-        "status": r.status,
+        **attributes(r, "return_id order_id channel status"),
         "category": r.category.value,
-        "workflow": r.workflow,
-        "workflowVersion": r.workflow_version,
-        "entry": r.entry,
+        **attributes(r, "workflow workflow_version entry"),
         "timers": timers_to_item(r.timers),
         "returnTo": {"locationId": r.return_to},
         "receivedAt": {"locationId": r.received_at} if r.received_at else None,
         "lines": [
             {
-                "lineId": ln.line_id,
-                "sku": ln.sku,
-                "quantity": ln.quantity,
-                "reason": ln.reason,
-                "merchantFault": ln.merchant_fault,
+                **attributes(ln, "line_id sku quantity reason merchant_fault"),
                 "receivedQuantity": ln.received,
                 "refundedQuantity": ln.refunded,
                 "dispositions": ln.dispositions,
@@ -140,23 +132,16 @@ def return_to_item(r: Return) -> Item:
         ],
         "authorized": r.authorized,
         "reasons": r.reasons or None,
-        "refundMethod": r.refund_method,
-        "refundTiming": r.refund_timing,
-        "refundIds": r.refund_ids,
-        "tracking": r.tracking,
+        **attributes(r, "refund_method refund_timing refund_ids tracking"),
         "exchange": {"exchangeId": r.exchange_id, "credit": str(r.exchange_credit)} if r.exchange_id else None,
-        "createdBy": r.created_by,
-        "version": r.version,
-        "createdAt": r.created_at,
-        "updatedAt": r.updated_at,
+        **attributes(r, "created_by version created_at updated_at"),
     }
 
 
 def return_from_item(item: Item) -> Return:
     return Return(
-        return_id=item["returnId"],
-        order_id=item["orderId"],
-        channel=item["channel"],
+        **required(item, "return_id order_id channel workflow created_at updated_at created_by"),
+        **required(item, "refund_method refund_timing status"),
         return_to=item["returnTo"]["locationId"],
         lines=[
             ReturnItem(
@@ -171,14 +156,7 @@ def return_from_item(item: Item) -> Return:
             )
             for ln in item["lines"]
         ],
-        workflow=item["workflow"],
         workflow_version=int(item["workflowVersion"]),
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
-        created_by=item["createdBy"],
-        refund_method=item["refundMethod"],
-        refund_timing=item["refundTiming"],
-        status=item["status"],
         category=Category(item["category"]),
         entry=int(item["entry"]),
         timers=timers_from_item(item),
@@ -213,46 +191,30 @@ def exchange_to_item(e: Exchange) -> Item:
     money = {"currency": e.currency}
     return {
         **keys.exchange_key(e.order_id, e.exchange_id),
-        **(keys.timer_index(e.exchange_id, iso(e.charge_due)) if e.charge_due else {}),
+        **(keys.TIMERS.index(e.exchange_id, iso(e.charge_due)) if e.charge_due else {}),
         "type": "exchange",
-        "exchangeId": e.exchange_id,
-        "orderId": e.order_id,
-        "channel": e.channel,
-        "returnId": e.return_id,
-        "replacementOrderId": e.replacement_order_id,
+        **attributes(e, "exchange_id order_id channel return_id replacement_order_id"),
         "mode": e.mode.value,
         "status": e.status.value,
         "newItemsPrice": {"amount": str(e.new_price), **money},
         "returnedValue": {"amount": str(e.returned_value), **money},
         "priceDifference": {"amount": str(e.price_difference), **money},
         "charged": {"amount": str(e.charged), **money} if e.charged is not None else None,
-        "paid": e.paid,
-        "released": e.released,
-        "received": e.received,
-        "chargeReturned": e.charge_returned,
+        **attributes(e, "paid released received charge_returned"),
         "chargeDue": iso(e.charge_due) if e.charge_due else None,
-        "createdBy": e.created_by,
-        "version": e.version,
-        "createdAt": e.created_at,
-        "updatedAt": e.updated_at,
+        **attributes(e, "created_by version created_at updated_at"),
     }
 
 
 def exchange_from_item(item: Item) -> Exchange:
     charged = item.get("charged")
     return Exchange(
-        exchange_id=item["exchangeId"],
-        order_id=item["orderId"],
-        channel=item["channel"],
-        return_id=item["returnId"],
-        replacement_order_id=item["replacementOrderId"],
+        **required(item, "exchange_id order_id channel return_id replacement_order_id"),
+        **required(item, "created_at updated_at created_by"),
         mode=ExchangeMode(item["mode"]),
         new_price=Decimal(item["newItemsPrice"]["amount"]),
         returned_value=Decimal(item["returnedValue"]["amount"]),
         currency=item["newItemsPrice"]["currency"],
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
-        created_by=item["createdBy"],
         paid=bool(item["paid"]),
         released=bool(item["released"]),
         received=bool(item["received"]),
@@ -274,34 +236,21 @@ def claim_to_item(c: Claim) -> Item:
     return {
         **keys.claim_key(c.order_id, c.claim_id),
         "type": "claim",
-        "claimId": c.claim_id,
-        "orderId": c.order_id,
-        "channel": c.channel,
-        "lines": [
-            {"lineId": ln.line_id, "sku": ln.sku, "quantity": ln.quantity, "kind": ln.kind.value} for ln in c.lines
-        ],
+        **attributes(c, "claim_id order_id channel"),
+        "lines": [{**attributes(ln, "line_id sku quantity"), "kind": ln.kind.value} for ln in c.lines],
         "resolution": c.resolution.value,
-        "refundId": c.refund_id,
-        "replacementOrderId": c.replacement_order_id,
-        "createdBy": c.created_by,
-        "version": c.version,
-        "createdAt": c.created_at,
+        **attributes(c, "refund_id replacement_order_id created_by version created_at"),
     }
 
 
 def claim_from_item(item: Item) -> Claim:
     return Claim(
-        claim_id=item["claimId"],
-        order_id=item["orderId"],
-        channel=item["channel"],
+        **required(item, "claim_id order_id channel created_at created_by"),
+        **optional(item, "refund_id replacement_order_id"),
         lines=tuple(
             ClaimLine(ln["lineId"], ln["sku"], int(ln["quantity"]), ClaimKind(ln["kind"])) for ln in item["lines"]
         ),
         resolution=Resolution(item["resolution"]),
-        created_at=item["createdAt"],
-        created_by=item["createdBy"],
-        refund_id=item.get("refundId"),
-        replacement_order_id=item.get("replacementOrderId"),
         version=int(item["version"]),
         stored_version=int(item["version"]),
     )

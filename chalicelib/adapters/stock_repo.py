@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.adapters import aws, keys
 from chalicelib.adapters.dynamo import Item, Table, Write, retrying, to_wire
+from chalicelib.adapters.items import attributes, required
 from chalicelib.adapters.outbox import aggregate_writes, event_item
 from chalicelib.clock import now
 from chalicelib.domain.aggregate import Aggregate
@@ -36,12 +37,8 @@ FEED_MARKER_DAYS = 7
 
 def level_from_item(item: Item) -> StockLevel:
     return StockLevel(
-        location_id=item["locationId"],
-        sku=item["sku"],
-        on_hand=item["onHand"],
-        reserved=item["reserved"],
+        **required(item, "location_id sku on_hand reserved version"),
         safety_stock=item.get("safetyStock", 0),
-        version=item["version"],
         stored_version=item["version"],
     )
 
@@ -60,11 +57,7 @@ def writes(table: Table, level: StockLevel) -> list[Write]:
     item = {
         **keys.stock_key(level.sku, level.location_id),
         "type": "stock",
-        "sku": level.sku,
-        "locationId": level.location_id,
-        "onHand": level.on_hand,
-        "reserved": level.reserved,
-        "safetyStock": level.safety_stock,
+        **attributes(level, "sku location_id on_hand reserved safety_stock"),
         "free": level.on_hand - level.reserved - level.safety_stock,
         "version": level.version,
         "updatedAt": level.new_events[-1].at if level.new_events else now(),
@@ -97,15 +90,7 @@ def feed_line_writes(table: Table, line: FeedLine) -> list[Write]:
 
 
 def level_view(level: StockLevel) -> dict[str, Any]:
-    return {
-        "locationId": level.location_id,
-        "sku": level.sku,
-        "onHand": level.on_hand,
-        "reserved": level.reserved,
-        "safetyStock": level.safety_stock,
-        "available": level.available,
-        "version": level.version,
-    }
+    return attributes(level, "location_id sku on_hand reserved safety_stock available version")
 
 
 class StockRepository:

@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.adapters import keys
 from chalicelib.adapters.dynamo import Item, Table, Write
+from chalicelib.adapters.items import attributes, optional, required
 from chalicelib.adapters.outbox import Stale, aggregate_writes, recorded_events
 from chalicelib.adapters.tracked import TrackedRepository
 from chalicelib.domain.errors import DomainError, VersionMismatch
@@ -32,13 +33,13 @@ class TasksRepository(TrackedRepository[Task]):
     def of_team(self, team: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """One page of a team's tasks in one status, oldest first: one Query."""
         return self.table.query_index(
-            "GSI1", keys.tasks_of(team, status), limit=limit, cursor=cursor, newest_first=False
+            "GSI1", keys.TASKS_OF.pk(team, status), limit=limit, cursor=cursor, newest_first=False
         )
 
     def overdue(self, now: str) -> Iterator[Item]:
         """Undecided tasks due by `now`, from every shard of GSI3 (the index may lag: the write's
         version condition has the last word)."""
-        return self.table.due([keys.task_due_shard(shard) for shard in range(keys.TASK_DUE_SHARDS)], now)
+        return self.table.due(keys.TASK_DUE.partitions(), now)
 
 
 def writes(table: Table, task: Task) -> list[Write]:
@@ -65,66 +66,32 @@ def event_items(task: Task) -> list[Item]:
 def task_to_item(t: Task) -> Item:
     return {
         **keys.task_key(t.task_id),
-        **keys.tasks_of_index(t.team, t.status, t.created_at, t.task_id),
+        **keys.TASKS_OF.index(t.team, t.status, t.created_at, t.task_id),
         "type": "task",
-        "taskId": t.task_id,
-        "team": t.team,
-        "kind": t.kind,
-        "status": t.status,
-        "workflow": t.workflow,
-        "workflowVersion": t.workflow_version,
+        **attributes(t, "task_id team kind status workflow workflow_version"),
         "category": t.category.value,
-        "entry": t.entry,
-        "orderId": t.order_id,
+        **attributes(t, "entry order_id"),
         "lines": [ln.as_dict() for ln in t.lines],
-        "reason": t.reason,
-        "rule": t.rule,
-        "outcome": t.outcome,
-        "note": t.note,
-        "completedBy": t.completed_by,
-        "completedAt": t.completed_at,
+        **attributes(t, "reason rule outcome note completed_by completed_at"),
         **(_step_to_item(t.step) if t.step else {}),
-        **(keys.task_due_index(t.task_id, t.due) if t.due and t.pending and t.overdue_at is None else {}),
-        "due": t.due,
-        "escalateTo": t.escalate_to,
-        "claimedBy": t.claimed_by,
-        "claimedAt": t.claimed_at,
-        "overdueAt": t.overdue_at,
-        "escalatedFrom": t.escalated_from,
-        "version": t.version,
-        "createdAt": t.created_at,
-        "updatedAt": t.updated_at,
+        **(keys.TASK_DUE.index(t.task_id, t.due) if t.due and t.pending and t.overdue_at is None else {}),
+        **attributes(t, "due escalate_to claimed_by claimed_at overdue_at escalated_from"),
+        **attributes(t, "version created_at updated_at"),
     }
 
 
 def task_from_item(item: Item) -> Task:
     return Task(
-        task_id=item["taskId"],
-        team=item["team"],
-        kind=item["kind"],
-        order_id=item["orderId"],
+        **required(item, "task_id team kind order_id reason created_at updated_at status version"),
+        **optional(item, "outcome note completed_by completed_at due escalate_to"),
+        **optional(item, "claimed_by claimed_at overdue_at escalated_from"),
         lines=task_lines(item["lines"]),
-        reason=item["reason"],
         rule=item.get("rule", ""),
-        created_at=item["createdAt"],
-        updated_at=item["updatedAt"],
-        status=item["status"],
         workflow=item.get("workflow", TASK_STANDARD.id),
         workflow_version=int(item.get("workflowVersion", 0)),
         category=Category(item["category"]) if "category" in item else _standard_category(item["status"]),
         entry=int(item.get("entry", 0)),
-        outcome=item.get("outcome"),
-        note=item.get("note"),
-        completed_by=item.get("completedBy"),
-        completed_at=item.get("completedAt"),
         step=_step_from_item(item) if "outcomes" in item else None,
-        due=item.get("due"),
-        escalate_to=item.get("escalateTo"),
-        claimed_by=item.get("claimedBy"),
-        claimed_at=item.get("claimedAt"),
-        overdue_at=item.get("overdueAt"),
-        escalated_from=item.get("escalatedFrom"),
-        version=item["version"],
         stored_version=item["version"],
     )
 

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import keys, secrets
 from chalicelib.adapters.dynamo import Table
-from chalicelib.adapters.network_repo import NetworkRepository, channel_from_item, location_from_item, location_to_item
+from chalicelib.adapters.network_repo import (
+    NetworkRepository,
+    channel_from_item,
+    channel_settings,
+    location_from_item,
+    location_to_item,
+)
 from chalicelib.adapters.stock_repo import StockRepository, level_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.aggregate import Aggregate
@@ -30,7 +36,7 @@ from chalicelib.domain.network import (
 from chalicelib.domain.stock_level import FeedLine
 from chalicelib.observability import count, logger
 from chalicelib.service import cache
-from chalicelib.service.unit_of_work import Dependencies, UnitOfWork, attempts
+from chalicelib.service.unit_of_work import Dependencies, Registry, UnitOfWork, attempts
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -55,22 +61,22 @@ def network(table: Table) -> Network:
 
 def _register(
     deps: Dependencies,
-    find: Callable[[UnitOfWork], Registered[V] | None],
+    find: Callable[[Registry], Registered[V] | None],
     what: str,
     value: Callable[[Registered[V] | None], V],
+    principal: Principal,
     *,
-    actor: str,
     if_match: int | None,
 ) -> tuple[int, Registered[V]]:
     """Create or replace a location or channel in one commit, only on the version If-Match names;
     `value` makes the new one from what is registered now. 201 when created, 200 when replaced."""
     uow = deps.uow()
-    entry = find(uow)
+    entry = find(uow.network)
     _check_if_match(if_match, entry, what)
     new = value(entry)
     created = entry is None
     entry = uow.add(Registered(new)) if entry is None else entry
-    entry.replace(new, actor=actor, at=deps.now())
+    entry.replace(new, actor=principal.actor, at=deps.now())
     uow.commit()
     cache.forget("network")
     return (201 if created else 200), entry
@@ -89,12 +95,7 @@ def put_location(
         return new
 
     status, entry = _register(
-        deps,
-        lambda uow: uow.network.location(location_id),
-        f"location {location_id}",
-        location,
-        actor=principal.actor,
-        if_match=if_match,
+        deps, lambda n: n.location(location_id), f"location {location_id}", location, principal, if_match=if_match
     )
     return status, location_view(entry.value, entry.version)
 
@@ -180,12 +181,7 @@ def put_channel(
         )
 
     status, entry = _register(
-        deps,
-        lambda uow: uow.network.channel(channel_id),
-        f"channel {channel_id}",
-        channel,
-        actor=principal.actor,
-        if_match=if_match,
+        deps, lambda n: n.channel(channel_id), f"channel {channel_id}", channel, principal, if_match=if_match
     )
     return status, _channel_view(entry.value, entry.version)
 
@@ -216,17 +212,8 @@ def _channel_view(channel: Channel, version: int) -> dict[str, Any]:
     return {
         "channelId": channel.channel_id,
         "type": channel.type,
-        "name": channel.name,
-        "active": channel.active,
+        **channel_settings(channel),
         "native": channel.channel_id in NATIVE_CHANNELS,
-        "hasSecret": channel.has_secret,
-        "hasCredentials": channel.has_credentials,
-        "apiBaseUrl": channel.api_base_url,
-        "currency": channel.currency,
-        "authUrl": channel.auth_url,
-        "locationMap": dict(channel.location_map),
-        "listings": dict(channel.listings),
-        "pollEverySeconds": channel.poll_every_seconds,
         "pollRate": _rate(channel.poll_rate),
         "version": version,
     }
