@@ -13,16 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.captured import payload
 from tests.fake_platforms import (
-    AMAZON_CLIENT_ID,
-    AMAZON_CLIENT_SECRET,
     AMAZON_MARKETPLACE,
-    AMAZON_REFRESH_TOKEN,
-    AMAZON_SELLER_ID,
-    BOL_CLIENT_ID,
-    BOL_CLIENT_SECRET,
-    ZALANDO_CLIENT_ID,
-    ZALANDO_CLIENT_SECRET,
-    ZALANDO_MERCHANT,
     FakeAmazon,
     FakeBol,
     FakeZalando,
@@ -78,21 +69,9 @@ def start() -> list[Marketplace]:
 
 def _bol() -> Marketplace:
     fake = FakeBol()
-    server = serve(fake)
     for n, basket in enumerate(_BASKETS):
         fake.add_order(_bol_order(f"D{1000 + n}", basket, _PLACED))
-    _register(
-        "bol-demo",
-        {
-            "type": "bol",
-            "name": "bol.com (fake, local)",
-            "credentials": {"clientId": BOL_CLIENT_ID, "clientSecret": BOL_CLIENT_SECRET},
-            "apiBaseUrl": fake.url,
-            "authUrl": f"{fake.url}/token",
-            "currency": "EUR",
-        },
-    )
-    return Marketplace("bol-demo", fake, server)
+    return _serve("bol-demo", fake, name="bol.com (fake, local)", currency="EUR")
 
 
 def _bol_order(order_id: str, basket: dict[str, tuple[int, str]], placed: str) -> dict[str, Any]:
@@ -121,54 +100,30 @@ def _zalando() -> Marketplace:
     """Zalando's orders are listed by their update time, so theirs is a minute ago at each start (a
     restart brings the same orders again: the inbox applies them to the orders already there)."""
     fake = FakeZalando()
-    server = serve(fake)
     for n, basket in enumerate(_BASKETS):
         items = {
             f"5a1e0000-0000-4000-8000-0000000{n}{k:04d}": (sku, [("initial", float(price))] * quantity)
             for k, (sku, (quantity, price)) in enumerate(basket.items())
         }
         fake.add_order(zalando_order("zalando_order.json", items, order_id=f"5a1e0000-0000-4000-8000-00000000000{n}"))
-    _register(
-        "zalando-demo",
-        {
-            "type": "zalando",
-            "name": "Zalando (fake, local)",
-            "credentials": {
-                "clientId": ZALANDO_CLIENT_ID,
-                "clientSecret": ZALANDO_CLIENT_SECRET,
-                "merchantId": ZALANDO_MERCHANT,
-            },
-            "apiBaseUrl": fake.url,
-        },
-    )
-    return Marketplace("zalando-demo", fake, server)
+    return _serve("zalando-demo", fake, name="Zalando (fake, local)")
 
 
 def _amazon() -> Marketplace:
     """Amazon's orders are searched by their update time up to 2 minutes ago (Amazon refuses a search
     closer to its clock), so theirs is 5 minutes ago at each start."""
     fake = FakeAmazon()
-    server = serve(fake)
     updated = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for n, basket in enumerate(_BASKETS):
         fake.add_order(_amazon_order(f"402-1000000-000000{n}", basket, updated))
-    _register(
-        "amazon-demo",
-        {
-            "type": "amazon",
-            "name": "Amazon.nl (fake, local)",
-            "credentials": {
-                "clientId": AMAZON_CLIENT_ID,
-                "clientSecret": AMAZON_CLIENT_SECRET,
-                "refreshToken": AMAZON_REFRESH_TOKEN,
-                "marketplaceId": AMAZON_MARKETPLACE,
-                "sellerId": AMAZON_SELLER_ID,
-            },
-            "apiBaseUrl": fake.url,
-            "authUrl": f"{fake.url}/auth/o2/token",
-        },
-    )
-    return Marketplace("amazon-demo", fake, server)
+    return _serve("amazon-demo", fake, name="Amazon.nl (fake, local)")
+
+
+def _serve(channel_id: str, fake: Platform, **config: Any) -> Marketplace:
+    """Serve a filled fake and (re-)register its channel at the fake's new address."""
+    server = serve(fake)
+    _register(channel_id, fake.channel(**config))
+    return Marketplace(channel_id, fake, server)
 
 
 def _amazon_order(order_id: str, basket: dict[str, tuple[int, str]], updated: str) -> dict[str, Any]:

@@ -277,12 +277,19 @@ def measure_returns(measure: Callable[..., Any], send: Callable[..., Any], place
         return lambda: send("post", f"/orders/{order['orderId']}/returns", body)
 
     measure("create a return, no key", CHANGE_BUDGET, lambda: asked_back(placed()))
+    measure("return event (receive, restock, refund)", CHANGE_BUDGET, receipt(send, lambda: asked_back(placed())))
 
-    def receipt() -> Callable[[], dict[str, Any]]:
-        returned = asked_back(placed())()
-        return lambda: send("post", f"/returns/{returned['returnId']}/events", {"type": "receive"})
 
-    measure("return event (receive, restock, refund)", CHANGE_BUDGET, receipt)
+def receipt(
+    send: Callable[..., Any], create: Callable[[], Callable[[], dict[str, Any]]]
+) -> Callable[[], Callable[[], dict[str, Any]]]:
+    """For `measure`: receiving a return that `create`'s request makes (sent here, untimed)."""
+
+    def receive() -> Callable[[], dict[str, Any]]:
+        made = create()()
+        return lambda: send("post", f"/returns/{made['returnId']}/events", {"type": "receive"})
+
+    return receive
 
 
 def measure_exchanges(measure: Callable[..., Any], send: Callable[..., Any], placed: Callable[[], Any]) -> None:
@@ -299,12 +306,8 @@ def measure_exchanges(measure: Callable[..., Any], send: Callable[..., Any], pla
         return lambda: send("post", f"/orders/{order['orderId']}/exchanges", body)
 
     measure("create an exchange (replacement held)", CHANGE_BUDGET, lambda: exchange(placed()))
-
-    def receipt() -> Callable[[], dict[str, Any]]:
-        made = exchange(placed())()
-        return lambda: send("post", f"/returns/{made['returnId']}/events", {"type": "receive"})
-
-    measure("exchange's return received (replacement released)", EXCHANGE_RELEASE_BUDGET, receipt)
+    received = receipt(send, lambda: exchange(placed()))
+    measure("exchange's return received (replacement released)", EXCHANGE_RELEASE_BUDGET, received)
 
     def claim() -> Callable[[], dict[str, Any]]:
         order = placed()

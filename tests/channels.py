@@ -89,6 +89,11 @@ def drain(pump: Pump | None = None) -> Pump:
     return pump
 
 
+def inbox_received(pump: Pump, passes: int = 4) -> int:
+    """Poll and drain `passes` times; how many inbox messages were received."""
+    return sum(pump.run_once().queues["channel-inbox"].received for _ in range(passes))
+
+
 def pump_until_quiet(pump: Pump, passes: int = 12) -> None:
     """Relay, route and drain until two passes in a row receive nothing."""
     quiet = 0

@@ -237,3 +237,9 @@ def post(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
 
 def put(client: Any, path: str, body: Any, headers: dict[str, str]) -> Any:
     return client.http.put(path, body=json.dumps(body), headers=headers)
+
+
+def cancel_lines(client: Any, order_id: str, units: dict[str, int], reason: str, headers: dict[str, str]) -> Any:
+    """POST /orders/{id}/cancellations of `units` (line id -> quantity)."""
+    lines = [{"lineId": line_id, "quantity": quantity} for line_id, quantity in units.items()]
+    return post(client, f"/orders/{order_id}/cancellations", {"lines": lines, "reason": reason}, headers)

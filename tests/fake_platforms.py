@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 SHOPIFY_TOKEN = "shpat_" + "f4k3T0k3n9" * 3
@@ -36,6 +36,16 @@ class Platform:
     url: str = ""
     received: list[tuple[str, str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    # For `channel()`: the channel type that talks to this platform, the credentials the fake takes
+    # and where its login is when that is not under the API's base URL.
+    kind: ClassVar[str] = ""
+    credentials: ClassVar[dict[str, str]] = {}
+    auth_path: ClassVar[str | None] = None
+
+    def channel(self, **config: Any) -> dict[str, Any]:
+        """The body of PUT /channels/{id} that connects a channel to this fake, as it runs (`url`)."""
+        auth = {"authUrl": f"{self.url}{self.auth_path}"} if self.auth_path else {}
+        return {"type": self.kind, "credentials": dict(self.credentials), "apiBaseUrl": self.url, **auth, **config}
 
     def fail_next(self, status: int, body: Any = None, *, path: str | None = None, **headers: str) -> None:
         self.failures.append(Failure(status, headers, body, path))
@@ -214,6 +224,9 @@ class FakeBol(Platform):
     already cancelled, or returned beyond what shipped); returns created (`returns`); offer stock as last set
     (`stock`: offer id -> amount; `stock_calls`: each call's offer id and body, in order)."""
 
+    kind = "bol"
+    credentials = {"clientId": BOL_CLIENT_ID, "clientSecret": BOL_CLIENT_SECRET}
+    auth_path = "/token"
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     stock: dict[str, int] = field(default_factory=dict)
     stock_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -361,6 +374,8 @@ class FakeZalando(Platform):
     shipped or canceled, a shipped one to returned; else 409); the merchant's sales channels and the
     Stocks API (207 with a result per update)."""
 
+    kind = "zalando"
+    credentials = {"clientId": ZALANDO_CLIENT_ID, "clientSecret": ZALANDO_CLIENT_SECRET, "merchantId": ZALANDO_MERCHANT}
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)  # the items and lines by id
     stock: dict[tuple[str, str], int] = field(default_factory=dict)  # (sales channel, EAN) -> quantity
@@ -523,6 +538,15 @@ class FakeAmazon(Platform):
     `feed_status` at once, applied to the orders when DONE, its processing report one Result per
     error; the documents as uploaded in `documents`)."""
 
+    kind = "amazon"
+    credentials = {
+        "clientId": AMAZON_CLIENT_ID,
+        "clientSecret": AMAZON_CLIENT_SECRET,
+        "refreshToken": AMAZON_REFRESH_TOKEN,
+        "marketplaceId": AMAZON_MARKETPLACE,
+        "sellerId": AMAZON_SELLER_ID,
+    }
+    auth_path = "/auth/o2/token"
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipments: list[dict[str, Any]] = field(default_factory=list)
     stock: dict[str, int] = field(default_factory=dict)
@@ -762,6 +786,8 @@ class FakeMagento(Platform):
     left to ship); `POST /orders/{id}/cancel` (true, or false when it cannot be cancelled); shipments
     listed by `order_id` with their tracks and comments. Errors are `{"message", "parameters"}`."""
 
+    kind = "magento"
+    credentials = {"accessToken": MAGENTO_TOKEN}
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipments: list[dict[str, Any]] = field(default_factory=list)
 

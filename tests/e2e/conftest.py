@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,10 @@ from typing import IO, Any
 import pytest
 import requests
 
+from tests.local_aws import free_port, local_client
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60  # DynamoDB Local's JVM takes a few seconds on a busy machine
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class LocalStackProcess:
@@ -125,16 +119,11 @@ class LocalStackProcess:
 
     def dynamodb(self) -> Any:
         """A client on the stack's tables, for what the API does not show (the outbox)."""
-        import boto3
+        return local_client("dynamodb", self.dynamodb_port if self.dynamodb_backend == "local" else self.moto_port)
 
-        port = self.dynamodb_port if self.dynamodb_backend == "local" else self.moto_port
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            region_name="eu-west-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+    def sqs(self) -> Any:
+        """A client on the stack's queues (moto's)."""
+        return local_client("sqs", self.moto_port)
 
     def pending_events(self) -> int:
         """Events in the outbox's sparse index: not yet marked sent."""
@@ -156,17 +145,9 @@ class LocalStackProcess:
     def queued_messages(self) -> int:
         """Messages on the stack's queues (dead-letter queues aside), visible, in flight or delayed:
         what the pump has yet to hand to a handler, held in moto's memory meanwhile."""
-        import boto3
-
         from chalicelib.resources import RESOURCES, physical_name
 
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=f"http://127.0.0.1:{self.moto_port}",
-            region_name="eu-west-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        sqs = self.sqs()
         counters = [
             "ApproximateNumberOfMessages",
             "ApproximateNumberOfMessagesNotVisible",

@@ -18,17 +18,8 @@ from tests.channels import SECRET, raw, shopify_headers, woo_headers
 from tests.conftest import unique
 from tests.e2e.conftest import LocalStackProcess
 from tests.fake_platforms import (
-    AMAZON_CLIENT_ID,
-    AMAZON_CLIENT_SECRET,
     AMAZON_MARKETPLACE,
-    AMAZON_REFRESH_TOKEN,
     AMAZON_SELLER_ID,
-    BOL_CLIENT_ID,
-    BOL_CLIENT_SECRET,
-    MAGENTO_TOKEN,
-    ZALANDO_CLIENT_ID,
-    ZALANDO_CLIENT_SECRET,
-    ZALANDO_MERCHANT,
     FakeAmazon,
     FakeBol,
     FakeMagento,
@@ -195,18 +186,29 @@ def fake() -> Iterator[Callable[[Platform], None]]:
         server.server_close()
 
 
+@pytest.fixture
+def polled(fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]) -> Callable[..., str]:
+    """Serves a filled fake and connects a new channel of the test's to it (the stack's schedule then
+    polls it; `config`: more of the channel's settings): the channel's id."""
+
+    def start(platform: Platform, **config: Any) -> str:
+        channel_id = unique(platform.kind)
+        fake(platform)
+        connect(channel_id, platform.channel(**config))
+        return channel_id
+
+    return start
+
+
 def test_bol_orders_polled_by_the_stacks_schedule_become_canonical(
-    stack: LocalStackProcess, fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]
+    stack: LocalStackProcess, polled: Callable[..., str]
 ) -> None:
-    bol, channel_id = FakeBol(), unique("bol")
-    fake(bol)
+    bol = FakeBol()
     for name in ("bol_order.json", "bol_order_v10_from_spec_examples.json"):
         order = bol_captured(name)
         bol.add_order(order)
         count_stock(stack, {i["product"]["ean"] for i in order["orderItems"]})
-    credentials = {"clientId": BOL_CLIENT_ID, "clientSecret": BOL_CLIENT_SECRET}
-    urls = {"apiBaseUrl": bol.url, "authUrl": f"{bol.url}/token"}
-    connect(channel_id, {"type": "bol", "credentials": credentials, "currency": "EUR", **urls})
+    channel_id = polled(bol, currency="EUR")
 
     old = arrived(stack, channel_id, "1042823870")
     assert old["payment"]["amount"] == {"amount": "52.97", "currency": "EUR"}
@@ -219,15 +221,13 @@ def test_bol_orders_polled_by_the_stacks_schedule_become_canonical(
 
 
 def test_zalando_orders_polled_by_the_stacks_schedule_become_canonical(
-    stack: LocalStackProcess, fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]
+    stack: LocalStackProcess, polled: Callable[..., str]
 ) -> None:
-    zalando, channel_id = FakeZalando(), unique("zalando")
-    fake(zalando)
+    zalando = FakeZalando()
     for order in zalando_captured():
         zalando.add_order(order)
     count_stock(stack, {EAN, SHOES})
-    credentials = {"clientId": ZALANDO_CLIENT_ID, "clientSecret": ZALANDO_CLIENT_SECRET, "merchantId": ZALANDO_MERCHANT}
-    connect(channel_id, {"type": "zalando", "credentials": credentials, "apiBaseUrl": zalando.url})
+    channel_id = polled(zalando)
 
     one = arrived(stack, channel_id, FIRST)
     assert one["payment"]["amount"] == {"amount": "50", "currency": "EUR"}
@@ -245,15 +245,7 @@ def amazon(local_stack: LocalStackProcess, fake: Callable[[Platform], None]) -> 
     fake(platform)
     if not local_stack.running:
         local_stack.start()
-    credentials = {
-        "clientId": AMAZON_CLIENT_ID,
-        "clientSecret": AMAZON_CLIENT_SECRET,
-        "refreshToken": AMAZON_REFRESH_TOKEN,
-        "marketplaceId": AMAZON_MARKETPLACE,
-        "sellerId": AMAZON_SELLER_ID,
-    }
-    urls = {"apiBaseUrl": platform.url, "authUrl": f"{platform.url}/auth/o2/token"}
-    put_channel(local_stack, channel_id, {"type": "amazon", "credentials": credentials, **urls})
+    put_channel(local_stack, channel_id, platform.channel())
     yield platform, channel_id
     deactivate(local_stack, channel_id, "amazon")
 
@@ -282,8 +274,6 @@ def test_amazon_orders_polled_by_the_stacks_schedule_become_canonical(
 def test_an_amazon_order_change_sent_twice_to_the_stacks_queue_makes_the_order_once(
     stack: LocalStackProcess, amazon: tuple[FakeAmazon, str]
 ) -> None:
-    import boto3
-
     from chalicelib.resources import physical_name
 
     fake, channel_id = amazon
@@ -296,13 +286,7 @@ def test_an_amazon_order_change_sent_twice_to_the_stacks_queue_makes_the_order_o
     change.update(SellerId=AMAZON_SELLER_ID, AmazonOrderId=order["orderId"])
     change["Summary"]["MarketplaceId"] = AMAZON_MARKETPLACE
     note["NotificationMetadata"]["NotificationId"] = unique("notification")
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=f"http://127.0.0.1:{stack.moto_port}",
-        region_name="eu-west-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    sqs = stack.sqs()
     queue = sqs.get_queue_url(QueueName=physical_name("amazon-notifications", "local"))["QueueUrl"]
     for _ in range(2):
         sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(note))
@@ -314,16 +298,14 @@ def test_an_amazon_order_change_sent_twice_to_the_stacks_queue_makes_the_order_o
 
 
 def test_magento_orders_polled_by_the_stacks_schedule_become_canonical(
-    stack: LocalStackProcess, fake: Callable[[Platform], None], connect: Callable[[str, dict[str, Any]], None]
+    stack: LocalStackProcess, polled: Callable[..., str]
 ) -> None:
-    magento, channel_id = FakeMagento(), unique("magento")
-    fake(magento)
+    magento = FakeMagento()
     magento.add_order(magento_captured(updated_at=ago(minutes=1)))
     magento.add_order(dutch_variant())
     count_stock(stack, {TEE, HOODIE_SKU, STRAP_SKU})
     # pollRate: the poller has no default plan for Magento (channel_poll.RATES).
-    config = {"apiBaseUrl": magento.url, "pollRate": {"perSecond": "1", "burst": 50}}
-    connect(channel_id, {"type": "magento", "credentials": {"accessToken": MAGENTO_TOKEN}, **config})
+    channel_id = polled(magento, pollRate={"perSecond": "1", "burst": 50})
 
     tutorial = arrived(stack, channel_id, CAPTURED)
     assert tutorial["payment"]["amount"] == {"amount": "165", "currency": "USD"}

@@ -320,20 +320,67 @@ def completed(oms: Oms, order_id: str, lines: dict[str, str]) -> dict[str, Any]:
 # ---- buy online, receive -----------------------------------------------------------------------
 
 
+def one_line_journey(
+    oms: Oms,
+    order: dict[str, Any],
+    before: dict[str, Any],
+    sourced: tuple[str, str, dict[str, Any]],
+    bought: tuple[str, int],
+    *,
+    along: tuple[Step, ...],
+) -> None:
+    """A one-line order (`bought`: its SKU and units) is one fulfilment order (`sourced`: where from,
+    how, to where), its line allocated and the units reserved there alone; walked `along` its route, the
+    line ends delivered (home) or collected, and the units leave that location's stock."""
+    location, method, destination = sourced
+    sku, units = bought
+    assert split(order) == [(location, method, destination, [("1", sku, units)])]
+    assert statuses(order) == {"1": "allocated"}
+    assert moved(oms, before, sku) == ({}, {location: units})
+
+    [fo] = order["fulfilmentOrders"]
+    walk(oms, order["orderId"], fo, along)
+    completed(oms, order["orderId"], {"1": end_state(method)})
+    assert moved(oms, before, sku) == ({location: -units}, {})
+
+
+def one_taken_along_one_sent(
+    oms: Oms,
+    order: dict[str, Any],
+    before: dict[str, dict[str, Any]],
+    taken: tuple[str, str],
+    sent: tuple[str, str, str, int],
+    *,
+    along: tuple[Step, ...],
+) -> None:
+    """A store sale's line 1 (`taken`: the store, one unit of a SKU) leaves with the customer at the
+    till; line 2 (`sent`: where from, how, the SKU, its units) is reserved there, then walked `along`
+    its route to the customer; the order is in fulfilment until then, and stock moves just so."""
+    store, carried = taken
+    sender, method, sku, units = sent
+    assert statuses(order) == {"1": "collected", "2": "allocated"}
+    assert order["status"] == "in_fulfilment"
+    assert moved(oms, before[carried], carried) == ({store: -1}, {})
+    assert moved(oms, before[sku], sku) == ({}, {sender: units})
+
+    walk(oms, order["orderId"], fo_of(order, sender, method), along)
+    completed(oms, order["orderId"], {"1": "collected", "2": end_state(method)})
+    assert moved(oms, before[carried], carried) == ({store: -1}, {})
+    assert moved(oms, before[sku], sku) == ({sender: -units}, {})
+
+
+def end_state(method: str) -> str:
+    """A line's status at the end of its journey: delivered home, else collected."""
+    return "delivered" if method == "home_delivery" else "collected"
+
+
 def test_journey_01_online_delivered_home_from_the_central_dc(oms: Oms) -> None:
     before = oms.stock("TEE-BLACK-L")
     order = oms.order([line("1", "TEE-BLACK-L", 2)], delivery=home())
 
-    assert split(order) == [(DC, "home_delivery", {"address": HOME}, [("1", "TEE-BLACK-L", 2)])]
     assert fo_statuses(order) == {(DC, "home_delivery"): "released"}
-    assert statuses(order) == {"1": "allocated"}
     assert order["status"] == "in_fulfilment"
-    assert moved(oms, before, "TEE-BLACK-L") == ({}, {DC: 2})
-
-    [fo] = order["fulfilmentOrders"]
-    walk(oms, order["orderId"], fo, HOME_ROUTE)
-    completed(oms, order["orderId"], {"1": "delivered"})
-    assert moved(oms, before, "TEE-BLACK-L") == ({DC: -2}, {})
+    one_line_journey(oms, order, before, (DC, "home_delivery", {"address": HOME}), ("TEE-BLACK-L", 2), along=HOME_ROUTE)
 
 
 def test_journey_02_click_and_collect_from_the_stores_shelf_else_from_the_dc(oms: Oms) -> None:
@@ -341,28 +388,19 @@ def test_journey_02_click_and_collect_from_the_stores_shelf_else_from_the_dc(oms
     before = oms.stock("CAP-NAVY")
     assert before[UTR]["available"] >= 1
     own = oms.order([line("1", "CAP-NAVY")], delivery=at("click_and_collect", UTR))
-    assert split(own) == [(UTR, "click_and_collect", {"locationId": UTR}, [("1", "CAP-NAVY", 1)])]
-    assert statuses(own) == {"1": "allocated"}
     assert own["status"] == "in_fulfilment"
-    assert moved(oms, before, "CAP-NAVY") == ({}, {UTR: 1})
-
-    [fo] = own["fulfilmentOrders"]
-    walk(oms, own["orderId"], fo, SHELF_ROUTE)
-    completed(oms, own["orderId"], {"1": "collected"})
-    assert moved(oms, before, "CAP-NAVY") == ({UTR: -1}, {})
+    one_line_journey(
+        oms, own, before, (UTR, "click_and_collect", {"locationId": UTR}), ("CAP-NAVY", 1), along=SHELF_ROUTE
+    )
 
     # Utrecht has no SNEAKER-42: the DC sends one to the store for the customer to collect there.
     before = oms.stock("SNEAKER-42")
     assert UTR not in before
     transfer = oms.order([line("1", "SNEAKER-42")], delivery=at("click_and_collect", UTR))
-    assert split(transfer) == [(DC, "click_and_collect", {"locationId": UTR}, [("1", "SNEAKER-42", 1)])]
-    assert statuses(transfer) == {"1": "allocated"}
-    assert moved(oms, before, "SNEAKER-42") == ({}, {DC: 1})
-
-    [fo] = transfer["fulfilmentOrders"]
-    walk(oms, transfer["orderId"], fo, TRANSFER_ROUTE)
-    completed(oms, transfer["orderId"], {"1": "collected"})
-    assert moved(oms, before, "SNEAKER-42") == ({DC: -1}, {}), "the store's stock never holds the customer's pair"
+    # The store's stock never holds the customer's pair: only the DC's moves.
+    one_line_journey(
+        oms, transfer, before, (DC, "click_and_collect", {"locationId": UTR}), ("SNEAKER-42", 1), along=TRANSFER_ROUTE
+    )
 
 
 def test_journey_03_online_delivered_home_by_the_drop_ship_partner(oms: Oms) -> None:
@@ -370,32 +408,27 @@ def test_journey_03_online_delivered_home_by_the_drop_ship_partner(oms: Oms) -> 
     assert DC not in before, "only the partner carries furniture"
     order = oms.order([line("1", "LAMP-ARC", price="249.00")], delivery=home())
 
-    assert split(order) == [(XDC, "home_delivery", {"address": HOME}, [("1", "LAMP-ARC", 1)])]
     assert fo_statuses(order) == {(XDC, "home_delivery"): "released"}  # handed to the partner
-    assert statuses(order) == {"1": "allocated"}
-    assert moved(oms, before, "LAMP-ARC") == ({}, {XDC: 1})
-
     # The partner's answers come back through the events route, with its own dc: token.
-    [fo] = order["fulfilmentOrders"]
-    walk(oms, order["orderId"], fo, DROP_SHIP_ROUTE)
-    completed(oms, order["orderId"], {"1": "delivered"})
-    assert moved(oms, before, "LAMP-ARC") == ({XDC: -1}, {})
+    one_line_journey(
+        oms, order, before, (XDC, "home_delivery", {"address": HOME}), ("LAMP-ARC", 1), along=DROP_SHIP_ROUTE
+    )
 
 
 def test_journey_04_online_to_a_pick_up_point_from_the_dc(oms: Oms) -> None:
     before = oms.stock("JEANS-SLIM-32")
     order = oms.order([line("1", "JEANS-SLIM-32", price="59.95")], delivery=at("pickup_point", PUP_AMS))
 
-    assert split(order) == [(DC, "pickup_point", {"locationId": PUP_AMS}, [("1", "JEANS-SLIM-32", 1)])]
-    assert statuses(order) == {"1": "allocated"}
-    assert moved(oms, before, "JEANS-SLIM-32") == ({}, {DC: 1})
-
     # A pick-up point has no token of its own (no role names one): the DC, whose carrier it is,
     # reports the delivery there and the collection.
-    [fo] = order["fulfilmentOrders"]
-    walk(oms, order["orderId"], fo, PICKUP_POINT_ROUTE)
-    completed(oms, order["orderId"], {"1": "collected"})
-    assert moved(oms, before, "JEANS-SLIM-32") == ({DC: -1}, {})
+    one_line_journey(
+        oms,
+        order,
+        before,
+        (DC, "pickup_point", {"locationId": PUP_AMS}),
+        ("JEANS-SLIM-32", 1),
+        along=PICKUP_POINT_ROUTE,
+    )
 
 
 def test_journey_05_several_online_one_home_another_to_a_store(oms: Oms) -> None:
@@ -472,15 +505,11 @@ def test_journey_08_bought_in_store_shipped_home_from_the_dc(oms: Oms) -> None:
         [line("1", "JACKET-RAIN-M", price="89.00")], channel="store", storeId=RTM, delivery=home()
     )
 
-    assert split(order) == [(DC, "home_delivery", {"address": HOME}, [("1", "JACKET-RAIN-M", 1)])]
-    assert statuses(order) == {"1": "allocated"}
     assert order["status"] == "in_fulfilment"
-    assert moved(oms, before, "JACKET-RAIN-M") == ({}, {DC: 1}), "the store's own stock is untouched"
-
-    [fo] = order["fulfilmentOrders"]
-    walk(oms, order["orderId"], fo, HOME_ROUTE)
-    completed(oms, order["orderId"], {"1": "delivered"})
-    assert moved(oms, before, "JACKET-RAIN-M") == ({DC: -1}, {})
+    # The store's own stock is untouched: only the DC's moves.
+    one_line_journey(
+        oms, order, before, (DC, "home_delivery", {"address": HOME}), ("JACKET-RAIN-M", 1), along=HOME_ROUTE
+    )
 
 
 def test_journey_09_bought_in_store_one_item_picked_up_later_at_the_same_store(oms: Oms) -> None:
@@ -497,15 +526,10 @@ def test_journey_09_bought_in_store_one_item_picked_up_later_at_the_same_store(o
         (AMS, "click_and_collect", {"locationId": AMS}, [("2", "JEANS-SLIM-32", 1)]),
     ]
     assert fo_statuses(order) == {(AMS, "carry_out"): "collected", (AMS, "click_and_collect"): "released"}
-    assert statuses(order) == {"1": "collected", "2": "allocated"}
-    assert order["status"] == "in_fulfilment"  # one line is in the customer's hands already, the other under way
-    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({AMS: -1}, {})
-    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({}, {AMS: 1})
-
-    walk(oms, order["orderId"], fo_of(order, AMS, "click_and_collect"), SHELF_ROUTE)
-    completed(oms, order["orderId"], {"1": "collected", "2": "collected"})
-    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({AMS: -1}, {})
-    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({AMS: -1}, {})
+    # In fulfilment: one line is in the customer's hands already, the other under way.
+    one_taken_along_one_sent(
+        oms, order, before, (AMS, "TEE-WHITE-M"), (AMS, "click_and_collect", "JEANS-SLIM-32", 1), along=SHELF_ROUTE
+    )
 
 
 def test_journey_10_bought_in_store_plus_extra_products_from_the_central_dc(oms: Oms) -> None:
@@ -520,15 +544,9 @@ def test_journey_10_bought_in_store_plus_extra_products_from_the_central_dc(oms:
         (DC, "home_delivery", {"address": HOME}, [("2", "CAP-NAVY", 3)]),
         (RTM, "carry_out", {"locationId": RTM}, [("1", "TEE-WHITE-M", 1)]),
     ]
-    assert statuses(order) == {"1": "collected", "2": "allocated"}
-    assert order["status"] == "in_fulfilment"
-    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({RTM: -1}, {})
-    assert moved(oms, before["CAP-NAVY"], "CAP-NAVY") == ({}, {DC: 3})
-
-    walk(oms, order["orderId"], fo_of(order, DC, "home_delivery"), HOME_ROUTE)
-    completed(oms, order["orderId"], {"1": "collected", "2": "delivered"})
-    assert moved(oms, before["TEE-WHITE-M"], "TEE-WHITE-M") == ({RTM: -1}, {})
-    assert moved(oms, before["CAP-NAVY"], "CAP-NAVY") == ({DC: -3}, {})
+    one_taken_along_one_sent(
+        oms, order, before, (RTM, "TEE-WHITE-M"), (DC, "home_delivery", "CAP-NAVY", 3), along=HOME_ROUTE
+    )
 
 
 def test_journey_11_bought_in_store_one_taken_along_the_other_delivered_home(oms: Oms) -> None:
@@ -541,15 +559,9 @@ def test_journey_11_bought_in_store_one_taken_along_the_other_delivered_home(oms
         (DC, "home_delivery", {"address": OTHER_HOME}, [("2", "TEE-BLACK-L", 1)]),
         (UTR, "carry_out", {"locationId": UTR}, [("1", "JEANS-SLIM-32", 1)]),
     ]
-    assert statuses(order) == {"1": "collected", "2": "allocated"}
-    assert order["status"] == "in_fulfilment"
-    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({UTR: -1}, {})
-    assert moved(oms, before["TEE-BLACK-L"], "TEE-BLACK-L") == ({}, {DC: 1})
-
-    walk(oms, order["orderId"], fo_of(order, DC, "home_delivery"), HOME_ROUTE)
-    completed(oms, order["orderId"], {"1": "collected", "2": "delivered"})
-    assert moved(oms, before["JEANS-SLIM-32"], "JEANS-SLIM-32") == ({UTR: -1}, {})
-    assert moved(oms, before["TEE-BLACK-L"], "TEE-BLACK-L") == ({DC: -1}, {})
+    one_taken_along_one_sent(
+        oms, order, before, (UTR, "JEANS-SLIM-32"), (DC, "home_delivery", "TEE-BLACK-L", 1), along=HOME_ROUTE
+    )
 
 
 def test_journey_12_bought_in_store_a_other_products_shipped_from_store_b(oms: Oms) -> None:
@@ -570,15 +582,10 @@ def test_journey_12_bought_in_store_a_other_products_shipped_from_store_b(oms: O
         (RTM, "home_delivery", {"address": HOME}, [("2", "JACKET-RAIN-M", 1)]),
     ]
     assert fo_statuses(order) == {(DH, "carry_out"): "collected", (RTM, "home_delivery"): "released"}
-    assert statuses(order) == {"1": "collected", "2": "allocated"}
-    assert order["status"] == "in_fulfilment"
-    assert moved(oms, before["SNEAKER-42"], "SNEAKER-42") == ({DH: -1}, {})
-    assert moved(oms, before["JACKET-RAIN-M"], "JACKET-RAIN-M") == ({}, {RTM: 1}), "from store B, not the DC"
-
-    walk(oms, order["orderId"], fo_of(order, RTM, "home_delivery"), HOME_ROUTE)  # Rotterdam's own token
-    completed(oms, order["orderId"], {"1": "collected", "2": "delivered"})
-    assert moved(oms, before["SNEAKER-42"], "SNEAKER-42") == ({DH: -1}, {})
-    assert moved(oms, before["JACKET-RAIN-M"], "JACKET-RAIN-M") == ({RTM: -1}, {})
+    # The jacket is reserved at and leaves from store B, not the DC; walked with Rotterdam's own token.
+    one_taken_along_one_sent(
+        oms, order, before, (DH, "SNEAKER-42"), (RTM, "home_delivery", "JACKET-RAIN-M", 1), along=HOME_ROUTE
+    )
 
 
 def test_journey_13_reserve_online_buy_in_the_store_of_choice(oms: Oms) -> None:

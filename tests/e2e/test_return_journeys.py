@@ -51,31 +51,28 @@ def refunds(oms: Oms, order: dict[str, Any]) -> list[str]:
     return [r["amount"]["amount"] for r in oms.get(f"/orders/{order['orderId']}")["refunds"]]
 
 
+def restocked_and_refunded(oms: Oms, order: dict[str, Any], quantity: int, at: str, refunded: list[str]) -> None:
+    """`quantity` units returned at `at` add to its stock; the order's refunds are then `refunded`."""
+    before = oms.stock(SKU)
+    returned(oms, order, quantity, at)
+    assert moved(oms, before, SKU) == ({at: quantity}, {})
+    assert refunds(oms, order) == refunded
+
+
 def test_journey_14_return_an_online_purchase_to_the_central_dc(oms: Oms) -> None:
     order = delivered_online(oms)
-    before = oms.stock(SKU)
-    returned(oms, order, 2, DC)
-    assert moved(oms, before, SKU) == ({DC: 2}, {})
-    assert refunds(oms, order) == ["19.34"]  # 9.67 + 9.67
+    restocked_and_refunded(oms, order, 2, DC, ["19.34"])  # 9.67 + 9.67
     returned(oms, order, 1, DC)
     assert refunds(oms, order) == ["19.34", "9.66"]  # the last unit: what remains of 29.00
     assert oms.get(f"/orders/{order['orderId']}")["lines"][0]["status"] == "returned"
 
 
 def test_journey_15_return_an_online_purchase_in_a_store(oms: Oms) -> None:
-    order = delivered_online(oms)
-    before = oms.stock(SKU)
-    returned(oms, order, 1, AMS)
-    assert moved(oms, before, SKU) == ({AMS: 1}, {})
-    assert refunds(oms, order) == ["9.67"]
+    restocked_and_refunded(oms, delivered_online(oms), 1, AMS, ["9.67"])
 
 
 def test_journey_16_return_a_store_purchase_to_the_central_dc(oms: Oms) -> None:
-    order = bought_in_store(oms, DH)
-    before = oms.stock(SKU)
-    returned(oms, order, 1, DC)
-    assert moved(oms, before, SKU) == ({DC: 1}, {})
-    assert refunds(oms, order) == ["9.67"]
+    restocked_and_refunded(oms, bought_in_store(oms, DH), 1, DC, ["9.67"])
 
 
 def test_journey_17_return_a_store_purchase_to_the_same_store(oms: Oms) -> None:
@@ -88,8 +85,5 @@ def test_journey_17_return_a_store_purchase_to_the_same_store(oms: Oms) -> None:
 
 
 def test_journey_18_return_a_store_purchase_to_another_store(oms: Oms) -> None:
-    order = bought_in_store(oms, DH)
-    before = oms.stock(SKU)
-    returned(oms, order, 3, UTR)
-    assert moved(oms, before, SKU) == ({UTR: 3}, {})  # resellable: the receiving store's stock
-    assert refunds(oms, order) == ["29.00"]
+    # Resellable: the receiving store's stock.
+    restocked_and_refunded(oms, bought_in_store(oms, DH), 3, UTR, ["29.00"])

@@ -28,6 +28,7 @@ from tests.channels import (
     count_stock,
     drain,
     inbox_dead_letter,
+    inbox_received,
     order_of,
     pump_until_quiet,
     redrive_inbox,
@@ -35,7 +36,6 @@ from tests.channels import (
 )
 from tests.conftest import unique
 from tests.fake_platforms import (
-    AMAZON_CLIENT_ID,
     AMAZON_CLIENT_SECRET,
     AMAZON_MARKETPLACE,
     AMAZON_REFRESH_TOKEN,
@@ -49,13 +49,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("demo")
 NOTIFICATIONS = "amazon-notifications"
-CREDENTIALS = {
-    "clientId": AMAZON_CLIENT_ID,
-    "clientSecret": AMAZON_CLIENT_SECRET,
-    "refreshToken": AMAZON_REFRESH_TOKEN,
-    "marketplaceId": AMAZON_MARKETPLACE,
-    "sellerId": AMAZON_SELLER_ID,
-}
+CREDENTIALS = FakeAmazon.credentials
 
 
 @pytest.fixture
@@ -112,11 +106,6 @@ def setup(client: Any, admin: dict[str, str], amazon: FakeAmazon, channel_id: st
         count_stock(client, admin, *{i["product"]["sellerSku"] for i in order["orderItems"]})
 
 
-def run(pump: Pump, passes: int = 4) -> int:
-    """Poll and drain; how many inbox messages were received."""
-    return sum(pump.run_once().queues["channel-inbox"].received for _ in range(passes))
-
-
 def secrets_in(text: str, amazon: FakeAmazon) -> list[str]:
     return [s for s in (AMAZON_CLIENT_SECRET, AMAZON_REFRESH_TOKEN, *amazon.tokens) if s in text]
 
@@ -131,7 +120,7 @@ def test_every_published_order_becomes_canonical_and_a_second_poll_creates_nothi
     assert len(merchant) < len(orders)  # the sandbox's FBA order: Amazon ships it, the OMS has nothing to do
 
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == len(merchant)
+    assert inbox_received(pump) == len(merchant)
     for order in orders:
         found = order_of(client, admin, channel_id, order["orderId"])
         assert (found is not None) == (order in merchant), order["orderId"]
@@ -166,7 +155,7 @@ def test_every_published_order_becomes_canonical_and_a_second_poll_creates_nothi
     # The 5.00 delivery tip is in what Amazon charged, on no line: the payment holds it.
     assert us["payment"]["amount"] == {"amount": "154.99", "currency": "USD"}
 
-    assert run(pump) == 0  # searched again (the overlap), the same states: nothing queued
+    assert inbox_received(pump) == 0  # searched again (the overlap), the same states: nothing queued
     assert amazon.tokens_issued == 1  # cached until it nearly expires
     searches = [p for m, p, _ in amazon.received if m == "GET" and "lastUpdatedBefore=" in p]
     assert searches and all("fulfilledBy=MERCHANT" in p and "includedData=BUYER" in p for p in searches)
@@ -189,7 +178,7 @@ def test_search_pages_follow_next_token_and_before_trails_amazons_clock(
     before = searches[0].split("lastUpdatedBefore=")[1].split("&")[0].replace("%3A", ":")
     trailing = started - datetime.fromisoformat(before.replace("Z", "+00:00"))
     assert trailing >= timedelta(minutes=2) - timedelta(seconds=1)
-    assert run(Pump(retry_delay_s=0)) == 3
+    assert inbox_received(Pump(retry_delay_s=0)) == 3
 
 
 def test_a_429_stops_the_run_and_the_next_catches_up(
@@ -208,7 +197,7 @@ def test_a_429_stops_the_run_and_the_next_catches_up(
     assert channel_poll.poll_all(bootstrap())[channel_id] == "paused"  # its Retry-After has not passed
     assert order_of(client, admin, channel_id, "402-1234567-8901234") is None
     time.sleep(1.1)
-    assert run(Pump(retry_delay_s=0)) == 1  # the mark did not move: the next run catches up
+    assert inbox_received(Pump(retry_delay_s=0)) == 1  # the mark did not move: the next run catches up
     order = order_of(client, admin, channel_id, "402-1234567-8901234")
     assert order is not None
     address = order["delivery"]["address"]
@@ -296,7 +285,7 @@ def test_amazon_cancelling_the_order_cancels_it_in_the_oms(
 ) -> None:
     order = dutch()
     setup(client, admin, amazon, channel_id, order)
-    assert run(Pump(retry_delay_s=0)) == 1
+    assert inbox_received(Pump(retry_delay_s=0)) == 1
     order["fulfillment"]["fulfillmentStatus"] = "CANCELLED"
     order["lastUpdatedTime"] = recent(3)
     notify(aws, order["orderId"], "cancelled-by-amazon")
@@ -330,7 +319,7 @@ def test_a_shipment_goes_to_amazon_once_even_when_the_first_call_fails_or_is_thr
 ) -> None:
     order = dutch()
     setup(client, admin, amazon, channel_id, order)
-    assert run(Pump(retry_delay_s=0)) == 1
+    assert inbox_received(Pump(retry_delay_s=0)) == 1
     found = order_of(client, admin, channel_id, order["orderId"])
     assert found is not None
     confirm = "/orders/v0/orders/"

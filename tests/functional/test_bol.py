@@ -16,7 +16,7 @@ import pytest
 
 from infra.pump import Pump
 from tests.captured import payload
-from tests.channels import connect, count_stock, order_of, pump_until_quiet, running
+from tests.channels import connect, count_stock, inbox_received, order_of, pump_until_quiet, running
 from tests.conftest import post
 from tests.fake_platforms import BOL_CLIENT_ID, BOL_CLIENT_SECRET, BOL_TOKEN, FakeBol
 from tests.functional.test_channel_status import dead_letters, queue_update
@@ -57,18 +57,13 @@ def setup(client: Any, admin: dict[str, str], bol: FakeBol, *orders: dict[str, A
         count_stock(client, admin, *{i["product"]["ean"] for i in order["orderItems"]})
 
 
-def run(pump: Pump, passes: int = 4) -> int:
-    """Poll and drain; how many inbox messages were received."""
-    return sum(pump.run_once().queues["channel-inbox"].received for _ in range(passes))
-
-
 def test_polled_orders_become_canonical_and_a_second_poll_creates_nothing(
     client: Any, admin: dict[str, str], bol: FakeBol, caplog: pytest.LogCaptureFixture
 ) -> None:
     setup(client, admin, bol)
     caplog.set_level(logging.INFO)
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == 2
+    assert inbox_received(pump) == 2
 
     old = order_of(client, admin, BOL, "1042823870")
     assert old is not None
@@ -88,7 +83,7 @@ def test_polled_orders_become_canonical_and_a_second_poll_creates_nothing(
     assert v10["delivery"]["address"]["houseNumber"] == "1-B"
     assert v10["delivery"]["address"]["line2"] == "Apartment"
 
-    assert run(pump) == 0  # fetched again (the overlap), the same states: nothing queued
+    assert inbox_received(pump) == 0  # fetched again (the overlap), the same states: nothing queued
     assert bol.tokens_issued == 1  # cached until it expires
     logged = caplog.text
     assert BOL_CLIENT_SECRET not in logged and BOL_TOKEN not in logged
@@ -104,7 +99,7 @@ def test_a_429_stops_the_run_and_the_next_catches_up(client: Any, admin: dict[st
     assert channel_poll.poll_all(bootstrap())[BOL] == "paused"  # its Retry-After has not passed
     assert order_of(client, admin, BOL, "1042823870") is None
     time.sleep(1.1)
-    assert run(Pump(retry_delay_s=0)) == 2  # the mark did not move: the next run catches up
+    assert inbox_received(Pump(retry_delay_s=0)) == 2  # the mark did not move: the next run catches up
     assert order_of(client, admin, BOL, "1042823870") is not None
 
 
@@ -128,7 +123,7 @@ def test_a_partial_cancellation_cancels_only_those_bol_items_one_call_each(
     order["orderItems"][1]["quantity"] = 2  # 6107771546: two units, which bol cancels only together
     setup(client, admin, bol, order)
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == 1
+    assert inbox_received(pump) == 1
     found = order_of(client, admin, BOL, OLD)
     assert found is not None
     cancel = f"/orders/{found['orderId']}/cancellations"

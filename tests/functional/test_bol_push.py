@@ -50,6 +50,13 @@ def push(aws: dict[str, str], resource: str, resource_id: str, *, retailer: str 
     boto3.client("sqs").send_message(QueueUrl=aws[NOTIFICATIONS], MessageBody=json.dumps(note))
 
 
+def v10_in_stock(client: Any, admin: dict[str, str], bol: FakeBol) -> None:
+    """bol holds the spec's v10 order, and its items are in stock here."""
+    order = captured("bol_order_v10_from_spec_examples.json")
+    bol.add_order(order)
+    count_stock(client, admin, *{i["product"]["ean"] for i in order["orderItems"]})
+
+
 def fetched(bol: FakeBol, order_id: str) -> int:
     return sum(1 for method, path, _ in bol.received if (method, path) == ("GET", f"/retailer/orders/{order_id}"))
 
@@ -64,9 +71,7 @@ def letters(client: Any) -> list[dict[str, Any]]:
 def test_a_bol_order_push_on_sqs_creates_the_order_once_even_when_delivered_twice(
     client: Any, admin: dict[str, str], bol: FakeBol, aws: dict[str, str]
 ) -> None:
-    order = captured("bol_order_v10_from_spec_examples.json")
-    bol.add_order(order)
-    count_stock(client, admin, *{i["product"]["ean"] for i in order["orderItems"]})
+    v10_in_stock(client, admin, bol)
     connect_bol(client, admin, bol, "bol-be", retailerId="7654321")  # another retailer's channel
     connect_bol(client, admin, bol, "bol-nl", retailerId=RETAILER)
 
@@ -111,9 +116,7 @@ def test_a_bol_push_for_an_unknown_retailer_is_dead_lettered_saying_what_to_set(
 def test_a_bol_push_finds_the_one_bol_channel_without_a_retailer_id(
     client: Any, admin: dict[str, str], bol: FakeBol, aws: dict[str, str]
 ) -> None:
-    order = captured("bol_order_v10_from_spec_examples.json")
-    bol.add_order(order)
-    count_stock(client, admin, *{i["product"]["ean"] for i in order["orderItems"]})
+    v10_in_stock(client, admin, bol)
     connect_bol(client, admin, bol, "bol-nl")  # the contract's two keys: no retailerId
     push(aws, "ORDER", V10)
     pump_until_quiet(Pump(retry_delay_s=0))

@@ -10,19 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.channels import (
-    DC,
-    connect,
-    count_stock,
-    deliver,
-    drain,
-    inbox_dead_letter,
-    order_of,
-    raw,
-    shopify_headers,
-    variant,
-    woo_headers,
-)
+from tests import channels as ch
 from tests.conftest import bearer, issue_token
 from tests.functional.test_channel_orders import BEYOND_2_53, SHOP, WOO, shopify_order
 from tests.functional.test_order_edits import shipped
@@ -47,9 +35,9 @@ def line(order: dict[str, Any], line_id: str) -> dict[str, Any]:
 
 def shopify_created(client: Any, admin: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A paid Shopify order (two lines of IPOD2008PINK to Kentucky) as sent, and as the OMS took it."""
-    connect(client, admin, SHOP, "shopify")
-    count_stock(client, admin, IPOD)
-    sent = variant("shopify_orders_create.json", id=BEYOND_2_53, cancelled_at=None, financial_status="paid")
+    ch.connect(client, admin, SHOP, "shopify")
+    ch.count_stock(client, admin, IPOD)
+    sent = ch.variant("shopify_orders_create.json", id=BEYOND_2_53, cancelled_at=None, financial_status="paid")
     taken = shopify_order(client, admin, sent)
     assert taken is not None and {ln["status"] for ln in taken["lines"]} == {"allocated"}
     return sent, taken
@@ -60,19 +48,19 @@ def shopify_update(order: dict[str, Any], updated_at: str, **changes: Any) -> di
 
 
 def woo_deliver(client: Any, order: dict[str, Any], topic: str) -> None:
-    body = raw(order)
+    body = ch.raw(order)
     delivery = f"{order['id']}-{order['date_modified_gmt']}"
-    assert deliver(client, WOO, body, woo_headers(body, topic, delivery_id=delivery)).status_code == 202
+    assert ch.deliver(client, WOO, body, ch.woo_headers(body, topic, delivery_id=delivery)).status_code == 202
 
 
 def woo_created(client: Any, admin: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The captured WooCommerce order (paid, lines 315 and 316) as sent, and as the OMS took it."""
-    connect(client, admin, WOO, "woocommerce")
-    count_stock(client, admin, *WOO_SKUS)
-    sent = variant("woocommerce_order.json")
+    ch.connect(client, admin, WOO, "woocommerce")
+    ch.count_stock(client, admin, *WOO_SKUS)
+    sent = ch.variant("woocommerce_order.json")
     woo_deliver(client, sent, "order.created")
-    drain()
-    taken = order_of(client, admin, WOO, "727")
+    ch.drain()
+    taken = ch.order_of(client, admin, WOO, "727")
     assert taken is not None and {ln["status"] for ln in taken["lines"]} == {"allocated"}
     return sent, taken
 
@@ -137,16 +125,16 @@ def test_a_woocommerce_update_adding_a_line_sources_it(client, admin):
     )
 
     woo_deliver(client, update, "order.updated")
-    drain()
+    ch.drain()
 
-    found = order_of(client, admin, WOO, "727")
+    found = ch.order_of(client, admin, WOO, "727")
     assert found is not None
     added = line(found, "320")
     # The platform's price, VAT included: (20.00 + 1.50) / 2.
     assert (added["sku"], added["quantity"], added["unitPrice"]["amount"]) == ("CAP-NAVY", 2, "10.75")
     assert added["status"] == "allocated"
     [fo] = [fo for fo in found["fulfilmentOrders"] if any(fl["lineId"] == "320" for fl in fo["lines"])]
-    assert fo["locationId"] == DC and fo["status"] != "cancelled"
+    assert fo["locationId"] == ch.DC and fo["status"] != "cancelled"
     [edited] = events(found, "OrderEdited")
     assert edited["detail"]["amountDue"] == {"amount": "21.50", "currency": "USD"}
     assert [ln["status"] for ln in found["lines"][:2]] == ["allocated", "allocated"]
@@ -159,9 +147,9 @@ def test_an_update_removing_a_line_cancels_and_refunds_it(client, admin):
     update = woo_update(sent, "2017-03-23T09:00:00", line_items=kept, total="16.45", total_tax="0.45", cart_tax="0.45")
 
     woo_deliver(client, update, "order.updated")
-    drain()
+    ch.drain()
 
-    found = order_of(client, admin, WOO, "727")
+    found = ch.order_of(client, admin, WOO, "727")
     assert found is not None
     removed = line(found, "316")
     assert (removed["status"], removed["cancelledQuantity"]) == ("cancelled", 1)
@@ -176,21 +164,21 @@ def test_an_update_after_shipping_is_dead_lettered_with_its_reason(client, admin
     sent, taken = woo_created(client, admin)
     for fo in taken["fulfilmentOrders"]:
         shipped(client, fo["fulfilmentOrderId"])
-    before = order_of(client, admin, WOO, "727")
+    before = ch.order_of(client, admin, WOO, "727")
     assert before is not None
     capsys.readouterr()
 
     woo_deliver(client, woo_update(sent, "2017-03-23T09:00:00", shipping=ROTTERDAM), "order.updated")
-    drain()
+    ch.drain()
 
-    letter = inbox_dead_letter(client, bearer(issue_token("ops")))
+    letter = ch.inbox_dead_letter(client, bearer(issue_token("ops")))
     assert letter["receiveCount"] == 1  # refused at once: sending it again changes nothing
     assert letter["reason"] == (
         "Refused: the platform's update of order 727 cannot be applied to OMS order "
         f"{taken['orderId']}, which is left as it was: line(s) 315, 316 have shipped: "
         "the edit would change what is on its way"
     )
-    assert order_of(client, admin, WOO, "727") == before
+    assert ch.order_of(client, admin, WOO, "727") == before
     metrics = emitted(capsys.readouterr().out, "ChannelOrdersApplied")
     assert [(m["channel"], m["outcome"]) for m in metrics] == [(WOO, "refused")]
 
@@ -206,11 +194,11 @@ def test_an_older_update_after_a_newer_one_changes_nothing(client, admin):
     # The newer twice (two webhooks of one change: separate deliveries), then the older, each applied
     # before the next comes (the inbox queue keeps no order of its own).
     for order in (newer, newer, older):
-        body = raw(order)
-        assert deliver(client, SHOP, body, shopify_headers(body, "orders/updated")).status_code == 202
-        drain()
+        body = ch.raw(order)
+        assert ch.deliver(client, SHOP, body, ch.shopify_headers(body, "orders/updated")).status_code == 202
+        ch.drain()
 
-    found = order_of(client, admin, SHOP, str(BEYOND_2_53))
+    found = ch.order_of(client, admin, SHOP, str(BEYOND_2_53))
     assert found is not None
     assert [(ln["lineId"], ln["quantity"]) for ln in found["lines"]] == [
         (str(first["id"]), 3),

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from infra.pump import Pump
-from tests.channels import connect, order_of, running
+from tests.channels import connect, inbox_received, order_of, running
 from tests.conftest import put, unique
 from tests.fake_platforms import FakeAmazon
-from tests.functional.test_amazon import CREDENTIALS, dutch, setup
+from tests.functional.test_amazon import dutch, setup
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -32,13 +32,7 @@ def searches(amazon: FakeAmazon) -> list[str]:
 
 
 def configure(client: Any, admin: dict[str, str], amazon: FakeAmazon, channel_id: str, **config: Any) -> Any:
-    urls = {"apiBaseUrl": amazon.url, "authUrl": f"{amazon.url}/auth/o2/token"}
-    body = {"type": "amazon", "credentials": CREDENTIALS, **urls, **config}
-    return put(client, f"/channels/{channel_id}", body, admin)
-
-
-def inbox_received(pump: Pump) -> int:
-    return sum(pump.run_once().queues["channel-inbox"].received for _ in range(4))
+    return put(client, f"/channels/{channel_id}", amazon.channel(**config), admin)
 
 
 def test_a_poll_stops_when_the_accounts_bucket_is_empty_and_resumes_where_it_stopped(

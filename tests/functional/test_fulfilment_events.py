@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer, issue_token, order_body, post
+from tests.conftest import bearer, cancel_lines, issue_token, order_body, post
 
 pytestmark = pytest.mark.usefixtures("demo")
 DC = "dc-tilburg"
@@ -210,12 +210,7 @@ def test_after_shipping_a_cancellation_is_a_409_and_changes_nothing(client, admi
         step(client, fo_id, dc, event)
     shipped = read(client, order["orderId"], admin)
     levels = stock(client, "TEE-BLACK-L", admin)
-    cancel = post(
-        client,
-        f"/orders/{order['orderId']}/cancellations",
-        {"lines": [{"lineId": "1", "quantity": 1}], "reason": "customer changed mind"},
-        admin,
-    )
+    cancel = cancel_lines(client, order["orderId"], {"1": 1}, "customer changed mind", admin)
     assert cancel.status_code == 409, cancel.body
     assert read(client, order["orderId"], admin) == shipped
     assert stock(client, "TEE-BLACK-L", admin) == levels

@@ -14,7 +14,17 @@ import pytest
 
 from chalicelib.adapters.channels import magento_api
 from infra.pump import Pump
-from tests.channels import SECRET, connect, count_stock, deliver, order_of, pump_until_quiet, raw, running
+from tests.channels import (
+    SECRET,
+    connect,
+    count_stock,
+    deliver,
+    inbox_received,
+    order_of,
+    pump_until_quiet,
+    raw,
+    running,
+)
 from tests.conftest import put
 from tests.fake_platforms import MAGENTO_TOKEN, FakeMagento
 from tests.functional.test_channel_status import dead_letters, queue_update
@@ -53,17 +63,12 @@ def connect_magento(client: Any, admin: dict[str, str], magento: FakeMagento, *o
     count_stock(client, admin, TEE, HOODIE_SKU, STRAP_SKU)
 
 
-def run(pump: Pump, passes: int = 4) -> int:
-    """Poll and drain; how many inbox messages were received."""
-    return sum(pump.run_once().queues["channel-inbox"].received for _ in range(passes))
-
-
 def test_polled_orders_become_canonical_once_however_often_they_are_polled(
     client: Any, admin: dict[str, str], magento: FakeMagento, logs: Any
 ) -> None:
     connect_magento(client, admin, magento, captured(updated_at=ago(minutes=1)), dutch_variant())
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == 2
+    assert inbox_received(pump) == 2
 
     tutorial = order_of(client, admin, MAG, CAPTURED)
     assert tutorial is not None
@@ -80,7 +85,7 @@ def test_polled_orders_become_canonical_once_however_often_they_are_polled(
     address = dutch["delivery"]["address"]
     assert (address["line1"], address["houseNumber"], address["country"]) == ("Keizersgracht", "123-A", "NL")
 
-    assert run(pump) == 0  # listed again (the overlap), the same states: nothing queued
+    assert inbox_received(pump) == 0  # listed again (the overlap), the same states: nothing queued
     query = magento.calls("GET")[0][1].partition("?")[2]
     assert "updated_at" in query and "condition_type%5D=gt" in query and "condition_type%5D=lteq" in query
     assert MAGENTO_TOKEN not in logs.getvalue()
@@ -92,7 +97,7 @@ def test_every_page_is_read_to_magentos_total_count(
     monkeypatch.setattr(magento_api, "PAGE_SIZE", 2)  # Magento answers a page past the last with the last
     orders = [dutch_variant(entity_id=n, updated_at=ago(seconds=60 - n)) for n in (41, 42, 43)]
     connect_magento(client, admin, magento, *orders, guest_variant())
-    assert run(Pump(retry_delay_s=0)) == 4
+    assert inbox_received(Pump(retry_delay_s=0)) == 4
     assert all(order_of(client, admin, MAG, n) is not None for n in ("41", "42", "43", CAPTURED))
     pages = [p for m, p, _ in magento.received if m == "GET" and "currentPage" in p]
     # The first run read pages 1 and 2 (4 of 4), never a third, which would answer page 2 again.
@@ -102,9 +107,9 @@ def test_every_page_is_read_to_magentos_total_count(
 def test_an_order_the_shop_cancels_is_cancelled_here(client: Any, admin: dict[str, str], magento: FakeMagento):
     connect_magento(client, admin, magento, dutch_variant())
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == 1
+    assert inbox_received(pump) == 1
     magento.cancel(NEW)
-    assert run(pump) == 1
+    assert inbox_received(pump) == 1
     found = order_of(client, admin, MAG, NEW)
     assert found is not None and found["status"] == "cancelled"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import post, put
+from tests.conftest import cancel_lines, post, put
 from tests.functional.test_fulfilment_events import DC, one_line, place, read, stock
 from tests.functional.test_workflow_config import default_body
 from tests.functional.test_workflow_tasks import complete, history, tasks_of
@@ -144,12 +144,7 @@ def test_a_refused_review_cancels_the_held_order_and_refunds_it(client, admin):
 def test_a_held_order_may_be_cancelled_by_customer_service_meanwhile(client, admin):
     assert put(client, "/config/workflows", review_above(100), admin).status_code == 200
     held = place(client, admin, units(11))
-    answer = post(
-        client,
-        f"/orders/{held['orderId']}/cancellations",
-        {"lines": [{"lineId": "1", "quantity": 11}], "reason": "x"},
-        admin,
-    )
+    answer = cancel_lines(client, held["orderId"], {"1": 11}, "x", admin)
     assert answer.status_code == 200, answer.body
     assert json.loads(answer.body)["status"] == "cancelled"
     [task] = tasks_of(client, "fraud", admin)

@@ -18,13 +18,11 @@ import pytest
 from chalicelib.adapters.outbound import Throttled
 from chalicelib.domain.errors import Refused
 from infra.pump import Pump
+from tests import channels as ch
 from tests.captured import payload
-from tests.channels import connect, count_stock, inbox_dead_letter, order_of, pump_until_quiet, redrive_inbox, running
 from tests.conftest import bearer, issue_token
 from tests.fake_platforms import (
-    ZALANDO_CLIENT_ID,
     ZALANDO_CLIENT_SECRET,
-    ZALANDO_MERCHANT,
     FakeZalando,
 )
 from tests.functional.test_channel_status import dead_letters, queue_update
@@ -46,26 +44,21 @@ from tests.zalando import (
 
 pytestmark = pytest.mark.usefixtures("demo")
 ZAL = "zalando-de"
-CREDENTIALS = {"clientId": ZALANDO_CLIENT_ID, "clientSecret": ZALANDO_CLIENT_SECRET, "merchantId": ZALANDO_MERCHANT}
+CREDENTIALS = FakeZalando.credentials
 TRACKING = {"carrier": "DHL", "code": "JJD000390007882465", "url": "https://www.dhl.de/track?JJD000390007882465"}
 
 
 @pytest.fixture
 def zalando() -> Iterator[FakeZalando]:
-    yield from running(FakeZalando())
+    yield from ch.running(FakeZalando())
 
 
 def connect_zalando(client: Any, admin: dict[str, str], zalando: FakeZalando, *orders: dict[str, Any]) -> None:
-    found = connect(client, admin, ZAL, "zalando", credentials=CREDENTIALS, apiBaseUrl=zalando.url)
+    found = ch.connect(client, admin, ZAL, "zalando", credentials=CREDENTIALS, apiBaseUrl=zalando.url)
     assert found["hasCredentials"] is True and ZALANDO_CLIENT_SECRET not in json.dumps(found)
     for order in orders:
         zalando.add_order(order)
-    count_stock(client, admin, EAN, SHOES, SOCKS)
-
-
-def run(pump: Pump, passes: int = 4) -> int:
-    """Poll and drain; how many inbox messages were received."""
-    return sum(pump.run_once().queues["channel-inbox"].received for _ in range(passes))
+    ch.count_stock(client, admin, EAN, SHOES, SOCKS)
 
 
 def lines_of(order: dict[str, Any]) -> list[tuple[str, str, int, str, list[str], int]]:
@@ -88,9 +81,9 @@ def test_polled_orders_become_canonical_with_their_units_folded_and_a_second_pol
     connect_zalando(client, admin, zalando, *captured(), dutch_variant())
     caplog.set_level(logging.INFO)
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == 3
+    assert ch.inbox_received(pump) == 3
 
-    one = order_of(client, admin, ZAL, FIRST)
+    one = ch.order_of(client, admin, ZAL, FIRST)
     assert one is not None
     assert (one["payment"]["status"], one["payment"]["amount"]) == ("authorized", {"amount": "50", "currency": "EUR"})
     assert lines_of(one) == [("95ed2272-7674-3bfd-9f14-37a736617f85", EAN, 1, "50", [], 0)]
@@ -99,12 +92,12 @@ def test_polled_orders_become_canonical_with_their_units_folded_and_a_second_pol
     address = one["delivery"]["address"]
     assert (address["line1"], address["postalCode"], address["country"]) == ("88 Halsey Drive", "SG4 9QR", "DE")
 
-    two = order_of(client, admin, ZAL, TWO_UNITS)
+    two = ch.order_of(client, admin, ZAL, TWO_UNITS)
     assert two is not None and two["payment"]["status"] == "paid"
     assert two["payment"]["amount"] == {"amount": "100", "currency": "EUR"}
     assert lines_of(two) == [("ae6b0aae-e155-3693-84e0-8390c3eb0346", SHOES, 2, "50", [], 0)]
 
-    dutch = order_of(client, admin, ZAL, NEW)
+    dutch = ch.order_of(client, admin, ZAL, NEW)
     assert dutch is not None
     assert dutch["payment"]["amount"] == {"amount": "318.75", "currency": "EUR"}  # 3 units + socks + shipping
     assert lines_of(dutch) == [
@@ -114,7 +107,7 @@ def test_polled_orders_become_canonical_with_their_units_folded_and_a_second_pol
     address = dutch["delivery"]["address"]
     assert (address["line1"], address["houseNumber"], address["line2"]) == ("Keizersgracht", "123-A", "3 hoog")
 
-    assert run(pump) == 0  # fetched again (the overlap), the same states: nothing queued
+    assert ch.inbox_received(pump) == 0  # fetched again (the overlap), the same states: nothing queued
     assert zalando.tokens_issued == 1  # cached until it expires
     logged = caplog.text
     assert ZALANDO_CLIENT_SECRET not in logged and "zal-access-" not in logged
@@ -129,8 +122,8 @@ def test_an_order_with_nothing_optional_becomes_a_guest_order(client: Any, admin
     for key in ("address_id", "address_type"):
         attributes["shipping_address"].pop(key)
     connect_zalando(client, admin, zalando, order)
-    assert run(Pump(retry_delay_s=0)) == 1
-    found = order_of(client, admin, ZAL, FIRST)
+    assert ch.inbox_received(Pump(retry_delay_s=0)) == 1
+    found = ch.order_of(client, admin, ZAL, FIRST)
     assert found is not None
     assert found["customer"]["id"] == f"{ZAL}:guest:{FIRST}"
     assert found["payment"]["amount"] == {"amount": "19.99", "currency": "EUR"}
@@ -144,10 +137,10 @@ def test_a_429_stops_the_run_and_the_next_catches_up(client: Any, admin: dict[st
     zalando.fail_next(429, {"message": "Rate limit exceeded"}, Retry_After="1", X_Rate_Limit="10")
     assert channel_poll.poll_all(bootstrap())[ZAL] == "throttled"
     assert channel_poll.poll_all(bootstrap())[ZAL] == "paused"  # its Retry-After has not passed
-    assert order_of(client, admin, ZAL, TWO_UNITS) is None
+    assert ch.order_of(client, admin, ZAL, TWO_UNITS) is None
     time.sleep(1.1)
-    assert run(Pump(retry_delay_s=0)) == 2  # the mark did not move: the next run catches up
-    assert order_of(client, admin, ZAL, TWO_UNITS) is not None
+    assert ch.inbox_received(Pump(retry_delay_s=0)) == 2  # the mark did not move: the next run catches up
+    assert ch.order_of(client, admin, ZAL, TWO_UNITS) is not None
 
 
 def test_units_zalando_cancels_later_are_cancelled_here_and_an_expired_token_is_renewed(
@@ -155,19 +148,19 @@ def test_units_zalando_cancels_later_are_cancelled_here_and_an_expired_token_is_
 ) -> None:
     connect_zalando(client, admin, zalando, *captured())
     pump = Pump(retry_delay_s=0)
-    assert run(pump) == 2
+    assert ch.inbox_received(pump) == 2
     zalando.expire_tokens()
 
     [first, second] = [r["id"] for r in zalando.resources.values() if r["type"] == "OrderLine"][1:]
     zalando.set_line(first, "canceled", ago(seconds=1))
-    assert run(pump) == 1
-    found = order_of(client, admin, ZAL, TWO_UNITS)
+    assert ch.inbox_received(pump) == 1
+    found = ch.order_of(client, admin, ZAL, TWO_UNITS)
     assert found is not None and lines_of(found)[0][5] == 1 and found["status"] != "cancelled"
     assert zalando.tokens_issued == 2  # the expired one was refused (401): a new one, once
 
     zalando.set_line(second, "canceled", ago(seconds=0.5))
-    assert run(pump) == 1
-    found = order_of(client, admin, ZAL, TWO_UNITS)
+    assert ch.inbox_received(pump) == 1
+    found = ch.order_of(client, admin, ZAL, TWO_UNITS)
     assert found is not None and found["status"] == "cancelled" and lines_of(found)[0][5] == 2
 
 
@@ -180,14 +173,14 @@ def test_an_unknown_sku_is_dead_lettered_with_its_reason_and_created_once_redriv
     connect_zalando(client, admin, zalando, order)
     ops = bearer(issue_token("ops"))
     pump = Pump(retry_delay_s=0)
-    run(pump, passes=8)
-    letter = inbox_dead_letter(client, ops)
+    ch.inbox_received(pump, passes=8)
+    letter = ch.inbox_dead_letter(client, ops)
     assert letter["reason"].startswith("Unmappable: SKU 'ZS-NEW-1' (line 95ed2272-7674-3bfd-9f14-37a736617f85)")
 
-    count_stock(client, admin, "ZS-NEW-1")
-    redrive_inbox(client, ops)
-    run(pump)
-    assert order_of(client, admin, ZAL, FIRST) is not None
+    ch.count_stock(client, admin, "ZS-NEW-1")
+    ch.redrive_inbox(client, ops)
+    ch.inbox_received(pump)
+    assert ch.order_of(client, admin, ZAL, FIRST) is not None
 
 
 # Status back: channel-status -> the connector's push_status -> fake zDirect.
@@ -218,11 +211,11 @@ def test_a_shipment_goes_back_once_tracking_first_even_when_calls_fail_or_answer
     zalando.fail_next(429, {"message": "Rate limit exceeded"}, Retry_After="1")
     ship(aws, "evt-ship-1", [{"lineId": BOOTS, "quantity": 2}], TRACKING)
     pump = Pump(retry_delay_s=0)
-    pump_until_quiet(pump)
+    ch.pump_until_quiet(pump)
     time.sleep(5.2)  # Zalando wants 5 s between the tracking and the lines: the message waits them out
-    pump_until_quiet(pump)
+    ch.pump_until_quiet(pump)
     ship(aws, "evt-ship-1-again", [{"lineId": BOOTS, "quantity": 2}], TRACKING)  # at least once: nothing new
-    pump_until_quiet(pump)
+    ch.pump_until_quiet(pump)
 
     [(path, body)] = patches(zalando, "order")  # the tracking, before any line
     assert path.endswith(f"/orders/{NEW}") and body == {
@@ -254,7 +247,7 @@ def test_a_second_shipment_of_the_order_keeps_the_first_tracking_number(
         [{"lineId": SOCKS_ITEM, "quantity": 1}],
         TRACKING | {"code": "JJD2"},
     )
-    pump_until_quiet(Pump(retry_delay_s=0))
+    ch.pump_until_quiet(Pump(retry_delay_s=0))
 
     assert patches(zalando, "order") == []  # no other number sent: Zalando would keep the first anyway
     [(path, _)] = patches(zalando, "line")
@@ -273,7 +266,7 @@ def test_a_cancellation_moves_each_open_line_and_already_cancelled_counts_as_suc
     queue_update(aws, eventId="evt-cancel", channelId=ZAL, externalId=NEW, status="cancelled")
     queue_update(aws, eventId="evt-cancel-again", channelId=ZAL, externalId=NEW, status="cancelled")
     queue_update(aws, eventId="evt-refund", channelId=ZAL, externalId=NEW, status="refunded")
-    pump_until_quiet(Pump(retry_delay_s=0))
+    ch.pump_until_quiet(Pump(retry_delay_s=0))
 
     assert sorted(p.rsplit("/", 1)[-1] for p, _ in patches(zalando, "line")) == sorted([lines[1], lines[3]])
     assert [zalando.line(i)["status"] for i in lines] == ["shipped", "canceled", "canceled", "canceled"]
@@ -299,7 +292,7 @@ def test_a_partial_cancellation_moves_only_the_units_not_yet_so_and_a_return_mov
     returned = {"channelId": ZAL, "externalId": NEW, "status": "returned"}
     queue_update(aws, eventId="evt-return", **returned, lines=[{"lineId": SOCKS_ITEM, "quantity": 1}])
     queue_update(aws, eventId="evt-return-again", **returned, lines=[{"lineId": SOCKS_ITEM, "quantity": 1}])
-    pump_until_quiet(Pump(retry_delay_s=0))
+    ch.pump_until_quiet(Pump(retry_delay_s=0))
 
     moved = [(p.rsplit("/", 1)[-1], b["data"]["attributes"]["status"]) for p, b in patches(zalando, "line")]
     assert moved == [(boots[1], "canceled"), (line_id(SOCKS_ITEM, 0), "returned")]

@@ -10,21 +10,18 @@ table of its own for each test, so tests never see each other's items.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from infra.dynamodb_local import DynamoDBLocal
+from tests.local_aws import free_port
 
 
 @pytest.fixture(scope="session")
 def dynamodb_local() -> Iterator[DynamoDBLocal]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = DynamoDBLocal(port)
+    server = DynamoDBLocal(free_port())
     server.start()
     yield server
     server.stop()

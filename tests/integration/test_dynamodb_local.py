@@ -5,40 +5,28 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 from pathlib import Path
 
-import boto3
 from botocore.config import Config
 
 from infra.dynamodb_local import DurableTransactions, DynamoDBLocal
+from tests.local_aws import free_port, local_client
 
 WRITERS = 4
 WRITING_S = 2.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_every_acknowledged_transaction_survives_a_sigkill(tmp_path: Path) -> None:
-    server = DynamoDBLocal(_free_port(), db_path=tmp_path / "db")
-    proxy = DurableTransactions(server.port, _free_port())
+    server = DynamoDBLocal(free_port(), db_path=tmp_path / "db")
+    proxy_port = free_port()
+    proxy = DurableTransactions(server.port, proxy_port)
     server.start()
     proxy.start()
     try:
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=proxy.endpoint,
-            region_name="eu-west-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-            config=Config(retries={"max_attempts": 0}, max_pool_connections=WRITERS),
+        dynamodb = local_client(
+            "dynamodb", proxy_port, config=Config(retries={"max_attempts": 0}, max_pool_connections=WRITERS)
         )
         dynamodb.create_table(
             TableName="durable",

@@ -4,31 +4,21 @@ deleted: memory stays flat however many messages go through it (issue 8)."""
 from __future__ import annotations
 
 import gc
-import socket
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from infra import local
 from infra.local import RecentHandles, SerialMotoServer
+from tests.local_aws import free_port, local_client
 
 
 @pytest.fixture
 def sqs() -> Iterator[Any]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = SerialMotoServer("127.0.0.1", port)
+    server = SerialMotoServer("127.0.0.1", free_port())
     server.start()
-    client = boto3.client(
-        "sqs",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="eu-west-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = local_client("sqs", server.port)
     try:
         yield client
     finally:

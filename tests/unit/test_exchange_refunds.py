@@ -13,12 +13,11 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.orders.ledger import Shipping
 from chalicelib.domain.orders.lines import LineCancellation, NewLine
-from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.refunds import Executor
-from chalicelib.domain.orders.state import Customer, Payment
+from chalicelib.domain.orders.state import Payment
 from chalicelib.domain.returns.refund import ZERO, RefundRules, RefundStep, ShippingRefund, StepKind
 from chalicelib.domain.returns.return_ import Return, ReturnItem
-from tests.unit.test_orders_domain import HOME, eur
+from tests.unit.builders import eur, webshop_order
 
 D = Decimal
 NOW = "2026-11-26T10:00:00.000Z"
@@ -47,17 +46,10 @@ def returns(draw: st.DrawFn) -> tuple[list[tuple[str, int]], RefundRules, list[t
 def test_exchange_returns_never_refund_past_what_was_paid_and_pay_out_only_the_difference(history):
     lines, rules, steps = history
     total = sum((D(p) * q for p, q in lines), ZERO)
-    order = Order.place(
-        order_id="ord_1",
-        channel="webshop",
-        external_id="W-1",
-        customer=Customer("c-1"),
-        placed_at=NOW,
-        payment=Payment("paid", eur(str(total + D("4.95")))),
-        lines=[NewLine(str(i + 1), "SKU", q, eur(p)) for i, (p, q) in enumerate(lines)],
-        actor="channel:webshop",
-        now=NOW,
-        delivery=HOME,
+    order = webshop_order(
+        [NewLine(str(i + 1), "SKU", q, eur(p)) for i, (p, q) in enumerate(lines)],
+        Payment("paid", eur(str(total + D("4.95")))),
+        at=NOW,
         shipping=Shipping(eur("4.95")),
     )
     numbers = itertools.count(1)
@@ -108,17 +100,13 @@ def test_a_cancelled_replacement_gives_back_only_the_money_the_customer_paid(new
     price = sum((D(cents) / 100 * q for cents, q in new_lines), ZERO)
     credit = min(price, returned_value)
     paid = paid and price > returned_value  # only a dearer exchange has a difference to pay
-    replacement = Order.place(
+    replacement = webshop_order(
+        [NewLine(str(i + 1), "SKU", q, eur(str(D(c) / 100))) for i, (c, q) in enumerate(new_lines)],
+        Payment("paid", eur(str(price))),
+        at=NOW,
         order_id="ord_2",
-        channel="webshop",
         external_id="W-1:exc_1_0",
-        customer=Customer("c-1"),
-        placed_at=NOW,
-        payment=Payment("paid", eur(str(price))),
-        lines=[NewLine(str(i + 1), "SKU", q, eur(str(D(c) / 100))) for i, (c, q) in enumerate(new_lines)],
         actor="cs",
-        now=NOW,
-        delivery=HOME,
     )
     replacement.hold_everything("exchange", actor="cs", now=NOW)
     numbers = itertools.count(1)

@@ -13,19 +13,8 @@ from chalicelib.adapters.channels import connector
 from chalicelib.adapters.channels.base import ChannelOrder, Unmappable, parse
 from chalicelib.contracts.api.base import Address, HomeDelivery
 from chalicelib.domain.network import Channel
+from tests import magento
 from tests.channels import raw
-from tests.magento import (
-    CAPTURED,
-    HOODIE,
-    HOODIE_SKU,
-    NEW,
-    STRAP,
-    STRAP_SKU,
-    TEE,
-    captured,
-    dutch_variant,
-    guest_variant,
-)
 
 SHOP = Channel("magento-nl", "magento")
 
@@ -48,10 +37,10 @@ def lines_of(found: ChannelOrder) -> list[tuple[str, str, int, str, list[tuple[s
 
 
 def test_the_captured_order_maps_to_the_cent_with_its_total_as_magento_charged_it(caplog):
-    found = mapped(captured())
+    found = mapped(magento.captured())
     command = found.command
-    assert command.external_id == CAPTURED and command.channel == SHOP.channel_id
-    assert lines_of(found) == [("3", TEE, 1, "22", [])]
+    assert command.external_id == magento.CAPTURED and command.channel == SHOP.channel_id
+    assert lines_of(found) == [("3", magento.TEE, 1, "22", [])]
     assert command.shipping is not None and command.shipping.amount.amount == "5"
     assert command.shipping.method == "Best Way - Table Rate"
     # The tutorial elided six of its seven items: Magento's grand_total is what was charged, and the
@@ -75,11 +64,11 @@ def test_the_captured_order_maps_to_the_cent_with_its_total_as_magento_charged_i
 
 
 def test_a_configurable_is_its_parent_line_and_coupons_come_off_each_line_to_the_cent(caplog):
-    found = mapped(dutch_variant())
+    found = mapped(magento.dutch_variant())
     assert not caplog.records  # its parts add up to its grand_total: nothing reconciled
     assert lines_of(found) == [
-        (HOODIE, HOODIE_SKU, 2, "59.95", [("11.99", "WELCOME10")]),  # its simple child is not a line
-        (STRAP, STRAP_SKU, 1, "14.95", [("1.5", "WELCOME10")]),
+        (magento.HOODIE, magento.HOODIE_SKU, 2, "59.95", [("11.99", "WELCOME10")]),  # its simple child is not a line
+        (magento.STRAP, magento.STRAP_SKU, 1, "14.95", [("1.5", "WELCOME10")]),
     ]
     assert [ln.tax_rate for ln in found.command.lines] == ["21", "21"]
     command = found.command
@@ -90,19 +79,19 @@ def test_a_configurable_is_its_parent_line_and_coupons_come_off_each_line_to_the
         "126.31",
         "EUR",
     )
-    assert command.external_id == NEW and command.customer.id == "magento-nl:17"
+    assert command.external_id == magento.NEW and command.customer.id == "magento-nl:17"
     assert command.customer.phone == "+31612345678"
 
 
 def test_dutch_street_lines_give_the_house_number_and_its_addition():
-    address = address_of(mapped(dutch_variant()))
+    address = address_of(mapped(magento.dutch_variant()))
     assert (address.line1, address.house_number, address.line2, address.postal_code) == (
         "Keizersgracht",
         "123-A",
         None,
         "1015 CJ",
     )
-    one_line = dutch_variant()
+    one_line = magento.dutch_variant()
     one_line["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["street"] = [
         "Keizersgracht 123A",
         "3 hoog",
@@ -112,14 +101,14 @@ def test_dutch_street_lines_give_the_house_number_and_its_addition():
 
 
 def test_a_shipping_discount_comes_off_the_shipping():
-    order = dutch_variant(shipping_discount_amount=4.95, grand_total=121.36)
+    order = magento.dutch_variant(shipping_discount_amount=4.95, grand_total=121.36)
     found = mapped(order)
     assert found.command.shipping is not None and found.command.shipping.amount.amount == "0.00"
     assert found.command.payment.amount.amount == "121.36"
 
 
 def test_a_row_magento_rounded_keeps_its_total_exactly():
-    order = dutch_variant()
+    order = magento.dutch_variant()
     strap = order["items"][2]
     strap.update(qty_ordered=3, price_incl_tax=14.95, row_total_incl_tax=44.86, discount_amount=0)
     order["grand_total"] = 157.72  # 119.90 - 11.99 + 44.86 + 4.95
@@ -143,20 +132,20 @@ def test_a_row_magento_rounded_keeps_its_total_exactly():
     ],
 )
 def test_the_state_says_whether_it_is_paid_or_cancelled(state, paid, cancelled):
-    found = mapped(dutch_variant(state=state))
+    found = mapped(magento.dutch_variant(state=state))
     assert (found.command.payment.status == "paid", found.cancelled) == (paid, cancelled)
 
 
 def test_units_cancelled_in_magento_are_counted_per_line():
-    order = dutch_variant()
+    order = magento.dutch_variant()
     order["items"][0]["qty_canceled"] = 1
-    assert mapped(order).cancelled_units == {HOODIE: 1}
+    assert mapped(order).cancelled_units == {magento.HOODIE: 1}
 
 
 def test_a_guest_with_nothing_optional_is_known_by_the_order():
-    found = mapped(guest_variant())
+    found = mapped(magento.guest_variant())
     command = found.command
-    assert command.customer.id == f"magento-nl:guest:{CAPTURED}"
+    assert command.customer.id == f"magento-nl:guest:{magento.CAPTURED}"
     assert (command.customer.name, command.customer.phone) == ("Jane Doe", None)  # from the billing address
     assert command.shipping is not None and command.shipping.method is None
     assert address_of(found).region is None
@@ -164,7 +153,7 @@ def test_a_guest_with_nothing_optional_is_known_by_the_order():
 
 
 def test_a_virtual_order_has_no_delivery():
-    order = captured()
+    order = magento.captured()
     order["extension_attributes"] = {}
     assert mapped(order).command.delivery is None
 
@@ -183,7 +172,7 @@ def test_a_virtual_order_has_no_delivery():
     ],
 )
 def test_what_cannot_be_mapped_says_which_field(change, reason):
-    order = captured()
+    order = magento.captured()
     change(order)
     with pytest.raises(Unmappable, match=reason):
         mapped(order)

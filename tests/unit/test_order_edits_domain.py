@@ -22,7 +22,8 @@ from chalicelib.domain.sourcing.plan import Demand, Snapshot
 from chalicelib.domain.workflows.defaults import HOME as HOME_FLOW
 from chalicelib.service.config import sourcing_policy
 from tests.sourcing_reference import HOME
-from tests.unit.test_orders_domain import eur, placed
+from tests.unit.builders import eur
+from tests.unit.test_orders_domain import placed
 
 DC = Location("dc", "DC", LocationType.DC, Geo(51.6, 5.1), frozenset({Capability.SHIP}))
 ELSEWHERE = Delivery(DeliveryMethod.HOME_DELIVERY, address={"line1": "Neude 11", "city": "Utrecht", "country": "NL"})

@@ -15,11 +15,11 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.orders.holds import ORDER_HOLD
 from chalicelib.domain.orders.lines import NewLine
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.orders.state import Customer, OrderStatus, Payment
+from chalicelib.domain.orders.state import OrderStatus, Payment
 from chalicelib.domain.workflows import Definition
 from tests.functional.test_order_holds import review_above
+from tests.unit.builders import eur, webshop_order
 from tests.unit.test_event_contracts import contract_types
-from tests.unit.test_orders_domain import HOME, eur
 
 NOW = "2026-11-25T10:00:02.000Z"
 
@@ -31,17 +31,8 @@ def review(amount: int) -> Definition:
 
 
 def begun(definition: Definition, quantity: int) -> Order:
-    order = Order.place(
-        order_id="ord_1",
-        channel="webshop",
-        external_id="W-1",
-        customer=Customer("c-1"),
-        placed_at=NOW,
-        payment=Payment("paid", eur(f"{10 * quantity}.00")),
-        lines=[NewLine("1", "TEE", quantity, eur("10.00"))],
-        actor="channel:webshop",
-        now=NOW,
-        delivery=HOME,
+    order = webshop_order(
+        [NewLine("1", "TEE", quantity, eur("10.00"))], Payment("paid", eur(f"{10 * quantity}.00")), at=NOW
     )
     tasks = iter(f"task_{n}" for n in range(100))
     order.begin_workflow(

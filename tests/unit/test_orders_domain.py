@@ -14,13 +14,7 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.orders.lines import LineCancellation, LineStatus, NewLine
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Customer, OrderStatus, Payment, derive_status
-
-EUR = "EUR"
-HOME = Delivery(DeliveryMethod.HOME_DELIVERY, address={"line1": "Damrak 1"})
-
-
-def eur(amount: str) -> Money:
-    return Money(Decimal(amount), EUR)
+from tests.unit.builders import HOME, eur, webshop_order
 
 
 def placed(
@@ -31,16 +25,13 @@ def placed(
     store_id: str | None = None,
     channel: str = "webshop",
 ) -> Order:
-    return Order.place(
-        order_id="ord_1",
-        channel=channel,
-        external_id="W-1",
-        customer=Customer("c-1", "a@example.com"),
+    return webshop_order(
+        lines or [NewLine("1", "TEE", 2, eur("19.95")), NewLine("2", "CAP", 1, eur("20.00"))],
+        Payment("paid" if paid else "authorized", eur("59.90")),
+        at="2026-11-25T10:00:01.000Z",
         placed_at="2026-11-25T10:00:00.000Z",
-        payment=Payment("paid" if paid else "authorized", eur("59.90")),
-        lines=lines or [NewLine("1", "TEE", 2, eur("19.95")), NewLine("2", "CAP", 1, eur("20.00"))],
-        actor="channel:webshop",
-        now="2026-11-25T10:00:01.000Z",
+        customer=Customer("c-1", "a@example.com"),
+        channel=channel,
         delivery=delivery,
         store_id=store_id,
     )
