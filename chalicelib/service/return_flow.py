@@ -9,10 +9,11 @@ given up (cancelled, expired), it cancels a replacement still held, or charges o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
+    Cmd = TypeVar("Cmd")
+    Creates: TypeAlias = Callable[[Dependencies, str, Cmd, Principal], idempotency.Answer]
+
 EXPIRY_TIMER = "approved_expiry"
 COMPLETE = "complete"  # sent by the OMS as soon as the return's workflow allows it
 
@@ -46,27 +50,44 @@ def policy(deps: Dependencies) -> tuple[int, ReturnPolicy]:
     return version, return_policy(section)
 
 
-def create(
-    deps: Dependencies,
-    order_id: str,
-    cmd: api.CreateReturn,
-    principal: Principal,
-    *,
-    idempotency_key: str | None = None,
-    raw_body: Any = None,
-) -> tuple[int, Any]:
+def asked_on_order(kind: str) -> Callable[[Creates[Cmd]], Callable[..., idempotency.Answer]]:
+    """Makes what creates a return, an exchange or a claim the use case of `POST /orders/{id}/<kind>`: the
+    roles that may ask, and each Idempotency-Key (scoped by caller, order and kind) running it once."""
+
+    def decorate(work: Creates[Cmd]) -> Callable[..., idempotency.Answer]:
+        @functools.wraps(work)
+        def create(
+            deps: Dependencies,
+            order_id: str,
+            cmd: Cmd,
+            principal: Principal,
+            *,
+            idempotency_key: str | None = None,
+            raw_body: Any = None,
+        ) -> idempotency.Answer:
+            principal.require("admin", "cs", "channel", "store")
+            scope = f"{principal.role}:POST /orders/{order_id}/{kind}"
+            return idempotency.once(scope, idempotency_key, raw_body, lambda: work(deps, order_id, cmd, principal))
+
+        return create
+
+    return decorate
+
+
+def place_of(cmd: api.CreateReturn | api.CreateExchange) -> tuple[str, bool]:
+    """Where a new return goes: the location, and whether it is handed in there now (`receivedAt`, at
+    a counter) or only expected there (`returnTo`)."""
+    place = cmd.received_at or cmd.return_to
+    assert place is not None  # the contract asks for exactly one of them
+    return place.location_id, cmd.received_at is not None
+
+
+@asked_on_order("returns")
+def create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> idempotency.Answer:
     """A return asked for (once per Idempotency-Key): approved (its units expected back, its expiry
     timer set) or declined with the policy's reasons; handed in at a counter (`receivedAt`), it is
     received at once."""
-    principal.require("admin", "cs", "channel", "store")
-    scope = f"{principal.role}:POST /orders/{order_id}/returns"
-    return idempotency.once(scope, idempotency_key, raw_body, lambda: _create(deps, order_id, cmd, principal))
-
-
-def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> tuple[int, Any]:
-    place = cmd.received_at or cmd.return_to
-    assert place is not None  # the contract asks for one of them
-    walk_in = cmd.received_at is not None
+    where, walk_in = place_of(cmd)
     uow = deps.uow()
     order, existing = uow.returns.of_order(order_id)
     version, rules = policy(deps)
@@ -75,7 +96,7 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal:
         order,
         len(existing),
         lines=cmd.lines,
-        where=place.location_id,
+        where=where,
         principal=principal,
         walk_in=walk_in,
         rules=rules,
