@@ -42,21 +42,12 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal
     """An exchange asked for (once per Idempotency-Key): its return approved by the live policy (a
     declined one is a 409 with the policy's reasons, and nothing is written), its replacement order
     held or released, and the exchange, all in one transaction."""
-    where, at_counter = return_flow.place_of(cmd)
     uow = deps.uow()
     order, returns, exchanges = uow.returns.partition(order_id)
     _, policy = return_flow.policy(deps)
     rules = return_flow.exchange_rules(policy)
-    asked = return_flow.authorize(
-        deps,
-        order,
-        len(returns),
-        lines=cmd.return_lines,
-        where=where,
-        principal=principal,
-        walk_in=at_counter,
-        rules=rules,
-    )
+    asked = return_flow.authorize(deps, order, len(returns), cmd, principal, rules=rules, lines=cmd.return_lines)
+    at_counter = asked.at_counter
     if asked.refused:
         raise Conflict(
             f"the return policy declines this exchange's return: {'; '.join(asked.refused)}", reasons=asked.refused
@@ -81,7 +72,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal
     )
     ret.exchange_id, ret.exchange_credit = exchange.exchange_id, exchange.credit
     delivery = _replacement_delivery(order, cmd, at_counter)
-    order.exchange_created(exchange, received_at=where if at_counter else None, actor=actor, now=now)
+    order.exchange_created(exchange, received_at=ret.return_to if at_counter else None, actor=actor, now=now)
     if at_counter:
         return_flow.receive_at_counter(deps, order, ret, cmd.return_lines, rules=rules, actor=actor)
         exchange.return_received(now=now)
@@ -97,7 +88,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal
             payment=Payment("paid", Money(exchange.new_price, currency)),
             lines=new_lines,
             delivery=delivery,
-            store_id=where if at_counter else None,
+            store_id=ret.return_to if at_counter else None,
             actor=actor,
             now=now,
         )

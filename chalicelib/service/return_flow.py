@@ -74,34 +74,18 @@ def asked_on_order(kind: str) -> Callable[[Creates[Cmd]], Callable[..., idempote
     return decorate
 
 
-def place_of(cmd: api.CreateReturn | api.CreateExchange) -> tuple[str, bool]:
-    """Where a new return goes: the location, and whether it is handed in there now (`receivedAt`, at
-    a counter) or only expected there (`returnTo`)."""
-    place = cmd.received_at or cmd.return_to
-    assert place is not None  # the contract asks for exactly one of them
-    return place.location_id, cmd.received_at is not None
-
-
 @asked_on_order("returns")
 def create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> idempotency.Answer:
     """A return asked for (once per Idempotency-Key): approved (its units expected back, its expiry
     timer set) or declined with the policy's reasons; handed in at a counter (`receivedAt`), it is
     received at once."""
-    where, walk_in = place_of(cmd)
     uow = deps.uow()
     order, existing = uow.returns.of_order(order_id)
     version, rules = policy(deps)
     asked = authorize(
-        deps,
-        order,
-        len(existing),
-        lines=cmd.lines,
-        where=where,
-        principal=principal,
-        walk_in=walk_in,
-        rules=rules,
-        refund_method=cmd.refund_method,
+        deps, order, len(existing), cmd, principal, rules=rules, lines=cmd.lines, refund_method=cmd.refund_method
     )
+    walk_in = asked.at_counter
     ret = asked.ret
     if walk_in and not asked.refused:
         receive_at_counter(deps, order, ret, cmd.lines, rules=rules, actor=principal.actor)
@@ -119,22 +103,25 @@ class Asked:
     refund: RefundQuote
     quote: dict[str, dict[str, str]]
     refused: list[str]
+    at_counter: bool  # handed in where it goes (`receivedAt`), not only expected there (`returnTo`)
 
 
 def authorize(
     deps: Dependencies,
     order: Order,
     existing: int,
-    *,
-    lines: Sequence[api.NewReturnLine],
-    where: str,
+    cmd: api.CreateReturn | api.CreateExchange,
     principal: Principal,
-    walk_in: bool,
+    *,
     rules: ReturnPolicy,
+    lines: Sequence[api.NewReturnLine],
     refund_method: str = "original",
 ) -> Asked:
-    """A new return of `lines` of `order` to location `where` (handed in there now: `walk_in`), approved
-    or declined by `rules`, on the order's ledger; not received yet, not stored yet."""
+    """A new return of `lines` of `order` to the location `cmd` names (`receivedAt`: handed in there now),
+    approved or declined by `rules`, on the order's ledger; not received yet, not stored yet."""
+    place = cmd.received_at or cmd.return_to
+    assert place is not None  # the contract asks for exactly one of them
+    where, walk_in = place.location_id, cmd.received_at is not None
     if principal.kind == "store" and where != principal.scope:
         raise Forbidden(f"a {principal.role} token takes returns at its own store only")
     if principal.kind == "channel" and order.channel != principal.scope:
@@ -175,7 +162,7 @@ def authorize(
         _move(order, ret, definition, "decline", actor=actor, now=now, reason="; ".join(refused))
     else:
         _move(order, ret, definition, "approve", actor=actor, now=now, rules=rules, quote=quote["total"])
-    return Asked(ret, answer.refund, quote, refused)
+    return Asked(ret, answer.refund, quote, refused, walk_in)
 
 
 def receive_at_counter(
