@@ -26,7 +26,7 @@ def work_queue(call: Call) -> Any:
     """
     from chalicelib.service import fulfilment
 
-    return fulfilment.work_queue(call.deps, call.caller, **call.query)
+    return call.serve(fulfilment.work_queue)
 
 
 @bp.get(
@@ -39,7 +39,7 @@ def get_fulfilment_order(call: Call, fulfilment_order_id: str) -> Any:
     """One fulfilment order."""
     from chalicelib.service import fulfilment
 
-    return fulfilment.get_fulfilment_order(call.deps, fulfilment_order_id, call.caller)
+    return call.serve(fulfilment.get_fulfilment_order, fulfilment_order_id)
 
 
 @bp.post(
@@ -58,4 +58,4 @@ def fulfilment_event(call: Call, fulfilment_order_id: str) -> Any:
     """
     from chalicelib.service import fulfilment
 
-    return fulfilment.handle_event(call.deps, fulfilment_order_id, call.body, call.caller, if_match=call.if_match)
+    return call.serve(fulfilment.handle_event, fulfilment_order_id)

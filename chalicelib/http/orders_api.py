@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Response
-
-from chalicelib.http.requests import created
 from chalicelib.http.routing import Call, Query, Routes, page
 
 bp = Routes(__name__)
@@ -16,14 +13,11 @@ ORDER_READERS = ("admin", "ops", "cs", "channel", "store", "dc")
 
 
 @bp.post("/orders", roles=ORDER_WRITERS, request="CreateOrder", response="OrderOut", status=201)
-def create_order(call: Call) -> Response:
+def create_order(call: Call) -> Any:
     """Take in an order from a channel or store."""
     from chalicelib.service import orders
 
-    answer = orders.create_order(
-        call.deps, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
-    )
-    return created(answer, "/orders/{orderId}")
+    return call.serve(orders.create_order, location="/orders/{orderId}")
 
 
 @bp.get(
@@ -44,7 +38,7 @@ def list_orders(call: Call) -> Any:
     """List orders by channel, status or external id, newest first."""
     from chalicelib.service import orders
 
-    return orders.list_orders(call.deps, call.caller, **call.query)
+    return call.serve(orders.list_orders)
 
 
 @bp.get("/orders/{order_id}", roles=ORDER_READERS, response="OrderOut", errors=(404,))
@@ -52,7 +46,7 @@ def get_order(call: Call, order_id: str) -> Any:
     """The whole order: lines, fulfilment orders, returns, refunds, history."""
     from chalicelib.service import orders
 
-    return orders.get_order(call.deps, order_id, call.caller)
+    return call.serve(orders.get_order, order_id)
 
 
 @bp.post(
@@ -66,7 +60,7 @@ def cancel_lines(call: Call, order_id: str) -> Any:
     """Cancel quantities of lines; releases stock and requests a refund when paid."""
     from chalicelib.service import orders
 
-    return orders.cancel_lines(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
+    return call.serve(orders.cancel_lines, order_id)
 
 
 @bp.post(
@@ -84,7 +78,7 @@ def edit_order(call: Call, order_id: str) -> Any:
     what changed. `?preview=true` answers the order as it would become and writes nothing."""
     from chalicelib.service import edits
 
-    return edits.edit_order(call.deps, order_id, call.body, call.caller, if_match=call.if_match, **call.query)
+    return call.serve(edits.edit_order, order_id)
 
 
 @bp.post(
@@ -101,7 +95,7 @@ def order_event(call: Call, order_id: str) -> Any:
     """
     from chalicelib.service import orders
 
-    return orders.handle_event(call.deps, order_id, call.body, call.caller, if_match=call.if_match)
+    return call.serve(orders.handle_event, order_id)
 
 
 @bp.post(
@@ -130,4 +124,4 @@ def customer_orders(call: Call, customer_id: str) -> Any:
     """A customer's orders from every channel and store, newest first."""
     from chalicelib.service import orders
 
-    return orders.customer_orders(call.deps, customer_id, call.caller, **call.query)
+    return call.serve(orders.customer_orders, customer_id)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Response
-
-from chalicelib.http.requests import created
 from chalicelib.http.routing import Call, Routes, location_queue
 
 bp = Routes(__name__)
@@ -18,14 +15,11 @@ READERS = ("admin", "ops", "cs", "channel", "store")
 @bp.post(
     "/reservations", roles=RESERVERS, request="CreateReservation", response="ReservationOut", status=201, errors=(409,)
 )
-def create_reservation(call: Call) -> Response:
+def create_reservation(call: Call) -> Any:
     """Reserve a store's stock for a customer who buys it there (stores: their own only)."""
     from chalicelib.service import reservations
 
-    answer = reservations.create_reservation(
-        call.deps, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
-    )
-    return created(answer, "/reservations/{reservationId}")
+    return call.serve(reservations.create_reservation, location="/reservations/{reservationId}")
 
 
 @bp.get(
@@ -39,7 +33,7 @@ def list_reservations(call: Call) -> Any:
     """A store's reservations in one status, oldest first."""
     from chalicelib.service import reservations
 
-    return reservations.list_reservations(call.deps, call.caller, **call.query)
+    return call.serve(reservations.list_reservations)
 
 
 @bp.get("/reservations/{reservation_id}", roles=READERS, response="ReservationOut", errors=(404,))
@@ -47,7 +41,7 @@ def get_reservation(call: Call, reservation_id: str) -> Any:
     """One reservation."""
     from chalicelib.service import reservations
 
-    return reservations.get_reservation(call.deps, reservation_id, call.caller)
+    return call.serve(reservations.get_reservation, reservation_id)
 
 
 @bp.post(
@@ -61,4 +55,4 @@ def reservation_event(call: Call, reservation_id: str) -> Any:
     """Complete a reservation at the till (it becomes a carry-out order) or cancel it; both end the hold."""
     from chalicelib.service import reservations
 
-    return reservations.handle_event(call.deps, reservation_id, call.body, call.caller, if_match=call.if_match)
+    return call.serve(reservations.handle_event, reservation_id)

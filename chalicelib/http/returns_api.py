@@ -3,14 +3,25 @@ events, one return, a location's returns to handle."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Response
-
-from chalicelib.http.requests import created
 from chalicelib.http.routing import Call, Routes, location_queue
 
 bp = Routes(__name__)
+
+
+def asked_on_order(kind: str, *, request: str, response: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The route of what `return_flow.asked_on_order` makes a use case of: `POST /orders/{order_id}/<kind>`,
+    creating a return, an exchange or a claim of the order."""
+    return bp.post(
+        f"/orders/{{order_id}}/{kind}",
+        roles=("admin", "cs", "channel", "store"),
+        request=request,
+        response=response,
+        status=201,
+        errors=(404, 409),
+    )
 
 
 @bp.post(
@@ -28,18 +39,11 @@ def quote_return(call: Call) -> Any:
     """
     from chalicelib.service import returns
 
-    return returns.quote(call.deps, call.body, call.caller)
+    return call.serve(returns.quote)
 
 
-@bp.post(
-    "/orders/{order_id}/returns",
-    roles=("admin", "cs", "channel", "store"),
-    request="CreateReturn",
-    response="ReturnCreated",
-    status=201,
-    errors=(404, 409),
-)
-def create_return(call: Call, order_id: str) -> Response:
+@asked_on_order("returns", request="CreateReturn", response="ReturnCreated")
+def create_return(call: Call, order_id: str) -> Any:
     """Ask to return lines of an order: the live `returns` section approves it (its units expected back, an expiry
     timer set) or declines it with its reasons, in one transaction with the order's ledger; the answer has the
     quote. `receivedAt` instead of `returnTo`: handed in at that store's counter, received at once (each line's
@@ -47,10 +51,7 @@ def create_return(call: Call, order_id: str) -> Response:
     """
     from chalicelib.service import return_flow
 
-    answer = return_flow.create(
-        call.deps, order_id, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
-    )
-    return created(answer, "/returns/{returnId}")
+    return call.serve(return_flow.create, order_id, location="/returns/{returnId}")
 
 
 @bp.get(
@@ -68,7 +69,7 @@ def list_returns(call: Call) -> Any:
     """A location's returns to handle: in one status, oldest first (store and DC tokens: their own location)."""
     from chalicelib.service import returns
 
-    return returns.returns_at(call.deps, call.caller, **call.query)
+    return call.serve(returns.returns_at)
 
 
 @bp.get(
@@ -78,7 +79,7 @@ def get_return(call: Call, return_id: str) -> Any:
     """One return, with the events its workflow allows now."""
     from chalicelib.service import returns
 
-    return returns.get_return(call.deps, return_id, call.caller)
+    return call.serve(returns.get_return, return_id)
 
 
 @bp.post(
@@ -97,18 +98,11 @@ def return_event(call: Call, return_id: str) -> Any:
     """
     from chalicelib.service import return_flow
 
-    return return_flow.handle_event(call.deps, return_id, call.body, call.caller, if_match=call.if_match)
+    return call.serve(return_flow.handle_event, return_id)
 
 
-@bp.post(
-    "/orders/{order_id}/exchanges",
-    roles=("admin", "cs", "channel", "store"),
-    request="CreateExchange",
-    response="ExchangeOut",
-    status=201,
-    errors=(404, 409),
-)
-def create_exchange(call: Call, order_id: str) -> Response:
+@asked_on_order("exchanges", request="CreateExchange", response="ExchangeOut")
+def create_exchange(call: Call, order_id: str) -> Any:
     """Exchange units of an order for new items: a return (approved by the live `returns` section; declined is a
     409 with its reasons), a linked replacement order and the exchange, in one transaction. priceDifference = the
     new items (unitPrice, else what a returned unit of the same SKU was paid) - the returned units' value (items
@@ -119,10 +113,7 @@ def create_exchange(call: Call, order_id: str) -> Response:
     """
     from chalicelib.service import exchanges
 
-    answer = exchanges.create(
-        call.deps, order_id, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
-    )
-    return created(answer, "/exchanges/{exchangeId}")
+    return call.serve(exchanges.create, order_id, location="/exchanges/{exchangeId}")
 
 
 @bp.get(
@@ -132,7 +123,7 @@ def get_exchange(call: Call, exchange_id: str) -> Any:
     """One exchange: its return, replacement order, price difference and status."""
     from chalicelib.service import exchanges
 
-    return exchanges.get_exchange(call.deps, exchange_id, call.caller)
+    return call.serve(exchanges.get_exchange, exchange_id)
 
 
 @bp.post(
@@ -149,18 +140,11 @@ def exchange_event(call: Call, exchange_id: str) -> Any:
     """
     from chalicelib.service import exchanges
 
-    return exchanges.handle_event(call.deps, exchange_id, call.body, call.caller)
+    return call.serve(exchanges.handle_event, exchange_id)
 
 
-@bp.post(
-    "/orders/{order_id}/claims",
-    roles=("admin", "cs", "channel", "store"),
-    request="CreateClaim",
-    response="ClaimOut",
-    status=201,
-    errors=(404, 409),
-)
-def create_claim(call: Call, order_id: str) -> Response:
+@asked_on_order("claims", request="CreateClaim", response="ClaimOut")
+def create_claim(call: Call, order_id: str) -> Any:
     """Claim units damaged, missing or wrong, with no goods coming back: only units sent to the customer and still
     theirs (409 saying why otherwise), written off on the ledger. `refund`: refunded to the cent through the refund
     function (a marketplace order's by its channel, never by the OMS); `replace`: a linked order at no charge. One
@@ -168,10 +152,7 @@ def create_claim(call: Call, order_id: str) -> Response:
     """
     from chalicelib.service import claims
 
-    answer = claims.create(
-        call.deps, order_id, call.body, call.caller, idempotency_key=call.idempotency_key, raw_body=call.raw
-    )
-    return created(answer, "/claims/{claimId}")
+    return call.serve(claims.create, order_id, location="/claims/{claimId}")
 
 
 @bp.get("/claims/{claim_id}", roles=("admin", "ops", "cs", "channel", "store"), response="ClaimOut", errors=(404,))
@@ -179,4 +160,4 @@ def get_claim(call: Call, claim_id: str) -> Any:
     """One claim: its lines, resolution, and the refund or replacement order it made."""
     from chalicelib.service import claims
 
-    return claims.get_claim(call.deps, claim_id, call.caller)
+    return call.serve(claims.get_claim, claim_id)

@@ -25,7 +25,15 @@ from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import DomainError, Forbidden, Invalid
 from chalicelib.domain.ids import ID_PATTERN, is_id
 from chalicelib.http.problems import from_domain, problem
-from chalicelib.http.requests import answers_problems, current_principal, if_match, json_body, json_response, principal
+from chalicelib.http.requests import (
+    answers_problems,
+    created,
+    current_principal,
+    if_match,
+    json_body,
+    json_response,
+    principal,
+)
 from chalicelib.observability import logger
 from chalicelib.service import idempotency
 from chalicelib.service.listing import MAX_PAGE
@@ -175,6 +183,23 @@ class Call:
     @property
     def idempotency_key(self) -> str | None:
         return self.request.headers.get("idempotency-key") if self.spec.idempotency_key else None
+
+    def serve(self, use_case: Callable[..., Any], *ids: str, location: str | None = None) -> Any:
+        """The answer of `use_case` called as the route declares it: `(deps, *ids, body if it takes one,
+        caller)`, with `idempotency_key` and `raw_body` where it honours Idempotency-Key, `if_match` where
+        If-Match, and the query parameters; `location`: where what it creates is (`"/orders/{orderId}"`,
+        filled from the answer)."""
+        args = [self.deps, *ids]
+        if self.spec.request is not None:
+            args.append(self.body)
+        args.append(self.caller)
+        options: dict[str, Any] = {}
+        if self.spec.idempotency_key:
+            options.update(idempotency_key=self.idempotency_key, raw_body=self.raw)
+        if self.spec.if_match:
+            options["if_match"] = self.if_match
+        answer = use_case(*args, **options, **self.query)
+        return answer if location is None else created(answer, location)
 
 
 def route(

@@ -26,7 +26,7 @@ def list_tasks(call: Call) -> Any:
     """A team's tasks in one status, oldest first (e.g. lines a sourcing rule held for it)."""
     from chalicelib.service import tasks
 
-    return tasks.list_tasks(call.deps, call.caller, **call.query)
+    return call.serve(tasks.list_tasks)
 
 
 @bp.get("/tasks/{task_id}", roles=TEAM_WORKERS, response="TaskOut", errors=(404,))
@@ -34,7 +34,7 @@ def get_task(call: Call, task_id: str) -> Any:
     """One task."""
     from chalicelib.service import tasks
 
-    return tasks.get_task(call.deps, task_id, call.caller)
+    return call.serve(tasks.get_task, task_id)
 
 
 @bp.post("/tasks/{task_id}/events", roles=TEAM_WORKERS, request="TaskEventIn", response="TaskOut", errors=(404, 409))
@@ -45,4 +45,4 @@ def task_event(call: Call, task_id: str) -> Any:
     """
     from chalicelib.service import tasks
 
-    return tasks.handle_event(call.deps, task_id, call.body, call.caller, if_match=call.if_match)
+    return call.serve(tasks.handle_event, task_id)

@@ -26,22 +26,9 @@ if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies
 
 
-def create(
-    deps: Dependencies,
-    order_id: str,
-    cmd: api.CreateClaim,
-    principal: Principal,
-    *,
-    idempotency_key: str | None = None,
-    raw_body: Any = None,
-) -> tuple[int, dict[str, Any]]:
+@return_flow.asked_on_order("claims")
+def create(deps: Dependencies, order_id: str, cmd: api.CreateClaim, principal: Principal) -> idempotency.Answer:
     """A claim (once per Idempotency-Key): refunded, or replaced at no charge."""
-    principal.require("admin", "cs", "channel", "store")
-    scope = f"{principal.role}:POST /orders/{order_id}/claims"
-    return idempotency.once(scope, idempotency_key, raw_body, lambda: _create(deps, order_id, cmd, principal))
-
-
-def _create(deps: Dependencies, order_id: str, cmd: api.CreateClaim, principal: Principal) -> tuple[int, Any]:
     uow = deps.uow()
     order, claims = uow.returns.claims_of(order_id)
     principal.may_change_order(order_view(order))

@@ -37,41 +37,17 @@ if TYPE_CHECKING:
 ACTOR = "timer:exchange_charge"
 
 
-def create(
-    deps: Dependencies,
-    order_id: str,
-    cmd: api.CreateExchange,
-    principal: Principal,
-    *,
-    idempotency_key: str | None = None,
-    raw_body: Any = None,
-) -> tuple[int, dict[str, Any]]:
+@return_flow.asked_on_order("exchanges")
+def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal: Principal) -> idempotency.Answer:
     """An exchange asked for (once per Idempotency-Key): its return approved by the live policy (a
     declined one is a 409 with the policy's reasons, and nothing is written), its replacement order
     held or released, and the exchange, all in one transaction."""
-    principal.require("admin", "cs", "channel", "store")
-    scope = f"{principal.role}:POST /orders/{order_id}/exchanges"
-    return idempotency.once(scope, idempotency_key, raw_body, lambda: _create(deps, order_id, cmd, principal))
-
-
-def _create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal: Principal) -> tuple[int, Any]:
-    place = cmd.received_at or cmd.return_to
-    assert place is not None  # the contract asks for one of them
-    at_counter = cmd.received_at is not None
     uow = deps.uow()
     order, returns, exchanges = uow.returns.partition(order_id)
     _, policy = return_flow.policy(deps)
     rules = return_flow.exchange_rules(policy)
-    asked = return_flow.authorize(
-        deps,
-        order,
-        len(returns),
-        lines=cmd.return_lines,
-        where=place.location_id,
-        principal=principal,
-        walk_in=at_counter,
-        rules=rules,
-    )
+    asked = return_flow.authorize(deps, order, len(returns), cmd, principal, rules=rules, lines=cmd.return_lines)
+    at_counter = asked.at_counter
     if asked.refused:
         raise Conflict(
             f"the return policy declines this exchange's return: {'; '.join(asked.refused)}", reasons=asked.refused
@@ -96,7 +72,7 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principa
     )
     ret.exchange_id, ret.exchange_credit = exchange.exchange_id, exchange.credit
     delivery = _replacement_delivery(order, cmd, at_counter)
-    order.exchange_created(exchange, received_at=place.location_id if at_counter else None, actor=actor, now=now)
+    order.exchange_created(exchange, received_at=ret.return_to if at_counter else None, actor=actor, now=now)
     if at_counter:
         return_flow.receive_at_counter(deps, order, ret, cmd.return_lines, rules=rules, actor=actor)
         exchange.return_received(now=now)
@@ -112,7 +88,7 @@ def _create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principa
             payment=Payment("paid", Money(exchange.new_price, currency)),
             lines=new_lines,
             delivery=delivery,
-            store_id=place.location_id if at_counter else None,
+            store_id=ret.return_to if at_counter else None,
             actor=actor,
             now=now,
         )

@@ -9,10 +9,11 @@ given up (cancelled, expired), it cancels a replacement still held, or charges o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
     from chalicelib.contracts import api
     from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
 
+    Cmd = TypeVar("Cmd")
+    Creates: TypeAlias = Callable[[Dependencies, str, Cmd, Principal], idempotency.Answer]
+
 EXPIRY_TIMER = "approved_expiry"
 COMPLETE = "complete"  # sent by the OMS as soon as the return's workflow allows it
 
@@ -46,41 +50,42 @@ def policy(deps: Dependencies) -> tuple[int, ReturnPolicy]:
     return version, return_policy(section)
 
 
-def create(
-    deps: Dependencies,
-    order_id: str,
-    cmd: api.CreateReturn,
-    principal: Principal,
-    *,
-    idempotency_key: str | None = None,
-    raw_body: Any = None,
-) -> tuple[int, Any]:
+def asked_on_order(kind: str) -> Callable[[Creates[Cmd]], Callable[..., idempotency.Answer]]:
+    """Makes what creates a return, an exchange or a claim the use case of `POST /orders/{id}/<kind>`: the
+    roles that may ask, and each Idempotency-Key (scoped by caller, order and kind) running it once."""
+
+    def decorate(work: Creates[Cmd]) -> Callable[..., idempotency.Answer]:
+        @functools.wraps(work)
+        def create(
+            deps: Dependencies,
+            order_id: str,
+            cmd: Cmd,
+            principal: Principal,
+            *,
+            idempotency_key: str | None = None,
+            raw_body: Any = None,
+        ) -> idempotency.Answer:
+            principal.require("admin", "cs", "channel", "store")
+            scope = f"{principal.role}:POST /orders/{order_id}/{kind}"
+            return idempotency.once(scope, idempotency_key, raw_body, lambda: work(deps, order_id, cmd, principal))
+
+        return create
+
+    return decorate
+
+
+@asked_on_order("returns")
+def create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> idempotency.Answer:
     """A return asked for (once per Idempotency-Key): approved (its units expected back, its expiry
     timer set) or declined with the policy's reasons; handed in at a counter (`receivedAt`), it is
     received at once."""
-    principal.require("admin", "cs", "channel", "store")
-    scope = f"{principal.role}:POST /orders/{order_id}/returns"
-    return idempotency.once(scope, idempotency_key, raw_body, lambda: _create(deps, order_id, cmd, principal))
-
-
-def _create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: Principal) -> tuple[int, Any]:
-    place = cmd.received_at or cmd.return_to
-    assert place is not None  # the contract asks for one of them
-    walk_in = cmd.received_at is not None
     uow = deps.uow()
     order, existing = uow.returns.of_order(order_id)
     version, rules = policy(deps)
     asked = authorize(
-        deps,
-        order,
-        len(existing),
-        lines=cmd.lines,
-        where=place.location_id,
-        principal=principal,
-        walk_in=walk_in,
-        rules=rules,
-        refund_method=cmd.refund_method,
+        deps, order, len(existing), cmd, principal, rules=rules, lines=cmd.lines, refund_method=cmd.refund_method
     )
+    walk_in = asked.at_counter
     ret = asked.ret
     if walk_in and not asked.refused:
         receive_at_counter(deps, order, ret, cmd.lines, rules=rules, actor=principal.actor)
@@ -98,22 +103,25 @@ class Asked:
     refund: RefundQuote
     quote: dict[str, dict[str, str]]
     refused: list[str]
+    at_counter: bool  # handed in where it goes (`receivedAt`), not only expected there (`returnTo`)
 
 
 def authorize(
     deps: Dependencies,
     order: Order,
     existing: int,
-    *,
-    lines: Sequence[api.NewReturnLine],
-    where: str,
+    cmd: api.CreateReturn | api.CreateExchange,
     principal: Principal,
-    walk_in: bool,
+    *,
     rules: ReturnPolicy,
+    lines: Sequence[api.NewReturnLine],
     refund_method: str = "original",
 ) -> Asked:
-    """A new return of `lines` of `order` to location `where` (handed in there now: `walk_in`), approved
-    or declined by `rules`, on the order's ledger; not received yet, not stored yet."""
+    """A new return of `lines` of `order` to the location `cmd` names (`receivedAt`: handed in there now),
+    approved or declined by `rules`, on the order's ledger; not received yet, not stored yet."""
+    place = cmd.received_at or cmd.return_to
+    assert place is not None  # the contract asks for exactly one of them
+    where, walk_in = place.location_id, cmd.received_at is not None
     if principal.kind == "store" and where != principal.scope:
         raise Forbidden(f"a {principal.role} token takes returns at its own store only")
     if principal.kind == "channel" and order.channel != principal.scope:
@@ -154,7 +162,7 @@ def authorize(
         _move(order, ret, definition, "decline", actor=actor, now=now, reason="; ".join(refused))
     else:
         _move(order, ret, definition, "approve", actor=actor, now=now, rules=rules, quote=quote["total"])
-    return Asked(ret, answer.refund, quote, refused)
+    return Asked(ret, answer.refund, quote, refused, walk_in)
 
 
 def receive_at_counter(
