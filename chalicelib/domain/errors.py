@@ -48,6 +48,13 @@ class VersionMismatch(DomainError):
     """The version the caller read (`If-Match`) is no longer current."""
 
 
+def expect_version(what: str, version: int | None, seen: int | None) -> None:
+    """Refuse a change asked of `what` as the caller saw it at version `seen` (If-Match; None: not
+    said) when it is at `version` now."""
+    if seen is not None and seen != version:
+        raise VersionMismatch(f"{what} is at version {version}, not {seen}", currentVersion=version)
+
+
 class Unauthorized(DomainError):
     """Who is asking is not known (no credentials, or unknown ones)."""
 

@@ -110,7 +110,7 @@ def refund_event(call: Call, refund_id: str) -> Any:
     attempts, then a task for customer service); answers the refund's order."""
     from chalicelib.service import refunds
 
-    return refunds.handle_event(call.deps, refund_id, call.body, call.caller)
+    return call.serve(refunds.handle_event, refund_id)
 
 
 @bp.get(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from chalicelib.adapters.config_repo import ConfigRepository, version_from_item
 from chalicelib.adapters.dynamo import Item, Table
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Conflict, Invalid, NotFound, VersionMismatch
+from chalicelib.domain.errors import Conflict, Invalid, NotFound, expect_version
 from chalicelib.domain.live_config import ActiveConfig, ConfigVersion, Raced
 from chalicelib.domain.sourcing.policy import Rule, Scope, SourcingPolicy
 from chalicelib.observability import count
@@ -206,10 +206,7 @@ def _retried(deps: Dependencies, attempt: Callable[[UnitOfWork], dict[str, Any]]
 
 
 def _check_if_match(if_match: int | None, active: ActiveConfig) -> None:
-    if if_match is not None and if_match != active.number:
-        raise VersionMismatch(
-            f"{active.section} is at version {active.number}, not {if_match}", currentVersion=active.number
-        )
+    expect_version(active.section, active.number, if_match)
 
 
 def _still_valid(model: type[Section], version: ConfigVersion) -> None:

@@ -10,7 +10,7 @@ from chalicelib.adapters import keys
 from chalicelib.adapters.orders_repo import fulfilment_order_view, order_view, public_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.aggregate import Aggregate
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, expect_version
 from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.holds import WORKFLOW
@@ -71,11 +71,7 @@ def handle_event(
         raise Forbidden(f"a {principal.role} token may not report {event} on {fulfilment_order_id}")
     if event in wf.ORDER_DRIVEN:
         raise Conflict(f"{event} is the order's to decide: cancel the order's lines instead", event=event)
-    if if_match is not None and if_match != fo.version:
-        raise VersionMismatch(
-            f"fulfilment order {fulfilment_order_id} is at version {fo.version}, not {if_match}",
-            currentVersion=fo.version,
-        )
+    expect_version(f"fulfilment order {fulfilment_order_id}", fo.version, if_match)
     tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
     order = run_event(
         deps, uow, order, fulfilment_order_id, event, actor=principal.actor, tracking=tracking, reason=cmd.reason

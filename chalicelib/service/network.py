@@ -19,7 +19,7 @@ from chalicelib.adapters.network_repo import (
 from chalicelib.adapters.stock_repo import StockRepository, level_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.aggregate import Aggregate
-from chalicelib.domain.errors import AlreadyExists, Forbidden, Invalid, NotFound, VersionMismatch
+from chalicelib.domain.errors import AlreadyExists, Forbidden, Invalid, NotFound, VersionMismatch, expect_version
 from chalicelib.domain.network import (
     NATIVE_CHANNELS,
     Capability,
@@ -289,5 +289,4 @@ def refresh_summaries(table: Table, pairs: set[tuple[str, str]]) -> int:
 
 def _check_if_match(if_match: int | None, found: Aggregate | None, what: str) -> None:
     stored = None if found is None or found.is_new else found.stored_version
-    if if_match is not None and if_match != stored:
-        raise VersionMismatch(f"{what} is at version {stored}, not {if_match}", currentVersion=stored)
+    expect_version(what, stored, if_match)

@@ -10,7 +10,7 @@ from chalicelib.adapters.orders_repo import order_summary, order_view
 from chalicelib.domain.access import Principal
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
-from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid, expect_version
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import ORDER_HOLD
 from chalicelib.domain.orders.ledger import Discount, Shipping
@@ -152,10 +152,7 @@ def to_change(
     uow = deps.uow()
     order = uow.orders.get(order_id)
     principal.may_change_order(order_view(order))
-    if if_match is not None and if_match != order.version:
-        raise VersionMismatch(
-            f"order {order_id} is at version {order.version}, not {if_match}", currentVersion=order.version
-        )
+    expect_version(f"order {order_id}", order.version, if_match)
     return uow, order
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import NotFound, expect_version
 from chalicelib.domain.orders.refunds import MARKETPLACES, RefundTerms
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.service import ids, workflows
@@ -30,15 +30,19 @@ def payer(deps: Dependencies, order: OrderState) -> Callable[[], str]:
     return ids.refund_ids(order.order_id, len(order.refunds))
 
 
-def handle_event(deps: Dependencies, refund_id: str, cmd: api.RefundEventIn, principal: Principal) -> dict[str, Any]:
+def handle_event(
+    deps: Dependencies, refund_id: str, cmd: api.RefundEventIn, principal: Principal, *, if_match: int | None
+) -> dict[str, Any]:
     """The payment side's answer on a refund: one read of its order's partition (its id names the
-    order), one transaction with the order and the task a last failure opens."""
+    order), one transaction with the order and the task a last failure opens; `if_match`: the order's
+    version the caller saw."""
     principal.require("admin", "ops", "cs")
     order_id = ids.order_of_refund(refund_id)
     if order_id is None:
         raise NotFound(f"no refund {refund_id}: a refund's id names its order (ref_<order>_<n>)")
     uow = deps.uow()
     order = uow.orders.get(order_id)
+    expect_version(f"order {order_id}", order.version, if_match)
     order.refund_answered(
         refund_id,
         cmd.type,

@@ -18,7 +18,7 @@ from chalicelib.adapters.reservations_repo import (
 )
 from chalicelib.adapters.stock_repo import StockShort
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, Invalid, VersionMismatch, expect_version
 from chalicelib.domain.money import Money
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders.lines import NewLine
@@ -102,11 +102,7 @@ def handle_event(
     uow = deps.uow()
     reservation = uow.reservations.get(reservation_id)
     _may_see(principal, reservation)
-    if if_match is not None and if_match != reservation.version:
-        raise VersionMismatch(
-            f"reservation {reservation_id} is at version {reservation.version}, not {if_match}",
-            currentVersion=reservation.version,
-        )
+    expect_version(f"reservation {reservation_id}", reservation.version, if_match)
     if cmd.type == "cancel":
         reservation.cancel(actor=principal.actor, now=deps.now(), reason=cmd.reason)
         uow.commit()

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Conflict, Forbidden, VersionMismatch
+from chalicelib.domain.errors import Conflict, Forbidden, expect_version
 from chalicelib.domain.network import Location
 from chalicelib.domain.orders.lines import LineCancellation
 from chalicelib.domain.orders.order import Order
@@ -192,10 +192,7 @@ def handle_event(
     uow = deps.uow()
     order, ret, exchange = uow.returns.with_exchange(return_id)
     _may_send(principal, ret, cmd)
-    if if_match is not None and if_match != ret.version:
-        raise VersionMismatch(
-            f"return {return_id} is at version {ret.version}, not {if_match}", currentVersion=ret.version
-        )
+    expect_version(f"return {return_id}", ret.version, if_match)
     definition = deps.workflow(ret.workflow, ret.workflow_version)
     _, rules = policy(deps)
     now, actor = deps.now(), principal.actor

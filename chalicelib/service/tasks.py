@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.tasks_repo import TasksRepository, task_from_item, task_to_item, task_view
 from chalicelib.domain.access import Principal
-from chalicelib.domain.errors import Conflict, Invalid, VersionMismatch
+from chalicelib.domain.errors import Conflict, Invalid, VersionMismatch, expect_version
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.refunding import REFUND_FAILED
 from chalicelib.domain.tasks import CLAIM, UNCLAIM, Task, TaskStatus
@@ -84,10 +84,7 @@ def handle_event(
         raise Invalid(msg, errors=[{"loc": ["body", "outcome"], "msg": msg}])
     uow = deps.uow()
     task = uow.tasks.get(task_id)
-    if if_match is not None and if_match != task.version:
-        raise VersionMismatch(
-            f"task {task_id} is at version {task.version}, not {if_match}", currentVersion=task.version
-        )
+    expect_version(f"task {task_id}", task.version, if_match)
     stamp = deps.now()
     definition = _pinned(deps, task)
     if cmd.type != COMPLETE:

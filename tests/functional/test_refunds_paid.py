@@ -79,6 +79,19 @@ def test_a_webshop_refund_waits_for_the_payment_side_and_is_paid_once(client, ad
     assert order(client, admin, got["orderId"])["refundsPaid"] == eur("20.00")  # never paid twice
 
 
+def test_a_refund_answer_on_a_stale_order_version_gets_412_and_changes_nothing(client, admin):
+    got, refund = cancelled(client, admin)
+    ops = bearer(issue_token("ops"))
+    succeeded = {"type": "succeeded", "reference": "psp-v"}
+    stale = answer(client, refund["refundId"], succeeded, {**ops, "If-Match": str(got["version"] - 1)})
+    assert stale.status_code == 412, stale.body
+    assert json.loads(stale.body)["currentVersion"] == got["version"]
+    assert order(client, admin, got["orderId"]) == got  # not paid, nothing recorded
+    paid = answer(client, refund["refundId"], succeeded, {**ops, "If-Match": str(got["version"])})
+    assert paid.status_code == 200, paid.body
+    assert json.loads(paid.body)["refundsPaid"] == refund["amount"]
+
+
 def test_a_refund_failed_three_times_is_a_task_for_customer_service(client, admin):
     got, refund = cancelled(client, admin)
     cs = bearer(issue_token("cs"))
