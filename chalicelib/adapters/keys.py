@@ -105,11 +105,7 @@ class DueIndex:
         return {"GSI3PK": self.shard(_shard_of(item_id, self.shards)), "GSI3SK": f"{at}#{item_id}"}
 
 
-# The names of single functions below are kept where code outside the repositories uses them.
 OUTBOX = DueIndex("OUTBOX", 8)  # unpublished events, by the time they occurred
-OUTBOX_SHARDS = OUTBOX.shards
-outbox_shard = OUTBOX.shard
-outbox_index = OUTBOX.index
 
 
 # ---- network and stock -------------------------------------------------------------------------
@@ -188,11 +184,9 @@ def fulfilment_sk(fulfilment_order_id: str) -> str:
 
 # A location's fulfilment orders by status (GSI1, overloaded with customers' orders).
 WORK_QUEUE = Queue("WORK")
-work_queue_pk = WORK_QUEUE.pk
 # Fulfilment orders, returns and orders with a workflow timer pending (and exchanges with a charge
 # due), by the first one due; the keys go when the last one does.
 TIMERS = DueIndex("TIMERS", 4)
-timer_index = TIMERS.index
 
 
 # ---- returns -----------------------------------------------------------------------------------
@@ -216,7 +210,6 @@ def claim_key(order_id: str, claim_id: str) -> Key:
 
 
 RETURNS_AT = Queue("RETURNS")  # a location's returns by status
-returns_at = RETURNS_AT.pk
 
 
 def capacity_key(location_id: str, day: str) -> Key:
@@ -242,7 +235,6 @@ def reservation_key(reservation_id: str) -> Key:
 
 
 RESERVATIONS_AT = Queue("RESERVATIONS")  # a store's reservations by status
-reservations_at = RESERVATIONS_AT.pk
 EXPIRIES = DueIndex("EXPIRES", 4)  # active reservations, by the time they end
 
 

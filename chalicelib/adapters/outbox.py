@@ -46,7 +46,7 @@ def event_item(*, pk: str, sk: str, event_id: str, event: Event, version: int, r
         "resource": resource,
         "ids": ids,
         **ids,
-        **keys.outbox_index(event_id, event.at),
+        **keys.OUTBOX.index(event_id, event.at),
     }
 
 
@@ -182,12 +182,12 @@ def pending(table: Table, *, older_than: timedelta) -> list[Item]:
     """Events not yet published, oldest first, from every shard of the sparse index."""
     cutoff = iso(moment() - older_than)
     out: list[Item] = []
-    for shard in range(keys.OUTBOX_SHARDS):
+    for partition in keys.OUTBOX.partitions():
         cursor: str | None = None
         while True:
             items, cursor = table.query_index(
                 "GSI3",
-                keys.outbox_shard(shard),
+                partition,
                 limit=100,
                 cursor=cursor,
                 newest_first=False,

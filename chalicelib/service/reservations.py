@@ -87,7 +87,7 @@ def get_reservation(deps: Dependencies, reservation_id: str, principal: Principa
 
 # A store's reservations in one status (default active), oldest first.
 list_reservations = listing.LocationQueue(
-    keys.reservations_at,
+    keys.RESERVATIONS_AT.pk,
     ReservationStatus.ACTIVE,
     lambda _deps: ReservationStatus,
     scoped=("store",),

@@ -119,7 +119,7 @@ def get_return(deps: Dependencies, return_id: str, principal: Principal) -> dict
 
 # A location's returns in one status (default approved: on their way to it), oldest first.
 returns_at = listing.LocationQueue(
-    keys.returns_at,
+    keys.RETURNS_AT.pk,
     ReturnStatus.APPROVED,
     lambda deps: workflows.state_names(deps, Entity.RETURN),
     scoped=("store", "dc"),

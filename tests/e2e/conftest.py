@@ -131,12 +131,12 @@ class LocalStackProcess:
 
         dynamodb = self.dynamodb()
         total = 0
-        for shard in range(keys.OUTBOX_SHARDS):
+        for partition in keys.OUTBOX.partitions():
             answer = dynamodb.query(
                 TableName="oms-local-orders",
                 IndexName="GSI3",
                 KeyConditionExpression="GSI3PK = :shard",
-                ExpressionAttributeValues={":shard": {"S": keys.outbox_shard(shard)}},
+                ExpressionAttributeValues={":shard": {"S": partition}},
                 Select="COUNT",
             )
             total += int(answer["Count"])

@@ -170,7 +170,7 @@ def test_a_late_expiry_timer_of_a_return_that_moved_on_is_ignored(client, admin,
     key = keys.return_key(got["orderId"], ret["returnId"])
     item = table.get(key, consistent=True)
     assert item is not None
-    table.put({**item, "timers": [stale], **keys.timer_index(ret["returnId"], stale["due"])})
+    table.put({**item, "timers": [stale], **keys.TIMERS.index(ret["returnId"], stale["due"])})
     fire(clock, 60)
     after = json.loads(client.http.get(f"/returns/{ret['returnId']}", headers=admin).body)
     assert (after["status"], after["timers"]) == ("in_transit", [])

@@ -79,7 +79,7 @@ def _add_timer(order_id: str, fulfilment_order_id: str, timer: dict[str, Any]) -
     key = {"PK": keys.order_pk(order_id), "SK": keys.fulfilment_sk(fulfilment_order_id)}
     item = table.get(key, consistent=True)
     assert item is not None
-    table.put({**item, "timers": [timer], **keys.timer_index(fulfilment_order_id, timer["due"])})
+    table.put({**item, "timers": [timer], **keys.TIMERS.index(fulfilment_order_id, timer["due"])})
 
 
 def ready_at_utrecht(client: Any, admin: dict[str, str], sku: str, *events: str) -> tuple[dict[str, Any], str]:
