@@ -19,20 +19,26 @@ class Destination:
 
 
 @dataclass(frozen=True, slots=True)
-class Demand:
+class LineUnits:
+    """`quantity` units of `sku` on the order's line `line_id`."""
+
     line_id: str
     sku: str
     quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Demand(LineUnits):
+    """Units to source, and where and how they go."""
+
     method: DeliveryMethod
     destination: Destination
     ship_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Allocation:
-    line_id: str
-    sku: str
-    quantity: int
+class Allocation(LineUnits):
+    """Units a shipment takes from its source."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +51,16 @@ class Shipment:
 
 
 @dataclass(frozen=True, slots=True)
-class Backorder:
-    line_id: str
-    sku: str
-    quantity: int
+class Backorder(LineUnits):
+    """Units no location can serve now: they wait for stock."""
+
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class Hold:
+class Hold(LineUnits):
     """Units no location could serve under a rule that holds them for `team` instead of backordering."""
 
-    line_id: str
-    sku: str
-    quantity: int
     team: str
     reason: str
     rule: str
