@@ -35,6 +35,11 @@ __all__ = [
 ]
 
 
+def _unique(keys: list[str], refusal: str) -> None:
+    if len(set(keys)) != len(keys):
+        raise ValueError(refusal)
+
+
 class RuleScope(Section):
     """Which lines a rule is for; an empty list means all."""
 
@@ -86,9 +91,7 @@ class SourcingConfig(Section):
 
     @model_validator(mode="after")
     def _unique_names(self) -> SourcingConfig:
-        names = [r.name for r in self.rules]
-        if len(set(names)) != len(names):
-            raise ValueError("rule names must be unique")
+        _unique([r.name for r in self.rules], "rule names must be unique")
         return self
 
 
@@ -136,9 +139,7 @@ class ReturnsConfig(Section):
 
     @model_validator(mode="after")
     def _unique_reasons(self) -> ReturnsConfig:
-        codes = [r.code for r in self.reasons]
-        if len(set(codes)) != len(codes):
-            raise ValueError("reason codes must be unique")
+        _unique([r.code for r in self.reasons], "reason codes must be unique")
         return self
 
 

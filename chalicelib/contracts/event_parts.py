@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EventDetail(BaseModel):
@@ -16,6 +16,18 @@ class EventDetail(BaseModel):
 
 class OrderEvent(EventDetail):
     orderId: str
+
+
+class WorkflowMove(BaseModel):
+    """A workflow's move (`from` -> `to`, on `event`) and the `category` of the state it reached, with
+    the `reason` given for it, if any. Listed first among a contract's bases, its fields come after theirs."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    from_: str = Field(alias="from")
+    to: str
+    event: str
+    category: str
+    reason: str | None = None
 
 
 class LineRef(BaseModel):

@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.contracts.event_parts import EventDetail, LineRef, MoneyDetail, OrderEvent, StockRef
+from chalicelib.contracts.event_parts import (
+    EventDetail,
+    LineRef,
+    MoneyDetail,
+    OrderEvent,
+    StockRef,
+    WorkflowMove,
+)
 from chalicelib.contracts.reservation_events import (
     ReservationCancelled,
     ReservationCompleted,
@@ -132,9 +139,12 @@ class RefundBreakdown(BaseModel):
     fees: str
 
 
-class RefundRequested(OrderEvent):
+class RefundEvent(OrderEvent):
     refundId: str
     amount: MoneyDetail
+
+
+class RefundRequested(RefundEvent):
     reason: str
     breakdown: RefundBreakdown | None = None  # absent from events before the ledger
     # Absent before payouts (all the payment's); only executor `payment` is for the payment side.
@@ -143,11 +153,9 @@ class RefundRequested(OrderEvent):
     attempt: int | None = None
 
 
-class RefundSucceeded(OrderEvent):
+class RefundSucceeded(RefundEvent):
     """A refund paid out by the payment, a till or as store credit (its credit id the `reference`)."""
 
-    refundId: str
-    amount: MoneyDetail
     channel: str
     executor: Literal["payment", "till", "store_credit"]
     reference: str | None = None
@@ -159,17 +167,11 @@ class OrderStatusChanged(OrderEvent):
     to: str
 
 
-class OrderWorkflowUpdated(OrderEvent):
+class OrderWorkflowUpdated(WorkflowMove, OrderEvent):
     """The order's own workflow moved it (`from` -> `to`, on `event`): `category` `open` holds it
     before dispatch, `cancelled`/`rejected` ends it, any other releases it."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
     workflow: str
-    from_: str = Field(alias="from")
-    to: str
-    event: str
-    category: str
-    reason: str | None = None
 
 
 class InventoryChanged(EventDetail):
@@ -241,6 +243,9 @@ class TaskLineRef(BaseModel):
     quantity: int
 
 
+TaskKind = Literal["sourcing-hold", "workflow", "refund-failed"]
+
+
 class TaskCreated(OrderEvent):
     """A team has a decision to make about an order: for kind `sourcing-hold`, `lines` are units no
     location could serve, held by a rule for `team`; for kind `workflow`, a fulfilment order's
@@ -249,7 +254,7 @@ class TaskCreated(OrderEvent):
 
     taskId: str
     team: str
-    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
+    kind: TaskKind
     lines: list[TaskLineRef]
     reason: str
     fulfilmentOrderId: str | None = None
@@ -257,26 +262,28 @@ class TaskCreated(OrderEvent):
     due: str | None = None
 
 
-class TaskCompleted(EventDetail):
-    """The team decided (`version` is the task's). The order's own events say what it did to it."""
+class TaskEvent(EventDetail):
+    """What became of a task about the order `orderId`, in `team`'s queue."""
 
     taskId: str
     orderId: str
     team: str
-    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
+
+
+class TaskCompleted(TaskEvent):
+    """The team decided (`version` is the task's). The order's own events say what it did to it."""
+
+    kind: TaskKind
     outcome: str  # sourcing-hold: resource, backorder or cancel; workflow: one of the task's outcomes
     note: str | None = None
 
 
-class TaskEscalated(EventDetail):
+class TaskEscalated(TaskEvent):
     """Still undecided at its `due` time, the task moved from `fromTeam` to `team`'s queue, open and
     unclaimed (`version` is the task's). Once: an escalated task is not escalated again."""
 
-    taskId: str
-    orderId: str
-    team: str
     fromTeam: str
-    kind: Literal["sourcing-hold", "workflow", "refund-failed"]
+    kind: TaskKind
     due: str
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from chalicelib.contracts.event_parts import MoneyDetail, OrderEvent, StockRef
+from chalicelib.contracts.event_parts import MoneyDetail, OrderEvent, StockRef, WorkflowMove
 
 
 class ReturnEvent(OrderEvent):
@@ -53,16 +53,9 @@ class ReturnReceived(ReturnEvent):
     stock: list[StockRef]
 
 
-class ReturnUpdated(ReturnEvent):
+class ReturnUpdated(WorkflowMove, ReturnEvent):
     """Any other move of the return's workflow (`from` -> `to` on `event`): declined (with the
     policy's `reason`), in transit, inspected, completed, cancelled, expired."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
-    from_: str = Field(alias="from")
-    to: str
-    event: str
-    category: str
-    reason: str | None = None
 
 
 class ExchangeEvent(OrderEvent):

@@ -13,18 +13,16 @@ A shipment goes back through v0's confirmShipment, a cancellation as an order ac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from chalicelib import clock
 from chalicelib.adapters.channels import amazon_api, amazon_feeds, base, mapping
 from chalicelib.adapters.channels.api import already, credentials_of
 from chalicelib.adapters.channels.money import Line
 from chalicelib.adapters.outbound import Rejected
-from chalicelib.domain.errors import Refused, Unauthorized
+from chalicelib.domain.errors import Refused
 
 if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
@@ -33,6 +31,10 @@ if TYPE_CHECKING:
 ORDER_CHANGE = "ORDER_CHANGE"
 CANCELLED = frozenset({"CANCELLED", "CANCELED"})  # the model spells it CANCELLED; v0 and the docs Canceled
 UNPAID = frozenset({"PENDING", "PENDING_AVAILABILITY"})  # payment not yet authorised
+# recipient.deliveryAddress: lines 2 and 3 go together as the second line.
+ADDRESS = mapping.AddressKeys(
+    "addressLine1", None, "postalCode", "city", "stateOrRegion", "countryCode", company="companyName"
+)
 # Our carriers' names -> Amazon's carrier codes; others go as "Other" with their name.
 CARRIERS = {"postnl": "PostNL", "dhl": "DHL", "dpd": "DPD", "ups": "UPS", "gls": "GLS", "fedex": "FedEx"}
 
@@ -94,11 +96,10 @@ def addressed_to(
     return None
 
 
-class Amazon:
+class Amazon(base.NoWebhooks, base.PolledWhole):
     type = "amazon"
-
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
-        raise Unauthorized("Amazon notifies through its SQS queue (amazon-notifications), not by webhook")
+    no_webhooks = "Amazon notifies through its SQS queue (amazon-notifications), not by webhook"
+    api: ClassVar[base.OrdersApi] = amazon_api
 
     def order_named(self, payload: Any) -> str | None:
         if not isinstance(payload, dict) or payload.get("NotificationType") != ORDER_CHANGE:
@@ -106,14 +107,8 @@ class Amazon:
         change = (payload.get("Payload") or {}).get("OrderChangeNotification") or {}
         return mapping.required(change.get("AmazonOrderId"), "Payload.OrderChangeNotification.AmazonOrderId")
 
-    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> base.ChannelOrder:
-        return self.to_order(amazon_api.order(channel, credentials, external_id), channel)
-
-    def changed_orders(
-        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for order in amazon_api.changed_orders(channel, credentials, since, until):
-            yield mapping.required(order.get("orderId"), "orderId"), order
+    def order_id(self, order: dict[str, Any]) -> str:
+        return mapping.required(order.get("orderId"), "orderId")
 
     def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         # getOrder wraps it in {"order": ...}; searchOrders lists it bare.
@@ -363,18 +358,7 @@ def _package_reference(fulfilment_order_id: str) -> str:
 def _delivery(found: dict[str, Any]) -> dict[str, Any] | None:
     """Home delivery to the recipient; address lines 2 and 3 joined (in NL and BE the house number comes
     out of line 1, or is line 2 on its own)."""
-    if not mapping.text(found.get("addressLine1")):
-        return None
-    rest = ", ".join(p for p in (mapping.text(found.get("addressLine2")), mapping.text(found.get("addressLine3"))) if p)
-    to = mapping.address(
-        name=mapping.text(found.get("name")),
-        company=found.get("companyName"),
-        line1=found.get("addressLine1"),
-        line2=rest,
-        postal_code=found.get("postalCode"),
-        city=found.get("city"),
-        region=found.get("stateOrRegion"),
-        country=found.get("countryCode"),
-        field="recipient.deliveryAddress",
+    rest = mapping.joined(", ", found.get("addressLine2"), found.get("addressLine3"))
+    return mapping.home_delivery(
+        found, ADDRESS, name=mapping.text(found.get("name")), field="recipient.deliveryAddress", line2=rest
     )
-    return {"method": "home_delivery", "address": to}

@@ -16,9 +16,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from chalicelib.domain.errors import Invalid
+from chalicelib.domain.errors import Invalid, Unauthorized
 
 if TYPE_CHECKING:
     from chalicelib.contracts.api import CreateOrder
@@ -161,6 +161,51 @@ class WebhookOnly:
 
     def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
         raise NotImplementedError(f"fetching {self.type} orders is not built yet")
+
+
+class NoWebhooks:
+    """For platforms that send no webhooks (polled, or notifying through an SQS queue): a delivery to
+    the webhook URL is refused, saying how the platform's orders come instead."""
+
+    no_webhooks: ClassVar[str]
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> Received:
+        raise Unauthorized(self.no_webhooks)
+
+
+class OrdersApi(Protocol):
+    """A polled platform's client module (`amazon_api`, ...): its orders changed in a window, each
+    whole, and one order by its id."""
+
+    def order(self, channel: Channel, credentials: str | None, order_id: str, /) -> dict[str, Any]: ...
+
+    def changed_orders(
+        self, channel: Channel, credentials: str | None, since: datetime, until: datetime, /
+    ) -> Iterator[dict[str, Any]]: ...
+
+
+class _MapsWhole(Protocol):
+    api: ClassVar[OrdersApi]
+
+    def order_id(self, order: dict[str, Any]) -> str: ...
+
+    def to_order(self, payload: Any, channel: Channel) -> ChannelOrder: ...
+
+
+class PolledWhole:
+    """For polled platforms whose listing gives each changed order whole (Amazon, Magento, Zalando):
+    fetched and listed through the connector's `api`, each order named by its `order_id`."""
+
+    api: ClassVar[OrdersApi]
+
+    def fetch_order(self: _MapsWhole, channel: Channel, credentials: str | None, external_id: str) -> ChannelOrder:
+        return self.to_order(self.api.order(channel, credentials, external_id), channel)
+
+    def changed_orders(
+        self: _MapsWhole, channel: Channel, credentials: str | None, since: datetime, until: datetime
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        for order in self.api.changed_orders(channel, credentials, since, until):
+            yield self.order_id(order), order
 
 
 def signed_by(body: bytes, signature: str | None, secrets: Sequence[str]) -> bool:

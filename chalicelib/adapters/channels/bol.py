@@ -13,7 +13,7 @@ offer (`PUT /retailer/offers/{offer-id}/stock`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +24,7 @@ from chalicelib import clock
 from chalicelib.adapters.channels import base, bol_api, mapping
 from chalicelib.adapters.channels.api import credentials_of
 from chalicelib.adapters.channels.money import Line
-from chalicelib.domain.errors import Refused, TryLater, Unauthorized
+from chalicelib.domain.errors import Refused, TryLater
 from chalicelib.observability import logger
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ _ALREADY = re.compile(r"already\s+(been\s+)?(shipped|cancell?ed|handled|returned
 # Our carriers' names -> bol's transporter codes (PostNL is "TNT" at bol); others go as OTHER.
 TRANSPORTERS = {"postnl": "TNT", "dhl": "DHL", "dpd": "DPD-NL", "ups": "UPS", "bpost": "BPOST_BE", "gls": "GLS"}
 ORDER = "ORDER"  # the push notifications' resource the OMS acts on
+# shipmentDetails' address; its street line is the street name with the house number (and extension).
+ADDRESS = mapping.AddressKeys("streetName", "extraAddressInformation", "zipCode", "city", None, "countryCode")
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,9 @@ def retailer_of(channel: Channel, credentials: str | None) -> str | None:
         return None
 
 
-class Bol:
+class Bol(base.NoWebhooks):
     type = "bol"
-
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
-        raise Unauthorized("bol.com pushes through its SQS queue (bol-notifications), not by webhook")
+    no_webhooks = "bol.com pushes through its SQS queue (bol-notifications), not by webhook"
 
     def order_named(self, payload: Any) -> str | None:
         event = payload.get("event") if isinstance(payload, dict) else None
@@ -327,21 +327,11 @@ def _delivery(order: dict[str, Any], details: dict[str, Any], channel: Channel) 
     point = mapping.text(details.get("pickupPointName"))
     if (order.get("pickupPoint") or order.get("pickUpPoint")) and point and point in channel.location_map:
         return {"method": "pickup_point", "locationId": channel.location_map[point]}
-    street = mapping.text(details.get("streetName"))
-    if street is None:
-        return None
-    number = "-".join(
-        p for p in (mapping.text(details.get("houseNumber")), mapping.text(details.get("houseNumberExtension"))) if p
-    )
-    found = mapping.address(
+    number = mapping.joined("-", details.get("houseNumber"), details.get("houseNumberExtension"))
+    return mapping.home_delivery(
+        details,
+        ADDRESS,
         name=mapping.full_name(details.get("firstName"), details.get("surname")),
-        company=details.get("company"),
-        line1=f"{street} {number}".strip(),
-        line2=details.get("extraAddressInformation"),
-        postal_code=details.get("zipCode"),
-        city=details.get("city"),
-        region=None,
-        country=details.get("countryCode"),
         field="shipmentDetails",
+        line1=mapping.joined(" ", details.get("streetName"), number),
     )
-    return {"method": "home_delivery", "address": found}

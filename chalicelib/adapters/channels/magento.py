@@ -14,14 +14,12 @@ bundle, whose prices Magento may keep on its children, is refused until it is ma
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chalicelib.adapters import outbound
 from chalicelib.adapters.channels import base, magento_api, mapping
 from chalicelib.adapters.channels.money import Line, rate_text
-from chalicelib.domain.errors import Refused, Unauthorized
+from chalicelib.domain.errors import Refused
 
 if TYPE_CHECKING:
     from chalicelib.contracts.channel_status import StatusUpdate
@@ -34,20 +32,13 @@ CARRIERS = frozenset({"ups", "usps", "fedex", "dhl"})  # Magento's own carrier c
 _NOTHING_TO_SHIP = re.compile(r"does not allow a shipment|cannot do shipment|already\s+shipped", re.IGNORECASE)
 
 
-class Magento:
+class Magento(base.NoWebhooks, base.PolledWhole):
     type = "magento"
+    no_webhooks = "Magento orders are polled (Magento signs no order webhooks): this channel takes none"
+    api: ClassVar[base.OrdersApi] = magento_api
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
-        raise Unauthorized("Magento orders are polled (Magento signs no order webhooks): this channel takes none")
-
-    def fetch_order(self, channel: Channel, credentials: str | None, external_id: str) -> base.ChannelOrder:
-        return self.to_order(magento_api.order(channel, credentials, external_id), channel)
-
-    def changed_orders(
-        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for order in magento_api.changed_orders(channel, credentials, since, until):
-            yield str(order.get("entity_id")), order
+    def order_id(self, order: dict[str, Any]) -> str:
+        return str(order.get("entity_id"))
 
     def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         order: dict[str, Any] = payload if isinstance(payload, dict) else {}

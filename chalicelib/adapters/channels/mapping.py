@@ -114,41 +114,60 @@ def address(
 
 @dataclass(frozen=True)
 class AddressKeys:
-    """Where a platform keeps each part of an address in its own address object."""
+    """Where a platform keeps each part of an address in its own address object (None: nowhere, or
+    in several fields that the connector composes into the part)."""
 
     line1: str
-    line2: str
+    line2: str | None
     postal_code: str
     city: str
-    region: str
+    region: str | None
     country: str
-    company: str = "company"
+    company: str | None = "company"
 
 
-def home_delivery(block: dict[str, Any], keys: AddressKeys, *, name: str | None, field: str) -> dict[str, Any] | None:
-    """Home delivery to the platform's shipping address; None when the order has none."""
+def home_delivery(
+    block: dict[str, Any],
+    keys: AddressKeys,
+    *,
+    name: str | None,
+    field: str,
+    line1: str | None = None,
+    line2: str | None = None,
+) -> dict[str, Any] | None:
+    """Home delivery to the platform's shipping address; None when the order has none (no `keys.line1`).
+    `line1` and `line2`: the street line and the next, where the connector composes them."""
     if not text(block.get(keys.line1)):
         return None
     found = address(
         name=name,
-        company=block.get(keys.company),
-        line1=block.get(keys.line1),
-        line2=block.get(keys.line2),
+        company=_at(block, keys.company),
+        line1=block.get(keys.line1) if line1 is None else line1,
+        line2=_at(block, keys.line2) if line2 is None else line2,
         postal_code=block.get(keys.postal_code),
         city=block.get(keys.city),
-        region=block.get(keys.region),
+        region=_at(block, keys.region),
         country=block.get(keys.country),
         field=field,
     )
     return {"method": "home_delivery", "address": found}
 
 
+def _at(block: dict[str, Any], key: str | None) -> Any:
+    return block.get(key) if key is not None else None
+
+
 def _house_number(number: str, extension: str | None) -> str:
     return f"{number}-{extension.strip()}" if extension else number
 
 
+def joined(separator: str, *values: Any) -> str:
+    """The platform's optional texts that are there, joined ("" when none is)."""
+    return separator.join(part for part in (text(v) for v in values) if part)
+
+
 def full_name(first: Any, last: Any) -> str | None:
-    return text(" ".join(part for part in (text(first), text(last)) if part))
+    return text(joined(" ", first, last))
 
 
 def currency_of(platform_currency: Any, channel: Channel) -> str:

@@ -17,16 +17,15 @@ the Stocks API per EAN, in every live sales channel of the merchant."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from chalicelib.adapters import outbound
 from chalicelib.adapters.channels import base, mapping, zalando_api
 from chalicelib.adapters.channels.money import Line
-from chalicelib.domain.errors import Refused, TryLater, Unauthorized, Unavailable
+from chalicelib.domain.errors import Refused, TryLater, Unavailable
 from chalicelib.observability import logger
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ CANCELED, RETURNED = "canceled", "returned"  # Zalando's spelling
 TRACKING_SETTLE_S = 5  # Zalando: tracking first, the lines at least 5 s later, or they may cross
 _POINTS = frozenset({"PICKUP_POINT", "PACK_STATION"})
 _EAN = re.compile(r"\d{8}|\d{12,14}")
+# shipping_address: lines 2 and 3 go together as the second line; Zalando gives no company or region.
+ADDRESS = mapping.AddressKeys("address_line_1", None, "zip_code", "city", None, "country_code", company=None)
 _PENDING_ONBOARDING = "104"  # Stocks API: held until the article is onboarded, then applied
 
 
@@ -53,20 +54,13 @@ class Unit:
     currency: str | None
 
 
-class Zalando:
+class Zalando(base.NoWebhooks, base.PolledWhole):
     type = "zalando"
+    no_webhooks = "Zalando orders are polled: this channel takes no webhooks"
+    api: ClassVar[base.OrdersApi] = zalando_api
 
-    def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Received:
-        raise Unauthorized("Zalando orders are polled: this channel takes no webhooks")
-
-    def fetch_order(self, channel: Channel, credentials: str, external_id: str) -> base.ChannelOrder:
-        return self.to_order(zalando_api.order(channel, credentials, external_id), channel)
-
-    def changed_orders(
-        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for document in zalando_api.changed_orders(channel, credentials, since, until):
-            yield str(document["data"].get("id")), document
+    def order_id(self, order: dict[str, Any]) -> str:
+        return str(order["data"].get("id"))  # a JSON:API document
 
     def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         document: dict[str, Any] = payload if isinstance(payload, dict) else {}
@@ -232,23 +226,13 @@ def _delivery(ship_to: dict[str, Any], channel: Channel) -> dict[str, Any] | Non
     point = mapping.text((ship_to.get("service_point_details") or {}).get("service_point_id"))
     if ship_to.get("address_type") in _POINTS and point and point in channel.location_map:
         return {"method": "pickup_point", "locationId": channel.location_map[point]}
-    if mapping.text(ship_to.get("address_line_1")) is None:
-        return None
-    extra = " ".join(
-        p for p in (mapping.text(ship_to.get("address_line_2")), mapping.text(ship_to.get("address_line_3"))) if p
-    )
-    found = mapping.address(
+    return mapping.home_delivery(
+        ship_to,
+        ADDRESS,
         name=mapping.full_name(ship_to.get("first_name"), ship_to.get("last_name")),
-        company=None,
-        line1=ship_to.get("address_line_1"),
-        line2=extra,
-        postal_code=ship_to.get("zip_code"),
-        city=ship_to.get("city"),
-        region=None,
-        country=ship_to.get("country_code"),
         field="shipping_address",
+        line2=mapping.joined(" ", ship_to.get("address_line_2"), ship_to.get("address_line_3")),
     )
-    return {"method": "home_delivery", "address": found}
 
 
 def _units_to_move(units: list[Unit], line: StatusLine, target: str, movable: frozenset[str]) -> list[Unit]:

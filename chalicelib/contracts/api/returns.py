@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -18,6 +18,21 @@ class ReturnLineIn(Model):
 
 class ReturnTo(Model):
     location_id: Id
+
+
+class _HandedBack(Protocol):
+    return_to: ReturnTo | None
+    received_at: ReturnTo | None
+
+
+_Handed = TypeVar("_Handed", bound=_HandedBack)
+
+
+def _returned_one_place(asked: _Handed) -> _Handed:
+    """A return (and an exchange's) names where its goods come back: one place, later or now."""
+    if (asked.return_to is None) == (asked.received_at is None):
+        raise ValueError("name returnTo (to be received later) or receivedAt (handed in now), one of them")
+    return asked
 
 
 class QuoteReturn(Model):
@@ -83,11 +98,7 @@ class CreateReturn(Model):
     received_at: ReturnTo | None = None
     refund_method: Literal["original", "store_credit", "till"] = "original"
 
-    @model_validator(mode="after")
-    def _one_place(self) -> CreateReturn:
-        if (self.return_to is None) == (self.received_at is None):
-            raise ValueError("name returnTo (to be received later) or receivedAt (handed in now), one of them")
-        return self
+    _one_place = model_validator(mode="after")(_returned_one_place)
 
 
 class ReceivedLine(Model):
@@ -185,11 +196,7 @@ class CreateExchange(Model):
         None, description="when the replacement is released; left out: the `returns` section's exchangeMode"
     )
 
-    @model_validator(mode="after")
-    def _one_place(self) -> CreateExchange:
-        if (self.return_to is None) == (self.received_at is None):
-            raise ValueError("name returnTo (to be received later) or receivedAt (handed in now), one of them")
-        return self
+    _one_place = model_validator(mode="after")(_returned_one_place)
 
 
 class ExchangeEventIn(Model):
