@@ -75,7 +75,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal
     order.exchange_created(exchange, received_at=ret.return_to if at_counter else None, actor=actor, now=now)
     if at_counter:
         return_flow.receive_at_counter(deps, order, ret, cmd.return_lines, rules=rules, actor=actor)
-        exchange.return_received(now=now)
+        exchange.return_received(covered=order.credited_to(exchange.exchange_id), now=now)
 
     def build() -> Order:
         return Order.place(

@@ -209,7 +209,7 @@ def handle_event(
             ret.tracking = cmd.tracking.model_dump(exclude_none=True)
         _move(order, ret, definition, cmd.type, actor=actor, now=now, rules=rules, reason=cmd.reason)
     if exchange is not None and cmd.type == "receive" and not ret.outstanding and not exchange.received:
-        exchange_return_received(deps, order, ret, exchange, actor=actor, commit=uow.commit)
+        exchange_return_received(deps, uow, order, ret, exchange, actor=actor)
     else:
         if exchange is not None and ret.category in GIVEN_UP:
             exchange_return_given_up(deps, uow, order, ret, exchange, actor=actor)
@@ -218,16 +218,23 @@ def handle_event(
 
 
 def exchange_return_received(
-    deps: Dependencies, order: Order, ret: Return, exchange: Exchange, *, actor: str, commit: Callable[[], None]
+    deps: Dependencies, uow: UnitOfWork, order: Order, ret: Return, exchange: Exchange, *, actor: str
 ) -> None:
-    """The exchange's return is in: an `on_receipt` replacement (paid for) goes now, with the return; an
-    `advance` one's charge, if its timer came first, is given back."""
+    """The exchange's return is all in (credited as it came). Short of its credit (units missing from
+    the parcel), the exchange goes as if the return were given up; else an `on_receipt` replacement
+    (paid for) goes now, with the return. A charge its timer made meanwhile is given back, less what
+    missing units were worth."""
+    covered = order.credited_to(exchange.exchange_id)
+    if covered < exchange.credit and exchange.charged is None:
+        exchange_return_given_up(deps, uow, order, ret, exchange, actor=actor)
+        uow.commit()
+        return
     now = deps.now()
-    given_back = exchange.return_received(now=now)
+    given_back = exchange.return_received(covered=covered, now=now)
     if given_back is not None:
         new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
         order.exchange_charge_returned(exchange, given_back, ret, actor=actor, now=now, new_refund_id=new_refund_id)
-    release_if_due(deps, order, ret, exchange, actor=actor, commit=commit)
+    release_if_due(deps, order, ret, exchange, actor=actor, commit=uow.commit)
 
 
 def exchange_return_given_up(
@@ -385,10 +392,10 @@ def _refund(order: Order, ret: Return, rules: ReturnPolicy, *, actor: str, now: 
 
 def exchange_rules(rules: ReturnPolicy) -> ReturnPolicy:
     """The return policy for an exchange's return: the customer keeps goods, so no shipping comes back;
-    its value goes to the new items when units are back, never on request (the customer would be paid
-    before returning anything, and keep the new items too: `advance` is the way to send first)."""
-    timing = "on_receipt" if rules.refund_timing == "on_request" else rules.refund_timing
-    return replace(rules, refund=replace(rules.refund, shipping=ShippingRefund.NEVER), refund_timing=timing)
+    its value goes to the new items as units are back: never on request (the customer would be paid
+    before returning anything, and keep the new items too: `advance` is the way to send first), nor
+    only on inspection (the replacement goes on receipt, and what came back decides it then)."""
+    return replace(rules, refund=replace(rules.refund, shipping=ShippingRefund.NEVER), refund_timing="on_receipt")
 
 
 def _complete_if_allowed(order: Order, ret: Return, definition: Definition, *, actor: str, now: str) -> None:

@@ -258,3 +258,76 @@ def test_a_partly_received_advance_return_is_charged_only_for_what_did_not_come_
     charged = read(client, admin, f"/exchanges/{exc['exchangeId']}")
     # The credit 28.00 less the 14.32 the received unit was worth (kept toward the new items).
     assert (charged["status"], charged["charged"]) == ("charged", eur("13.68"))
+
+
+TWO_BACK = {"returnLines": [{"lineId": "1", "quantity": 2, "reason": "does_not_fit"}]}
+ONE_IN_ONE_MISSING = {
+    "type": "receive",
+    "lines": [
+        {"lineId": "1", "quantity": 1, "disposition": "restock"},
+        {"lineId": "1", "quantity": 1, "disposition": "missing"},
+    ],
+}
+
+
+def test_an_advance_exchanges_return_with_a_unit_missing_is_charged_for_it(client, admin):
+    got = delivered(client, admin)
+    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
+    exc = exchanged(client, admin, got["orderId"], new, mode="advance", **TWO_BACK)
+    dc = bearer(issue_token(f"dc:{DC}"))
+    received = post(client, f"/returns/{exc['returnId']}/events", ONE_IN_ONE_MISSING, dc)
+    assert received.status_code == 200, received.body
+    charged = read(client, admin, f"/exchanges/{exc['exchangeId']}")
+    # The credit 28.00 less the 14.32 the one unit back was worth: the missing unit is paid for at once.
+    assert (charged["status"], charged["charged"], charged.get("chargeDue")) == ("charged", eur("13.68"), None)
+    [event] = history(order(client, admin, got["orderId"]), "ExchangeCharged")
+    assert event["amount"] == eur("13.68")
+    assert money_back(client, admin, got["orderId"]) == [("exchange", "credited", "14.32")]
+
+
+def test_a_held_exchanges_return_with_a_unit_missing_cancels_the_replacement_and_refunds_what_came_back(client, admin):
+    got = delivered(client, admin)
+    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
+    exc = exchanged(client, admin, got["orderId"], new, **TWO_BACK)
+    assert exc["status"] == "awaiting_return"
+    dc = bearer(issue_token(f"dc:{DC}"))
+    received = post(client, f"/returns/{exc['returnId']}/events", ONE_IN_ONE_MISSING, dc)
+    assert received.status_code == 200, received.body
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "cancelled"
+    replacement = order(client, admin, exc["replacementOrderId"])
+    assert (replacement["status"], replacement["fulfilmentOrders"]) == ("cancelled", [])
+    assert money_back(client, admin, exc["replacementOrderId"]) == [("exchange", "credited", "28.00")]
+    # The one unit that came back is refunded as money: nothing else was paid.
+    assert money_back(client, admin, got["orderId"]) == [("payment", "requested", "14.32")]
+    [event] = history(order(client, admin, got["orderId"]), "ExchangeCancelled")
+    assert event["returnStatus"] == "received"
+
+
+def test_a_charged_exchanges_return_arriving_short_gets_back_only_what_came_back(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    policy(client, admin, approvedExpiry="P14D")
+    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
+    exc = exchanged(client, admin, got["orderId"], new, mode="advance", **TWO_BACK)
+    assert post(client, f"/returns/{exc['returnId']}/events", {"type": "ship"}, admin).status_code == 200
+    fire(clock, 15 * DAY)
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["charged"] == eur("28.00")
+
+    dc = bearer(issue_token(f"dc:{DC}"))
+    assert post(client, f"/returns/{exc['returnId']}/events", ONE_IN_ONE_MISSING, dc).status_code == 200
+    # The one unit back (14.32) is kept toward the new items, so of the 28.00 charged 14.32 comes back.
+    assert money_back(client, admin, got["orderId"]) == [
+        ("exchange", "credited", "14.32"),
+        ("payment", "requested", "14.32"),
+    ]
+
+
+def test_an_exchanges_return_is_credited_on_receipt_even_where_returns_refund_on_inspection(client, admin):
+    got = delivered(client, admin)
+    policy(client, admin, refundTiming="on_inspection")
+    exc = exchanged(client, admin, got["orderId"], [{"sku": "CAP-NAVY", "quantity": 1, "unitPrice": eur("10.00")}])
+    receive(client, exc["returnId"])
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
+    assert money_back(client, admin, got["orderId"]) == [
+        ("exchange", "credited", "10.00"),
+        ("payment", "requested", "4.32"),
+    ]

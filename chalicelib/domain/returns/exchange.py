@@ -121,14 +121,18 @@ class Exchange(Aggregate):
         self.paid, self.updated_at = True, now
         self._touch()
 
-    def return_received(self, *, now: str) -> Decimal | None:
-        """The whole return is in; what was charged for it meanwhile is to be given back (None: nothing)."""
+    def return_received(self, *, covered: Decimal, now: str) -> Decimal | None:
+        """The whole return is in, its units worth `covered` of the credit; what was charged for it
+        meanwhile beyond what is still not covered is to be given back (None: nothing)."""
         self.received, self.charge_due, self.updated_at = True, None, now
         self._touch()
         if self.charged is None or self.charge_returned:
             return None
+        back = self.charged - max(self.credit - covered, Decimal(0))
+        if back <= 0:
+            return None
         self.charge_returned = True
-        return self.charged
+        return back
 
     def charge(self, *, covered: Decimal, now: str) -> Decimal | None:
         """The return did not come back in time: the credit is charged, less what units received so far
