@@ -20,6 +20,7 @@ from chalicelib.domain.returns.claim import Claim, ClaimKind, ClaimLine, Resolut
 from chalicelib.observability import count
 from chalicelib.service import idempotency, ids, refunds, return_flow, sourcing
 from chalicelib.service.orders import delivery_of
+from chalicelib.service.returns import live_policy
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -32,7 +33,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateClaim, principal: P
     uow = deps.uow()
     order, claims = uow.returns.claims_of(order_id)
     principal.may_change_order(order_view(order))
-    _, policy = return_flow.policy(deps)
+    _, policy = live_policy(deps)
     now, actor = deps.now(), principal.actor
     resolution = Resolution(cmd.resolution)
     claim = Claim(

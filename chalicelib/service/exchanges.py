@@ -27,8 +27,10 @@ from chalicelib.domain.orders.order import Order
 from chalicelib.domain.orders.state import Payment
 from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange, ExchangeMode
 from chalicelib.observability import count
+from chalicelib.service import exchange_settlement as settlement
 from chalicelib.service import idempotency, ids, return_flow, sourcing
 from chalicelib.service.orders import delivery_of
+from chalicelib.service.returns import live_policy
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -44,7 +46,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal
     held or released, and the exchange, all in one transaction."""
     uow = deps.uow()
     order, returns, exchanges = uow.returns.partition(order_id)
-    _, policy = return_flow.policy(deps)
+    _, policy = live_policy(deps)
     rules = return_flow.exchange_rules(policy)
     asked = return_flow.authorize(deps, order, len(returns), cmd, principal, rules=rules, lines=cmd.return_lines)
     at_counter = asked.at_counter
@@ -94,7 +96,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateExchange, principal
         )
 
     if exchange.may_release:
-        exchange.release(charge_due=return_flow.charge_due(policy.approved_expiry, now), now=now)
+        exchange.release(charge_due=settlement.charge_due(policy.approved_expiry, now), now=now)
         sourcing.place(deps, build, actor=actor, also=[order, ret, exchange])
     else:
         replacement = build()
@@ -123,7 +125,7 @@ def handle_event(deps: Dependencies, exchange_id: str, cmd: api.ExchangeEventIn,
         raise Forbidden(f"exchange {exchange_id} is not of channel {principal.scope}")
     now = deps.now()
     exchange.pay(now=now)
-    return_flow.release_if_due(deps, order, ret, exchange, actor=principal.actor, commit=uow.commit)
+    settlement.release_if_due(deps, order, ret, exchange, actor=principal.actor, commit=uow.commit)
     count("ExchangesPaid", channel=order.channel)
     return exchange_view(exchange)
 

@@ -12,42 +12,36 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Forbidden, expect_version
 from chalicelib.domain.network import Location
-from chalicelib.domain.orders.lines import LineCancellation
 from chalicelib.domain.orders.order import Order
-from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange
 from chalicelib.domain.returns.policy import ReturnLine, ReturnPolicy, check_destination, quote_return
 from chalicelib.domain.returns.refund import RefundQuote, ShippingRefund
-from chalicelib.domain.returns.return_ import GIVEN_UP, Disposition, Return, ReturnItem
+from chalicelib.domain.returns.return_ import Disposition, Return, ReturnItem
 from chalicelib.domain.workflows import Definition, Entity, Timer, allowed_events, bind, is_current
 from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
 from chalicelib.observability import count
-from chalicelib.service import config, idempotency, ids, refunds, sourcing
-from chalicelib.service.returns import answer_of, quote_parts, return_policy
+from chalicelib.service import exchange_settlement as settlement
+from chalicelib.service import idempotency, ids, refunds
+from chalicelib.service.returns import answer_of, live_policy, quote_parts
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
-    from chalicelib.service.unit_of_work import Dependencies, UnitOfWork
+    from chalicelib.service.unit_of_work import Dependencies
 
     Cmd = TypeVar("Cmd")
     Creates: TypeAlias = Callable[[Dependencies, str, Cmd, Principal], idempotency.Answer]
 
 EXPIRY_TIMER = "approved_expiry"
+# A partially received return whose rest is not in within the policy's approvedExpiry of its last
+# receipt: the rest is received as missing (not refunded), so the return, and any exchange, can end.
+REST_TIMER = "rest_missing"
+RECEIVE = "receive"
 COMPLETE = "complete"  # sent by the OMS as soon as the return's workflow allows it
-
-
-def policy(deps: Dependencies) -> tuple[int, ReturnPolicy]:
-    """The live `returns` section (cached) as the domain takes it, and its version."""
-    from chalicelib.contracts.config import ReturnsConfig
-
-    version, section = config.active_version(deps.table, "returns")
-    assert isinstance(section, ReturnsConfig)  # what the name "returns" holds
-    return version, return_policy(section)
 
 
 def asked_on_order(kind: str) -> Callable[[Creates[Cmd]], Callable[..., idempotency.Answer]]:
@@ -81,7 +75,7 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: 
     received at once."""
     uow = deps.uow()
     order, existing = uow.returns.of_order(order_id)
-    version, rules = policy(deps)
+    version, rules = live_policy(deps)
     asked = authorize(
         deps, order, len(existing), cmd, principal, rules=rules, lines=cmd.lines, refund_method=cmd.refund_method
     )
@@ -194,9 +188,9 @@ def handle_event(
     _may_send(principal, ret, cmd)
     expect_version(f"return {return_id}", ret.version, if_match)
     definition = deps.workflow(ret.workflow, ret.workflow_version)
-    _, rules = policy(deps)
+    _, rules = live_policy(deps)
     now, actor = deps.now(), principal.actor
-    if cmd.type == "receive":
+    if cmd.type == RECEIVE:
         scoped = principal.scope if principal.kind in ("store", "dc") else None
         location = deps.network().location(cmd.location_id or scoped or ret.location_id)
         lines = [(ln.line_id, ln.quantity, Disposition(ln.disposition)) for ln in cmd.lines or []]
@@ -208,86 +202,8 @@ def handle_event(
         if cmd.tracking is not None:
             ret.tracking = cmd.tracking.model_dump(exclude_none=True)
         _move(order, ret, definition, cmd.type, actor=actor, now=now, rules=rules, reason=cmd.reason)
-    if exchange is not None and cmd.type == "receive" and not ret.outstanding and not exchange.received:
-        exchange_return_received(deps, uow, order, ret, exchange, actor=actor)
-    else:
-        if exchange is not None and ret.category in GIVEN_UP:
-            exchange_return_given_up(deps, uow, order, ret, exchange, actor=actor)
-        uow.commit()
+    settlement.commit(deps, uow, order, ret, exchange, received=cmd.type == RECEIVE, actor=actor)
     return answer_of(deps, order, ret)
-
-
-def exchange_return_received(
-    deps: Dependencies, uow: UnitOfWork, order: Order, ret: Return, exchange: Exchange, *, actor: str
-) -> None:
-    """The exchange's return is all in (credited as it came). Short of its credit (units missing from
-    the parcel), the exchange goes as if the return were given up; else an `on_receipt` replacement
-    (paid for) goes now, with the return. A charge its timer made meanwhile is given back, less what
-    missing units were worth."""
-    covered = order.credited_to(exchange.exchange_id)
-    if covered < exchange.credit and exchange.charged is None:
-        exchange_return_given_up(deps, uow, order, ret, exchange, actor=actor)
-        uow.commit()
-        return
-    now = deps.now()
-    given_back = exchange.return_received(covered=covered, now=now)
-    if given_back is not None:
-        new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
-        order.exchange_charge_returned(exchange, given_back, ret, actor=actor, now=now, new_refund_id=new_refund_id)
-    release_if_due(deps, order, ret, exchange, actor=actor, commit=uow.commit)
-
-
-def exchange_return_given_up(
-    deps: Dependencies, uow: UnitOfWork, order: Order, ret: Return, exchange: Exchange, *, actor: str
-) -> None:
-    """The exchange's return was cancelled or expired before it was all in. A replacement on its way
-    (`advance`) is charged now, less what units came back; one still held is cancelled with the
-    exchange, only money the customer paid given back (the difference on the replacement, what units
-    received were worth on the original). Stored by `uow`'s commit (the caller's), in one transaction."""
-    if exchange.settled:
-        return
-    now = deps.now()
-    if exchange.released:
-        amount = exchange.charge(covered=order.credited_to(exchange.exchange_id), now=now)
-        if amount is not None:
-            order.exchange_charged(exchange, amount, actor=actor, now=now)
-            count("ExchangesCharged", channel=order.channel)
-        return
-    replacement = uow.orders.get(exchange.replacement_order_id)
-    # Its price was paid by the returned units' value (never money) and, when dearer, the difference.
-    never_money = exchange.credit if exchange.paid else exchange.new_price
-    replacement.cancel_lines(
-        [LineCancellation(ln.line_id, ln.open_quantity) for ln in replacement.lines if ln.open_quantity],
-        reason=f"exchange {exchange.exchange_id}: its return was {ret.status}",
-        actor=actor,
-        now=now,
-        new_refund_id=refunds.payer(deps, replacement),
-        exchange=(exchange.exchange_id, never_money),
-    )
-    exchange.cancel(now=now)
-    order.exchange_cancelled(exchange, ret, actor=actor, now=now)
-    count("ExchangesCancelled", channel=order.channel)
-
-
-def release_if_due(
-    deps: Dependencies, order: Order, ret: Return, exchange: Exchange, *, actor: str, commit: Callable[[], None]
-) -> None:
-    """Release the replacement when the exchange allows it now, in one transaction with the original
-    order, the return and the exchange (`commit` stores them when there is nothing to release)."""
-    if not exchange.may_release:
-        commit()
-        return
-    _, rules = policy(deps)
-    now = deps.now()
-    exchange.release(charge_due=charge_due(rules.approved_expiry, now), now=now)
-    replacement = deps.uow().orders.get(exchange.replacement_order_id)
-    sourcing.resource_hold(deps, replacement, EXCHANGE_HOLD, actor=actor, also=[order, ret, exchange])
-    count("ExchangesReleased", channel=order.channel)
-
-
-def charge_due(within: timedelta, now: str) -> datetime:
-    """An advance replacement's return should be back within the policy's expiry of approved returns."""
-    return datetime.fromisoformat(now) + within
 
 
 def expire_due(deps: Dependencies, return_id: str) -> int:
@@ -301,15 +217,22 @@ def expire_due(deps: Dependencies, return_id: str) -> int:
         return 0  # the index lagged behind a change that cancelled it
     ret.drop_timer(timer.name, now=stamp)
     heard = is_current(timer, ret.position)
+    actor = f"timer:{timer.name}"
     if heard:
         try:
             definition = deps.workflow(ret.workflow, ret.workflow_version)
-            _move(order, ret, definition, timer.event, actor=f"timer:{timer.name}", now=stamp)
+            if timer.name == REST_TIMER:
+                _, rules = live_policy(deps)
+                refunds.tell_terms(deps, order)
+                rest = ret.everything_expected(Disposition.MISSING)
+                location = deps.network().location(ret.location_id)
+                _receive(order, ret, definition, rest, location=location, rules=rules, actor=actor, now=stamp)
+            else:
+                _move(order, ret, definition, timer.event, actor=actor, now=stamp)
         except Conflict:
             heard = False  # nothing there takes it now
-    if heard and exchange is not None and ret.category in GIVEN_UP:
-        exchange_return_given_up(deps, uow, order, ret, exchange, actor=f"timer:{timer.name}")
-    uow.commit()
+    settle = exchange if heard else None
+    settlement.commit(deps, uow, order, ret, settle, received=timer.name == REST_TIMER, actor=actor)
     if heard:
         count("ReturnTimersFired", timer=timer.name)
     else:
@@ -347,6 +270,9 @@ def _receive(
     order.return_received(ret, receipts, actor=actor, now=now)
     if ret.refund_timing == "on_receipt":
         _refund(order, ret, rules, actor=actor, now=now)
+    if ret.outstanding and RECEIVE in allowed_events(definition, ret.status, ret.context(order.order_facts(), {})):
+        due = datetime.fromisoformat(now) + rules.approved_expiry
+        ret.set_timer(Timer(REST_TIMER, due, RECEIVE, ret.status, ret.entry))
     _complete_if_allowed(order, ret, definition, actor=actor, now=now)
 
 

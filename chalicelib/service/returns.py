@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies
 
 
+def live_policy(deps: Dependencies) -> tuple[int, ReturnPolicy]:
+    """The live `returns` section (cached) as the domain takes it, and its version."""
+    from chalicelib.contracts.config import ReturnsConfig
+
+    version, section = config.active_version(deps.table, "returns")
+    assert isinstance(section, ReturnsConfig)  # what the name "returns" holds
+    return version, return_policy(section)
+
+
 def return_policy(section: ReturnsConfig) -> ReturnPolicy:
     """The `returns` section as the domain takes it."""
     return ReturnPolicy(

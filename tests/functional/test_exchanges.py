@@ -331,3 +331,19 @@ def test_an_exchanges_return_is_credited_on_receipt_even_where_returns_refund_on
         ("exchange", "credited", "10.00"),
         ("payment", "requested", "4.32"),
     ]
+
+
+def test_a_held_exchanges_return_whose_rest_never_follows_is_given_up(client, admin, clock: ManualClock):
+    got = delivered(client, admin)
+    policy(client, admin, approvedExpiry="P14D")
+    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
+    exc = exchanged(client, admin, got["orderId"], new, **TWO_BACK)
+    dc = bearer(issue_token(f"dc:{DC}"))
+    one = {"type": "receive", "lines": [{"lineId": "1", "quantity": 1, "disposition": "restock"}]}
+    assert post(client, f"/returns/{exc['returnId']}/events", one, dc).status_code == 200
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "awaiting_return"
+    fire(clock, 15 * DAY)
+    assert read(client, admin, f"/returns/{exc['returnId']}")["status"] == "received"
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "cancelled"
+    assert order(client, admin, exc["replacementOrderId"])["status"] == "cancelled"
+    assert money_back(client, admin, got["orderId"]) == [("payment", "requested", "14.32")]

@@ -213,3 +213,28 @@ def test_a_return_and_its_event_cost_one_read_and_one_transaction_each(client, a
     with counting() as trips:
         event(client, admin, ret["returnId"], "receive")
     assert trips.by_operation() == {"Query": 1, "TransactWriteItems": 1}, trips.describe()
+
+
+def test_the_rest_of_a_partly_received_return_is_presumed_missing_when_it_does_not_follow(
+    client, admin, clock: ManualClock
+):
+    policy(client, admin, approvedExpiry="P14D")
+    got = delivered(client, admin)
+    ret = asked(client, admin, got["orderId"], [("1", 2, "changed_mind")])
+    dc = bearer(issue_token(f"dc:{DC}"))
+    one = [{"lineId": "1", "quantity": 1, "disposition": "restock"}]
+    partly = event(client, dc, ret["returnId"], "receive", lines=one)
+    assert partly["status"] == "partially_received"
+    assert {t["name"]: t["event"] for t in partly["timers"]}["rest_missing"] == "receive"
+    assert refunds(client, admin, got["orderId"]) == ["14.32"]  # the unit that came back
+
+    fire(clock, 14 * 24 * 3600 - 60)
+    assert (
+        json.loads(client.http.get(f"/returns/{ret['returnId']}", headers=admin).body)["status"] == "partially_received"
+    )
+    fire(clock, 120)
+    closed = json.loads(client.http.get(f"/returns/{ret['returnId']}", headers=admin).body)
+    assert (closed["status"], closed["timers"]) == ("received", [])
+    assert closed["lines"][0]["dispositions"] == {"restock": 1, "missing": 1}
+    assert refunds(client, admin, got["orderId"]) == ["14.32"]  # nothing for the unit that never came
+    assert order(client, admin, got["orderId"])["lines"][0]["ledger"]["returnRequested"] == 0
