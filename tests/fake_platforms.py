@@ -11,6 +11,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -768,7 +769,8 @@ def _sections(order: dict[str, Any], query: dict[str, list[str]]) -> dict[str, A
 
 MAGENTO_TOKEN = "mag-integration-" + "c9" * 16
 _MAGENTO_CRITERION = re.compile(r"searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(\w+)\]")
-_MAGENTO_COMPARE = {
+_MAGENTO_SORT = re.compile(r"searchCriteria\[sortOrders\]\[(\d+)\]\[field\]")
+_MAGENTO_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
     "gt": lambda a, b: a > b,
     "gteq": lambda a, b: a >= b,
@@ -790,6 +792,7 @@ class FakeMagento(Platform):
     credentials = {"accessToken": MAGENTO_TOKEN}
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipments: list[dict[str, Any]] = field(default_factory=list)
+    after_listing: list[Callable[[], None]] = field(default_factory=list)  # run once, after the next list
 
     def add_order(self, order: dict[str, Any]) -> None:
         self.orders[str(order["entity_id"])] = order
@@ -831,18 +834,22 @@ class FakeMagento(Platform):
                 groups.setdefault(criterion[1], {}).setdefault(criterion[2], {})[criterion[3]] = values[0]
 
         def holds(row: dict[str, Any], f: dict[str, str]) -> bool:
-            return bool(_MAGENTO_COMPARE[f.get("condition_type", "eq")](str(row.get(f["field"])), f["value"]))
+            compare = _MAGENTO_COMPARE[f.get("condition_type", "eq")]
+            return bool(compare(_magento_value(row.get(f["field"])), _magento_value(f["value"])))
 
         matched = [r for r in rows if all(any(holds(r, f) for f in g.values()) for g in groups.values())]
-        sort = query.get("searchCriteria[sortOrders][0][field]")
-        if sort:
-            descending = query.get("searchCriteria[sortOrders][0][direction]", ["ASC"])[0] == "DESC"
-            matched.sort(key=lambda r: str(r.get(sort[0])), reverse=descending)
+        # Sorted by the last sort order first: each sort is stable, so the first order decides.
+        for index in reversed(range(len([k for k in query if _MAGENTO_SORT.fullmatch(k)]))):
+            name = query[f"searchCriteria[sortOrders][{index}][field]"][0]
+            descending = query.get(f"searchCriteria[sortOrders][{index}][direction]", ["ASC"])[0] == "DESC"
+            matched.sort(key=_magento_column(name), reverse=descending)
         size = int(query.get("searchCriteria[pageSize]", ["20"])[0])
         last = max((len(matched) - 1) // size + 1, 1)
         page = min(int(query.get("searchCriteria[currentPage]", ["1"])[0]), last)  # past the last: the last
         criteria = {"filter_groups": [{"filters": list(g.values())} for g in groups.values()], "page_size": size}
         items = matched[(page - 1) * size : page * size]
+        while self.after_listing:  # the shop changes while a poller reads it
+            self.after_listing.pop(0)()
         return 200, {"items": items, "search_criteria": criteria | {"current_page": page}, "total_count": len(matched)}
 
     def _cancel(self, order: dict[str, Any]) -> bool:
@@ -890,6 +897,16 @@ class FakeMagento(Platform):
             }
         )
         return 200, shipment_id
+
+
+def _magento_value(value: Any) -> Any:
+    """A column as MySQL compares it: ids as numbers (entity_id 10 after 9), the rest as text."""
+    text = str(value)
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def _magento_column(name: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda row: _magento_value(row.get(name))
 
 
 def _magento_now() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -39,7 +40,6 @@ from tests.magento import (
     ago,
     captured,
     dutch_variant,
-    guest_variant,
 )
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -91,17 +91,33 @@ def test_polled_orders_become_canonical_once_however_often_they_are_polled(
     assert MAGENTO_TOKEN not in logs.getvalue()
 
 
-def test_every_page_is_read_to_magentos_total_count(
+def test_every_page_is_read_after_the_last_order_of_the_one_before(
     client: Any, admin: dict[str, str], magento: FakeMagento, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(magento_api, "PAGE_SIZE", 2)  # Magento answers a page past the last with the last
-    orders = [dutch_variant(entity_id=n, updated_at=ago(seconds=60 - n)) for n in (41, 42, 43)]
-    connect_magento(client, admin, magento, *orders, guest_variant())
+    monkeypatch.setattr(magento_api, "PAGE_SIZE", 2)
+    # 41 and 42 changed in the same second: the next page starts after (that second, entity 42).
+    stamps = {41: ago(seconds=50), 42: ago(seconds=50), 43: ago(seconds=40), 9: ago(seconds=30)}
+    orders = [dutch_variant(entity_id=n, updated_at=at) for n, at in stamps.items()]
+    connect_magento(client, admin, magento, *orders)
     assert inbox_received(Pump(retry_delay_s=0)) == 4
-    assert all(order_of(client, admin, MAG, n) is not None for n in ("41", "42", "43", CAPTURED))
-    pages = [p for m, p, _ in magento.received if m == "GET" and "currentPage" in p]
-    # The first run read pages 1 and 2 (4 of 4), never a third, which would answer page 2 again.
-    assert [p.rsplit("=", 1)[1] for p in pages][:3] == ["1", "2", "1"]
+    assert all(order_of(client, admin, MAG, str(n)) is not None for n in stamps)
+    lists = [unquote(p) for m, p, _ in magento.received if m == "GET" and p.startswith("/rest/V1/orders?")]
+    assert "[condition_type]=gteq" not in lists[0]  # the first page: the window itself
+    assert "entity_id" in lists[1] and "[value]=42" in lists[1]  # keyset: after entity 42 of that second
+
+
+def test_an_order_changing_while_the_shop_is_read_never_hides_another(
+    client: Any, admin: dict[str, str], magento: FakeMagento, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(magento_api, "PAGE_SIZE", 2)
+    # Changed an hour ago: older than the overlap a later run reads again.
+    orders = {n: dutch_variant(entity_id=n, updated_at=ago(minutes=60, seconds=-n)) for n in (41, 42, 43, 44, 45)}
+    connect_magento(client, admin, magento, *orders.values())
+    # After the first page, the shop changes 41 (it leaves this run's window): with page numbers the
+    # second page would start at 44, and 43 would be read neither now nor by any later window.
+    magento.after_listing.append(lambda: orders[41].update(updated_at=ago(seconds=-30)))
+    assert inbox_received(Pump(retry_delay_s=0)) == 5
+    assert all(order_of(client, admin, MAG, str(n)) is not None for n in orders)
 
 
 def test_an_order_the_shop_cancels_is_cancelled_here(client: Any, admin: dict[str, str], magento: FakeMagento):

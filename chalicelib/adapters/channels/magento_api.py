@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from chalicelib.adapters.channels.api import base_url, call, credentials_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from chalicelib.domain.network import Channel
 
@@ -27,16 +27,21 @@ def request(channel: Channel, credentials: str | None, method: str, path: str, b
     return call(channel, method, url, {"Authorization": f"Bearer {token}"}, body)
 
 
-def search(*groups: tuple[str, str, str], page: int = 1, sort: str | None = None) -> str:
-    """A `searchCriteria` query: one filter group per `(field, condition, value)` (all must hold),
-    a page of PAGE_SIZE, oldest `sort` first."""
+Filter = tuple[str, str, str]  # (field, condition, value)
+
+
+def search(*groups: Sequence[Filter], sort: Sequence[str] = ()) -> str:
+    """A `searchCriteria` query: every group must hold, by any one of its filters; the first page of
+    PAGE_SIZE, ascending by each `sort` field in turn."""
     query: dict[str, Any] = {}
-    for index, (name, condition, value) in enumerate(groups):
-        at = f"searchCriteria[filter_groups][{index}][filters][0]"
-        query |= {f"{at}[field]": name, f"{at}[value]": value, f"{at}[condition_type]": condition}
-    if sort is not None:
-        query |= {"searchCriteria[sortOrders][0][field]": sort, "searchCriteria[sortOrders][0][direction]": "ASC"}
-    query |= {"searchCriteria[pageSize]": PAGE_SIZE, "searchCriteria[currentPage]": page}
+    for index, group in enumerate(groups):
+        for number, (name, condition, value) in enumerate(group):
+            at = f"searchCriteria[filter_groups][{index}][filters][{number}]"
+            query |= {f"{at}[field]": name, f"{at}[value]": value, f"{at}[condition_type]": condition}
+    for index, name in enumerate(sort):
+        query |= {f"searchCriteria[sortOrders][{index}][field]": name}
+        query |= {f"searchCriteria[sortOrders][{index}][direction]": "ASC"}
+    query |= {"searchCriteria[pageSize]": PAGE_SIZE, "searchCriteria[currentPage]": 1}
     return urlencode(query)
 
 
@@ -44,18 +49,20 @@ def changed_orders(
     channel: Channel, credentials: str | None, since: datetime, until: datetime
 ) -> Iterator[dict[str, Any]]:
     """Each order updated after `since` up to `until`, whole (items, addresses, shipping assignments),
-    oldest change first, page by page until `total_count`: Magento answers a page past the last with
-    the last page again, so an empty page is not the only end."""
-    window = ("updated_at", "gt", instant(since)), ("updated_at", "lteq", instant(until))
-    page, seen = 1, 0
+    oldest change first. Each page starts after the last order read, by (updated_at, entity_id): with
+    page numbers, an order changing mid-read leaves the window (to be read next time) and shifts the
+    next one onto a page already read, never to be read at all."""
+    window = [("updated_at", "lteq", instant(until))]
+    start: list[list[Filter]] = [[("updated_at", "gt", instant(since))]]
     while True:
-        found = request(channel, credentials, "GET", f"/orders?{search(*window, page=page, sort='updated_at')}") or {}
+        query = search(*start, window, sort=("updated_at", "entity_id"))
+        found = request(channel, credentials, "GET", f"/orders?{query}") or {}
         orders = [o for o in found.get("items") or [] if isinstance(o, dict)]
         yield from orders
-        seen += len(orders)
-        if not orders or seen >= int(found.get("total_count") or 0):
+        if len(orders) < PAGE_SIZE:
             return
-        page += 1
+        last, entity = str(orders[-1].get("updated_at")), str(orders[-1].get("entity_id"))
+        start = [[("updated_at", "gteq", last)], [("updated_at", "gt", last), ("entity_id", "gt", entity)]]
 
 
 def order(channel: Channel, credentials: str | None, entity_id: str) -> dict[str, Any]:
@@ -65,7 +72,7 @@ def order(channel: Channel, credentials: str | None, entity_id: str) -> dict[str
 
 def shipments(channel: Channel, credentials: str | None, entity_id: str) -> list[dict[str, Any]]:
     """The order's shipments, with their tracks and comments (its first page: an order has few)."""
-    found = request(channel, credentials, "GET", f"/shipments?{search(('order_id', 'eq', entity_id))}") or {}
+    found = request(channel, credentials, "GET", f"/shipments?{search([('order_id', 'eq', entity_id)])}") or {}
     return [s for s in found.get("items") or [] if isinstance(s, dict)]
 
 
