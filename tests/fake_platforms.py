@@ -37,6 +37,7 @@ class Platform:
     url: str = ""
     received: list[tuple[str, str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    after_listing: list[Callable[[], None]] = field(default_factory=list)  # each run once, after a list
     # For `channel()`: the channel type that talks to this platform, the credentials the fake takes
     # and where its login is when that is not under the API's base URL.
     kind: ClassVar[str] = ""
@@ -57,6 +58,11 @@ class Platform:
         if found is not None:
             self.failures.remove(found)
         return found
+
+    def listed(self) -> None:
+        """A page of a list was answered: the platform changes while a poller reads it."""
+        while self.after_listing:
+            self.after_listing.pop(0)()
 
     def calls(self, method: str | None = None) -> list[tuple[str, str, Any]]:
         return [r for r in self.received if method is None or r[0] == method]
@@ -459,6 +465,7 @@ class FakeZalando(Platform):
         documents = [self._document(o, asked.get("include", "")) for o in page]
         listing = f"{self.url}/merchants/{ZALANDO_MERCHANT}/orders?page[size]={size}&page[number]="
         more = len(listed) > (number + 1) * size
+        self.listed()
         links = {"self": f"{listing}{number}"} | ({"next": f"{listing}{number + 1}"} if more else {})
         return 200, {
             "data": [d["data"] for d in documents],
@@ -792,7 +799,6 @@ class FakeMagento(Platform):
     credentials = {"accessToken": MAGENTO_TOKEN}
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     shipments: list[dict[str, Any]] = field(default_factory=list)
-    after_listing: list[Callable[[], None]] = field(default_factory=list)  # run once, after the next list
 
     def add_order(self, order: dict[str, Any]) -> None:
         self.orders[str(order["entity_id"])] = order
@@ -848,8 +854,7 @@ class FakeMagento(Platform):
         page = min(int(query.get("searchCriteria[currentPage]", ["1"])[0]), last)  # past the last: the last
         criteria = {"filter_groups": [{"filters": list(g.values())} for g in groups.values()], "page_size": size}
         items = matched[(page - 1) * size : page * size]
-        while self.after_listing:  # the shop changes while a poller reads it
-            self.after_listing.pop(0)()
+        self.listed()
         return 200, {"items": items, "search_criteria": criteria | {"current_page": page}, "total_count": len(matched)}
 
     def _cancel(self, order: dict[str, Any]) -> bool:

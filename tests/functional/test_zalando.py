@@ -360,3 +360,25 @@ def test_the_window_is_read_page_by_page_each_order_with_only_its_own_items_and_
         )
     listed = [p for m, p, _ in zalando.received if m == "GET" and "/orders?" in p]
     assert len(listed) == 2 and "include=order_items%2Corder_lines" in listed[0] and "sort=modified_at" in listed[0]
+
+
+def test_an_order_changing_while_the_window_is_read_never_hides_another(
+    zalando: FakeZalando, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters.channels import zalando_api
+    from chalicelib.domain.network import Channel
+
+    monkeypatch.setattr(zalando_api, "PAGE_SIZE", 2)
+    for n in range(5):
+        item = f"1a2b3c4d-0000-4000-8000-{n:08d}00c1"
+        changed = {"order_id": f"order-{n}", "modified_at": ago(minutes=60 - n)}
+        zalando.add_order(zalando_order("zalando_order.json", {item: (EAN, [("initial", n)])}, **changed))
+    # After the first page the first order changes again (it leaves the window, for the next run): by
+    # page number the second page would start at order-3, and order-2 would never be read.
+    first = zalando.orders["order-0"]["attributes"]
+    zalando.after_listing.append(lambda: first.update(modified_at=ago(minutes=-5)))
+    channel, now = Channel(f"{ZAL}-shift", "zalando", api_base_url=zalando.url), datetime.now(UTC)
+
+    found = zalando_api.changed_orders(channel, json.dumps(CREDENTIALS), now - timedelta(days=1), now)
+
+    assert sorted(d["data"]["id"] for d in found) == [f"order-{n}" for n in range(5)]  # each once

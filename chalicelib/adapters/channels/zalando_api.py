@@ -5,7 +5,7 @@ channels and its Stocks API. Every path is under the channel's merchant id (its 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -61,13 +61,16 @@ def _orders_path(channel: Channel, credentials: str | None) -> str:
 def changed_orders(
     channel: Channel, credentials: str | None, since: datetime, until: datetime
 ) -> Iterator[dict[str, Any]]:
-    """Each order modified after `since` and before `until` (both exclusive, Zalando's filters), page by
-    page, as one JSON:API document with its own items and lines. Oldest change first, so an order that
-    changes while the pages are read moves to a later page rather than out of the window."""
-    page = 0
+    """Each order modified after `since` and before `until` (both exclusive, Zalando's filters), oldest
+    change first, as one JSON:API document with its own items and lines. Each page starts at the last
+    order of the one before (a millisecond earlier, the orders already read skipped): by page number,
+    an order changing mid-read leaves the window (to be read next time) and shifts the next one onto a
+    page already read, never to be read at all. Only more than a page changed in one millisecond is
+    paged by number."""
+    after, page, read = since, 0, set[str]()
     while True:
         query = {
-            "last_updated_after": _instant(since),
+            "last_updated_after": _instant(after),
             "last_updated_before": _instant(until),
             "include": INCLUDE,
             "sort": "modified_at",
@@ -77,10 +80,25 @@ def changed_orders(
         found = request(channel, credentials, "GET", f"{_orders_path(channel, credentials)}?{urlencode(query)}") or {}
         orders, included = found.get("data") or [], found.get("included") or []
         for order in orders:
-            yield {"data": order, "included": own_resources(order, included)}
+            if order.get("id") not in read:
+                read.add(order.get("id"))
+                yield {"data": order, "included": own_resources(order, included)}
         if len(orders) < PAGE_SIZE or not (found.get("links") or {}).get("next"):
             return
-        page += 1
+        last = _modified(orders[-1])
+        if last is not None and last - timedelta(milliseconds=1) > after:
+            after, page = last - timedelta(milliseconds=1), 0
+        else:
+            page += 1
+
+
+def _modified(order: dict[str, Any]) -> datetime | None:
+    """The order's `modified_at` (None: not a time, so its page is followed by number)."""
+    try:
+        moment = datetime.fromisoformat(str((order.get("attributes") or {}).get("modified_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def order(channel: Channel, credentials: str | None, order_id: str) -> dict[str, Any]:
