@@ -150,6 +150,7 @@ def test_a_return_the_policy_declines_makes_no_exchange(client, admin, clock: Ma
 
 
 TWELVE = [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("12.00")}]
+TWO_NEW = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]  # 28.00 for two returned units
 
 
 def cancel_return(client: Any, admin: dict[str, str], return_id: str) -> None:
@@ -232,12 +233,16 @@ def test_a_return_arriving_after_its_exchange_was_charged_gets_the_charge_back(c
     assert len(order(client, admin, got["orderId"])["refunds"]) == 3
 
 
-def test_an_exchange_under_refunds_on_request_pays_nothing_before_the_return_is_back(client, admin):
+@pytest.mark.parametrize("timing", ["on_request", "on_inspection"])
+def test_an_exchanges_return_is_credited_when_it_is_received_whatever_the_refund_timing(client, admin, timing):
+    """Never on request (the customer would be paid before returning anything), nor only at inspection
+    (the replacement goes on receipt)."""
     got = delivered(client, admin)
-    policy(client, admin, refundTiming="on_request")
+    policy(client, admin, refundTiming=timing)
     exc = exchanged(client, admin, got["orderId"], [{"sku": "CAP-NAVY", "quantity": 1, "unitPrice": eur("10.00")}])
-    assert money_back(client, admin, got["orderId"]) == []  # a plain return would be refunded now
+    assert money_back(client, admin, got["orderId"]) == []  # a plain return would be refunded now on_request
     receive(client, exc["returnId"])
+    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
     assert money_back(client, admin, got["orderId"]) == [
         ("exchange", "credited", "10.00"),
         ("payment", "requested", "4.32"),
@@ -248,8 +253,7 @@ def test_a_partly_received_advance_return_is_charged_only_for_what_did_not_come_
     got = delivered(client, admin)
     policy(client, admin, approvedExpiry="P14D")
     two = {"returnLines": [{"lineId": "1", "quantity": 2, "reason": "does_not_fit"}], "mode": "advance"}
-    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
-    exc = exchanged(client, admin, got["orderId"], new, **two)
+    exc = exchanged(client, admin, got["orderId"], TWO_NEW, **two)
     dc = bearer(issue_token(f"dc:{DC}"))
     one = {"type": "receive", "lines": [{"lineId": "1", "quantity": 1, "disposition": "restock"}]}
     assert post(client, f"/returns/{exc['returnId']}/events", one, dc).status_code == 200
@@ -272,8 +276,7 @@ ONE_IN_ONE_MISSING = {
 
 def test_an_advance_exchanges_return_with_a_unit_missing_is_charged_for_it(client, admin):
     got = delivered(client, admin)
-    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
-    exc = exchanged(client, admin, got["orderId"], new, mode="advance", **TWO_BACK)
+    exc = exchanged(client, admin, got["orderId"], TWO_NEW, mode="advance", **TWO_BACK)
     dc = bearer(issue_token(f"dc:{DC}"))
     received = post(client, f"/returns/{exc['returnId']}/events", ONE_IN_ONE_MISSING, dc)
     assert received.status_code == 200, received.body
@@ -287,8 +290,7 @@ def test_an_advance_exchanges_return_with_a_unit_missing_is_charged_for_it(clien
 
 def test_a_held_exchanges_return_with_a_unit_missing_cancels_the_replacement_and_refunds_what_came_back(client, admin):
     got = delivered(client, admin)
-    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
-    exc = exchanged(client, admin, got["orderId"], new, **TWO_BACK)
+    exc = exchanged(client, admin, got["orderId"], TWO_NEW, **TWO_BACK)
     assert exc["status"] == "awaiting_return"
     dc = bearer(issue_token(f"dc:{DC}"))
     received = post(client, f"/returns/{exc['returnId']}/events", ONE_IN_ONE_MISSING, dc)
@@ -306,8 +308,7 @@ def test_a_held_exchanges_return_with_a_unit_missing_cancels_the_replacement_and
 def test_a_charged_exchanges_return_arriving_short_gets_back_only_what_came_back(client, admin, clock: ManualClock):
     got = delivered(client, admin)
     policy(client, admin, approvedExpiry="P14D")
-    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
-    exc = exchanged(client, admin, got["orderId"], new, mode="advance", **TWO_BACK)
+    exc = exchanged(client, admin, got["orderId"], TWO_NEW, mode="advance", **TWO_BACK)
     assert post(client, f"/returns/{exc['returnId']}/events", {"type": "ship"}, admin).status_code == 200
     fire(clock, 15 * DAY)
     assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["charged"] == eur("28.00")
@@ -321,23 +322,10 @@ def test_a_charged_exchanges_return_arriving_short_gets_back_only_what_came_back
     ]
 
 
-def test_an_exchanges_return_is_credited_on_receipt_even_where_returns_refund_on_inspection(client, admin):
-    got = delivered(client, admin)
-    policy(client, admin, refundTiming="on_inspection")
-    exc = exchanged(client, admin, got["orderId"], [{"sku": "CAP-NAVY", "quantity": 1, "unitPrice": eur("10.00")}])
-    receive(client, exc["returnId"])
-    assert read(client, admin, f"/exchanges/{exc['exchangeId']}")["status"] == "completed"
-    assert money_back(client, admin, got["orderId"]) == [
-        ("exchange", "credited", "10.00"),
-        ("payment", "requested", "4.32"),
-    ]
-
-
 def test_a_held_exchanges_return_whose_rest_never_follows_is_given_up(client, admin, clock: ManualClock):
     got = delivered(client, admin)
     policy(client, admin, approvedExpiry="P14D")
-    new = [{"sku": "TEE-BLACK-L", "quantity": 2, "unitPrice": eur("14.00")}]
-    exc = exchanged(client, admin, got["orderId"], new, **TWO_BACK)
+    exc = exchanged(client, admin, got["orderId"], TWO_NEW, **TWO_BACK)
     dc = bearer(issue_token(f"dc:{DC}"))
     one = {"type": "receive", "lines": [{"lineId": "1", "quantity": 1, "disposition": "restock"}]}
     assert post(client, f"/returns/{exc['returnId']}/events", one, dc).status_code == 200
