@@ -73,30 +73,30 @@ class ReturnsRepository(TrackedRepository[Return]):
 
     def with_exchange(self, return_id: str) -> tuple[Order, Return, Exchange | None]:
         """A return, its order and the exchange it is part of (if any), all tracked: one Query."""
-        order_id = order_of_return(return_id)
-        if order_id is not None:
-            try:
-                order, returns, exchanges = self.partition(order_id)
-            except NotFound:
-                returns = []
-            found = next((r for r in returns if r.return_id == return_id), None)
-            if found is not None:
-                return order, found, next((e for e in exchanges if e.return_id == return_id), None)
-        raise NotFound(f"no return {return_id!r}")
+        missing = NotFound(f"no return {return_id!r}")
+        order, returns, exchanges = self._partition_of(order_of_return(return_id), missing)
+        ret = next((r for r in returns if r.return_id == return_id), None)
+        if ret is None:
+            raise missing
+        return order, ret, next((e for e in exchanges if e.return_id == return_id), None)
 
     def exchange(self, exchange_id: str) -> tuple[Order, Return, Exchange]:
         """An exchange, its order and its return, all tracked: one Query."""
-        order_id = order_of_exchange(exchange_id)
-        if order_id is not None:
-            try:
-                order, returns, exchanges = self.partition(order_id)
-            except NotFound:
-                exchanges = []
-            found = next((e for e in exchanges if e.exchange_id == exchange_id), None)
-            if found is not None:
-                return order, next(r for r in returns if r.return_id == found.return_id), found
-        raise NotFound(f"no exchange {exchange_id!r}")
+        missing = NotFound(f"no exchange {exchange_id!r}")
+        order, returns, exchanges = self._partition_of(order_of_exchange(exchange_id), missing)
+        found = next((e for e in exchanges if e.exchange_id == exchange_id), None)
+        if found is None:
+            raise missing
+        return order, next(r for r in returns if r.return_id == found.return_id), found
 
+    def _partition_of(self, order_id: str | None, missing: NotFound) -> tuple[Order, list[Return], list[Exchange]]:
+        """The partition of the order an id names (ids carry their order's), or `missing`."""
+        if order_id is None:
+            raise missing
+        try:
+            return self.partition(order_id)
+        except NotFound:
+            raise missing from None
 
 def writes(table: Table, ret: Return) -> list[Write]:
     """A new return, or a changed one on the version it was read at (its order's version condition

@@ -43,3 +43,13 @@ class Aggregate:
         """A change, announced or not: one version step however many it makes."""
         if self.version == self.stored_version:
             self.version += 1
+
+
+@dataclass(slots=True, kw_only=True)
+class RecordedByItsOrder(Aggregate):
+    """An aggregate whose creation its order records (a claim, an exchange): with no event of its own,
+    being new is its change to store."""
+
+    def __post_init__(self) -> None:
+        if self.is_new:
+            self._touch()

@@ -28,12 +28,7 @@ if TYPE_CHECKING:
 # One location's fulfilment orders in one state (default released), oldest first: any state a
 # fulfilment order's workflow (built-in or the business's own) has.
 work_queue = listing.LocationQueue(
-    keys.WORK_QUEUE.pk,
-    FulfilmentStatus.RELEASED,
-    lambda deps: workflows.state_names(deps, Entity.FULFILMENT_ORDER),
-    scoped=("store", "dc"),
-    sees="sees the work of",
-    view=public_view,
+    keys.WORK_QUEUE.pk, FulfilmentStatus.RELEASED, Entity.FULFILMENT_ORDER, sees="sees the work of", view=public_view
 )
 
 

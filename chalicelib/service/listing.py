@@ -8,6 +8,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import Invalid
+from chalicelib.domain.workflows import Entity
+from chalicelib.service import workflows
 
 if TYPE_CHECKING:
     from chalicelib.domain.access import Principal
@@ -43,10 +45,11 @@ class LocationQueue:
 
     partition: Callable[[str, str], str]  # (location, status) -> the GSI1 partition
     default: Enum  # the status listed when none is asked for
-    statuses: Callable[[Dependencies], Iterable[Enum | str]]  # the statuses there are
-    scoped: tuple[str, ...]
+    # The statuses there are: a workflow entity's (its states under the live definitions), or fixed ones.
+    statuses: Entity | type[Enum]
     sees: str
     view: Callable[[Any], dict[str, Any]]
+    scoped: tuple[str, ...] = ("store", "dc")
 
     def __call__(
         self,
@@ -60,7 +63,8 @@ class LocationQueue:
     ) -> dict[str, Any]:
         asked = principal.own_scope(location_id, scoped=self.scoped, others=("admin", "ops", "cs"), sees=self.sees)
         location_id = required(asked, "locationId")
-        status = known_status(status or self.default.value, self.statuses(deps))
+        statuses = workflows.state_names(deps, self.statuses) if isinstance(self.statuses, Entity) else self.statuses
+        status = known_status(status or self.default.value, statuses)
         items, next_cursor = deps.table.query_index(
             "GSI1", self.partition(location_id, status), limit=limit, cursor=cursor, newest_first=False
         )

@@ -89,10 +89,10 @@ def get_reservation(deps: Dependencies, reservation_id: str, principal: Principa
 list_reservations = listing.LocationQueue(
     keys.RESERVATIONS_AT.pk,
     ReservationStatus.ACTIVE,
-    lambda _deps: ReservationStatus,
-    scoped=("store",),
+    ReservationStatus,
     sees="lists the reservations of",
     view=reservation_view,
+    scoped=("store",),
 )
 
 

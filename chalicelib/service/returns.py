@@ -19,7 +19,7 @@ from chalicelib.domain.returns.refund import RefundQuote, RefundRules, ShippingR
 from chalicelib.domain.returns.return_ import Return, ReturnStatus
 from chalicelib.domain.workflows import Entity, allowed_events, parse_duration
 from chalicelib.domain.workflows.defaults import RETURN_EXPIRY_EVENT
-from chalicelib.service import config, listing, workflows
+from chalicelib.service import config, listing
 
 if TYPE_CHECKING:
     from chalicelib.contracts import api
@@ -128,12 +128,7 @@ def get_return(deps: Dependencies, return_id: str, principal: Principal) -> dict
 
 # A location's returns in one status (default approved: on their way to it), oldest first.
 returns_at = listing.LocationQueue(
-    keys.RETURNS_AT.pk,
-    ReturnStatus.APPROVED,
-    lambda deps: workflows.state_names(deps, Entity.RETURN),
-    scoped=("store", "dc"),
-    sees="sees the returns of",
-    view=return_view,
+    keys.RETURNS_AT.pk, ReturnStatus.APPROVED, Entity.RETURN, sees="sees the returns of", view=return_view
 )
 
 

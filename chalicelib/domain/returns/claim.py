@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.aggregate import RecordedByItsOrder
 
 
 class ClaimKind(StrEnum):
@@ -31,7 +31,7 @@ class ClaimLine:
 
 
 @dataclass(slots=True)
-class Claim(Aggregate):
+class Claim(RecordedByItsOrder):
     claim_id: str
     order_id: str
     channel: str
@@ -41,10 +41,6 @@ class Claim(Aggregate):
     created_by: str
     refund_id: str | None = None  # refund: the order's refund it made (none when nothing was left to pay)
     replacement_order_id: str | None = None  # replace: the order that sends the units again
-
-    def __post_init__(self) -> None:
-        if self.is_new:
-            self._touch()  # a new claim is a change to store
 
     @property
     def identity(self) -> str:

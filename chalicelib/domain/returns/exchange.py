@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from chalicelib.domain.aggregate import Aggregate
+from chalicelib.domain.aggregate import RecordedByItsOrder
 from chalicelib.domain.errors import Conflict
 
 EXCHANGE_HOLD = "exchange"  # what a replacement's lines wait for before it is released
@@ -42,7 +42,7 @@ class ExchangeStatus(StrEnum):
 
 
 @dataclass(slots=True)
-class Exchange(Aggregate):
+class Exchange(RecordedByItsOrder):
     exchange_id: str
     order_id: str
     channel: str
@@ -62,10 +62,6 @@ class Exchange(Aggregate):
     charge_due: datetime | None = None  # advance: when the return should be back
     cancelled: bool = False
     charge_returned: bool = False  # the return came back after all, and the charge was given back
-
-    def __post_init__(self) -> None:
-        if self.is_new:
-            self._touch()  # a new exchange is a change to store
 
     @property
     def identity(self) -> str:
