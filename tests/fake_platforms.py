@@ -379,7 +379,10 @@ class FakeZalando(Platform):
     the order's `modified_at`, paged (`page[number]` from 0), with `include`; PATCH of the order's
     tracking (204, the first number kept) and of a line's status (204: an open line to reserved,
     shipped or canceled, a shipped one to returned; else 409); the merchant's sales channels and the
-    Stocks API (207 with a result per update)."""
+    Stocks API (207 with a result per update); the returns its customers announced (`announce`),
+    listed by `after` (inclusive) and `before` (exclusive) on `return_registered_at`, `limit` a page,
+    each `links.next` an opaque cursor on Zalando's own host (not the fake's: a client follows its
+    path and query on its own base URL)."""
 
     kind = "zalando"
     credentials = {"clientId": ZALANDO_CLIENT_ID, "clientSecret": ZALANDO_CLIENT_SECRET, "merchantId": ZALANDO_MERCHANT}
@@ -390,6 +393,7 @@ class FakeZalando(Platform):
     tokens_issued: int = 0
     cancel_meanwhile: set[str] = field(default_factory=set)  # lines cancelled just before a PATCH reaches them
     patched_at: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, path) of each PATCH
+    announced: list[dict[str, Any]] = field(default_factory=list)
 
     def add_order(self, document: dict[str, Any]) -> None:
         self.orders[document["data"]["id"]] = document["data"]
@@ -397,6 +401,9 @@ class FakeZalando(Platform):
 
     def expire_tokens(self) -> None:
         self.tokens.clear()
+
+    def announce(self, announced: dict[str, Any]) -> None:
+        self.announced.append(announced)
 
     def line(self, line_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self.resources[line_id]["attributes"]
@@ -428,6 +435,8 @@ class FakeZalando(Platform):
             return self._stocks(body)
         if method == "GET" and rest == "/orders":
             return self._list(asked)
+        if method == "GET" and rest == "/announced-returns":
+            return self._announced_returns(asked)
         one = re.fullmatch(r"/orders/([^/]+)", rest)
         if one and one[1] in self.orders:
             if method == "PATCH":
@@ -472,6 +481,23 @@ class FakeZalando(Platform):
             "included": [r for d in documents for r in d["included"]],
             "links": links,
         }
+
+    def _announced_returns(self, asked: dict[str, str]) -> tuple[int, Any]:
+        if "cursor" in asked:  # the cursor holds the first page's query and where the next page starts
+            asked = json.loads(base64.urlsafe_b64decode(asked["cursor"]))
+        after = _utc(asked["after"]) if "after" in asked else ""
+        before = _utc(asked["before"]) if "before" in asked else "~"
+        newest_first = asked.get("sort", "-return_registered_at").startswith("-")
+        listed = sorted(
+            (r for r in self.announced if after <= _utc(r["return_registered_at"]) < before),
+            key=lambda r: _utc(r["return_registered_at"]),
+            reverse=newest_first,
+        )
+        start, size = int(asked.get("start", "0")), int(asked.get("limit", "50"))
+        following = base64.urlsafe_b64encode(json.dumps(asked | {"start": start + size}).encode()).decode()
+        listing = f"https://api-sandbox.merchants.zalando.com/merchants/{ZALANDO_MERCHANT}/announced-returns"
+        more = {"next": f"{listing}?cursor={following}"} if len(listed) > start + size else {}
+        return 200, {"data": listed[start : start + size], "links": {"self": listing} | more}
 
     def _document(self, order: dict[str, Any], include: str) -> dict[str, Any]:
         items = [

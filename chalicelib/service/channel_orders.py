@@ -2,7 +2,8 @@
 newer than what the OMS has (the platform's own update time), so repeats, deliveries out of order and
 stale ones all end in one correct order. A notification is a hint: the order it carries is the truth
 as of its update time, whatever its topic says; one that only names the order (Amazon's ORDER_CHANGE)
-has the order fetched as the platform has it now.
+has the order fetched as the platform has it now. A return the platform's customer announced goes
+to service/channel_returns.py.
 
 Creating goes through the use case of `POST /orders` (one order per channel and external id), a
 changed delivery or lines through that of `POST /orders/{id}/edits`, cancelling through that of
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.adapters import inbox, secrets
 from chalicelib.adapters.channels import connector
-from chalicelib.adapters.channels.base import Hinted, Unmappable, parse
+from chalicelib.adapters.channels.base import ANNOUNCED_RETURN, Hinted, Unmappable, parse
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.access import Principal
@@ -49,6 +50,11 @@ def handle(body: str) -> None:
     if channel is None:
         raise NotFound(f"channel {channel_id} is not registered")
     platform, payload = connector(channel.type), parse(delivery["rawBody"])
+    if delivery.get("deliveryTopic") == ANNOUNCED_RETURN:
+        from chalicelib.service import channel_returns
+
+        channel_returns.apply(deps, channel, payload)
+        return
     named = platform.order_named(payload) if isinstance(platform, Hinted) else None
     if named is None:
         mapped = platform.to_order(payload, channel)

@@ -81,6 +81,8 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateReturn, principal: 
     )
     walk_in = asked.at_counter
     ret = asked.ret
+    if cmd.tracking is not None:
+        ret.tracking = cmd.tracking.model_dump(exclude_none=True)
     if walk_in and not asked.refused:
         receive_at_counter(deps, order, ret, cmd.lines, rules=rules, actor=principal.actor)
     uow.add(ret)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.adapters.channels import connector
-from chalicelib.adapters.channels.base import Unmappable, parse
+from chalicelib.adapters.channels.base import ReturnedUnits, Unmappable, parse
+from chalicelib.adapters.channels.zalando import Zalando
 from chalicelib.domain.network import Channel
+from tests.captured import payload
 from tests.channels import raw
 from tests.zalando import BOOTS, EAN, FIRST, NEW, SOCKS, SOCKS_ITEM, captured, dutch_variant, line_id, zalando_order
 
@@ -86,3 +88,27 @@ def test_what_cannot_be_mapped_says_which_field(change, reason):
     change(document)
     with pytest.raises(Unmappable, match=reason.replace("(", r"\(")):
         mapped(document)
+
+
+def test_an_announced_return_is_one_unit_per_order_line_of_its_items_canonical_line_with_reason_codes():
+    example = payload("zalando_announced_returns_from_spec_examples.json")["data"][0]
+    [order] = example["orders"]
+    lines = [
+        {"order_line_id": line_id(BOOTS, n), "order_item_id": BOOTS, "return_reason": reason}
+        for n, reason in enumerate(["TOO_LARGE", "TOO_LARGE", "Faulty seam"])
+    ]
+    announced = example | {"orders": [order | {"order_id": NEW, "order_lines": lines}]}
+
+    found = Zalando().to_return(parse(raw(announced)), ZAL)
+
+    assert (found.return_key, found.external_id, found.tracking) == (
+        example["announced_return_id"],
+        NEW,
+        "744374997468",
+    )
+    assert found.lines == (
+        ReturnedUnits(BOOTS, 2, ("too_large", "does_not_fit")),
+        ReturnedUnits(BOOTS, 1, ("faulty_seam",)),
+    )
+    with pytest.raises(Unmappable, match="names 2 orders, not one"):
+        Zalando().to_return(example | {"orders": [order, order]}, ZAL)

@@ -132,6 +132,47 @@ class Polled(Protocol):
         ...
 
 
+# The inbox topic of a return a platform's customer announced (the poller queues them with the orders).
+ANNOUNCED_RETURN = "announced-return"
+
+
+@dataclass(frozen=True)
+class ReturnedUnits:
+    """Units of one canonical line a customer sends back, with the reason codes to try, in order:
+    the platform's own reason as a code, then the built-in code nearest to it."""
+
+    line_id: str
+    quantity: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChannelReturn:
+    """A return the platform's customer announced, of one order: the platform's id of it (each is
+    created once), the order's external id, its units, and the tracking number of its label."""
+
+    return_key: str
+    external_id: str
+    lines: tuple[ReturnedUnits, ...]
+    tracking: str | None = None
+
+
+@runtime_checkable
+class AnnouncesReturns(Protocol):
+    """A polled platform that lists the returns its customers announce (Zalando): the poller reads
+    them in its window and queues each to the inbox, whose consumer creates it as an OMS return."""
+
+    def announced_returns(
+        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each return announced from `since` to `until`, one per order, with what names it once."""
+        ...
+
+    def to_return(self, payload: Any, channel: Channel) -> ChannelReturn:
+        """The announced return as the OMS takes it; raises `Unmappable` when it cannot be one."""
+        ...
+
+
 @runtime_checkable
 class Hinted(Protocol):
     """A platform whose notifications only name an order (Amazon's ORDER_CHANGE): the inbox's consumer

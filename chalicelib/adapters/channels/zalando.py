@@ -12,11 +12,16 @@ Status back moves the lines: `shipped` (after the order's tracking number: Zalan
 one per order and wants 5 s between the two), `canceled` (open lines) and `returned` (shipped ones);
 a 409 whose line is already so is success; a refund is Zalando's own business (it refunds its
 customer): recorded only. Stock goes to
-the Stocks API per EAN, in every live sales channel of the merchant."""
+the Stocks API per EAN, in every live sales channel of the merchant.
+
+The returns customers announce (a label registered in Zalando's app) are read by the same poll, one
+per order they name: each of its order lines a unit of its order item's canonical line, the reason
+Zalando's (free text, e.g. TOO_LARGE) as a code, then the built-in code nearest to it."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +34,8 @@ from chalicelib.domain.errors import Refused, TryLater, Unavailable
 from chalicelib.observability import logger
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from chalicelib.contracts.channel_status import StatusLine, StatusUpdate
     from chalicelib.domain.network import Channel
 
@@ -41,6 +48,8 @@ _EAN = re.compile(r"\d{8}|\d{12,14}")
 # shipping_address: lines 2 and 3 go together as the second line; Zalando gives no company or region.
 ADDRESS = mapping.AddressKeys("address_line_1", None, "zip_code", "city", None, "country_code", company=None)
 _PENDING_ONBOARDING = "104"  # Stocks API: held until the article is onboarded, then applied
+# The return reasons Zalando's spec names, as the built-in reason codes (an admin's own code wins).
+NEAREST_REASON = {"too_large": "does_not_fit", "too_small": "does_not_fit", "dont_like": "changed_mind"}
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,38 @@ class Zalando(base.NoWebhooks, base.PolledWhole):
             )
         return _move(channel, credentials, update.externalId, shipping, "shipped")
 
+    def announced_returns(
+        self, channel: Channel, credentials: str | None, since: datetime, until: datetime
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each order of each return announced in the window as an announced return of its own (an
+        OMS return is of one order), named by both ids."""
+        for announced in zalando_api.announced_returns(channel, credentials, since, until):
+            for order in announced.get("orders") or []:
+                name = f"{announced.get('announced_return_id')}-{order.get('order_id')}"
+                yield name, {**announced, "orders": [order]}
+
+    def to_return(self, payload: Any, channel: Channel) -> base.ChannelReturn:
+        announced: dict[str, Any] = payload if isinstance(payload, dict) else {}
+        return_id = mapping.required(announced.get("announced_return_id"), "announced_return_id")
+        orders = [o for o in announced.get("orders") or [] if isinstance(o, dict)]
+        if len(orders) != 1:
+            raise base.Unmappable(f"announced return {return_id} names {len(orders)} orders, not one")
+        units = Counter(
+            (
+                mapping.required(line.get("order_item_id"), "order_lines[].order_item_id"),
+                mapping.text(line.get("return_reason")) or "",
+            )
+            for line in orders[0].get("order_lines") or []
+        )
+        if not units:
+            raise base.Unmappable(f"announced return {return_id} names no order lines")
+        return base.ChannelReturn(
+            return_id,
+            mapping.required(orders[0].get("order_id"), "orders[].order_id"),
+            tuple(base.ReturnedUnits(item, n, _reason_codes(reason)) for (item, reason), n in units.items()),
+            mapping.text(announced.get("return_tracking_number")),
+        )
+
     def push_stock(self, channel: Channel, credentials: str | None, sku: str, quantity: int) -> base.Outcome:
         """The EAN's stock in each of the merchant's live sales channels, in one call."""
         where = f"zalando channel {channel.channel_id}"
@@ -205,6 +246,12 @@ def _line(channel: Channel, item: dict[str, Any], units: list[Unit]) -> Line:
         unit_price,
         discounts=(base.Off(short),) if short else (),
     )
+
+
+def _reason_codes(reason: str) -> tuple[str, ...]:
+    """Zalando's reason as a code (TOO_LARGE: too_large), then the built-in one nearest to it."""
+    code = re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")[:64]
+    return tuple(dict.fromkeys(c for c in (code, NEAREST_REASON.get(code)) if c))
 
 
 def _updated_at(attributes: dict[str, Any], included: list[dict[str, Any]]) -> datetime:

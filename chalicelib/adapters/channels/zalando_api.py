@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from chalicelib.adapters import outbound
 from chalicelib.adapters.channels import tokens
@@ -22,6 +22,7 @@ API = "https://api.merchants.zalando.com"
 JSON_API = "application/vnd.api+json"
 INCLUDE = "order_items,order_lines"
 PAGE_SIZE = 100
+RETURNS_PAGE_SIZE = 50  # the announced returns' default `limit`
 SALES_CHANNELS_KEPT_S = 3600  # a merchant's sales channels change with its contracts, not by the minute
 _LOGIN = {"grant_type": "client_credentials", "scope": "access_token_only"}
 _SALES_CHANNELS: tokens.Expiring[tuple[str, ...]] = tokens.Expiring()
@@ -99,6 +100,33 @@ def _modified(order: dict[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def announced_returns(
+    channel: Channel, credentials: str | None, since: datetime, until: datetime
+) -> Iterator[dict[str, Any]]:
+    """Each return a customer announced (registered its label) from `since` (inclusive) to `until`
+    (exclusive), oldest first, page after page by the cursor of `links.next`: its path and query
+    only, asked of the channel's own API (a link may name another host, and the token goes nowhere
+    else). An empty page ends it (Zalando: a `next` may, rarely, lead to an empty collection)."""
+    query = {
+        "after": _instant(since),
+        "before": _instant(until),
+        "sort": "return_registered_at",
+        "limit": RETURNS_PAGE_SIZE,
+    }
+    path: str | None = f"/merchants/{merchant(channel, credentials)}/announced-returns?{urlencode(query)}"
+    while path:
+        found = request(channel, credentials, "GET", path) or {}
+        returns = found.get("data") or []
+        yield from returns
+        following = (found.get("links") or {}).get("next")
+        path = _path_of(str(following)) if returns and following else None
+
+
+def _path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def order(channel: Channel, credentials: str | None, order_id: str) -> dict[str, Any]:

@@ -97,6 +97,7 @@ class CreateReturn(Model):
     return_to: ReturnTo | None = None
     received_at: ReturnTo | None = None
     refund_method: Literal["original", "store_credit", "till"] = "original"
+    tracking: Tracking | None = Field(None, description="the label the customer already has (a marketplace's)")
 
     _one_place = model_validator(mode="after")(_returned_one_place)
 

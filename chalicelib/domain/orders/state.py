@@ -4,6 +4,7 @@ and its status, which follows from its lines'. What changes it is in the `Order`
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -110,9 +111,15 @@ class OrderState(Aggregate):
 
     def fulfilled_quantity(self, line: OrderLine) -> int:
         """Units of `line` whose goods are on their way to the customer or with them."""
-        return sum(
-            a.quantity for a in line.allocations if self.fulfilment_order(a.fulfilment_order_id).category in _GOODS_SENT
-        )
+        return sum(self.sent_from(line).values())
+
+    def sent_from(self, line: OrderLine) -> Counter[str]:
+        """Units of `line` on their way to the customer or with them, per location that sent them."""
+        sent: Counter[str] = Counter()
+        for a in line.allocations:
+            if self.fulfilment_order(a.fulfilment_order_id).category in _GOODS_SENT:
+                sent[a.location_id] += a.quantity
+        return sent
 
     def with_customer(self, line: OrderLine) -> int:
         """Units of `line` sent to the customer and still theirs: not returned, expected back or claimed."""
