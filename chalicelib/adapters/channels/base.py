@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from chalicelib.domain.errors import Invalid, Unauthorized
+from chalicelib.domain.errors import Invalid, TryLater, Unauthorized
 
 if TYPE_CHECKING:
     from chalicelib.contracts.api import CreateOrder
@@ -95,6 +95,12 @@ class ChannelOrder:
 Outcome = Literal["pushed", "already", "recorded"]
 
 
+class Pending(TryLater):
+    """What `push_status` sent the platform takes asynchronously and has not finished yet: the update
+    comes back after `seconds` and is followed again, never sent again (the connector remembers what
+    it sent by the update's event id: chalicelib/adapters/channels/sent.py)."""
+
+
 class Connector(Protocol):
     type: str
 
@@ -112,7 +118,8 @@ class Connector(Protocol):
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
         """Tell the platform what became of its order (`credentials`: the channel's, JSON, if stored).
-        Raises chalicelib.adapters.outbound's errors, or `Refused` when it cannot be sent as it is."""
+        Raises chalicelib.adapters.outbound's errors, `Refused` when it cannot be sent as it is, or
+        `Pending` when the platform has not finished with what was sent."""
         ...
 
 
