@@ -209,3 +209,21 @@ def test_a_unit_refunded_after_one_shipped_cancels_only_a_unit_that_never_did(cl
     assert (line["cancelledQuantity"], line["ledger"]["fulfilled"]) == (cancelled, 1)
     assert line["backorderedQuantity"] == 1 - cancelled
     assert refunds(found) == ([("channel", "refunded_by_channel", usd("199.00"))] if cancelled else [])
+
+
+def test_an_order_cancelled_after_an_edit_the_oms_never_saw_refunds_each_unit_once(client, admin):
+    sent = placed(client, admin)
+
+    cancelled = update(sent, "2019-06-05T10:00:00-04:00", {TWO: 1}, **EDITED, cancelled_at="2019-06-05T10:00:00-04:00")
+    body = ch.raw(cancelled)
+    assert ch.deliver(client, SHOP, body, ch.shopify_headers(body, "orders/cancelled")).status_code == 202
+    ch.drain()
+
+    found = the_order(client, admin)
+    assert units(found) == {TWO: (2, 2, "cancelled"), DISCOUNTED: (1, 1, "cancelled")}
+    # The edited unit's refund is Shopify's; the rest (199.00 + 194.00 + 10.00 shipping) the OMS's as
+    # ever for a whole cancellation: together all that was paid, nothing twice.
+    assert refunds(found) == [
+        ("channel", "refunded_by_channel", usd("199.00")),
+        ("payment", "requested", usd("403.00")),
+    ]
