@@ -88,6 +88,9 @@ class ChannelOrder:
     cancel_lines: tuple[str, ...] = ()  # the platform's lines its customer asked to cancel (bol)
     # Per line, how many of its units the platform has cancelled (Zalando cancels unit by unit).
     cancelled_units: Mapping[str, int] = field(default_factory=dict)
+    # The platform settles the money of those units itself (a Shopify edit's or refund's): the OMS
+    # records their refund as the channel's and never pays it.
+    units_refunded_by_platform: bool = False
 
 
 # What push_status did: told the platform; found it already so ("already fulfilled"); or recorded
