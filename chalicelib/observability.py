@@ -150,7 +150,8 @@ METRICS: dict[str, str] = {
     "dimensions: channel, status, outcome (pushed; already: the platform had it so; recorded: not pushed, logged; "
     "skipped: nothing to tell this channel)",
     "ChannelStatusFailures": "status pushes that failed; dimensions: channel, reason (throttled: 429, back after "
-    "Retry-After; unavailable: 5xx or no answer, retried; refused: another 4xx, dead-lettered at once)",
+    "Retry-After; unavailable: 5xx or no answer, retried; refused: another 4xx, dead-lettered at once; pending: sent, "
+    "the platform not yet done with it (an Amazon feed), checked again later)",
     "StockPushed": "stock-push messages dealt with; dimensions: channel, outcome (pushed: the platform told what the "
     "channel may sell; unchanged: the same number as last pushed, not sent; recorded: the platform has no listing of "
     "the SKU; waiting: no token in the channel's bucket, queued again; skipped: the channel is inactive or gone)",

@@ -569,8 +569,8 @@ class FakeAmazon(Platform):
     (only the sections asked for), v0 confirmShipment (204; the order then shipped, a second one of
     its items "already shipped"), Listings Items patchListingsItem (the quantities in `stock`) and
     Feeds 2021-06-30 for order acknowledgements (a document uploaded to its pre-signed URL, the feed
-    `feed_status` at once, applied to the orders when DONE, its processing report one Result per
-    error; the documents as uploaded in `documents`)."""
+    `feed_status` at once or moved on by `finish_feeds`, applied to the orders when DONE, its
+    processing report one Result per error; the documents as uploaded in `documents`)."""
 
     kind = "amazon"
     credentials = {
@@ -590,7 +590,8 @@ class FakeAmazon(Platform):
     documents: dict[str, str] = field(default_factory=dict)  # feed document id -> what was uploaded
     feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
     reports: dict[str, bytes] = field(default_factory=dict)  # result document id -> processing report
-    feed_status: str = "DONE"
+    feed_status: str = "DONE"  # what a new feed is at once (IN_QUEUE, IN_PROGRESS: until `finish_feeds`)
+    _inputs: dict[str, str] = field(default_factory=dict)  # feed id -> the document it was created on
 
     @property
     def tokens_issued(self) -> int:
@@ -648,11 +649,10 @@ class FakeAmazon(Platform):
             feed_id = str(50000 + len(self.feeds))
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             feed = {"feedId": feed_id, "feedType": body["feedType"], "marketplaceIds": body["marketplaceIds"]}
-            self.feeds[feed_id] = feed | {"createdTime": now, "processingStatus": self.feed_status}
-            if self.feed_status == "DONE":
-                report_id = f"amzn1.tortuga.4.eu.report.{feed_id}"
-                self.reports[report_id] = self._acknowledge(document)
-                self.feeds[feed_id] |= {"processingEndTime": now, "resultFeedDocumentId": report_id}
+            self.feeds[feed_id] = feed | {"createdTime": now, "processingStatus": "IN_QUEUE"}
+            self._inputs[feed_id] = document
+            if self.feed_status != "IN_QUEUE":
+                self._advance(feed_id, self.feed_status)
             return 202, {"feedId": feed_id}
         one = re.fullmatch(r"(feeds|documents)/([^/]+)", route)
         if method == "GET" and one and one[1] == "feeds" and one[2] in self.feeds:
@@ -661,10 +661,28 @@ class FakeAmazon(Platform):
             return 200, {"feedDocumentId": one[2], "url": f"{self.url}/download/{one[2]}"}
         return 404, _amazon_error("NotFound", "Resource not found")
 
-    def _acknowledge(self, document: str) -> bytes:
+    def finish_feeds(self, status: str = "DONE", *, error: tuple[str, str] | None = None) -> None:
+        """Every feed still IN_QUEUE or IN_PROGRESS moves on to `status`; one DONE is applied to the
+        orders, or, given an `error` (its code and description), reports it for each message instead."""
+        for feed_id, feed in self.feeds.items():
+            if feed["processingStatus"] in ("IN_QUEUE", "IN_PROGRESS"):
+                self._advance(feed_id, status, error)
+
+    def _advance(self, feed_id: str, status: str, error: tuple[str, str] | None = None) -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.feeds[feed_id]["processingStatus"] = status
+        if status == "DONE":
+            report_id = f"amzn1.tortuga.4.eu.report.{feed_id}"
+            self.reports[report_id] = self._acknowledge(self._inputs[feed_id], error)
+            self.feeds[feed_id] |= {"processingEndTime": now, "resultFeedDocumentId": report_id}
+
+    def _acknowledge(self, document: str, error: tuple[str, str] | None) -> bytes:
         """An order acknowledgement applied: Failure cancels the order, or only the items it names."""
         errors = []
         for message in ET.fromstring(document).iter("Message"):
+            if error is not None:
+                errors.append((message.findtext("MessageID"), *error))
+                continue
             ack = message.find("OrderAcknowledgement")
             order = self.orders.get(ack.findtext("AmazonOrderID", "") if ack is not None else "")
             if ack is None or order is None or ack.findtext("StatusCode") != "Failure":

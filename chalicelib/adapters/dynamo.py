@@ -319,6 +319,9 @@ class Table:
     def put(self, item: Item) -> None:
         retrying(lambda: self.client.put_item(TableName=self.name, Item=to_wire(item)), doing="write an item")
 
+    def delete(self, key: Mapping[str, str]) -> None:
+        retrying(lambda: self.client.delete_item(TableName=self.name, Key=to_wire(key)), doing="delete an item")
+
 
 def encode_cursor(key: Mapping[str, Any]) -> str:
     plain = from_wire(key)

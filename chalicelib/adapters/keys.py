@@ -288,6 +288,12 @@ def channel_order_key(channel_id: str, external_id: str) -> Key:
     return {"PK": f"CHANNELORDER#{channel_id}#{external_id}", "SK": "APPLIED"}
 
 
+def channel_push_key(channel_id: str, event_id: str) -> Key:
+    """What a connector sent for one status update that its platform takes asynchronously (an Amazon
+    feed's id), by the update's event id, until the platform has done with it."""
+    return {"PK": f"CHANNELPUSH#{channel_id}#{event_id}", "SK": "SENT"}
+
+
 def stock_out_key(channel_id: str, sku: str) -> Key:
     """One marketplace channel's stock-out mark for one SKU: a push scheduled, and what was last pushed."""
     return {"PK": f"STOCKOUT#{channel_id}#{sku}", "SK": "MARK"}

@@ -98,6 +98,7 @@ class ReturnsRepository(TrackedRepository[Return]):
         except NotFound:
             raise missing from None
 
+
 def writes(table: Table, ret: Return) -> list[Write]:
     """A new return, or a changed one on the version it was read at (its order's version condition
     serialises changes anyway: both change together)."""

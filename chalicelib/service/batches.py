@@ -47,11 +47,12 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
             if isinstance(exc, TryLater):
                 _hold_back(queue, record, exc.seconds)
             if isinstance(exc, Unavailable):
-                # The database stayed busy past our retries: not the message's fault. Reported
-                # failed, it comes back after the queue's visibility timeout (dead-lettered with
-                # this reason if that keeps happening).
+                # A service stayed busy past our retries, or a platform has not finished with what
+                # was sent (Pending): not the message's fault. Reported failed, it comes back after
+                # the queue's visibility timeout or its hold (dead-lettered with this reason if that
+                # keeps happening).
                 logger.warning(
-                    "message put back: a service is unavailable",
+                    "message put back for later",
                     extra={"queue": queue, "messageId": record.messageId, "reason": exc.detail},
                 )
             else:

@@ -173,22 +173,36 @@ def _edit_toward(order: Order, cmd: CreateOrder) -> OrderEdit | None:
 def _cancel_open_units(deps: Dependencies, order_id: str, channel: Principal, mapped: ChannelOrder) -> bool:
     """Cancel what the platform cancelled and the OMS has not yet: every unit still cancellable of the
     order (cancelled whole) or of the lines its customer asked to cancel, and up to the count of units
-    the platform cancelled unit by unit. Shipped ones stay: they come back as a return."""
-    from chalicelib.contracts.api import CancelLines
+    the platform cancelled unit by unit. Shipped ones stay: they come back as a return. Units whose
+    money the platform settled itself are cancelled first, apart, their refund recorded as the
+    channel's; the rest as the OMS's (a crash in between leaves the rest to the retry)."""
     from chalicelib.service import orders
 
     view = orders.get_order(deps, order_id, channel)
-    lines = []
+    settled: dict[str, int] = {}
+    rest: dict[str, int] = {}
     for ln in view["lines"]:
+        if ln["status"] not in _CANCELLABLE:
+            continue
         open_units = ln["quantity"] - ln["cancelledQuantity"]
-        if mapped.cancelled or ln["lineId"] in mapped.cancel_lines:
-            wanted = open_units
-        else:
-            wanted = min(open_units, mapped.cancelled_units.get(ln["lineId"], 0) - ln["cancelledQuantity"])
-        if ln["status"] in _CANCELLABLE and wanted > 0:
-            lines.append({"lineId": ln["lineId"], "quantity": wanted})
+        by_unit = max(min(open_units, mapped.cancelled_units.get(ln["lineId"], 0) - ln["cancelledQuantity"]), 0)
+        whole = open_units if mapped.cancelled or ln["lineId"] in mapped.cancel_lines else 0
+        settled[ln["lineId"]] = by_unit if mapped.units_refunded_by_platform else 0
+        rest[ln["lineId"]] = max(whole, by_unit) - settled[ln["lineId"]]
+    cancelled = _cancel(deps, order_id, channel, settled, refunded_by_channel=True)
+    return _cancel(deps, order_id, channel, rest, refunded_by_channel=False) or cancelled
+
+
+def _cancel(
+    deps: Dependencies, order_id: str, channel: Principal, wanted: dict[str, int], *, refunded_by_channel: bool
+) -> bool:
+    """Cancel the units `wanted` of each line (none: nothing happens); True when any were."""
+    from chalicelib.contracts.api import CancelLines
+    from chalicelib.service import orders
+
+    lines = [{"lineId": line_id, "quantity": units} for line_id, units in wanted.items() if units > 0]
     if not lines:
         return False
     cmd = CancelLines.model_validate({"lines": lines, "reason": "cancelled in the sales channel"})
-    orders.cancel_lines(deps, order_id, cmd, channel, if_match=None)
+    orders.cancel_lines(deps, order_id, cmd, channel, if_match=None, refunded_by_channel=refunded_by_channel)
     return True

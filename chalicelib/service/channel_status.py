@@ -4,8 +4,10 @@ order through its connector's `push_status`.
 Failures keep their meaning on the queue (chalicelib/service/batches.py): a 429 comes back after its
 Retry-After; a 5xx or no answer after the visibility timeout, dead-lettered after the queue's receives;
 any other refusal, or a channel that cannot be called as configured, goes to the dead-letter queue at
-once with a readable reason (redriven once fixed). Its group waits meanwhile: a cancellation never
-overtakes the shipment queued before it. "Already in that state" is success.
+once with a readable reason (redriven once fixed); what the platform takes asynchronously and has not
+finished (`Pending`: an Amazon feed) comes back when the connector says, to be followed, not sent again.
+Its group waits meanwhile: a cancellation never overtakes the shipment queued before it. "Already in
+that state" is success.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 
 from chalicelib.adapters import outbound, secrets
 from chalicelib.adapters.channels import connector
+from chalicelib.adapters.channels.base import Pending
 from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import Refused, TryLater, Unavailable
 from chalicelib.observability import count, logger
@@ -33,7 +36,7 @@ def platform_errors(failed: Callable[[str], None]) -> Iterator[None]:
         said = " ".join(str(exc.extra.get("answer", "")).split())[:_EXCERPT]
         raise Refused(f"{exc.detail}: {said}" if said else exc.detail) from None
     except Unavailable as exc:
-        failed("throttled" if isinstance(exc, TryLater) else "unavailable")
+        failed("pending" if isinstance(exc, Pending) else "throttled" if isinstance(exc, TryLater) else "unavailable")
         raise
 
 

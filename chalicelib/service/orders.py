@@ -118,8 +118,16 @@ def get_order(deps: Dependencies, order_id: str, principal: Principal) -> dict[s
 
 
 def cancel_lines(
-    deps: Dependencies, order_id: str, cmd: api.CancelLines, principal: Principal, *, if_match: int | None
+    deps: Dependencies,
+    order_id: str,
+    cmd: api.CancelLines,
+    principal: Principal,
+    *,
+    if_match: int | None,
+    refunded_by_channel: bool = False,
 ) -> dict[str, Any]:
+    """`refunded_by_channel`: the sales channel refunded these units itself (the refund is recorded
+    as its own, never paid by the OMS)."""
     principal.require("admin", "cs", "channel", "store")
     uow, order = to_change(deps, order_id, principal, if_match)
     order.cancel_lines(
@@ -127,7 +135,7 @@ def cancel_lines(
         reason=cmd.reason,
         actor=principal.actor,
         now=deps.now(),
-        new_refund_id=refunds.payer(deps, order),
+        new_refund_id=refunds.payer(deps, order, by_channel=refunded_by_channel),
     )
     uow.commit()
     count("OrderLinesCancelled", channel=order.channel)

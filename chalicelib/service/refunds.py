@@ -17,16 +17,16 @@ if TYPE_CHECKING:
     from chalicelib.service.unit_of_work import Dependencies
 
 
-def tell_terms(deps: Dependencies, order: OrderState, *, at_counter: bool = False) -> None:
-    """Tell `order` who pays the refunds this change makes: a marketplace channel pays its own; a
-    change `at_counter` may pay over a till."""
+def tell_terms(deps: Dependencies, order: OrderState, *, at_counter: bool = False, by_channel: bool = False) -> None:
+    """Tell `order` who pays the refunds this change makes: a marketplace channel pays its own, and
+    any channel what it refunded itself (`by_channel`); a change `at_counter` may pay over a till."""
     channel = deps.network().channels.get(order.channel)
-    order.refund_terms = RefundTerms(channel is not None and channel.type in MARKETPLACES, at_counter)
+    order.refund_terms = RefundTerms(by_channel or (channel is not None and channel.type in MARKETPLACES), at_counter)
 
 
-def payer(deps: Dependencies, order: OrderState) -> Callable[[], str]:
+def payer(deps: Dependencies, order: OrderState, *, by_channel: bool = False) -> Callable[[], str]:
     """`tell_terms` for a change away from any counter; the ids for the refunds it makes."""
-    tell_terms(deps, order)
+    tell_terms(deps, order, by_channel=by_channel)
     return ids.refund_ids(order.order_id, len(order.refunds))
 
 

@@ -427,9 +427,12 @@ def test_an_amazon_cancellation_is_sent_as_an_order_acknowledgement_feed(amazon:
     assert ack is not None and ack.findtext("AmazonOrderID") == order["orderId"]
     assert ack.findtext("StatusCode") == "Failure" and ack.findall("Item") == []  # the whole order
     assert amazon.orders[order["orderId"]]["fulfillment"]["fulfillmentStatus"] == "CANCELLED"
-    # The report was read; a second try finds the order cancelled and sends nothing.
+    # The report was read; a second try follows the same feed, and another update for the order finds
+    # it cancelled: neither sends a feed.
     assert any(p.startswith("/download/") for _, p, _ in amazon.calls("GET"))
-    assert connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"])) == "already"
+    assert connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"])) == "pushed"
+    another = cancellation(channel, order["orderId"]).model_copy(update={"eventId": "another"})
+    assert connector("amazon").push_status(channel, credentials, another) == "already"
     assert len(amazon.feeds) == 1
 
 
@@ -470,16 +473,17 @@ def test_an_amazon_cancellation_amazon_cannot_take_is_refused_and_sends_no_feed(
     assert amazon.feeds == {} and amazon.calls("PUT") == []
 
 
-def test_a_feed_amazon_has_not_processed_yet_counts_as_pushed_and_a_reports_errors_are_read(
-    amazon: FakeAmazon,
-) -> None:
-    from chalicelib.adapters.channels.amazon_feeds import report_errors
+def test_a_feed_amazon_has_not_processed_yet_is_pending_and_a_reports_errors_are_read(amazon: FakeAmazon) -> None:
+    from chalicelib.adapters.channels.amazon_feeds import FEED_CHECK_S, report_errors
+    from chalicelib.adapters.channels.base import Pending
 
     order = dutch()
     amazon.add_order(order)
     amazon.feed_status = "IN_QUEUE"
     channel, credentials = amazon_channel(amazon), json.dumps(CREDENTIALS)
-    assert connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"])) == "pushed"
+    with pytest.raises(Pending, match="the cancellation feed 50000 is IN_QUEUE") as pending:
+        connector("amazon").push_status(channel, credentials, cancellation(channel, order["orderId"]))
+    assert pending.value.seconds == FEED_CHECK_S
     assert [f["processingStatus"] for f in amazon.feeds.values()] == ["IN_QUEUE"]
     assert amazon.orders[order["orderId"]]["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED"
     report = (  # a processing report as Amazon writes one, with one error

@@ -130,6 +130,30 @@ def test_an_order_the_shop_cancels_is_cancelled_here(client: Any, admin: dict[st
     assert found is not None and found["status"] == "cancelled"
 
 
+def test_units_the_shop_cancels_before_invoicing_are_cancelled_here_and_never_paid_back(
+    client: Any, admin: dict[str, str], magento: FakeMagento
+):
+    order = dutch_variant()
+    magento.add_order(order)
+    connect_magento(client, admin, magento)
+    pump = Pump(retry_delay_s=0)
+    assert inbox_received(pump) == 1
+    # Invoiced but the strap: the shop cancels that uninvoiced unit (Magento cancels nothing invoiced).
+    [strap] = [i for i in order["items"] if str(i["item_id"]) == STRAP]
+    strap.update(qty_invoiced=0, qty_canceled=1)
+    order["updated_at"] = ago(seconds=1)
+    assert inbox_received(pump) == 1
+    pump_until_quiet(pump)
+
+    found = order_of(client, admin, MAG, NEW)
+    assert found is not None
+    assert {ln["lineId"]: ln["cancelledQuantity"] for ln in found["lines"]} == {HOODIE: 0, STRAP: 1}
+    # Recorded as the shop's business, never asked of the OMS's payment side (nothing to give back).
+    assert [(r["executor"], r["status"], r["amount"]["amount"]) for r in found["refunds"]] == [
+        ("channel", "refunded_by_channel", "13.45")
+    ]
+
+
 def test_magento_takes_no_webhooks_and_its_credentials_are_an_access_token(client: Any, admin: dict[str, str]):
     body = raw(captured())
     assert deliver(client, MAG, body, {"Content-Type": "application/json"}).status_code in (401, 404)

@@ -211,8 +211,8 @@ def test_whichever_step_takes_the_last_unit_the_total_is_the_same():
         ("original", "webshop", RefundTerms(at_counter=True), Executor.PAYMENT),  # paid online: back online
         ("till", "webshop", RefundTerms(at_counter=True), Executor.TILL),
         ("store_credit", "webshop", RefundTerms(), Executor.STORE_CREDIT),
-        ("till", "bol-nl", RefundTerms(marketplace=True, at_counter=True), Executor.CHANNEL),  # never paid twice
-        ("store_credit", "bol-nl", RefundTerms(marketplace=True), Executor.CHANNEL),
+        ("till", "bol-nl", RefundTerms(by_channel=True, at_counter=True), Executor.CHANNEL),  # never paid twice
+        ("store_credit", "bol-nl", RefundTerms(by_channel=True), Executor.CHANNEL),
     ],
 )
 def test_who_pays_a_refund(method, channel, terms, executor):

@@ -8,7 +8,7 @@ SHIPPING) and SHIPPING; the examples' grand totals add tax on top of the item am
 tax goes into its VAT-inclusive unit price (chalicelib/adapters/channels/money.py) and the order
 totals the grand total. A delivery tip (on no item) is what the reconciliation logs as "more".
 A shipment goes back through v0's confirmShipment, a cancellation as an order acknowledgement feed
-(neither Orders API has one); Amazon refunds its own customers."""
+(neither Orders API has one), followed until Amazon has processed it; Amazon refunds its own customers."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from chalicelib import clock
-from chalicelib.adapters.channels import amazon_api, amazon_feeds, base, mapping
+from chalicelib.adapters.channels import amazon_api, amazon_feeds, base, mapping, sent
 from chalicelib.adapters.channels.api import already, credentials_of
 from chalicelib.adapters.channels.money import Line
 from chalicelib.adapters.outbound import Rejected
@@ -210,12 +210,15 @@ def _cancel(channel: Channel, credentials: str | None, update: StatusUpdate) -> 
     """Failure for the whole order (no `lines`) or for the items named, each whole: the order
     acknowledgement cancels an item, not some of its units. Nothing is sent for what Amazon has
     cancelled already, and nothing once an item has shipped (Amazon would refund the order whole).
-    The feed is followed as far as Amazon has processed it by the time it is checked once: a report
-    with errors is refused with them; a feed not yet done counts as pushed, its id logged (the next
-    try could not find it again: the status message keeps nothing, and Amazon lists feeds by type
-    and time only), and what Amazon did comes back as the order's next state, by poll or notification."""
-    order = amazon_api.order(channel, credentials, update.externalId)
+    The feed sent is followed until Amazon has done with it (amazon_feeds.follow): its id is remembered
+    by the update's event id, and the update, held back, comes back to check it again (a redelivery
+    too), never to send a second feed; a report with errors, a CANCELLED or FATAL feed, or one Amazon
+    never finishes is refused, dead-lettered with the feed's id."""
     where = f"amazon channel {channel.channel_id}: order {update.externalId}"
+    remembered = sent.sent(channel.channel_id, update.eventId)
+    if remembered is not None:
+        return amazon_feeds.follow(channel, credentials, where, remembered)
+    order = amazon_api.order(channel, credentials, update.externalId)
     items = {str(i.get("orderItemId")): i for i in order.get("orderItems") or []}
     status = (mapping.text((order.get("fulfillment") or {}).get("fulfillmentStatus")) or "").upper()
     if status in CANCELLED:
@@ -237,12 +240,8 @@ def _cancel(channel: Channel, credentials: str | None, update: StatusUpdate) -> 
     whole = not update.lines or set(left) == {i for i, item in items.items() if _open(item)}
     reason = amazon_feeds.cancel_reason(update.reason)
     document = amazon_feeds.acknowledgement(seller, update.externalId, () if whole else tuple(left), reason)
-    return amazon_feeds.follow(
-        channel,
-        credentials,
-        where,
-        amazon_api.create_feed(channel, credentials, amazon_feeds.ACKNOWLEDGEMENT, document),
-    )
+    feed_id = amazon_api.create_feed(channel, credentials, amazon_feeds.ACKNOWLEDGEMENT, document)
+    return amazon_feeds.follow(channel, credentials, where, sent.remember(channel.channel_id, update.eventId, feed_id))
 
 
 def _open(item: dict[str, Any]) -> int:

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from chalicelib.domain.errors import Invalid, Unauthorized
+from chalicelib.domain.errors import Invalid, TryLater, Unauthorized
 
 if TYPE_CHECKING:
     from chalicelib.contracts.api import CreateOrder
@@ -88,11 +88,20 @@ class ChannelOrder:
     cancel_lines: tuple[str, ...] = ()  # the platform's lines its customer asked to cancel (bol)
     # Per line, how many of its units the platform has cancelled (Zalando cancels unit by unit).
     cancelled_units: Mapping[str, int] = field(default_factory=dict)
+    # The platform settles the money of those units itself (a Shopify edit's or refund's): the OMS
+    # records their refund as the channel's and never pays it.
+    units_refunded_by_platform: bool = False
 
 
 # What push_status did: told the platform; found it already so ("already fulfilled"); or recorded
 # only (logged and counted, not sent: see the connector for why).
 Outcome = Literal["pushed", "already", "recorded"]
+
+
+class Pending(TryLater):
+    """What `push_status` sent the platform takes asynchronously and has not finished yet: the update
+    comes back after `seconds` and is followed again, never sent again (the connector remembers what
+    it sent by the update's event id: chalicelib/adapters/channels/sent.py)."""
 
 
 class Connector(Protocol):
@@ -112,7 +121,8 @@ class Connector(Protocol):
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> Outcome:
         """Tell the platform what became of its order (`credentials`: the channel's, JSON, if stored).
-        Raises chalicelib.adapters.outbound's errors, or `Refused` when it cannot be sent as it is."""
+        Raises chalicelib.adapters.outbound's errors, `Refused` when it cannot be sent as it is, or
+        `Pending` when the platform has not finished with what was sent."""
         ...
 
 

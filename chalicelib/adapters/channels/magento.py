@@ -75,6 +75,9 @@ class Magento(base.NoWebhooks, base.PolledWhole):
             ),
             cancelled=order.get("state") == CANCELED,
             cancelled_units={k: v for k, v in cancelled_units.items() if v},
+            # Magento cancels only what it never invoiced: no money was taken for those units, so the
+            # OMS pays none back (its payment side would pay out money it never received).
+            units_refunded_by_platform=True,
         )
 
     def push_status(self, channel: Channel, credentials: str | None, update: StatusUpdate) -> base.Outcome:

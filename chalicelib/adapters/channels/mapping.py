@@ -192,6 +192,7 @@ def canonical(
     cancelled: bool,
     cancel_lines: tuple[str, ...] = (),
     cancelled_units: Mapping[str, int] | None = None,
+    units_refunded_by_platform: bool = False,
 ) -> ChannelOrder:
     """The command `POST /orders` takes, validated as it would be there."""
     from chalicelib.contracts.api import CreateOrder
@@ -209,7 +210,13 @@ def canonical(
         **({"delivery": delivery} if delivery else {}),
     }
     return ChannelOrder(
-        CreateOrder.model_validate(body), updated_at, cancelled, figures, cancel_lines, dict(cancelled_units or {})
+        CreateOrder.model_validate(body),
+        updated_at,
+        cancelled,
+        figures,
+        cancel_lines,
+        dict(cancelled_units or {}),
+        units_refunded_by_platform,
     )
 
 

@@ -29,6 +29,8 @@ ADDRESS = mapping.AddressKeys("address1", "address2", "zip", "city", "province_c
 API_VERSION = "2026-07"
 # Fulfillment orders that can still be fulfilled (REST FulfillmentOrder.status).
 FULFILLABLE = frozenset({"open", "in_progress"})
+# Fulfillments that never took units out (REST Fulfillment.status).
+UNFULFILLED = frozenset({"cancelled", "error", "failure"})
 
 
 class Shopify(base.WebhookOnly):
@@ -106,6 +108,9 @@ class Shopify(base.WebhookOnly):
             ),
             figures=_figures(order, currency),
             cancelled=order.get("cancelled_at") is not None,
+            cancelled_units=_cancelled_units(order),
+            # An edit's refund is the merchant's in Shopify, a refund's was paid there: never the OMS's.
+            units_refunded_by_platform=True,
         )
 
 
@@ -126,6 +131,49 @@ def _line(channel: Channel, item: dict[str, Any], order: dict[str, Any]) -> Line
         if taxes
         else None,
     )
+
+
+def _cancelled_units(order: dict[str, Any]) -> dict[str, int]:
+    """Per line, the units Shopify took off before they shipped. `quantity - current_quantity` counts
+    every unit removed: by an order edit (which takes off unfulfilled units only), and by any refund of
+    units (Shopify's changelog of 2023-12-05, "Addition of LineItem current_quantity on Admin REST
+    API": it replaces summing `refund_line_items`). So the units refunded after they shipped are taken
+    out: those refunded as returned (`restock_type: return`, "use this when restocking line items that
+    were fulfilled"), and those refunded without restock (`no_restock`, `legacy_restock`: either) as
+    far as the line has units fulfilled. A line without `current_quantity` (before API 2024-01) has
+    none cancelled."""
+    returned: dict[str, int] = {}
+    unrestocked: dict[str, int] = {}
+    for refund in order.get("refunds") or []:
+        for item in refund.get("refund_line_items") or []:
+            line_id = mapping.required(item.get("line_item_id"), "refund_line_items.line_item_id")
+            if item.get("restock_type") != "cancel":
+                into = returned if item.get("restock_type") == "return" else unrestocked
+                into[line_id] = into.get(line_id, 0) + mapping.whole(item.get("quantity"), "refund_line_items.quantity")
+    fulfilled: dict[str, int] = {}
+    for fulfillment in order.get("fulfillments") or []:
+        if fulfillment.get("status") not in UNFULFILLED:
+            for item in fulfillment.get("line_items") or []:
+                line_id = mapping.required(item.get("id"), "fulfillments.line_items.id")
+                fulfilled[line_id] = fulfilled.get(line_id, 0) + mapping.whole(
+                    item.get("quantity"), "fulfillments.line_items.quantity"
+                )
+    found = {}
+    for item in order.get("line_items") or []:
+        if item.get("current_quantity") is None:
+            continue
+        line_id = mapping.required(item.get("id"), "line_items.id")
+        where = f"line item {line_id}'s"
+        removed = mapping.whole(item.get("quantity"), f"{where} quantity") - mapping.whole(
+            item.get("current_quantity"), f"{where} current_quantity"
+        )
+        if removed < 0:
+            raise base.Unmappable(f"{where} current_quantity is more than its quantity")
+        back = returned.get(line_id, 0)
+        after_shipping = back + min(unrestocked.get(line_id, 0), max(fulfilled.get(line_id, 0) - back, 0))
+        if removed > after_shipping:
+            found[line_id] = removed - after_shipping
+    return found
 
 
 def _figures(order: dict[str, Any], currency: str) -> base.PlatformFigures:

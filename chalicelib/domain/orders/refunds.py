@@ -30,7 +30,8 @@ class Executor(StrEnum):
 class RefundTerms:
     """What the order cannot know itself about who pays its refunds, told by the use case."""
 
-    marketplace: bool = False  # its channel is a marketplace
+    # Its channel refunds them itself: a marketplace always; a web shop what it took off the order itself.
+    by_channel: bool = False
     at_counter: bool = False  # this change happens at a store's counter
 
 
@@ -38,7 +39,7 @@ def executor_for(method: str | None, *, channel: str, terms: RefundTerms) -> Exe
     """Who pays a refund. A marketplace always refunds its own customer, whatever was asked, so it is
     never paid twice; then the return's `refundMethod` when it names one; a till sale refunded at a
     counter goes back over the counter; anything else to the payment."""
-    if terms.marketplace:
+    if terms.by_channel:
         return Executor.CHANNEL
     if method in (Executor.TILL, Executor.STORE_CREDIT):
         return Executor(method)
