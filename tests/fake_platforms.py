@@ -73,11 +73,32 @@ class Platform:
 
 @dataclass
 class FakeShopify(Platform):
-    """One shop: fulfillment orders per order (`add_order`), fulfillments and cancellations."""
+    """One shop: fulfillment orders per order (`add_order`), fulfillments and cancellations; its returns
+    (`add_return`) answered to the GraphQL Admin API's `return(id:)` query in Shopify's shape."""
 
     fulfillment_orders: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
     fulfillments: list[dict[str, Any]] = field(default_factory=list)
+    returns: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_return(
+        self, return_id: int, order_id: str, units: list[tuple[str, int, str]], *, status: str = "OPEN"
+    ) -> str:
+        """A return of `units` ((line item id, quantity, ReturnReason) each) of the order; its gid."""
+        gid = f"gid://shopify/Return/{return_id}"
+        nodes = [
+            {"quantity": n, "returnReason": reason, "returnReasonDefinition": None}
+            | {"fulfillmentLineItem": {"lineItem": {"id": f"gid://shopify/LineItem/{line}"}}}
+            for line, n, reason in units
+        ]
+        self.returns[gid] = {
+            "id": gid,
+            "status": status,
+            "order": {"id": f"gid://shopify/Order/{order_id}"},
+            "returnLineItems": {"pageInfo": {"hasNextPage": False}, "nodes": nodes},
+            "reverseFulfillmentOrders": {"nodes": []},
+        }
+        return gid
 
     def add_order(self, order_id: str, lines: dict[str, int]) -> None:
         """One open fulfillment order holding `lines` (the order's line item id -> quantity)."""
@@ -94,6 +115,8 @@ class FakeShopify(Platform):
     def answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
         if headers.get("x-shopify-access-token") != SHOPIFY_TOKEN:
             return 401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+        if method == "POST" and path == "/admin/api/2026-07/graphql.json" and "return(id: $id)" in body["query"]:
+            return 200, {"data": {"return": self.returns.get(body["variables"]["id"])}}
         listed = re.fullmatch(r"/admin/api/2026-07/orders/(\d+)/fulfillment_orders\.json", path)
         if method == "GET" and listed:
             return 200, {"fulfillment_orders": self.fulfillment_orders.get(listed[1], [])}

@@ -2,7 +2,7 @@
 its high-water mark, less an overlap (a change bol records late, clocks apart), each changed order
 fetched whole and put on the channel-inbox queue as a webhook's delivery is. The inbox keeps each
 state of an order once (keyed by a hash of it), so the overlap re-fetches but never re-applies.
-A platform that lists the returns its customers announce (`AnnouncesReturns`: Zalando) has those of
+A platform that lists the returns its customers announce (`ListsReturns`: Zalando) has those of
 the same window queued too, each once by its own id, for the inbox's consumer to create.
 
 Every call a run makes (list pages, order fetches; not logins) first takes a token from the channel
@@ -31,7 +31,7 @@ from chalicelib.adapters import keys, outbound, secrets
 from chalicelib.adapters.buckets import pause, take_token
 from chalicelib.adapters.channels import POLLED, poller
 from chalicelib.adapters.channels.api import paced
-from chalicelib.adapters.channels.base import ANNOUNCED_RETURN, SEEN_AT, AnnouncesReturns, Delivery
+from chalicelib.adapters.channels.base import ANNOUNCED_RETURN, SEEN_AT, Delivery, ListsReturns
 from chalicelib.domain.network import Rate
 from chalicelib.domain.timestamps import iso
 from chalicelib.observability import count, logger
@@ -104,7 +104,7 @@ def poll(deps: Dependencies, channel: Channel) -> str:
             platform = poller(channel.type)
             for order_id, order in platform.changed_orders(channel, credentials, since, until):
                 queued += _queue(deps, channel, order_id, order)
-            if isinstance(platform, AnnouncesReturns):
+            if isinstance(platform, ListsReturns):
                 for name, announced in platform.announced_returns(channel, credentials, since, until):
                     once = Delivery(f"return-{name}", ANNOUNCED_RETURN)  # an announced return does not change
                     body = json.dumps(announced, default=str).encode()

@@ -1,9 +1,9 @@
-"""The channel-inbox queue's announced returns: a return a platform's customer registered (Zalando)
-becomes an OMS return of the channel's order through the use case of `POST /orders/{id}/returns`, as
-the channel's principal, so the live return policy decides (window, what is still with the customer:
-a refusal is a declined return saying why). Each is created once: its platform id is the
-Idempotency-Key, and the inbox queues it once. It goes back where its units came from (the location
-that sent most of them): the label Zalando gives its customer is the merchant's.
+"""The channel-inbox queue's announced returns: a return a platform's customer registered (Zalando),
+or one a Shopify merchant approved, becomes an OMS return of the channel's order through the use case
+of `POST /orders/{id}/returns`, as the channel's principal, so the live return policy decides (window,
+what is still with the customer: a refusal is a declined return saying why). Each is created once: its
+platform id is the Idempotency-Key, and the inbox queues it once. It goes back where its units came
+from (the location that sent most of them): the label Zalando gives its customer is the merchant's.
 
 Nothing is lost: an order the OMS does not have (yet: its own delivery may still be on the queue) is
 retried, then dead-lettered; lines or a reason the order or the policy cannot take are dead-lettered
@@ -13,8 +13,10 @@ return's id and counted (`ChannelReturnsAnnounced`)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters import secrets
 from chalicelib.adapters.channels import connector
 from chalicelib.adapters.channels.base import AnnouncesReturns, ChannelReturn, Unmappable
 from chalicelib.domain.access import Principal
@@ -38,7 +40,7 @@ def apply(deps: Dependencies, channel: Channel, payload: Any) -> str:
     platform = connector(channel.type)
     if not isinstance(platform, AnnouncesReturns):
         raise Refused(f"channels of type {channel.type} announce no returns")
-    announced = platform.to_return(payload, channel)
+    announced = platform.to_return(payload, channel, secrets.secret(secrets.CREDENTIALS, channel.channel_id))
     where = {"channelId": channel.channel_id, "announcedReturnId": announced.return_key}
     order_id = deps.uow().orders.id_for(channel.channel_id, announced.external_id)
     if order_id is None:
@@ -55,7 +57,7 @@ def apply(deps: Dependencies, channel: Channel, payload: Any) -> str:
             cmd,
             Principal(f"channel:{channel.channel_id}"),
             idempotency_key=announced.return_key,
-            raw_body=payload,
+            raw_body=asdict(announced),  # what was asked, whether the delivery carried it or named it
         )
     except Invalid as exc:  # its lines, reason or destination: asking again changes nothing
         _tell(channel, "refused", where | {"orderId": order_id}, "announced return refused", reason=exc.detail)

@@ -54,9 +54,9 @@ def announced(return_id: str, *orders: tuple[str, list[tuple[str, str]]], at: st
     }
 
 
-def delivered(client: Any, admin: dict[str, str], external_id: str) -> dict[str, Any]:
-    """The polled order's fulfilment orders accepted, picked, shipped and delivered by their DC."""
-    order = ch.order_of(client, admin, ZAL, external_id)
+def delivered(client: Any, admin: dict[str, str], external_id: str, channel: str = ZAL) -> dict[str, Any]:
+    """The channel's order's fulfilment orders accepted, picked, shipped and delivered by their DC."""
+    order = ch.order_of(client, admin, channel, external_id)
     assert order is not None
     for fo in order["fulfilmentOrders"]:
         dc = bearer(issue_token(f"dc:{fo['locationId']}"))

@@ -142,7 +142,8 @@ class Polled(Protocol):
         ...
 
 
-# The inbox topic of a return a platform's customer announced (the poller queues them with the orders).
+# The inbox topic of a return a platform's customer announced (the poller queues them with the orders,
+# a webhook platform's connector names its return webhooks so).
 ANNOUNCED_RETURN = "announced-return"
 
 
@@ -169,17 +170,24 @@ class ChannelReturn:
 
 @runtime_checkable
 class AnnouncesReturns(Protocol):
+    """A platform whose customers' returns become OMS returns: the inbox's consumer creates each."""
+
+    def to_return(self, payload: Any, channel: Channel, credentials: str | None = None) -> ChannelReturn:
+        """The announced return as the OMS takes it, fetched from the platform (`credentials`: the
+        channel's) where `payload` only names it (Shopify's webhook); raises `Unmappable` when it
+        cannot be one."""
+        ...
+
+
+@runtime_checkable
+class ListsReturns(AnnouncesReturns, Protocol):
     """A polled platform that lists the returns its customers announce (Zalando): the poller reads
-    them in its window and queues each to the inbox, whose consumer creates it as an OMS return."""
+    them in its window and queues each to the inbox."""
 
     def announced_returns(
         self, channel: Channel, credentials: str | None, since: datetime, until: datetime
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each return announced from `since` to `until`, one per order, with what names it once."""
-        ...
-
-    def to_return(self, payload: Any, channel: Channel) -> ChannelReturn:
-        """The announced return as the OMS takes it; raises `Unmappable` when it cannot be one."""
         ...
 
 

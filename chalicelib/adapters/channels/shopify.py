@@ -1,7 +1,8 @@
 """Shopify: order webhooks (orders/create, orders/updated, orders/cancelled), signed with
 `X-Shopify-Hmac-Sha256` = base64(HMAC-SHA256(raw body, the app's secret)); one `X-Shopify-Webhook-Id`
 per delivery, the same on Shopify's retries. The body is the REST order: ids are numbers beyond 2^53,
-money decimal strings in the shop's currency (`price`, `total_price`)."""
+money decimal strings in the shop's currency (`price`, `total_price`). A return the merchant approved
+(`returns/approve`, which only names it) becomes an OMS return: see shopify_returns.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.channels import base, mapping
+from chalicelib.adapters.channels import base, mapping, shopify_returns
 from chalicelib.adapters.channels.api import already, base_url, call, credentials_of
 from chalicelib.adapters.channels.money import Line, rate_text
 from chalicelib.adapters.outbound import Rejected
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from chalicelib.domain.network import Channel
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+# A return the merchant approved (or created approved): expected back. One only requested waits for
+# the merchant (ignored, as are declines); the rest of its life is the OMS's own.
+RETURN_APPROVED = "returns/approve"
 PAID = frozenset({"paid", "partially_refunded", "refunded"})
 # Shipping lines Shopify marks as a pick-up in store (the category of the delivery method chosen).
 PICK_UP = frozenset({"pick-up", "pickup", "pick_up"})
@@ -45,13 +49,12 @@ class Shopify(base.WebhookOnly):
         Some units cancelled are recorded only: the REST Admin API cancels whole orders; its one way to
         take units off an order is a refund (`refund_line_items` with `restock_type: cancel`), which
         Shopify books as a refund of the order, and refunds stay the OMS's (above). A return received is
-        recorded only: Shopify's returns (returnCreate, returnProcess) are GraphQL-only. A workflow's notice
-        is recorded only: the REST order's `note` is one field the merchant edits, not a log to append to."""
+        recorded only: Shopify's returns (returnCreate, returnProcess) are GraphQL-only, and one made in
+        Shopify is there already (never a second). A workflow's notice is recorded only: the REST
+        order's `note` is one field the merchant edits, not a log to append to."""
         if update.status in ("refunded", "returned", "notice") or (update.status == "cancelled" and update.lines):
             return "recorded"
-        found = credentials_of(channel, credentials, "shopDomain", "accessToken")
-        admin = f"{base_url(channel, 'https://' + found['shopDomain'])}/admin/api/{API_VERSION}"
-        headers = {"X-Shopify-Access-Token": found["accessToken"]}
+        admin, headers = _admin(channel, credentials)
         try:
             if update.status == "shipped":
                 return _fulfil(channel, admin, headers, update)
@@ -62,18 +65,22 @@ class Shopify(base.WebhookOnly):
             raise
         return "pushed"
 
+    def to_return(self, payload: Any, channel: Channel, credentials: str | None = None) -> base.ChannelReturn:
+        """The return a `returns/approve` webhook names, read through the GraphQL Admin API."""
+        return shopify_returns.fetch(channel, *_admin(channel, credentials), payload)
+
     def verify(self, headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> base.Delivery | base.Ignored:
         # Shopify's newer "Events" deliveries use the same names without "X-".
         signature = headers.get("x-shopify-hmac-sha256") or headers.get("shopify-hmac-sha256")
         if not base.signed_by(body, signature, secrets):
             raise Unauthorized("X-Shopify-Hmac-Sha256 does not match the body under the channel's secret")
         topic = headers.get("x-shopify-topic") or headers.get("shopify-topic") or ""
-        if topic not in ORDER_TOPICS:
+        if topic not in ORDER_TOPICS and topic != RETURN_APPROVED:
             return base.Ignored(topic)
         webhook_id = headers.get("x-shopify-webhook-id") or headers.get("shopify-webhook-id")
         if not webhook_id:
             raise Unauthorized("a signed Shopify delivery carries X-Shopify-Webhook-Id; this one does not")
-        return base.Delivery(dedup_key=webhook_id, topic=topic)
+        return base.Delivery(webhook_id, base.ANNOUNCED_RETURN if topic == RETURN_APPROVED else topic)
 
     def to_order(self, payload: Any, channel: Channel) -> base.ChannelOrder:
         # A webhook's body is the order; the REST API wraps it in {"order": ...}.
@@ -268,6 +275,13 @@ def _fulfil(channel: Channel, admin: str, headers: dict[str, str], update: Statu
         fulfillment["tracking_info"] = {k: v for k, v in info.items() if v}
     call(channel, "POST", f"{admin}/fulfillments.json", headers, {"fulfillment": fulfillment})
     return "pushed"
+
+
+def _admin(channel: Channel, credentials: str | None) -> tuple[str, dict[str, str]]:
+    """The shop's Admin API base URL and the headers carrying its access token."""
+    found = credentials_of(channel, credentials, "shopDomain", "accessToken")
+    admin = f"{base_url(channel, 'https://' + found['shopDomain'])}/admin/api/{API_VERSION}"
+    return admin, {"X-Shopify-Access-Token": found["accessToken"]}
 
 
 def _pick_up(order: dict[str, Any], channel: Channel) -> dict[str, Any] | None:

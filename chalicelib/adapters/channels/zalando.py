@@ -172,7 +172,7 @@ class Zalando(base.NoWebhooks, base.PolledWhole):
                 name = f"{announced.get('announced_return_id')}-{order.get('order_id')}"
                 yield name, {**announced, "orders": [order]}
 
-    def to_return(self, payload: Any, channel: Channel) -> base.ChannelReturn:
+    def to_return(self, payload: Any, channel: Channel, credentials: str | None = None) -> base.ChannelReturn:
         announced: dict[str, Any] = payload if isinstance(payload, dict) else {}
         return_id = mapping.required(announced.get("announced_return_id"), "announced_return_id")
         orders = [o for o in announced.get("orders") or [] if isinstance(o, dict)]
