@@ -72,12 +72,8 @@ def test_an_approved_return_becomes_an_oms_return_at_the_dc_once_whatever_the_we
     ch.drain()
 
     [ret] = returns_at(client, dc)
-    assert (ret["orderId"], ret["status"], ret["returnTo"], ret["createdBy"]) == (
-        order["orderId"],
-        "approved",
-        {"locationId": dc},
-        f"channel:{SHOP}",
-    )
+    assert ret["orderId"] == order["orderId"] and ret["createdBy"] == f"channel:{SHOP}"
+    assert (ret["status"], ret["returnTo"]) == ("approved", {"locationId": dc})
     reasons = sorted((ln["lineId"], ln["quantity"], ln["reason"]) for ln in ret["lines"])
     assert reasons == sorted([(FIRST, 1, "does_not_fit"), (SECOND, 1, "defective")])
     assert asked(shopify) == [gid]
