@@ -136,10 +136,11 @@ METRICS: dict[str, str] = {
     "(created; edited: its delivery or lines changed, through the order edit; cancelled: the platform cancelled it "
     "and its open units were cancelled; unchanged: newer, nothing the OMS applies changed; stale: not newer than "
     "what the OMS has, left alone; refused: an edit the order no longer allows, dead-lettered at once)",
-    "ChannelReturnsAnnounced": "returns a platform's customer announced (Zalando) that the channel-inbox queue dealt "
-    "with, per attempt; dimensions: channel, outcome (approved; declined: the return policy refused it, the declined "
-    "return says why; unknown_order: the OMS has no such order (yet): retried, then dead-lettered; refused: its lines "
-    "or reason do not match the order or the policy, dead-lettered at once)",
+    "ChannelReturnsAnnounced": "returns a platform's customer announced (Zalando) or its merchant approved (Shopify) "
+    "that the channel-inbox queue dealt with, per attempt; dimensions: channel, outcome (approved; declined: the "
+    "return policy refused it, the declined return says why; unknown_order: the OMS has no such order (yet): "
+    "retried, then dead-lettered; refused: its lines or reason do not match the order or the policy, dead-lettered "
+    "at once)",
     "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
     "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
     "order discount platform-adjustment; more: charged more, kept in the payment)",
