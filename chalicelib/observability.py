@@ -140,7 +140,7 @@ METRICS: dict[str, str] = {
     "that the channel-inbox queue dealt with, per attempt; dimensions: channel, outcome (approved; declined: the "
     "return policy refused it, the declined return says why; unknown_order: the OMS has no such order (yet): "
     "retried, then dead-lettered; refused: its lines or reason do not match the order or the policy, dead-lettered "
-    "at once)",
+    "at once; withdrawn: declined or cancelled at the platform before it was read, nothing created)",
     "ChannelOrderAdjustments": "platform orders whose total differs from their lines, discounts, shipping and tax "
     "(reconciled: see chalicelib/adapters/channels/money.py); dimensions: channel, kind (less: charged less, an "
     "order discount platform-adjustment; more: charged more, kept in the payment)",

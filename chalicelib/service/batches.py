@@ -37,6 +37,7 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
     from chalicelib.domain.errors import Refused, TryLater, Unavailable
     from chalicelib.observability import logger, masked_body
     from chalicelib.resources import RESOURCES
+    from chalicelib.service import idempotency
 
     def record_handler(record: QueueRecord) -> None:
         try:
@@ -69,11 +70,17 @@ def each_record(event: Any, handle: Callable[[str], None], *, queue: str) -> dic
         if RESOURCES.queue(queue).fifo
         else BatchProcessor(EventType.SQS, model=QueueRecord)
     )
-    return dict(
-        process_partial_response(
-            event=event.to_dict(), record_handler=record_handler, processor=processor, context=event.context
+    # An Idempotency-Key a consumer uses (an announced return's) expires its in-progress record with
+    # this invocation, as on the HTTP side: a timed-out attempt does not block the retry for a day.
+    context_token = idempotency.lambda_context.set(event.context)
+    try:
+        return dict(
+            process_partial_response(
+                event=event.to_dict(), record_handler=record_handler, processor=processor, context=event.context
+            )
         )
-    )
+    finally:
+        idempotency.lambda_context.reset(context_token)
 
 
 def held_back() -> set[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import secrets
 from chalicelib.adapters.channels import connector
-from chalicelib.adapters.channels.base import AnnouncesReturns, ChannelReturn, Unmappable
+from chalicelib.adapters.channels.base import AnnouncesReturns, ChannelReturn, Unmappable, Withdrawn
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Invalid, NotFound, Refused
 from chalicelib.observability import count, logger
@@ -34,13 +34,18 @@ CARRIER = "return label of the sales channel"  # the platform names no carrier
 
 
 def apply(deps: Dependencies, channel: Channel, payload: Any) -> str:
-    """Create the announced return `payload` of `channel`: "approved" or "declined" (by the policy)."""
+    """Create the announced return `payload` of `channel`: "approved" or "declined" (by the policy), or
+    "withdrawn" when the platform no longer expects it."""
     from chalicelib.service import return_flow
 
     platform = connector(channel.type)
     if not isinstance(platform, AnnouncesReturns):
         raise Refused(f"channels of type {channel.type} announce no returns")
-    announced = platform.to_return(payload, channel, secrets.secret(secrets.CREDENTIALS, channel.channel_id))
+    try:
+        announced = platform.to_return(payload, channel, secrets.secret(secrets.CREDENTIALS, channel.channel_id))
+    except Withdrawn as exc:  # declined or cancelled at the platform before it was read: done, quietly
+        _tell(channel, "withdrawn", {"channelId": channel.channel_id}, "announced return withdrawn", reason=str(exc))
+        return "withdrawn"
     where = {"channelId": channel.channel_id, "announcedReturnId": announced.return_key}
     order_id = deps.uow().orders.id_for(channel.channel_id, announced.external_id)
     if order_id is None:

@@ -89,6 +89,23 @@ def test_an_approved_return_becomes_an_oms_return_at_the_dc_once_whatever_the_we
     assert [ln["ledger"]["returnRequested"] for ln in lines] == [1, 1]
 
 
+def test_a_return_cancelled_in_shopify_before_it_is_read_is_withdrawn_quietly(
+    client: Any, admin: dict[str, str], shopify: FakeShopify, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect_shopify(client, admin, shopify)
+    order, _ = shopify_order(client, admin, shopify)
+    delivered(client, admin, EXTERNAL, SHOP)
+    shopify.add_return(RETURN_ID, EXTERNAL, [(FIRST, 1, "UNWANTED")], status="CANCELED")
+    capsys.readouterr()
+
+    send(client, approved(), "wh-approve-late")
+    ch.drain()
+
+    assert returns_at(client, order["fulfilmentOrders"][0]["locationId"]) == []
+    assert dead_letter_reasons(client) == []  # nothing for an operator to mend
+    assert outcomes(capsys.readouterr().out) == ["withdrawn"]
+
+
 def test_a_return_of_an_order_the_oms_does_not_have_is_retried_then_dead_lettered_and_counted(
     client: Any, admin: dict[str, str], shopify: FakeShopify, capsys: pytest.CaptureFixture[str], logs: Any
 ) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.channels import shopify_returns
-from chalicelib.adapters.channels.base import ReturnedUnits, Unmappable
+from chalicelib.adapters.channels.base import ReturnedUnits, Unmappable, Withdrawn
 from chalicelib.adapters.outbound import Rejected, Throttled
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.network import Channel
@@ -66,16 +66,20 @@ def test_units_of_a_line_and_reason_add_up_the_reason_definition_comes_first_and
     assert mapped.tracking == "3SABCD0123456789"
 
 
+@pytest.mark.parametrize("status", ["CANCELED", "DECLINED", "REQUESTED"])
+def test_a_return_shopify_no_longer_expects_is_withdrawn(status: str) -> None:
+    with pytest.raises(Withdrawn, match=f"return 7 is {status.lower()} in Shopify"):
+        shopify_returns.to_return(returned((LINE, 1, "UNWANTED"), status=status))
+
+
 @pytest.mark.parametrize(
     "changes, refusal",
     [
-        ({"status": "CANCELED"}, "return 7 is canceled in Shopify"),
-        ({"status": "DECLINED"}, "return 7 is declined in Shopify"),
         ({"returnLineItems": {"pageInfo": {"hasNextPage": True}, "nodes": []}}, "more than 50 lines"),
         ({"returnLineItems": {"nodes": []}}, "names no line items"),
     ],
 )
-def test_a_return_not_to_expect_or_not_whole_is_refused(changes: dict[str, Any], refusal: str) -> None:
+def test_a_return_not_whole_is_refused(changes: dict[str, Any], refusal: str) -> None:
     with pytest.raises(Unmappable, match=refusal):
         shopify_returns.to_return(returned((LINE, 1, "UNWANTED"), **changes))
 

@@ -30,6 +30,11 @@ class Unmappable(Invalid):
     """The platform's order cannot become a canonical order; the text names the field, never its value."""
 
 
+class Withdrawn(Exception):
+    """The return a platform announced is no longer to expect (declined, cancelled, or no longer
+    approved by the time it is read): nothing to create, and nothing for an operator to mend."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """A webhook delivery whose signature holds: what makes a repeat of it a repeat, and its topic."""

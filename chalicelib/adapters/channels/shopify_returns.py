@@ -93,7 +93,7 @@ def to_return(returned: dict[str, Any]) -> base.ChannelReturn:
     return_id = _rest_id(mapping.required(returned.get("id"), "return.id"))
     status = str(returned.get("status") or "").upper()
     if status in NOT_EXPECTED:
-        raise base.Unmappable(f"return {return_id} is {status.lower()} in Shopify: nothing comes back")
+        raise base.Withdrawn(f"return {return_id} is {status.lower()} in Shopify: nothing comes back")
     items = returned.get("returnLineItems") or {}
     if (items.get("pageInfo") or {}).get("hasNextPage"):
         raise base.Unmappable(f"return {return_id} has more than {LINES_PER_RETURN} lines")
