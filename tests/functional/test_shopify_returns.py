@@ -56,12 +56,18 @@ def dead_letter_reasons(client: Any) -> list[str]:
     return sorted(m["reason"] for m in letters["queues"][0]["messages"])
 
 
-def test_an_approved_return_becomes_an_oms_return_at_the_dc_once_whatever_the_webhook_id(
-    client: Any, admin: dict[str, str], shopify: FakeShopify, capsys: pytest.CaptureFixture[str]
-) -> None:
+def delivered_order(client: Any, admin: dict[str, str], shopify: FakeShopify) -> dict[str, Any]:
+    """The captured Shopify order, taken in by its webhook and delivered to the customer."""
     connect_shopify(client, admin, shopify)
     order, _ = shopify_order(client, admin, shopify)
     delivered(client, admin, EXTERNAL, SHOP)
+    return order
+
+
+def test_an_approved_return_becomes_an_oms_return_at_the_dc_once_whatever_the_webhook_id(
+    client: Any, admin: dict[str, str], shopify: FakeShopify, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order = delivered_order(client, admin, shopify)
     dc = order["fulfilmentOrders"][0]["locationId"]
     gid = shopify.add_return(RETURN_ID, EXTERNAL, [(FIRST, 1, "SIZE_TOO_SMALL"), (SECOND, 1, "DEFECTIVE")])
     body = approved()
@@ -92,9 +98,7 @@ def test_an_approved_return_becomes_an_oms_return_at_the_dc_once_whatever_the_we
 def test_a_return_cancelled_in_shopify_before_it_is_read_is_withdrawn_quietly(
     client: Any, admin: dict[str, str], shopify: FakeShopify, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    connect_shopify(client, admin, shopify)
-    order, _ = shopify_order(client, admin, shopify)
-    delivered(client, admin, EXTERNAL, SHOP)
+    order = delivered_order(client, admin, shopify)
     shopify.add_return(RETURN_ID, EXTERNAL, [(FIRST, 1, "UNWANTED")], status="CANCELED")
     capsys.readouterr()
 
@@ -126,9 +130,7 @@ def test_a_return_of_an_order_the_oms_does_not_have_is_retried_then_dead_lettere
 def test_graphql_errors_are_retried_and_a_shop_that_refuses_the_token_is_dead_lettered_saying_so(
     client: Any, admin: dict[str, str], shopify: FakeShopify
 ) -> None:
-    connect_shopify(client, admin, shopify)
-    order, _ = shopify_order(client, admin, shopify)
-    delivered(client, admin, EXTERNAL, SHOP)
+    order = delivered_order(client, admin, shopify)
     dc = order["fulfilmentOrders"][0]["locationId"]
     shopify.add_return(RETURN_ID, EXTERNAL, [(FIRST, 1, "UNWANTED")])
     denied = {"message": "Access denied for return field.", "extensions": {"code": "ACCESS_DENIED"}}
