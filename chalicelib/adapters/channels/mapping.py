@@ -248,3 +248,11 @@ def store_for(channel: Channel, platform_location: str, field: str) -> str:
             "locationMap does not map to a location of ours (PUT /channels)"
         )
     return found
+
+
+def reason_codes(said: Sequence[str | None], nearest: Mapping[str, str]) -> tuple[str, ...]:
+    """A platform's return reasons as the reason codes to try, in order: each as a code (`TOO_LARGE`,
+    `too-large`: `too_large`), then the built-in code `nearest` names for the first it knows."""
+    codes = [code for code in (re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")[:64] for s in said if s) if code]
+    near = next((nearest[code] for code in codes if code in nearest), None)
+    return tuple(dict.fromkeys([*codes, near] if near else codes))

@@ -56,14 +56,14 @@ QUERY = """query OmsReturn($id: ID!, $lines: Int!) {
 # Shopify's reasons (the ReturnReason enum), as the built-in reason codes nearest to them (an admin's
 # own code, the reason's handle or the enum in lower case, wins); OTHER and UNKNOWN have none.
 NEAREST_REASON = {
-    "SIZE_TOO_SMALL": "does_not_fit",
-    "SIZE_TOO_LARGE": "does_not_fit",
-    "UNWANTED": "changed_mind",
-    "STYLE": "changed_mind",
-    "COLOR": "changed_mind",
-    "DEFECTIVE": "defective",
-    "NOT_AS_DESCRIBED": "wrong_item",
-    "WRONG_ITEM": "wrong_item",
+    "size_too_small": "does_not_fit",
+    "size_too_large": "does_not_fit",
+    "unwanted": "changed_mind",
+    "style": "changed_mind",
+    "color": "changed_mind",
+    "defective": "defective",
+    "not_as_described": "wrong_item",
+    "wrong_item": "wrong_item",
 }
 # A return the merchant declined or cancelled, or has not approved yet, is no return to expect.
 NOT_EXPECTED = frozenset({"REQUESTED", "DECLINED", "CANCELED"})
@@ -110,10 +110,8 @@ def to_return(returned: dict[str, Any]) -> base.ChannelReturn:
 
 
 def _reasons(node: dict[str, Any]) -> tuple[str, ...]:
-    reason = str(node.get("returnReason") or "").upper()
     handle = mapping.text((node.get("returnReasonDefinition") or {}).get("handle"))
-    codes = (handle.replace("-", "_") if handle else None, reason.lower(), NEAREST_REASON.get(reason))
-    return tuple(dict.fromkeys(c for c in codes if c))
+    return mapping.reason_codes([handle, str(node.get("returnReason") or "")], NEAREST_REASON)
 
 
 def _tracking(returned: dict[str, Any]) -> str | None:

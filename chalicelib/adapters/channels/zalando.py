@@ -190,7 +190,10 @@ class Zalando(base.NoWebhooks, base.PolledWhole):
         return base.ChannelReturn(
             return_id,
             mapping.required(orders[0].get("order_id"), "orders[].order_id"),
-            tuple(base.ReturnedUnits(item, n, _reason_codes(reason)) for (item, reason), n in units.items()),
+            tuple(
+                base.ReturnedUnits(item, n, mapping.reason_codes([reason], NEAREST_REASON))
+                for (item, reason), n in units.items()
+            ),
             mapping.text(announced.get("return_tracking_number")),
         )
 
@@ -246,12 +249,6 @@ def _line(channel: Channel, item: dict[str, Any], units: list[Unit]) -> Line:
         unit_price,
         discounts=(base.Off(short),) if short else (),
     )
-
-
-def _reason_codes(reason: str) -> tuple[str, ...]:
-    """Zalando's reason as a code (TOO_LARGE: too_large), then the built-in one nearest to it."""
-    code = re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")[:64]
-    return tuple(dict.fromkeys(c for c in (code, NEAREST_REASON.get(code)) if c))
 
 
 def _updated_at(attributes: dict[str, Any], included: list[dict[str, Any]]) -> datetime:
