@@ -35,7 +35,7 @@ class ConfigRepository:
         self._track = track
 
     def active(self, section: str) -> Item | None:
-        return self.table.get(keys.config_active_key(section), consistent=True)
+        return self.table.get(keys.CONFIG.key(section), consistent=True)
 
     def version(self, section: str, version: int) -> Item | None:
         return self.table.get(keys.config_version_key(section, version), consistent=True)
@@ -50,7 +50,7 @@ class ConfigRepository:
         return self._versions(section, limit=limit, cursor=cursor)
 
     def _versions(self, section: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
-        pk = keys.config_pk(section)
+        pk = keys.CONFIG.pk(section)
         kwargs: dict[str, Any] = {
             "TableName": self.table.name,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
@@ -134,7 +134,7 @@ def active_writes(table: Table, active: ActiveConfig) -> list[Write]:
         raise ValueError(f"nothing to activate for {active.section}")
     pointer = {
         **version_to_item(active.current),
-        **keys.config_active_key(active.section),
+        **keys.CONFIG.key(active.section),
         "type": "config-active",
         "activations": active.version,
         "activatedAt": active.activated_at,
@@ -154,7 +154,7 @@ def active_writes(table: Table, active: ActiveConfig) -> list[Write]:
     )
     events = [
         event_item(
-            pk=keys.config_pk(active.section),
+            pk=keys.CONFIG.pk(active.section),
             sk=keys.config_event_sk(active.version),
             event_id=f"config.{active.section}.{active.version}",
             event=event,

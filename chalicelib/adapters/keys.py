@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 Key = dict[str, str]
 
-ORDER_SK = "ORDER"
 ORDER_TIMERS_SK = "TIMERS"  # the order's own workflow timers: its header's GSI3 lists it by status
 EVENT_PREFIX = "EVENT#"
 FULFILMENT_PREFIX = "FO#"
@@ -20,12 +19,35 @@ EXCHANGE_PREFIX = "EXCHANGE#"
 CLAIM_PREFIX = "CLAIM#"
 
 
-def order_pk(order_id: str) -> str:
-    return f"ORDER#{order_id}"
+@dataclass(frozen=True)
+class Partition:
+    """An aggregate's own partition <prefix>#<id>: its header under the sort key `header`, its events
+    (and, for an order, its fulfilment orders, returns, exchanges and claims) beside it."""
+
+    prefix: str
+    header: str
+
+    def pk(self, item_id: str) -> str:
+        return f"{self.prefix}#{item_id}"
+
+    def key(self, item_id: str) -> Key:
+        return {"PK": self.pk(item_id), "SK": self.header}
 
 
-def order_key(order_id: str) -> Key:
-    return {"PK": order_pk(order_id), "SK": ORDER_SK}
+@dataclass(frozen=True)
+class Listed(Partition):
+    """A kind listed whole, by id, in one small GSI2 partition `listed_in` (read rarely)."""
+
+    listed_in: str
+
+    def listing(self, item_id: str) -> Key:
+        return {"GSI2PK": self.listed_in, "GSI2SK": item_id}
+
+    def id_of(self, pk: str) -> str:
+        return pk.removeprefix(f"{self.prefix}#")
+
+
+ORDERS = Partition("ORDER", "ORDER")
 
 
 def event_sk(version: int, seq: int) -> str:
@@ -43,17 +65,8 @@ def external_key(channel: str, external_id: str) -> Key:
     return {"PK": f"EXTERNAL#{channel}#{external_id}", "SK": "EXTERNAL"}
 
 
-TOKEN_PREFIX = "TOKEN#"
-# Tokens are listed whole by an admin, oldest first (token ids sort by creation): one GSI2 partition.
-TOKENS = "TOKENS"
-
-
-def token_key(token_hash: str) -> Key:
-    return {"PK": f"{TOKEN_PREFIX}{token_hash}", "SK": "TOKEN"}
-
-
-def token_listing(token_id: str) -> Key:
-    return {"GSI2PK": TOKENS, "GSI2SK": token_id}
+# A token is kept by its hash; tokens are listed whole by an admin, oldest first (token ids sort by creation).
+TOKENS = Listed("TOKEN", "TOKEN", listed_in="TOKENS")
 
 
 def customer_index(customer_id: str, placed_at: str, order_id: str) -> Key:
@@ -111,26 +124,10 @@ OUTBOX = DueIndex("OUTBOX", 8)  # unpublished events, by the time they occurred
 # ---- network and stock -------------------------------------------------------------------------
 # Locations and channels are listed whole (the network snapshot every sourcing call caches):
 # one GSI2 partition each, small and read rarely.
-LOCATIONS = "LOCATIONS"
-CHANNELS = "CHANNELS"
+LOCATIONS = Listed("LOCATION", "LOCATION", listed_in="LOCATIONS")
+CHANNELS = Listed("CHANNEL", "CHANNEL", listed_in="CHANNELS")
 STOCK_LEVEL_PREFIX = "LOC#"
 STOCK_SUMMARY_SK = "SUMMARY"
-
-
-def location_key(location_id: str) -> Key:
-    return {"PK": f"LOCATION#{location_id}", "SK": "LOCATION"}
-
-
-def location_list_index(location_id: str) -> Key:
-    return {"GSI2PK": LOCATIONS, "GSI2SK": location_id}
-
-
-def channel_key(channel_id: str) -> Key:
-    return {"PK": f"CHANNEL#{channel_id}", "SK": "CHANNEL"}
-
-
-def channel_list_index(channel_id: str) -> Key:
-    return {"GSI2PK": CHANNELS, "GSI2SK": channel_id}
 
 
 def stock_pk(sku: str) -> str:
@@ -156,21 +153,13 @@ def stock_event_sk(location_id: str, version: int) -> str:
 # One partition per section: ACTIVE (the pointer every request reads, with a copy of its body, so
 # `config.active()` is one GetItem), VERSION#<n> for every saved version (drafts too), and the
 # ConfigChanged events under EVENT#<activation>.
-CONFIG_ACTIVE_SK = "ACTIVE"
+CONFIG = Partition("CONFIG", "ACTIVE")
 CONFIG_VERSION_PREFIX = "VERSION#"
-
-
-def config_pk(section: str) -> str:
-    return f"CONFIG#{section}"
-
-
-def config_active_key(section: str) -> Key:
-    return {"PK": config_pk(section), "SK": CONFIG_ACTIVE_SK}
 
 
 def config_version_key(section: str, version: int) -> Key:
     # Zero-padded so the newest version is the last key of the partition's VERSION# range.
-    return {"PK": config_pk(section), "SK": f"{CONFIG_VERSION_PREFIX}{version:09d}"}
+    return {"PK": CONFIG.pk(section), "SK": f"{CONFIG_VERSION_PREFIX}{version:09d}"}
 
 
 def config_event_sk(activation: int) -> str:
@@ -196,17 +185,17 @@ TIMERS = DueIndex("TIMERS", 4)
 
 
 def return_key(order_id: str, return_id: str) -> Key:
-    return {"PK": order_pk(order_id), "SK": f"{RETURN_PREFIX}{return_id}"}
+    return {"PK": ORDERS.pk(order_id), "SK": f"{RETURN_PREFIX}{return_id}"}
 
 
 def exchange_key(order_id: str, exchange_id: str) -> Key:
     """An exchange lives in its original order's partition, beside its return."""
-    return {"PK": order_pk(order_id), "SK": f"{EXCHANGE_PREFIX}{exchange_id}"}
+    return {"PK": ORDERS.pk(order_id), "SK": f"{EXCHANGE_PREFIX}{exchange_id}"}
 
 
 def claim_key(order_id: str, claim_id: str) -> Key:
     """A claim lives in its order's partition too."""
-    return {"PK": order_pk(order_id), "SK": f"{CLAIM_PREFIX}{claim_id}"}
+    return {"PK": ORDERS.pk(order_id), "SK": f"{CLAIM_PREFIX}{claim_id}"}
 
 
 RETURNS_AT = Queue("RETURNS")  # a location's returns by status
@@ -223,17 +212,7 @@ def capacity_key(location_id: str, day: str) -> Key:
 # (overloaded like WORK#: the key moves when the status does). While active, a reservation is also in
 # the sparse GSI3 under EXPIRES#<shard> / <expiresAt>#<id> (sharded like the outbox), so the expiry
 # schedule reads only what is due; the keys are removed when it ends.
-RESERVATION_SK = "RESERVATION"
-
-
-def reservation_pk(reservation_id: str) -> str:
-    return f"RESERVATION#{reservation_id}"
-
-
-def reservation_key(reservation_id: str) -> Key:
-    return {"PK": reservation_pk(reservation_id), "SK": RESERVATION_SK}
-
-
+RESERVATIONS = Partition("RESERVATION", "RESERVATION")
 RESERVATIONS_AT = Queue("RESERVATIONS")  # a store's reservations by status
 EXPIRIES = DueIndex("EXPIRES", 4)  # active reservations, by the time they end
 
@@ -245,17 +224,7 @@ EXPIRIES = DueIndex("EXPIRES", 4)  # active reservations, by the time they end
 # the status). While undecided and not yet overdue, a task with a due time is also in the sparse GSI3
 # under TASKDUE#<shard> / <due>#<id> (as reservations' expiry), so the escalation schedule reads only
 # what is due; the keys go when it is completed or escalated.
-TASK_SK = "TASK"
-
-
-def task_pk(task_id: str) -> str:
-    return f"TASK#{task_id}"
-
-
-def task_key(task_id: str) -> Key:
-    return {"PK": task_pk(task_id), "SK": TASK_SK}
-
-
+TASKS = Partition("TASK", "TASK")
 TASKS_OF = Queue("TASKS")  # a team's tasks by status
 TASK_DUE = DueIndex("TASKDUE", 4)  # undecided tasks, by the time they become overdue
 

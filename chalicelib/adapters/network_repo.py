@@ -34,12 +34,12 @@ class NetworkRepository:
 
     def location(self, location_id: str) -> Registered[Location] | None:
         """A location as registered now, tracked; None if it never was."""
-        item = self.get(keys.location_key(location_id))
+        item = self.get(keys.LOCATIONS.key(location_id))
         return self._registered(location_from_item(item), item) if item else None
 
     def channel(self, channel_id: str) -> Registered[Channel] | None:
         """A channel as registered now, tracked; None if it never was."""
-        item = self.get(keys.channel_key(channel_id))
+        item = self.get(keys.CHANNELS.key(channel_id))
         return self._registered(channel_from_item(item), item) if item else None
 
     def _registered(self, value: V, item: Item) -> Registered[V]:
@@ -60,15 +60,15 @@ def writes(table: Table, entry: Registered[Location] | Registered[Channel]) -> l
         current = old["version"] if old else None
         return VersionMismatch(f"{kind} {value.key} changed meanwhile (now version {current})", currentVersion=current)
 
-    pk = (keys.location_key if kind == "location" else keys.channel_key)(value.key)["PK"]
+    pk = (keys.LOCATIONS if kind == "location" else keys.CHANNELS).pk(value.key)
     events = recorded_events(entry, pk=pk, kind=kind, event_prefix=f"{kind}.", **{f"{kind}Id": value.key})
     return aggregate_writes(table, entry, item, events, stale=stale, created=stale)
 
 
 def channel_to_item(channel: Channel, version: int) -> Item:
     return {
-        **keys.channel_key(channel.channel_id),
-        **keys.channel_list_index(channel.channel_id),
+        **keys.CHANNELS.key(channel.channel_id),
+        **keys.CHANNELS.listing(channel.channel_id),
         "type": "channel",
         "channelId": channel.channel_id,
         "channelType": channel.type,
@@ -106,8 +106,8 @@ def channel_from_item(item: Item) -> Channel:
 
 def location_to_item(loc: Location, version: int) -> Item:
     return {
-        **keys.location_key(loc.location_id),
-        **keys.location_list_index(loc.location_id),
+        **keys.LOCATIONS.key(loc.location_id),
+        **keys.LOCATIONS.listing(loc.location_id),
         "type": "location",
         **attributes(loc, "location_id name"),
         "locationType": loc.type.value,

@@ -42,12 +42,12 @@ class OrdersRepository(TrackedRepository[Order]):
 
     def get(self, order_id: str) -> Order:
         """The order with its fulfilment orders and history: every item of its partition, one Query."""
-        return self._track(order_from_partition(order_id, self.table.partition(keys.order_pk(order_id))))
+        return self._track(order_from_partition(order_id, self.table.partition(keys.ORDERS.pk(order_id))))
 
     def with_records(self, order_id: str) -> tuple[Order, dict[str, list[dict[str, Any]]]]:
         """The order (tracked) and the records of its own kept beside it (`RECORDS`), as the API
         shows them: the same one Query."""
-        items = self.table.partition(keys.order_pk(order_id))
+        items = self.table.partition(keys.ORDERS.pk(order_id))
         return self._track(order_from_partition(order_id, items)), records_view(items)
 
     def id_for(self, channel: str, external_id: str) -> str | None:
@@ -81,7 +81,7 @@ def records_view(items: list[Item]) -> dict[str, list[dict[str, Any]]]:
 
 def order_from_partition(order_id: str, items: list[Item]) -> Order:
     """The order from the items of its partition: header, fulfilment orders, history."""
-    header = next((i for i in items if i["SK"] == keys.ORDER_SK), None)
+    header = next((i for i in items if i["SK"] == keys.ORDERS.header), None)
     if header is None:
         raise NotFound(f"no order {order_id!r}")
     order = order_from_item(header)
@@ -113,7 +113,7 @@ def order_timers_item(order: Order) -> Item:
     """The order's own workflow timers, in the sparse due-index by the first one due (none: out of it)."""
     first = min((iso(t.due) for t in order.workflow_timers), default=None)
     return {
-        "PK": keys.order_pk(order.order_id),
+        "PK": keys.ORDERS.pk(order.order_id),
         "SK": keys.ORDER_TIMERS_SK,
         **(keys.TIMERS.index(order.order_id, first) if first else {}),
         "type": "order-timers",
@@ -159,12 +159,12 @@ def writes(table: Table, order: Order) -> list[Write]:
 
 def event_items(order: Order) -> list[Item]:
     """The events a change recorded, as items: its history, and its outbox until published."""
-    return recorded_events(order, pk=keys.order_pk(order.order_id), kind="order", orderId=order.order_id)
+    return recorded_events(order, pk=keys.ORDERS.pk(order.order_id), kind="order", orderId=order.order_id)
 
 
 def order_to_item(order: Order) -> Item:
     return {
-        **keys.order_key(order.order_id),
+        **keys.ORDERS.key(order.order_id),
         **keys.customer_index(order.customer.customer_id, order.placed_at, order.order_id),
         **keys.orders_by_channel_index(order.channel, order.created_at, order.order_id),
         **keys.status_index(order.status.value, order.created_at, order.order_id),
@@ -251,7 +251,7 @@ def order_from_item(item: Item) -> Order:
 
 def fulfilment_order_to_item(order_id: str, fo: FulfilmentOrder) -> Item:
     return {
-        "PK": keys.order_pk(order_id),
+        "PK": keys.ORDERS.pk(order_id),
         "SK": keys.fulfilment_sk(fo.fulfilment_order_id),
         **keys.WORK_QUEUE.index(fo.location_id, fo.status, fo.created_at, fo.fulfilment_order_id),
         **(keys.TIMERS.index(fo.fulfilment_order_id, min(iso(t.due) for t in fo.timers)) if fo.timers else {}),

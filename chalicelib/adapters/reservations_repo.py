@@ -22,7 +22,7 @@ class ReservationsRepository(TrackedRepository[Reservation]):
     # ---- reads -------------------------------------------------------------------------------
 
     def get(self, reservation_id: str) -> Reservation:
-        key = keys.reservation_key(reservation_id)
+        key = keys.RESERVATIONS.key(reservation_id)
         return self._one(key, reservation_from_item, missing=f"no reservation {reservation_id!r}")
 
     def due(self, now: str) -> Iterator[Item]:
@@ -39,7 +39,7 @@ def writes(table: Table, reservation: Reservation) -> list[Write]:
 
 def event_items(reservation: Reservation) -> list[Item]:
     reservation_id = reservation.reservation_id
-    pk = keys.reservation_pk(reservation_id)
+    pk = keys.RESERVATIONS.pk(reservation_id)
     return recorded_events(
         reservation, pk=pk, kind="reservation", reservationId=reservation_id, locationId=reservation.location_id
     )
@@ -47,7 +47,7 @@ def event_items(reservation: Reservation) -> list[Item]:
 
 def reservation_to_item(r: Reservation) -> Item:
     return {
-        **keys.reservation_key(r.reservation_id),
+        **keys.RESERVATIONS.key(r.reservation_id),
         **keys.RESERVATIONS_AT.index(r.location_id, r.status.value, r.created_at, r.reservation_id),
         # Only while active: the expiry schedule's sparse index.
         **(keys.EXPIRIES.index(r.reservation_id, r.expires_at) if r.active else {}),

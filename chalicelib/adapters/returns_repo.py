@@ -40,7 +40,7 @@ class ReturnsRepository(TrackedRepository[Return]):
 
     def partition(self, order_id: str) -> tuple[Order, list[Return], list[Exchange]]:
         """An order, its returns and its exchanges, all tracked: one Query of its partition."""
-        items = self.table.partition(keys.order_pk(order_id))
+        items = self.table.partition(keys.ORDERS.pk(order_id))
         order = order_from_partition(order_id, items)
         returns = [return_from_item(i) for i in items if i["SK"].startswith(keys.RETURN_PREFIX)]
         exchanges = [exchange_from_item(i) for i in items if i["SK"].startswith(keys.EXCHANGE_PREFIX)]
@@ -51,7 +51,7 @@ class ReturnsRepository(TrackedRepository[Return]):
 
     def claims_of(self, order_id: str) -> tuple[Order, list[Claim]]:
         """An order and its claims, both tracked: one Query of its partition."""
-        items = self.table.partition(keys.order_pk(order_id))
+        items = self.table.partition(keys.ORDERS.pk(order_id))
         order = order_from_partition(order_id, items)
         self._track(order)  # type: ignore[arg-type]  # the unit of work tracks every kind
         return order, [claim_from_item(i) for i in items if i["SK"].startswith(keys.CLAIM_PREFIX)]

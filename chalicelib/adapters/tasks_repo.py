@@ -28,7 +28,7 @@ from chalicelib.domain.workflows.defaults import TASK_STANDARD
 
 class TasksRepository(TrackedRepository[Task]):
     def get(self, task_id: str) -> Task:
-        return self._one(keys.task_key(task_id), task_from_item, missing=f"no task {task_id!r}")
+        return self._one(keys.TASKS.key(task_id), task_from_item, missing=f"no task {task_id!r}")
 
     def of_team(self, team: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
         """One page of a team's tasks in one status, oldest first: one Query."""
@@ -60,12 +60,14 @@ def _stale(task: Task) -> Stale:
 
 
 def event_items(task: Task) -> list[Item]:
-    return recorded_events(task, pk=keys.task_pk(task.task_id), kind="task", taskId=task.task_id, orderId=task.order_id)
+    return recorded_events(
+        task, pk=keys.TASKS.pk(task.task_id), kind="task", taskId=task.task_id, orderId=task.order_id
+    )
 
 
 def task_to_item(t: Task) -> Item:
     return {
-        **keys.task_key(t.task_id),
+        **keys.TASKS.key(t.task_id),
         **keys.TASKS_OF.index(t.team, t.status, t.created_at, t.task_id),
         "type": "task",
         **attributes(t, "task_id team kind status workflow workflow_version"),

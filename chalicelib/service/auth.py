@@ -37,8 +37,8 @@ def create(
     """A new token for `role`, valid `days` days: its public view and, this once, the token itself."""
     token, token_id = "oms_" + secrets.token_urlsafe(32), new_id("tok")
     item = {
-        **keys.token_key(hash_token(token)),
-        **keys.token_listing(token_id),
+        **keys.TOKENS.key(hash_token(token)),
+        **keys.TOKENS.listing(token_id),
         "type": "token",
         "tokenId": token_id,
         "role": role,
@@ -97,19 +97,21 @@ def token_view(item: Item) -> dict[str, Any]:
 
 
 def list_tokens(table: Table, *, limit: int, cursor: str | None) -> dict[str, Any]:
-    items, next_cursor = table.query_index("GSI2", keys.TOKENS, limit=limit, cursor=cursor, newest_first=False)
+    items, next_cursor = table.query_index(
+        "GSI2", keys.TOKENS.listed_in, limit=limit, cursor=cursor, newest_first=False
+    )
     return listing.page(items, next_cursor, token_view)
 
 
 def revoke(table: Table, token_id: str) -> None:
     """Delete the token: refused at once here, and within CACHE_SECONDS by every other warm Lambda."""
     found, _ = table.query_index(
-        "GSI2", keys.TOKENS, limit=1, cursor=None, newest_first=False, sk_between=(token_id, token_id)
+        "GSI2", keys.TOKENS.listed_in, limit=1, cursor=None, newest_first=False, sk_between=(token_id, token_id)
     )
     if not found:
         raise NotFound(f"no token {token_id!r}")
-    digest = found[0]["PK"].removeprefix(keys.TOKEN_PREFIX)
-    table.client.delete_item(TableName=table.name, Key=to_wire(keys.token_key(digest)))
+    digest = keys.TOKENS.id_of(found[0]["PK"])
+    table.client.delete_item(TableName=table.name, Key=to_wire(keys.TOKENS.key(digest)))
     _cache.pop(digest, None)
 
 
@@ -120,7 +122,7 @@ def authenticate(table: Table, authorization: str | None) -> Principal:
     cached = _cache.get(digest)
     if cached and cached[0] > time.monotonic() and cached[1] > time.time():
         return cached[2]
-    item = table.get(keys.token_key(digest))
+    item = table.get(keys.TOKENS.key(digest))
     if item is None:
         raise Unauthorized("the token is not known")
     # A token from before expiry existed has none: it could be neither listed nor revoked, so it is refused.

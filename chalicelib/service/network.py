@@ -52,8 +52,8 @@ def network(table: Table) -> Network:
     def load() -> Network:
         repo = NetworkRepository(table)
         return Network(
-            locations={i["locationId"]: location_from_item(i) for i in repo.all_of(keys.LOCATIONS)},
-            channels={i["channelId"]: channel_from_item(i) for i in repo.all_of(keys.CHANNELS)},
+            locations={i["locationId"]: location_from_item(i) for i in repo.all_of(keys.LOCATIONS.listed_in)},
+            channels={i["channelId"]: channel_from_item(i) for i in repo.all_of(keys.CHANNELS.listed_in)},
         )
 
     return cache.cached("network", load)
@@ -131,14 +131,14 @@ def location_from_command(location_id: str, cmd: api.PutLocation) -> Location:
 
 
 def get_location(table: Table, location_id: str) -> dict[str, Any]:
-    item = NetworkRepository(table).get(keys.location_key(location_id))
+    item = NetworkRepository(table).get(keys.LOCATIONS.key(location_id))
     if item is None:
         raise NotFound(f"no location {location_id!r}")
     return location_view(location_from_item(item), item["version"])
 
 
 def list_locations(table: Table) -> dict[str, Any]:
-    items = NetworkRepository(table).all_of(keys.LOCATIONS)
+    items = NetworkRepository(table).all_of(keys.LOCATIONS.listed_in)
     return {"items": [location_view(location_from_item(i), i["version"]) for i in items], "nextCursor": None}
 
 
@@ -202,7 +202,7 @@ def _keep_secret(cmd: api.PutChannel, field: str, owner: secrets.Owner, channel_
 def list_channels(table: Table) -> dict[str, Any]:
     registered = {
         i["channelId"]: _channel_view(channel_from_item(i), i["version"])
-        for i in NetworkRepository(table).all_of(keys.CHANNELS)
+        for i in NetworkRepository(table).all_of(keys.CHANNELS.listed_in)
     }
     native = {c: _channel_view(Channel(c, c), 0) for c in sorted(NATIVE_CHANNELS) if c not in registered}
     return {"items": [*native.values(), *registered.values()], "nextCursor": None}

@@ -130,7 +130,9 @@ def test_an_overdue_task_escalates_to_another_team_once(client, admin, clock: Ma
     )
     assert moved["overdueAt"] and "claimedBy" not in moved
     fire(clock, 1)  # the pump's next pass relays what the last one's schedule wrote
-    [escalated] = [i for i in Table().partition(keys.task_pk(moved["taskId"])) if i.get("eventType") == "TaskEscalated"]
+    [escalated] = [
+        i for i in Table().partition(keys.TASKS.pk(moved["taskId"])) if i.get("eventType") == "TaskEscalated"
+    ]
     assert escalated.get("sentAt"), "published on the bus"
     detail = parse_detail("TaskEscalated", event_detail(escalated))
     assert (detail.fromTeam, detail.team, detail.due) == ("qc", LEADS, opened["due"])  # type: ignore[attr-defined]

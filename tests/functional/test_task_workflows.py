@@ -107,7 +107,7 @@ def test_a_task_workflow_without_a_way_to_complete_is_refused(client, admin):
 def test_a_task_stored_before_task_workflows_still_completes(client, admin):
     order_id, task_id = held_task(client, admin)
     table = Table()
-    item = table.get(keys.task_key(task_id), consistent=True)
+    item = table.get(keys.TASKS.key(task_id), consistent=True)
     assert item is not None and item["workflow"] == "task-standard"
     for field in ("workflow", "workflowVersion", "category", "entry"):
         del item[field]

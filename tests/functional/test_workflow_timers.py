@@ -76,7 +76,7 @@ def test_accepted_in_time_its_timer_is_gone_and_a_late_one_is_ignored(client, ad
 
 def _add_timer(order_id: str, fulfilment_order_id: str, timer: dict[str, Any]) -> None:
     table = Table()
-    key = {"PK": keys.order_pk(order_id), "SK": keys.fulfilment_sk(fulfilment_order_id)}
+    key = {"PK": keys.ORDERS.pk(order_id), "SK": keys.fulfilment_sk(fulfilment_order_id)}
     item = table.get(key, consistent=True)
     assert item is not None
     table.put({**item, "timers": [timer], **keys.TIMERS.index(fulfilment_order_id, timer["due"])})
