@@ -12,7 +12,6 @@ Import from here; the modules inside import each other directly:
 """
 
 from chalicelib.domain.workflows.actions import (
-    ACTION_TYPES,
     Action,
     Effect,
     EmitEvent,
@@ -29,6 +28,8 @@ from chalicelib.domain.workflows.bindings import FLOWS, Binding, Match, Unbound,
 from chalicelib.domain.workflows.checks import Findings, check
 from chalicelib.domain.workflows.defaults import DEFAULT_WORKFLOWS, TASK_STANDARD
 from chalicelib.domain.workflows.definition import (
+    BEFORE_SHIPPING,
+    GIVEN_UP,
     MAX_DURATION,
     SLA_EVENT,
     Category,
@@ -53,9 +54,10 @@ from chalicelib.domain.workflows.interpreter import (
 )
 
 __all__ = [
-    "ACTION_TYPES",
+    "BEFORE_SHIPPING",
     "DEFAULT_WORKFLOWS",
     "FLOWS",
+    "GIVEN_UP",
     "MAX_DURATION",
     "SLA_EVENT",
     "TASK_STANDARD",
