@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.orders.lines import LineCancellation
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange
-from chalicelib.domain.returns.return_ import GIVEN_UP, Return
+from chalicelib.domain.returns.return_ import Return
+from chalicelib.domain.workflows import GIVEN_UP
 from chalicelib.observability import count
 from chalicelib.service import ids, refunds, sourcing
 from chalicelib.service.returns import live_policy

@@ -18,12 +18,11 @@ from chalicelib.adapters.dynamo import Item, Table
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.adapters.stock_repo import StockRepository
 from chalicelib.domain.errors import Invalid, NotFound
-from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING
 from chalicelib.domain.network import Geo, Network
 from chalicelib.domain.orders.order import Order
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Plan, Snapshot
-from chalicelib.domain.workflows import Category
+from chalicelib.domain.workflows import BEFORE_SHIPPING, Category
 from chalicelib.service.config import sourcing_policy
 from chalicelib.service.network import network
 from chalicelib.service.sourcing import PLENTY, demands_of, planning_stock

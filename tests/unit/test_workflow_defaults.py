@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.domain.delivery import DeliveryMethod
-from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentOrder, FulfilmentStatus
+from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Flow, FulfilmentEvent, line_status
 from chalicelib.domain.workflows import (
+    BEFORE_SHIPPING,
     DEFAULT_WORKFLOWS,
     SLA_EVENT,
     Accepted,

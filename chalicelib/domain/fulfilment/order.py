@@ -26,12 +26,6 @@ class FulfilmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# Until it ships, a fulfilment order's lines may still be cancelled and its stock released.
-BEFORE_SHIPPING = frozenset({Category.OPEN, Category.IN_PROGRESS, Category.PICKED})
-# No longer anyone's work: its lines are served elsewhere, or not at all.
-ENDED = frozenset({Category.REJECTED, Category.CANCELLED})
-
-
 @dataclass(slots=True)
 class FulfilmentLine:
     line_id: str

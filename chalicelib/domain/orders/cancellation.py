@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from chalicelib.domain.errors import Conflict, Invalid, error_at
-from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING, FulfilmentStatus
+from chalicelib.domain.fulfilment.order import FulfilmentStatus
 from chalicelib.domain.orders.lines import (
     CANCELLABLE,
     SOURCING,
@@ -18,7 +18,7 @@ from chalicelib.domain.orders.lines import (
 from chalicelib.domain.orders.refunding import Refunding
 from chalicelib.domain.returns.refund import CANCELLATION_RULES, RefundStep, StepKind
 from chalicelib.domain.stock import StockChange
-from chalicelib.domain.workflows import Category
+from chalicelib.domain.workflows import BEFORE_SHIPPING, Category
 
 
 class Cancellation(Refunding):

@@ -17,7 +17,6 @@ from typing import Any
 
 from chalicelib.domain.delivery import Delivery
 from chalicelib.domain.errors import Conflict, Invalid, error_at
-from chalicelib.domain.fulfilment.order import BEFORE_SHIPPING
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.cancellation import Cancellation
 from chalicelib.domain.orders.holds import ORDER_HOLD
@@ -25,6 +24,7 @@ from chalicelib.domain.orders.intake import priced_lines
 from chalicelib.domain.orders.ledger import intake_errors
 from chalicelib.domain.orders.lines import LineCancellation, LineStatus, NewLine, OrderLine, effective_delivery
 from chalicelib.domain.returns.refund import CANCELLATION_RULES, RefundStep, StepKind
+from chalicelib.domain.workflows import BEFORE_SHIPPING
 
 
 @dataclass(frozen=True, slots=True)

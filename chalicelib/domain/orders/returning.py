@@ -20,9 +20,9 @@ from chalicelib.domain.orders.refunds import REQUESTED, Breakdown, Executor, Ref
 from chalicelib.domain.returns.claim import Claim, Resolution
 from chalicelib.domain.returns.exchange import Exchange
 from chalicelib.domain.returns.refund import ZERO, RefundRules, RefundStep, StepKind
-from chalicelib.domain.returns.return_ import GIVEN_UP, Disposition, Receipt, Return
+from chalicelib.domain.returns.return_ import Disposition, Receipt, Return
 from chalicelib.domain.stock import StockChange
-from chalicelib.domain.workflows import Accepted
+from chalicelib.domain.workflows import GIVEN_UP, Accepted
 
 
 class Returning(Refunding):

@@ -42,10 +42,6 @@ class Disposition(StrEnum):
     MISSING = "missing"  # announced, not in the parcel
 
 
-# What ends a return without its goods: the units still expected back are released on the ledger.
-GIVEN_UP = frozenset({Category.CANCELLED, Category.REJECTED})
-
-
 @dataclass(slots=True)
 class ReturnItem:
     """One line of a return."""

@@ -56,6 +56,11 @@ class Category(StrEnum):
 
 # Categories only a final state should have, and those a final state should not.
 TERMINAL = frozenset({Category.DONE, Category.REJECTED, Category.CANCELLED})
+# Until its goods leave the source, a fulfilment order's lines may still be cancelled and its stock released.
+BEFORE_SHIPPING = frozenset({Category.OPEN, Category.IN_PROGRESS, Category.PICKED})
+# Ended with its work not done: a fulfilment order's units are served elsewhere or not at all, the units a
+# return still expected back are released on the ledger.
+GIVEN_UP = frozenset({Category.REJECTED, Category.CANCELLED})
 
 
 @dataclass(frozen=True, slots=True)
