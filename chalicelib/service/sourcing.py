@@ -131,15 +131,7 @@ def resource_rejected(
             reason=reason,
             new_task_id=_new_task_id,
         )
-        changed.resource_rejected(
-            freed,
-            plan,
-            new_fulfilment_order_id=_next_fulfilment_order_ids(changed),
-            new_task_id=_new_task_id,
-            actor=actor,
-            now=stamp,
-            pin=pin,
-        )
+        _apply(changed, plan, actor=actor, now=stamp, pin=pin, freed=freed)
         return _with_what_it_needs(uow, changed, net, stamp, also)
 
     return _plan_and_commit(
@@ -267,8 +259,11 @@ def carry_out(deps: Dependencies, uow: UnitOfWork, order: Order, *, actor: str) 
     uow.add(order)
 
 
-def _apply(order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning) -> None:
-    """Turn `plan` into the order's next fulfilment orders (and tasks for the units it holds)."""
+def _apply(
+    order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning, freed: Mapping[str, int] | None = None
+) -> None:
+    """Turn `plan` into the order's next fulfilment orders (and tasks for the units it holds); with
+    `freed`, the units a rejected fulfilment order gave back, which it sources exactly."""
     order.apply_plan(
         plan,
         new_fulfilment_order_id=_next_fulfilment_order_ids(order),
@@ -276,6 +271,7 @@ def _apply(order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning) -> N
         actor=actor,
         now=now,
         pin=pin,
+        freed=freed,
     )
 
 

@@ -103,7 +103,7 @@ class FulfilmentProgress(OrderState):
         as its workflow says, and its actions run. Taking stock turns its reservations into takes
         (`dispatch`); giving it back releases them and takes the units off it; a task for a team is
         opened (`new_task_id`). Returns the units per line given back, for the caller to source
-        again or backorder (`resource_rejected`); the lines and the order's status follow here when
+        again or backorder (`apply_plan` with `freed`); the lines and the order's status follow here when
         none were."""
         fo = self.fulfilment_order(fulfilment_order_id)
         result = self.fulfilment_step(fo, definition, event, now=now, tracking=tracking, reason=reason)
