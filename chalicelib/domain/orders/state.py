@@ -177,24 +177,7 @@ class OrderState(Aggregate):
 
     def _task_created(self, task: TaskRequest, actor: str, now: str) -> None:
         """Announce a task this change opens (the unit of work writes it with the order)."""
-        step: dict[str, Any] = {}
-        if task.step is not None:
-            step = {"outcomes": dict(task.step.outcomes)}
-            if task.step.fulfilment_order_id is not None:
-                step["fulfilmentOrderId"] = task.step.fulfilment_order_id
-            if task.step.due is not None:
-                step["due"] = task.step.due
-        self._record(
-            "TaskCreated",
-            actor,
-            now,
-            taskId=task.task_id,
-            team=task.team,
-            kind=task.kind,
-            lines=[ln.as_dict() for ln in task.lines],
-            reason=task.reason,
-            **step,
-        )
+        self._record("TaskCreated", actor, now, **task.as_dict())
 
     def _workflow_actions(
         self,
