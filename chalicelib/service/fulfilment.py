@@ -15,6 +15,7 @@ from chalicelib.domain.fulfilment import workflow as wf
 from chalicelib.domain.fulfilment.order import FulfilmentOrder, FulfilmentStatus
 from chalicelib.domain.orders.holds import WORKFLOW
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.workflows import Entity, SourceAgain
 from chalicelib.observability import count
 from chalicelib.service import listing, refunds, sourcing, workflows
@@ -68,9 +69,8 @@ def handle_event(
         raise Conflict(f"{event} is the order's to decide: cancel the order's lines instead", event=event)
     expect_version(f"fulfilment order {fulfilment_order_id}", fo.version, if_match)
     tracking = cmd.tracking.model_dump(exclude_none=True) if cmd.tracking is not None else None
-    order = run_event(
-        deps, uow, order, fulfilment_order_id, event, actor=principal.actor, tracking=tracking, reason=cmd.reason
-    )
+    report = FulfilmentReport(event, tracking, cmd.reason)
+    order = run_event(deps, uow, order, fulfilment_order_id, report, actor=principal.actor)
     fo = order.fulfilment_order(fulfilment_order_id)
     return {**fulfilment_order_view(order.order_id, fo), "allowedEvents": workflows.allowed(deps, order, fo)}
 
@@ -80,29 +80,26 @@ def run_event(
     uow: UnitOfWork,
     order: Order,
     fulfilment_order_id: str,
-    event: str,
+    report: FulfilmentReport,
     *,
     actor: str,
-    tracking: dict[str, str] | None = None,
-    reason: str | None = None,
     also: Sequence[Aggregate] = (),
 ) -> Order:
-    """Move a fulfilment order of `order` (loaded through `uow`) by `event` under the workflow it is
+    """Move a fulfilment order of `order` (loaded through `uow`) by `report` under the workflow it is
     pinned to, run what the transition does, and commit it with `also` (a task whose outcome this
     is); returns the order as written. Where the workflow sends the units elsewhere (`reject` in the
     built-in ones), they are sourced again."""
     fo = order.fulfilment_order(fulfilment_order_id)
     pinned = deps.workflow(fo.workflow, fo.workflow_version)
     # A 409 before any sourcing work; the same step runs again on the order as it is committed.
-    step = order.fulfilment_step(fo, pinned, event, now=deps.now(), tracking=tracking, reason=reason)
+    step = order.fulfilment_step(fo, pinned, report, now=deps.now())
     elsewhere = next((e for e in step.effects if isinstance(e, SourceAgain)), None)
     if elsewhere is not None:
         order = sourcing.resource_rejected(
             deps,
             order,
             fulfilment_order_id,
-            event,
-            reason=reason,
+            report,
             actor=actor,
             exclude_source=elsewhere.exclude_source,
             also=also,
@@ -111,20 +108,13 @@ def run_event(
         return _tasks_counted(order)
     now, already = deps.now(), len(order.stock_changes)
     freed = order.report_fulfilment(
-        fulfilment_order_id,
-        event,
-        pinned,
-        actor=actor,
-        now=now,
-        tracking=tracking,
-        reason=reason,
-        new_task_id=lambda: new_id("task"),
+        fulfilment_order_id, report, pinned, actor=actor, now=now, new_task_id=lambda: new_id("task")
     )
     if freed:
         order.settle_given_back(
             fulfilment_order_id,
             freed,
-            event,
+            report.event,
             actor=actor,
             now=now,
             new_refund_id=refunds.payer(deps, order),

@@ -26,6 +26,7 @@ from chalicelib.domain.delivery import DeliveryMethod
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.network import Capability, LocationType
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Destination, Plan, Snapshot
 from chalicelib.service.ids import fulfilment_order_ids, new_id
@@ -99,14 +100,13 @@ def resource_rejected(
     deps: Dependencies,
     order: Order,
     fulfilment_order_id: str,
-    event: str,
+    report: FulfilmentReport,
     *,
-    reason: str | None,
     actor: str,
     exclude_source: bool = True,
     also: Sequence[Aggregate] = (),
 ) -> Order:
-    """A fulfilment order's workflow sends its units elsewhere (a location rejected it): `event`
+    """A fulfilment order's workflow sends its units elsewhere (a location rejected it): `report`
     gives back its reservations, and its units are sourced again under the live rules, with that
     location left out unless `exclude_source` is off (what finds no other location is backordered:
     never held, as for a team's `resource`), all in one transaction on the order's version.
@@ -123,23 +123,9 @@ def resource_rejected(
     def decide(uow: UnitOfWork, plan: Plan, stamp: str) -> Order:
         changed = uow.track(copy.deepcopy(order))
         freed = changed.report_fulfilment(
-            fulfilment_order_id,
-            event,
-            pinned,
-            actor=actor,
-            now=stamp,
-            reason=reason,
-            new_task_id=_new_task_id,
+            fulfilment_order_id, report, pinned, actor=actor, now=stamp, new_task_id=_new_task_id
         )
-        changed.resource_rejected(
-            freed,
-            plan,
-            new_fulfilment_order_id=_next_fulfilment_order_ids(changed),
-            new_task_id=_new_task_id,
-            actor=actor,
-            now=stamp,
-            pin=pin,
-        )
+        _apply(changed, plan, actor=actor, now=stamp, pin=pin, freed=freed)
         return _with_what_it_needs(uow, changed, net, stamp, also)
 
     return _plan_and_commit(
@@ -267,8 +253,11 @@ def carry_out(deps: Dependencies, uow: UnitOfWork, order: Order, *, actor: str) 
     uow.add(order)
 
 
-def _apply(order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning) -> None:
-    """Turn `plan` into the order's next fulfilment orders (and tasks for the units it holds)."""
+def _apply(
+    order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning, freed: Mapping[str, int] | None = None
+) -> None:
+    """Turn `plan` into the order's next fulfilment orders (and tasks for the units it holds); with
+    `freed`, the units a rejected fulfilment order gave back, which it sources exactly."""
     order.apply_plan(
         plan,
         new_fulfilment_order_id=_next_fulfilment_order_ids(order),
@@ -276,6 +265,7 @@ def _apply(order: Order, plan: Plan, *, actor: str, now: str, pin: Pinning) -> N
         actor=actor,
         now=now,
         pin=pin,
+        freed=freed,
     )
 
 

@@ -31,6 +31,7 @@ from chalicelib.adapters.tasks_repo import TasksRepository, task_from_item, task
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, Invalid, VersionMismatch, expect_version
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.orders.refunding import REFUND_FAILED
 from chalicelib.domain.tasks import CLAIM, UNCLAIM, Task, TaskStatus
 from chalicelib.domain.workflows import Definition, Entity, Position, is_current
@@ -178,4 +179,5 @@ def _send(deps: Dependencies, uow: UnitOfWork, order: Order, task: Task, actor: 
     if step.fulfilment_order_id is None:
         orders.run_event(deps, uow, order, event, actor=actor, reason=task.note, also=[task])
     else:
-        fulfilment.run_event(deps, uow, order, subject, event, actor=actor, reason=task.note, also=[task])
+        report = FulfilmentReport(event, reason=task.note)
+        fulfilment.run_event(deps, uow, order, subject, report, actor=actor, also=[task])

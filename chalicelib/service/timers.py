@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.adapters.orders_repo import OrdersRepository
 from chalicelib.domain.errors import Conflict, NotFound, VersionMismatch
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.workflows import SLA_EVENT, Timer, allowed_events, is_current
 from chalicelib.observability import count, logger
 from chalicelib.service import exchanges, fulfilment, orders, return_flow
@@ -78,17 +79,18 @@ def _fire(deps: Dependencies, fulfilment_order_id: str, now: datetime) -> int:
         return 0  # the index lagged behind a change that cancelled it
     order.drop_timer(fulfilment_order_id, timer.name, now=deps.now())
     pinned = deps.workflow(fo.workflow, fo.workflow_version)
+    report = FulfilmentReport(timer.event)
     heard = is_current(timer, fo.position)
     if heard:
         try:
-            order.fulfilment_step(fo, pinned, timer.event, now=deps.now())
+            order.fulfilment_step(fo, pinned, report, now=deps.now())
         except Conflict:
             heard = False  # nothing there takes it now
     if not heard:
         uow.commit()
         count("WorkflowTimersIgnored", timer=_kind(timer.name))
         return 0
-    fulfilment.run_event(deps, uow, order, fulfilment_order_id, timer.event, actor=f"{ACTOR}:{timer.name}")
+    fulfilment.run_event(deps, uow, order, fulfilment_order_id, report, actor=f"{ACTOR}:{timer.name}")
     _count_fired(timer)
     return 1
 

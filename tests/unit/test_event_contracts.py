@@ -18,6 +18,7 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.network import Capability, Geo, Location, LocationType
 from chalicelib.domain.orders.editing import OrderEdit
 from chalicelib.domain.orders.lines import LineCancellation, NewLine
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Snapshot
 from chalicelib.domain.workflows.defaults import HOME as HOME_FLOW
@@ -61,7 +62,9 @@ def test_events_the_domain_produces_fit_their_contracts():
         demands, Snapshot({"dc": dc}, {"TEE": {"dc": 5}}), sourcing_policy(DEFAULT_SOURCING), channel="webshop"
     )
     order.apply_plan(plan, new_fulfilment_order_id=lambda: "fo_1", actor="channel:webshop", now="2026-11-25T10:00Z")
-    order.report_fulfilment("fo_1", FulfilmentEvent.ACCEPT, HOME_FLOW, actor="dc:dc", now="2026-11-25T11:00:00.000Z")
+    order.report_fulfilment(
+        "fo_1", FulfilmentReport(FulfilmentEvent.ACCEPT), HOME_FLOW, actor="dc:dc", now="2026-11-25T11:00:00.000Z"
+    )
     order.cancel_lines(
         [LineCancellation("1", 2), LineCancellation("2", 1)],
         reason="fraud",

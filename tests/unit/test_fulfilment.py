@@ -13,6 +13,7 @@ from chalicelib.domain.fulfilment.order import FulfilmentStatus
 from chalicelib.domain.fulfilment.workflow import ORDER_DRIVEN, Flow, FulfilmentEvent, built_in, flow_of, may_report
 from chalicelib.domain.orders.lines import LineStatus
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.sourcing.plan import Allocation, Destination, Plan, Shipment
 from chalicelib.domain.workflows import Accepted, Position, TakeStock, allowed_events, step
 from chalicelib.domain.workflows.defaults import FULFILMENT
@@ -52,9 +53,10 @@ def walk(flow: Flow, *events: FulfilmentEvent) -> list[str]:
     return seen
 
 
-def report(order: Order, fulfilment_order_id: str, event: str, **kwargs: Any) -> dict[str, int]:
+def report(order: Order, fulfilment_order_id: str, event: str, *, actor: str, **brings: Any) -> dict[str, int]:
     pinned = built_in(order.fulfilment_order(fulfilment_order_id)).definition
-    return order.report_fulfilment(fulfilment_order_id, event, pinned, now=NOW, **kwargs)
+    said = FulfilmentReport(event, **brings)
+    return order.report_fulfilment(fulfilment_order_id, said, pinned, actor=actor, now=NOW)
 
 
 def test_the_flow_follows_from_method_source_and_destination():

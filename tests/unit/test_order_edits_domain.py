@@ -17,6 +17,7 @@ from chalicelib.domain.network import Capability, Geo, Location, LocationType
 from chalicelib.domain.orders.editing import LineChange, OrderEdit
 from chalicelib.domain.orders.lines import NewLine
 from chalicelib.domain.orders.order import Order
+from chalicelib.domain.orders.progress import FulfilmentReport
 from chalicelib.domain.sourcing.engine import source
 from chalicelib.domain.sourcing.plan import Demand, Snapshot
 from chalicelib.domain.workflows.defaults import HOME as HOME_FLOW
@@ -66,7 +67,9 @@ def test_an_edit_accounts_for_every_unit_and_its_money_to_the_cent_or_changes_no
     order = sourced(placed(paid=True))
     if shipped:
         for event in (FulfilmentEvent.ACCEPT, FulfilmentEvent.PICK, FulfilmentEvent.SHIP):
-            order.report_fulfilment("fo_1", event, HOME_FLOW, actor="dc:dc", now="2026-11-25T10:30:00.000Z")
+            order.report_fulfilment(
+                "fo_1", FulfilmentReport(event), HOME_FLOW, actor="dc:dc", now="2026-11-25T10:30:00.000Z"
+            )
     before = copy.deepcopy(order)
     total = order.total.amount
     try:

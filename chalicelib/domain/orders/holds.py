@@ -34,6 +34,23 @@ class TaskRequest:
     step: WorkflowStep | None = None  # a workflow task's: where its outcome goes
     escalate_to: str | None = None  # the team it moves to when overdue
 
+    def as_dict(self) -> dict[str, Any]:
+        """What its TaskCreated event says of it."""
+        said: dict[str, Any] = {
+            "taskId": self.task_id,
+            "team": self.team,
+            "kind": self.kind,
+            "lines": [ln.as_dict() for ln in self.lines],
+            "reason": self.reason,
+        }
+        if self.step is not None:
+            said["outcomes"] = dict(self.step.outcomes)
+            if self.step.fulfilment_order_id is not None:
+                said["fulfilmentOrderId"] = self.step.fulfilment_order_id
+            if self.step.due is not None:
+                said["due"] = self.step.due
+        return said
+
 
 @dataclass(frozen=True, slots=True)
 class WorkflowStep:

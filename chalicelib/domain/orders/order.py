@@ -15,7 +15,7 @@ orders in `progress`, and what it is (fields, lookups, status) in `state`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from chalicelib.domain.delivery import Delivery, DeliveryMethod
@@ -120,10 +120,18 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
         now: str,
         new_task_id: Callable[[], str] | None = None,
         pin: Pinning = built_in,
+        freed: Mapping[str, int] | None = None,
     ) -> None:
         """Turn a sourcing plan into fulfilment orders, reservations, holds (one task per team) and
         line statuses. Also for units sourced again later: only what the plan names changes. Each
-        new fulfilment order follows the workflow `pin` gives it, for good."""
+        new fulfilment order follows the workflow `pin` gives it, for good.
+
+        `freed`: the units per line a fulfilment order gave back (`report_fulfilment`'s), which the
+        plan serves, backorders or holds exactly; their lines follow what became of them."""
+        if freed is not None and any(
+            plan.allocated(k) + plan.backordered(k) + plan.held(k) != v for k, v in freed.items()
+        ):
+            raise ValueError("the plan must source exactly the units the rejection freed")
         first_new = len(self.fulfilment_orders)
         already = len(self.stock_changes)
         for shipment in plan.shipments:
@@ -211,6 +219,9 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
                 )
         # Sourced as it is taken in: OrderSourced says it all, no separate status change.
         self._refresh_status(actor, now, announce=self.stored_version > 0)
+        if freed is not None:
+            self._refresh_lines(set(freed))
+            self._refresh_status(actor, now)
 
     def _hold(self, plan: Plan, new_task_id: Callable[[], str] | None, now: str) -> list[TaskRequest]:
         """The plan's held units, on their lines and in one task per team."""
@@ -287,31 +298,6 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
                 new_refund_id=new_refund_id,
             )
 
-    def resource_rejected(
-        self,
-        freed: dict[str, int],
-        plan: Plan,
-        *,
-        new_fulfilment_order_id: Callable[[], str],
-        new_task_id: Callable[[], str] | None = None,
-        actor: str,
-        now: str,
-        pin: Pinning = built_in,
-    ) -> None:
-        """Serve (or backorder) elsewhere exactly the units a fulfilment order gave back."""
-        if any(plan.allocated(k) + plan.backordered(k) + plan.held(k) != v for k, v in freed.items()):
-            raise ValueError("the plan must source exactly the units the rejection freed")
-        self.apply_plan(
-            plan,
-            new_fulfilment_order_id=new_fulfilment_order_id,
-            new_task_id=new_task_id,
-            actor=actor,
-            now=now,
-            pin=pin,
-        )
-        self._refresh_lines(set(freed))
-        self._refresh_status(actor, now)
-
     def settle_given_back(
         self,
         fulfilment_order_id: str,
@@ -332,8 +318,8 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
             self._cancelled(freed, reason=why, actor=actor, now=now, new_refund_id=new_refund_id, stock_from=stock_from)
             return
         backorders = tuple(Backorder(k, self.line(k).sku, q, why) for k, q in freed.items())
-        self.resource_rejected(
-            freed, Plan((), backorders), new_fulfilment_order_id=_no_fulfilment_order, actor=actor, now=now
+        self.apply_plan(
+            Plan((), backorders), new_fulfilment_order_id=_no_fulfilment_order, actor=actor, now=now, freed=freed
         )
 
 

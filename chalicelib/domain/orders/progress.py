@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,16 @@ def _at(now: str) -> datetime:
     return datetime.fromisoformat(now)
 
 
+@dataclass(frozen=True, slots=True)
+class FulfilmentReport:
+    """What a location (or a timer, or a team's task) says of a fulfilment order: the event, and what
+    it brings for the workflow's guards and the event recorded (the carrier's tracking, a reason)."""
+
+    event: str
+    tracking: dict[str, str] | None = None
+    reason: str | None = None
+
+
 class FulfilmentProgress(OrderState):
     """The part of `Order` that follows its fulfilment orders."""
 
@@ -37,15 +48,14 @@ class FulfilmentProgress(OrderState):
         self,
         fo: FulfilmentOrder,
         definition: Definition,
-        event: str,
+        report: FulfilmentReport,
         *,
         now: str,
-        tracking: dict[str, str] | None = None,
-        reason: str | None = None,
     ) -> Accepted:
-        """Where `event` takes `fo` under the definition it is pinned to (nothing changes yet); a 409
-        naming the events allowed now, or the fields the event needs, if nowhere."""
-        result = step(definition, fo.position, event, self.fulfilment_context(fo, tracking, reason), _at(now))
+        """Where the reported event takes `fo` under the definition it is pinned to (nothing changes
+        yet); a 409 naming the events allowed now, or the fields the event needs, if nowhere."""
+        event = report.event
+        result = step(definition, fo.position, event, self.fulfilment_context(fo, report), _at(now))
         if isinstance(result, Refused):
             allowed = [e for e in result.allowed if e not in ORDER_DRIVEN]  # what a location may send
             why = (
@@ -62,11 +72,9 @@ class FulfilmentProgress(OrderState):
             )
         return result
 
-    def fulfilment_context(
-        self, fo: FulfilmentOrder, tracking: dict[str, str] | None = None, reason: str | None = None
-    ) -> dict[str, Any]:
+    def fulfilment_context(self, fo: FulfilmentOrder, report: FulfilmentReport | None = None) -> dict[str, Any]:
         """What a workflow's guards and required fields may read: the order, the fulfilment order and
-        what the event brings."""
+        what the reported event brings (nothing, when none is)."""
         return {
             "order": self.order_facts(),
             "fulfilmentOrder": {
@@ -74,8 +82,8 @@ class FulfilmentProgress(OrderState):
                 "method": fo.method.value,
                 "units": sum(ln.quantity for ln in fo.lines),
             },
-            "tracking": tracking,
-            "reason": reason,
+            "tracking": report.tracking if report else None,
+            "reason": report.reason if report else None,
         }
 
     def drop_timer(self, fulfilment_order_id: str, name: str, *, now: str) -> None:
@@ -90,23 +98,21 @@ class FulfilmentProgress(OrderState):
     def report_fulfilment(
         self,
         fulfilment_order_id: str,
-        event: str,
+        report: FulfilmentReport,
         definition: Definition,
         *,
         actor: str,
         now: str,
-        tracking: dict[str, str] | None = None,
-        reason: str | None = None,
         new_task_id: Callable[[], str] | None = None,
     ) -> dict[str, int]:
         """A location (or a timer, or a team's task) reports progress on a fulfilment order: it moves
         as its workflow says, and its actions run. Taking stock turns its reservations into takes
         (`dispatch`); giving it back releases them and takes the units off it; a task for a team is
         opened (`new_task_id`). Returns the units per line given back, for the caller to source
-        again or backorder (`resource_rejected`); the lines and the order's status follow here when
+        again or backorder (`apply_plan` with `freed`); the lines and the order's status follow here when
         none were."""
         fo = self.fulfilment_order(fulfilment_order_id)
-        result = self.fulfilment_step(fo, definition, event, now=now, tracking=tracking, reason=reason)
+        result = self.fulfilment_step(fo, definition, report, now=now)
         before, already = fo.status, len(self.stock_changes)
         freed: dict[str, int] = {}
         if any(isinstance(e, TakeStock) for e in result.effects):
@@ -129,9 +135,9 @@ class FulfilmentProgress(OrderState):
         fo.version += 1
         fo.updated_at = now
         fo.changed = True
-        if tracking is not None:
-            fo.tracking = dict(tracking)
-        self._fulfilment_updated(fo, before, actor, now, already, tracking=fo.tracking, reason=reason)
+        if report.tracking is not None:
+            fo.tracking = dict(report.tracking)
+        self._fulfilment_updated(fo, before, actor, now, already, reason=report.reason)
         self._workflow_actions(
             result,
             definition,
@@ -154,12 +160,11 @@ class FulfilmentProgress(OrderState):
         now: str,
         stock_from: int,
         *,
-        tracking: dict[str, str] | None = None,
-        reason: str | None = None,
+        reason: str | None,
     ) -> None:
         extra: dict[str, Any] = {}
-        if tracking is not None:
-            extra["tracking"] = tracking
+        if fo.tracking is not None:
+            extra["tracking"] = fo.tracking
         if reason is not None:
             extra["reason"] = reason
         self._record(

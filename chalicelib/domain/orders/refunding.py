@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.lookup import one_of
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import TaskRequest
 from chalicelib.domain.orders.ledger import Shipping
@@ -169,10 +170,11 @@ class Refunding(OrderState):
         return sum(kept, ZERO)
 
     def refund(self, refund_id: str) -> Refund:
-        for refund in self.refunds:
-            if refund.refund_id == refund_id:
-                return refund
-        raise NotFound(f"order {self.order_id} has no refund {refund_id}")
+        return one_of(
+            self.refunds,
+            lambda r: r.refund_id == refund_id,
+            lambda: NotFound(f"order {self.order_id} has no refund {refund_id}"),
+        )
 
     def _refund_requested(self, refund: Refund, actor: str, now: str) -> None:
         b = refund.breakdown

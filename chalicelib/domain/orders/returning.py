@@ -136,7 +136,6 @@ class Returning(Refunding):
             now,
             **self._about_exchange(exchange),
             returnId=exchange.return_id,
-            replacementOrderId=exchange.replacement_order_id,
             mode=exchange.mode.value,
             priceDifference=Money(exchange.price_difference, exchange.currency).as_dict(),
             **({"receivedAt": received_at} if received_at else {}),
@@ -150,7 +149,6 @@ class Returning(Refunding):
             actor,
             now,
             **self._about_exchange(exchange),
-            replacementOrderId=exchange.replacement_order_id,
             amount=Money(amount, exchange.currency).as_dict(),
         )
         self.updated_at = now
@@ -169,7 +167,6 @@ class Returning(Refunding):
             actor,
             now,
             **self._about_exchange(exchange),
-            replacementOrderId=exchange.replacement_order_id,
             returnStatus=ret.status,
         )
         self.updated_at = now
@@ -239,7 +236,13 @@ class Returning(Refunding):
         self.updated_at = now
 
     def _about_exchange(self, exchange: Exchange) -> dict[str, Any]:
-        return {"exchangeId": exchange.exchange_id, "channel": self.channel, "status": exchange.status.value}
+        """What every exchange event names: the exchange, its channel and status, its replacement order."""
+        return {
+            "exchangeId": exchange.exchange_id,
+            "channel": self.channel,
+            "status": exchange.status.value,
+            "replacementOrderId": exchange.replacement_order_id,
+        }
 
     def _about(self, ret: Return) -> dict[str, Any]:
         return {"returnId": ret.return_id, "channel": self.channel, "status": ret.status}

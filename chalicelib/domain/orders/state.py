@@ -16,6 +16,7 @@ from chalicelib.domain.delivery import Delivery
 from chalicelib.domain.errors import Invalid, error_at
 from chalicelib.domain.events import Event
 from chalicelib.domain.fulfilment.order import FulfilmentOrder
+from chalicelib.domain.lookup import one_of
 from chalicelib.domain.money import Money
 from chalicelib.domain.orders.holds import WORKFLOW, TaskLine, TaskRequest, WorkflowStep
 from chalicelib.domain.orders.ledger import Discount, Shipping
@@ -161,37 +162,22 @@ class OrderState(Aggregate):
         }
 
     def line(self, line_id: str) -> OrderLine:
-        for line in self.lines:
-            if line.line_id == line_id:
-                return line
-        raise Invalid(f"order {self.order_id} has no line {line_id!r}", errors=[error_at(["lineId"], line_id)])
+        return one_of(
+            self.lines,
+            lambda ln: ln.line_id == line_id,
+            lambda: Invalid(f"order {self.order_id} has no line {line_id!r}", errors=[error_at(["lineId"], line_id)]),
+        )
 
     def fulfilment_order(self, fulfilment_order_id: str) -> FulfilmentOrder:
-        for fo in self.fulfilment_orders:
-            if fo.fulfilment_order_id == fulfilment_order_id:
-                return fo
-        raise Invalid(f"order {self.order_id} has no fulfilment order {fulfilment_order_id!r}")
+        return one_of(
+            self.fulfilment_orders,
+            lambda fo: fo.fulfilment_order_id == fulfilment_order_id,
+            lambda: Invalid(f"order {self.order_id} has no fulfilment order {fulfilment_order_id!r}"),
+        )
 
     def _task_created(self, task: TaskRequest, actor: str, now: str) -> None:
         """Announce a task this change opens (the unit of work writes it with the order)."""
-        step: dict[str, Any] = {}
-        if task.step is not None:
-            step = {"outcomes": dict(task.step.outcomes)}
-            if task.step.fulfilment_order_id is not None:
-                step["fulfilmentOrderId"] = task.step.fulfilment_order_id
-            if task.step.due is not None:
-                step["due"] = task.step.due
-        self._record(
-            "TaskCreated",
-            actor,
-            now,
-            taskId=task.task_id,
-            team=task.team,
-            kind=task.kind,
-            lines=[ln.as_dict() for ln in task.lines],
-            reason=task.reason,
-            **step,
-        )
+        self._record("TaskCreated", actor, now, **task.as_dict())
 
     def _workflow_actions(
         self,
