@@ -8,7 +8,7 @@ from chalice.app import Response
 
 from chalicelib.http.routing import Call, Routes, page
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="admin")
 
 
 @bp.post(

@@ -10,7 +10,7 @@ from chalicelib.clock import now
 from chalicelib.http.routing import Call, Query, Routes
 from chalicelib.version import VERSION
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="ops")
 
 
 @bp.get("/health", roles=None, response="Health")

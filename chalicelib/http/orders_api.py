@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.http.routing import Call, Query, Routes, page
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="orders")
 
 ORDER_WRITERS = ("admin", "cs", "channel", "store")
 ORDER_READERS = ("admin", "ops", "cs", "channel", "store", "dc")

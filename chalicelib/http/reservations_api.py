@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.http.routing import Call, Routes, location_queue
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="reservations")
 
 RESERVERS = ("admin", "cs", "channel", "store")
 READERS = ("admin", "ops", "cs", "channel", "store")

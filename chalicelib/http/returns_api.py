@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.http.routing import Call, Routes, location_queue
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="returns")
 
 
 def asked_on_order(kind: str, *, request: str, response: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

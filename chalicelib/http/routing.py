@@ -110,23 +110,25 @@ def location_queue(
     return (Query("locationId", description=location), Query("status", description=status), *page(limit))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RouteSpec:
+    """One method of a declared route: the keywords `route` takes, the conventions applied."""
+
     method: str
     path: str
     roles: frozenset[str]
     view: str
     tag: str
     summary: str
-    request: ModelRef | None
-    response: ModelRef | None
-    status: int
-    also: tuple[int, ...]
-    content_type: str
-    query: tuple[Query, ...]
+    request: ModelRef | None = None
+    response: ModelRef | None = None
+    status: int = 200
+    also: tuple[int, ...] = ()
+    content_type: str = "application/json"
+    query: tuple[Query, ...] = ()
     idempotency_key: bool
     if_match: bool
-    errors: frozenset[int]
+    errors: tuple[int, ...] = ()
     signed: bool = False  # public, and the view checks the platform's signature on the raw body
 
     @property
@@ -203,26 +205,20 @@ class Call:
 
 
 def route(
-    bp: Blueprint,
+    bp: Routes,
     path: str,
     *,
     methods: Iterable[str] = ("GET",),
     roles: Iterable[str] | None,
     summary: str = "",
-    request: ModelRef | None = None,
-    response: ModelRef | None = None,
-    status: int = 200,
-    also: Iterable[int] = (),
-    content_type: str = "application/json",
-    query: Iterable[Query] = (),
     idempotency_key: bool | None = None,
     if_match: bool | None = None,
-    errors: Iterable[int] = (),
-    signed: bool = False,
     accepts: Iterable[str] = ("application/json",),
+    **contract: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route, the role kinds that may call it (None: public) and its contract; its summary
-    is the view's docstring unless `summary` says otherwise.
+    """Declare a route, the role kinds that may call it (None: public) and its contract (the rest of
+    `RouteSpec`: models, statuses, query parameters); its summary is the view's docstring unless
+    `summary` says otherwise, and its tag the blueprint's.
 
     A public route may change nothing, with one exception: `signed=True`, a platform's webhook,
     which has no bearer token and is authenticated by the view itself, on the raw body (`accepts`
@@ -241,12 +237,11 @@ def route(
     """
     methods = list(methods)
     role_set = frozenset(roles) if roles is not None else PUBLIC
-    if not role_set and not signed and any(m not in ("GET", "HEAD", "OPTIONS") for m in methods):
+    if not role_set and not contract.get("signed") and any(m not in ("GET", "HEAD", "OPTIONS") for m in methods):
         raise ValueError(f"{path}: a public route that changes something must be signed (signed=True)")
+    status = contract.get("status", 200)
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
-        tag = view.__module__.rpartition(".")[2].removesuffix("_api")
-        said = summary or " ".join((view.__doc__ or "").split()).removesuffix(".")  # the view's docstring
         for method in methods:
             mutating = method not in ("GET", "HEAD", "OPTIONS")
             _registry[(method, path)] = RouteSpec(
@@ -254,18 +249,11 @@ def route(
                 path=path,
                 roles=role_set,
                 view=view.__name__,
-                tag=tag,
-                summary=said,
-                request=request,
-                response=response,
-                status=status,
-                also=tuple(also),
-                content_type=content_type,
-                query=tuple(query),
+                tag=bp.tag,
+                summary=" ".join((summary or view.__doc__ or "").split()).removesuffix("."),
                 idempotency_key=(method == "POST" and status == 201) if idempotency_key is None else idempotency_key,
                 if_match=(mutating and status not in (201, 202)) if if_match is None else if_match,
-                errors=frozenset(errors),
-                signed=signed,
+                **contract,
             )
 
         @functools.wraps(view)
@@ -290,8 +278,12 @@ def _response(answer: Any, status: int) -> Response:
 
 
 class Routes(Blueprint):
-    """A blueprint whose routes are declared with their contract: `@bp.get(path, roles=..., ...)`,
-    as `route` describes."""
+    """A blueprint of one resource's routes, under its tag in the OpenAPI document, each declared with
+    its contract as `route` describes: `@bp.get(path, roles=..., ...)`."""
+
+    def __init__(self, import_name: str, *, tag: str) -> None:
+        super().__init__(import_name)
+        self.tag = tag
 
     def get(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return route(self, path, methods=("GET",), **declared)
