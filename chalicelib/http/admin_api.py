@@ -6,7 +6,8 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.http.routing import Call, Routes, page
+from chalicelib.http.queries import page
+from chalicelib.http.routing import Call, Routes
 
 bp = Routes(__name__, tag="admin")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.http.routing import Call, Query, Routes, page
+from chalicelib.http.queries import Query, page
+from chalicelib.http.routing import Call, Routes
 
 bp = Routes(__name__, tag="config")
 

@@ -17,7 +17,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
@@ -25,6 +25,7 @@ from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import DomainError, Forbidden, Invalid
 from chalicelib.domain.ids import ID_PATTERN, is_id
 from chalicelib.http.problems import from_domain, problem
+from chalicelib.http.queries import Query
 from chalicelib.http.requests import (
     answers_problems,
     created,
@@ -36,7 +37,6 @@ from chalicelib.http.requests import (
 )
 from chalicelib.observability import logger
 from chalicelib.service import idempotency
-from chalicelib.service.listing import MAX_PAGE
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -52,62 +52,6 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 256 * 1024
 PUBLIC: frozenset[str] = frozenset()
 CONTRACTS = "chalicelib.contracts.api"
-
-
-@dataclass(frozen=True)
-class Query:
-    """One query parameter, as the handler reads it."""
-
-    name: str
-    type: Literal["string", "integer", "boolean"] = "string"
-    description: str = ""
-    required: bool = False
-    minimum: int | None = None
-    maximum: int | None = None
-    default: int | bool | None = None
-
-    def read(self, raw: str | None) -> str | int | bool | None:
-        """The value typed and within its bounds; absent, the default."""
-        if raw is None:
-            return self.default
-        if self.type == "integer":
-            return self._whole_number(raw)
-        if self.type == "boolean":
-            if raw.lower() not in ("true", "false", "1", "0"):
-                raise Invalid(
-                    f"{self.name} must be true or false", errors=[{"loc": ["query", self.name], "msg": "boolean"}]
-                )
-            return raw.lower() in ("true", "1")
-        return raw
-
-    def _whole_number(self, raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = None
-        too_low = value is not None and self.minimum is not None and value < self.minimum
-        too_high = value is not None and self.maximum is not None and value > self.maximum
-        if value is None or too_low or too_high:
-            raise Invalid(
-                f"{self.name} must be a whole number from {self.minimum} to {self.maximum}",
-                errors=[{"loc": ["query", self.name], "msg": "out of range"}],
-            )
-        return value
-
-
-def page(limit: str = "how many items per page (default 25)") -> tuple[Query, Query]:
-    """The query parameters of every list: a page size (described as `limit`) and where to go on."""
-    return (
-        Query("limit", "integer", limit, minimum=1, maximum=MAX_PAGE, default=25),
-        Query("cursor", description="`nextCursor` of the previous page"),
-    )
-
-
-def location_queue(
-    location: str, status: str, limit: str = "how many items per page (default 25)"
-) -> tuple[Query, ...]:
-    """The query parameters of a list of one location's items in one status (`listing.LocationQueue`)."""
-    return (Query("locationId", description=location), Query("status", description=status), *page(limit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +74,7 @@ class RouteSpec:
     if_match: bool
     errors: tuple[int, ...] = ()
     signed: bool = False  # public, and the view checks the platform's signature on the raw body
+    use_case: str | None = None  # what a `Routes.serves` route calls ("module.function")
 
     @property
     def public(self) -> bool:
@@ -279,7 +224,8 @@ def _response(answer: Any, status: int) -> Response:
 
 class Routes(Blueprint):
     """A blueprint of one resource's routes, under its tag in the OpenAPI document, each declared with
-    its contract as `route` describes: `@bp.get(path, roles=..., ...)`."""
+    its contract as `route` describes: `@bp.get(path, roles=..., ...)` on a view, or `bp.serves(...)`
+    where the route only calls its use case."""
 
     def __init__(self, import_name: str, *, tag: str) -> None:
         super().__init__(import_name)
@@ -296,6 +242,36 @@ class Routes(Blueprint):
 
     def delete(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return route(self, path, methods=("DELETE",), **declared)
+
+    def serves(
+        self,
+        endpoint: str,
+        use_case: str,
+        *,
+        operation: str,
+        summary: str,
+        location: str | None = None,
+        **declared: Any,
+    ) -> None:
+        """Declare `endpoint` ("POST /orders/{order_id}/cancellations") as answered by `use_case`
+        ("module.function" in chalicelib.service, imported on the first call: cold start), called by
+        `Call.serve` with the path's ids in order; `operation` is its operationId, `location` as
+        `Call.serve` takes it."""
+        method, _, path = endpoint.partition(" ")
+        ids = re.findall(r"{(\w+)}", path)
+
+        def view(call: Call, **path_params: str) -> Any:
+            return call.serve(use_case_named(use_case), *(path_params[name] for name in ids), location=location)
+
+        view.__name__ = view.__qualname__ = operation
+        route(self, path, methods=(method,), summary=summary, use_case=use_case, **declared)(view)
+
+
+def use_case_named(name: str) -> Callable[..., Any]:
+    """The use case "module.function" in chalicelib.service, its module imported now (not at app import)."""
+    module, _, function = name.rpartition(".")
+    use_case: Callable[..., Any] = getattr(importlib.import_module(f"chalicelib.service.{module}"), function)
+    return use_case
 
 
 def routes() -> dict[tuple[str, str], frozenset[str]]:
