@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
@@ -12,16 +11,13 @@ from chalicelib.http import (
     admin_api,
     checkout_api,
     config_api,
-    fulfilment_api,
     network_api,
     ops_api,
     orders_api,
-    reservations_api,
     returns_api,
-    tasks_api,
     webhooks_api,
 )
-from chalicelib.http.routing import http_middleware
+from chalicelib.http.routing import http_middleware, use_case_named
 from chalicelib.observability import logger, metrics, tracing_middleware
 from chalicelib.resources import RESOURCES, physical_name
 
@@ -37,16 +33,16 @@ if "chalice.local" in sys.modules:  # chalice local, chalice.test.Client, `make 
     answer_locally()
 
 for blueprint in (
-    orders_api.bp,
+    orders_api.orders,
     checkout_api.bp,
     network_api.bp,
     config_api.bp,
-    fulfilment_api.bp,
+    orders_api.fulfilment,
     admin_api.bp,
     ops_api.bp,
-    reservations_api.bp,
+    orders_api.reservations,
     returns_api.bp,
-    tasks_api.bp,
+    orders_api.tasks,
     webhooks_api.bp,
 ):
     app.register_blueprint(blueprint)
@@ -60,9 +56,7 @@ def _consumer(queue: str, use_case: str) -> Any:
     def consume(event: SQSEvent) -> dict[str, Any]:
         from chalicelib.service.batches import each_record
 
-        module, _, function = use_case.rpartition(".")
-        handle = getattr(importlib.import_module(f"chalicelib.service.{module}"), function)
-        return each_record(event, handle, queue=queue)
+        return each_record(event, use_case_named(use_case), queue=queue)
 
     # Lambda finds the handler as app.<name>: the function's own name, and this module's attribute.
     consume.__name__ = consume.__qualname__ = declared.handler

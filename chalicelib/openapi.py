@@ -95,7 +95,7 @@ def document() -> dict[str, Any]:
         "openapi": OPENAPI_VERSION,
         "info": {"title": "OMS", "version": VERSION, "description": _DESCRIPTION},
         "servers": [{"url": "/", "description": "this deployment"}],
-        "tags": [{"name": tag} for tag in dict.fromkeys(spec.tag for spec in routes)],
+        "tags": [{"name": tag} for tag in sorted({spec.tag for spec in routes})],
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),

@@ -6,9 +6,10 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.http.routing import Call, Routes, page
+from chalicelib.http.queries import page
+from chalicelib.http.routing import Call, Routes
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="admin")
 
 
 @bp.post(

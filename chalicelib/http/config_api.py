@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.http.routing import Call, Query, Routes, page
+from chalicelib.http.queries import Query, page
+from chalicelib.http.routing import Call, Routes
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="config")
 
 READERS = ("admin", "ops", "cs")
 WRITERS = ("admin",)

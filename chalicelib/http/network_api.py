@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.http.routing import Call, Routes
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="network")
 
 EVERYONE = ("admin", "ops", "cs", "channel", "store", "dc")
 

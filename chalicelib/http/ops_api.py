@@ -7,10 +7,11 @@ from typing import Any
 from chalice.app import Request, Response
 
 from chalicelib.clock import now
-from chalicelib.http.routing import Call, Query, Routes
+from chalicelib.http.queries import Query
+from chalicelib.http.routing import Call, Routes
 from chalicelib.version import VERSION
 
-bp = Routes(__name__)
+bp = Routes(__name__, tag="ops")
 
 
 @bp.get("/health", roles=None, response="Health")

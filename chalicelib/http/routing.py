@@ -17,7 +17,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
@@ -25,6 +25,7 @@ from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.errors import DomainError, Forbidden, Invalid
 from chalicelib.domain.ids import ID_PATTERN, is_id
 from chalicelib.http.problems import from_domain, problem
+from chalicelib.http.queries import Query
 from chalicelib.http.requests import (
     answers_problems,
     created,
@@ -36,7 +37,6 @@ from chalicelib.http.requests import (
 )
 from chalicelib.observability import logger
 from chalicelib.service import idempotency
-from chalicelib.service.listing import MAX_PAGE
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -54,80 +54,27 @@ PUBLIC: frozenset[str] = frozenset()
 CONTRACTS = "chalicelib.contracts.api"
 
 
-@dataclass(frozen=True)
-class Query:
-    """One query parameter, as the handler reads it."""
-
-    name: str
-    type: Literal["string", "integer", "boolean"] = "string"
-    description: str = ""
-    required: bool = False
-    minimum: int | None = None
-    maximum: int | None = None
-    default: int | bool | None = None
-
-    def read(self, raw: str | None) -> str | int | bool | None:
-        """The value typed and within its bounds; absent, the default."""
-        if raw is None:
-            return self.default
-        if self.type == "integer":
-            return self._whole_number(raw)
-        if self.type == "boolean":
-            if raw.lower() not in ("true", "false", "1", "0"):
-                raise Invalid(
-                    f"{self.name} must be true or false", errors=[{"loc": ["query", self.name], "msg": "boolean"}]
-                )
-            return raw.lower() in ("true", "1")
-        return raw
-
-    def _whole_number(self, raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = None
-        too_low = value is not None and self.minimum is not None and value < self.minimum
-        too_high = value is not None and self.maximum is not None and value > self.maximum
-        if value is None or too_low or too_high:
-            raise Invalid(
-                f"{self.name} must be a whole number from {self.minimum} to {self.maximum}",
-                errors=[{"loc": ["query", self.name], "msg": "out of range"}],
-            )
-        return value
-
-
-def page(limit: str = "how many items per page (default 25)") -> tuple[Query, Query]:
-    """The query parameters of every list: a page size (described as `limit`) and where to go on."""
-    return (
-        Query("limit", "integer", limit, minimum=1, maximum=MAX_PAGE, default=25),
-        Query("cursor", description="`nextCursor` of the previous page"),
-    )
-
-
-def location_queue(
-    location: str, status: str, limit: str = "how many items per page (default 25)"
-) -> tuple[Query, ...]:
-    """The query parameters of a list of one location's items in one status (`listing.LocationQueue`)."""
-    return (Query("locationId", description=location), Query("status", description=status), *page(limit))
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RouteSpec:
+    """One method of a declared route: the keywords `route` takes, the conventions applied."""
+
     method: str
     path: str
     roles: frozenset[str]
     view: str
     tag: str
     summary: str
-    request: ModelRef | None
-    response: ModelRef | None
-    status: int
-    also: tuple[int, ...]
-    content_type: str
-    query: tuple[Query, ...]
+    request: ModelRef | None = None
+    response: ModelRef | None = None
+    status: int = 200
+    also: tuple[int, ...] = ()
+    content_type: str = "application/json"
+    query: tuple[Query, ...] = ()
     idempotency_key: bool
     if_match: bool
-    errors: frozenset[int]
+    errors: tuple[int, ...] = ()
     signed: bool = False  # public, and the view checks the platform's signature on the raw body
+    use_case: str | None = None  # what a `Routes.serves` route calls ("module.function")
 
     @property
     def public(self) -> bool:
@@ -203,26 +150,20 @@ class Call:
 
 
 def route(
-    bp: Blueprint,
+    bp: Routes,
     path: str,
     *,
     methods: Iterable[str] = ("GET",),
     roles: Iterable[str] | None,
     summary: str = "",
-    request: ModelRef | None = None,
-    response: ModelRef | None = None,
-    status: int = 200,
-    also: Iterable[int] = (),
-    content_type: str = "application/json",
-    query: Iterable[Query] = (),
     idempotency_key: bool | None = None,
     if_match: bool | None = None,
-    errors: Iterable[int] = (),
-    signed: bool = False,
     accepts: Iterable[str] = ("application/json",),
+    **contract: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route, the role kinds that may call it (None: public) and its contract; its summary
-    is the view's docstring unless `summary` says otherwise.
+    """Declare a route, the role kinds that may call it (None: public) and its contract (the rest of
+    `RouteSpec`: models, statuses, query parameters); its summary is the view's docstring unless
+    `summary` says otherwise, and its tag the blueprint's.
 
     A public route may change nothing, with one exception: `signed=True`, a platform's webhook,
     which has no bearer token and is authenticated by the view itself, on the raw body (`accepts`
@@ -241,12 +182,11 @@ def route(
     """
     methods = list(methods)
     role_set = frozenset(roles) if roles is not None else PUBLIC
-    if not role_set and not signed and any(m not in ("GET", "HEAD", "OPTIONS") for m in methods):
+    if not role_set and not contract.get("signed") and any(m not in ("GET", "HEAD", "OPTIONS") for m in methods):
         raise ValueError(f"{path}: a public route that changes something must be signed (signed=True)")
+    status = contract.get("status", 200)
 
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
-        tag = view.__module__.rpartition(".")[2].removesuffix("_api")
-        said = summary or " ".join((view.__doc__ or "").split()).removesuffix(".")  # the view's docstring
         for method in methods:
             mutating = method not in ("GET", "HEAD", "OPTIONS")
             _registry[(method, path)] = RouteSpec(
@@ -254,18 +194,11 @@ def route(
                 path=path,
                 roles=role_set,
                 view=view.__name__,
-                tag=tag,
-                summary=said,
-                request=request,
-                response=response,
-                status=status,
-                also=tuple(also),
-                content_type=content_type,
-                query=tuple(query),
+                tag=bp.tag,
+                summary=" ".join((summary or view.__doc__ or "").split()).removesuffix("."),
                 idempotency_key=(method == "POST" and status == 201) if idempotency_key is None else idempotency_key,
                 if_match=(mutating and status not in (201, 202)) if if_match is None else if_match,
-                errors=frozenset(errors),
-                signed=signed,
+                **contract,
             )
 
         @functools.wraps(view)
@@ -290,8 +223,13 @@ def _response(answer: Any, status: int) -> Response:
 
 
 class Routes(Blueprint):
-    """A blueprint whose routes are declared with their contract: `@bp.get(path, roles=..., ...)`,
-    as `route` describes."""
+    """A blueprint of one resource's routes, under its tag in the OpenAPI document, each declared with
+    its contract as `route` describes: `@bp.get(path, roles=..., ...)` on a view, or `bp.serves(...)`
+    where the route only calls its use case."""
+
+    def __init__(self, import_name: str, *, tag: str) -> None:
+        super().__init__(import_name)
+        self.tag = tag
 
     def get(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return route(self, path, methods=("GET",), **declared)
@@ -304,6 +242,36 @@ class Routes(Blueprint):
 
     def delete(self, path: str, **declared: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return route(self, path, methods=("DELETE",), **declared)
+
+    def serves(
+        self,
+        endpoint: str,
+        use_case: str,
+        *,
+        operation: str,
+        summary: str,
+        location: str | None = None,
+        **declared: Any,
+    ) -> None:
+        """Declare `endpoint` ("POST /orders/{order_id}/cancellations") as answered by `use_case`
+        ("module.function" in chalicelib.service, imported on the first call: cold start), called by
+        `Call.serve` with the path's ids in order; `operation` is its operationId, `location` as
+        `Call.serve` takes it."""
+        method, _, path = endpoint.partition(" ")
+        ids = re.findall(r"{(\w+)}", path)
+
+        def view(call: Call, **path_params: str) -> Any:
+            return call.serve(use_case_named(use_case), *(path_params[name] for name in ids), location=location)
+
+        view.__name__ = view.__qualname__ = operation
+        route(self, path, methods=(method,), summary=summary, use_case=use_case, **declared)(view)
+
+
+def use_case_named(name: str) -> Callable[..., Any]:
+    """The use case "module.function" in chalicelib.service, its module imported now (not at app import)."""
+    module, _, function = name.rpartition(".")
+    use_case: Callable[..., Any] = getattr(importlib.import_module(f"chalicelib.service.{module}"), function)
+    return use_case
 
 
 def routes() -> dict[tuple[str, str], frozenset[str]]:

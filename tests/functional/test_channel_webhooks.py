@@ -124,7 +124,7 @@ def test_the_webhook_is_the_one_route_that_changes_things_without_a_token():
     assert [(s.method, s.path, s.signed) for s in open_changes] == [("POST", "/webhooks/{channel_id}", True)]
 
     with pytest.raises(ValueError, match="must be signed"):
-        routing.route(routing.Routes("x"), "/open", methods=("POST",), roles=None)
+        routing.route(routing.Routes("x", tag="x"), "/open", methods=("POST",), roles=None)
 
 
 def test_the_openapi_document_says_how_the_webhook_is_authenticated(client: Any):

@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 
 from app import app
 from chalicelib.domain.ids import ID_PATTERN
-from chalicelib.http.routing import routes
+from chalicelib.http.routing import routes, specs, use_case_named
 from chalicelib.openapi import document
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -47,6 +47,13 @@ def test_every_chalice_route_and_method_is_documented(doc):
 def test_every_route_declares_roles_through_the_registry():
     registered = {(method, path) for path, entries in app.routes.items() for method in entries}
     assert registered == set(routes())
+
+
+def test_every_route_declared_as_data_names_a_use_case_that_exists():
+    served = [spec.use_case for spec in specs() if spec.use_case is not None]
+    assert "orders.cancel_lines" in served
+    for name in served:
+        assert callable(use_case_named(name)), name
 
 
 def test_non_public_operations_need_the_bearer_token_and_name_roles(doc):
