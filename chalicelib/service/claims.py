@@ -51,7 +51,8 @@ def create(deps: Dependencies, order_id: str, cmd: api.CreateClaim, principal: P
     delivery = delivery_of(cmd.delivery) or order.delivery
     if resolution is Resolution.REPLACE and delivery is None and order.store_id is None:
         raise Invalid("name the delivery of the replacement", errors=[error_at(["delivery"], "required")])
-    order.claim(claim, policy.refund, actor=actor, now=now, new_refund_id=refunds.payer(deps, order))
+    refunds.tell_terms(deps, order)
+    order.claim(claim, policy.refund, actor=actor, now=now)
     if claim.replacement_order_id is None:
         uow.add(claim)
         uow.commit()

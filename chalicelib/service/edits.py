@@ -58,7 +58,8 @@ def apply_edit(
     outcomes: list[EditOutcome] = []
 
     def change(target: Order, now: str) -> None:
-        outcomes.append(target.edit(edit, actor=principal.actor, now=now, new_refund_id=refunds.payer(deps, target)))
+        refunds.tell_terms(deps, target)
+        outcomes.append(target.edit(edit, actor=principal.actor, now=now))
 
     edited = sourcing.edit(deps, order, change, actor=principal.actor, preview=preview)
     if not preview:

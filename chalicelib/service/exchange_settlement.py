@@ -15,7 +15,7 @@ from chalicelib.domain.returns.exchange import EXCHANGE_HOLD, Exchange
 from chalicelib.domain.returns.return_ import Return
 from chalicelib.domain.workflows import GIVEN_UP
 from chalicelib.observability import count
-from chalicelib.service import ids, refunds, sourcing
+from chalicelib.service import refunds, sourcing
 from chalicelib.service.returns import live_policy
 
 if TYPE_CHECKING:
@@ -57,8 +57,7 @@ def exchange_return_received(
     now = deps.now()
     given_back = exchange.return_received(covered=covered, now=now)
     if given_back is not None:
-        new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
-        order.exchange_charge_returned(exchange, given_back, ret, actor=actor, now=now, new_refund_id=new_refund_id)
+        order.exchange_charge_returned(exchange, given_back, ret, actor=actor, now=now)
     release_if_due(deps, order, ret, exchange, actor=actor, commit=uow.commit)
 
 
@@ -81,12 +80,12 @@ def exchange_return_given_up(
     replacement = uow.orders.get(exchange.replacement_order_id)
     # Its price was paid by the returned units' value (never money) and, when dearer, the difference.
     never_money = exchange.credit if exchange.paid else exchange.new_price
+    refunds.tell_terms(deps, replacement)
     replacement.cancel_lines(
         [LineCancellation(ln.line_id, ln.open_quantity) for ln in replacement.lines if ln.open_quantity],
         reason=f"exchange {exchange.exchange_id}: its return was {ret.status}",
         actor=actor,
         now=now,
-        new_refund_id=refunds.payer(deps, replacement),
         exchange=(exchange.exchange_id, never_money),
     )
     exchange.cancel(now=now)

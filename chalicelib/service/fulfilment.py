@@ -111,13 +111,13 @@ def run_event(
         fulfilment_order_id, report, pinned, actor=actor, now=now, new_task_id=lambda: new_id("task")
     )
     if freed:
+        refunds.tell_terms(deps, order)
         order.settle_given_back(
             fulfilment_order_id,
             freed,
             report.event,
             actor=actor,
             now=now,
-            new_refund_id=refunds.payer(deps, order),
             stock_from=already,
         )
     for aggregate in also:

@@ -68,13 +68,6 @@ def order_of_claim(claim_id: str) -> str | None:
     return _order_of("clm_", claim_id)
 
 
-def refund_ids(order_id: str, existing: int) -> Callable[[], str]:
-    """Ids for an order's next refunds: `ref_<order>_<n>`, so that the payment side's answer on a
-    refund leads to its order in one read. Refunds from before have `ref_<ULID>` ids, still shown."""
-    numbers = itertools.count(existing + 1)
-    return lambda: f"ref_{order_id.removeprefix('ord_')}_{next(numbers)}"
-
-
 def order_of_refund(refund_id: str) -> str | None:
     return _order_of("ref_", refund_id)
 

@@ -44,13 +44,13 @@ def create_order(
     def build() -> Order:
         order = order_from_command(cmd, principal, deps.now())
         if pin is not None:
+            refunds.tell_terms(deps, order)
             order.begin_workflow(
                 pin.definition,
                 pin.version,
                 actor=principal.actor,
                 now=order.created_at,
                 new_task_id=lambda: new_id("task"),
-                new_refund_id=refunds.payer(deps, order),
             )
         return order
 
@@ -130,12 +130,12 @@ def cancel_lines(
     as its own, never paid by the OMS)."""
     principal.require("admin", "cs", "channel", "store")
     uow, order = to_change(deps, order_id, principal, if_match)
+    refunds.tell_terms(deps, order, by_channel=refunded_by_channel)
     order.cancel_lines(
         [LineCancellation(ln.line_id, ln.quantity) for ln in cmd.lines],
         reason=cmd.reason,
         actor=principal.actor,
         now=deps.now(),
-        new_refund_id=refunds.payer(deps, order, by_channel=refunded_by_channel),
     )
     uow.commit()
     count("OrderLinesCancelled", channel=order.channel)
@@ -179,6 +179,7 @@ def run_event(
     if order.workflow is None:
         raise Conflict(f"order {order.order_id} follows no workflow of its own", orderId=order.order_id)
     definition = deps.workflow(order.workflow, order.workflow_version)
+    refunds.tell_terms(deps, order)
     released = order.order_event(
         definition,
         event,
@@ -186,7 +187,6 @@ def run_event(
         now=deps.now(),
         reason=reason,
         new_task_id=lambda: new_id("task"),
-        new_refund_id=refunds.payer(deps, order),
     )
     if released:
         count("OrdersReleased", channel=order.channel)

@@ -3,7 +3,6 @@ and the payment side's answer (`POST /refunds/{refundId}/events`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.access import Principal
@@ -22,12 +21,6 @@ def tell_terms(deps: Dependencies, order: OrderState, *, at_counter: bool = Fals
     any channel what it refunded itself (`by_channel`); a change `at_counter` may pay over a till."""
     channel = deps.network().channels.get(order.channel)
     order.refund_terms = RefundTerms(by_channel or (channel is not None and channel.type in MARKETPLACES), at_counter)
-
-
-def payer(deps: Dependencies, order: OrderState, *, by_channel: bool = False) -> Callable[[], str]:
-    """`tell_terms` for a change away from any counter; the ids for the refunds it makes."""
-    tell_terms(deps, order, by_channel=by_channel)
-    return ids.refund_ids(order.order_id, len(order.refunds))
 
 
 def handle_event(

@@ -310,12 +310,11 @@ def _move(
 
 def _refund(order: Order, ret: Return, rules: ReturnPolicy, *, actor: str, now: str) -> None:
     units = ret.to_refund(received_only=ret.refund_timing != "on_request")
-    new_refund_id = ids.refund_ids(order.order_id, len(order.refunds))
     exchange = None
     if ret.exchange_id is not None:  # its value goes to the new items first; an exchange refunds no shipping
         rules = exchange_rules(rules)
         exchange = (ret.exchange_id, ret.exchange_credit - order.credited_to(ret.exchange_id))
-    order.refund_return(ret, units, rules.refund, actor=actor, now=now, new_refund_id=new_refund_id, exchange=exchange)
+    order.refund_return(ret, units, rules.refund, actor=actor, now=now, exchange=exchange)
 
 
 def exchange_rules(rules: ReturnPolicy) -> ReturnPolicy:

@@ -157,7 +157,8 @@ def _carry_out(deps: Dependencies, uow: UnitOfWork, task: Task, actor: str, stam
         order.backorder_hold(task.task_id, actor=actor, now=stamp)
     else:
         reason = f"held lines cancelled by task {task.task_id}" + (f": {task.note}" if task.note else "")
-        order.cancel_hold(task.task_id, reason=reason, actor=actor, now=stamp, new_refund_id=refunds.payer(deps, order))
+        refunds.tell_terms(deps, order)
+        order.cancel_hold(task.task_id, reason=reason, actor=actor, now=stamp)
     # Units all cancelled meanwhile: nothing changes on the order, the task is completed alone.
     uow.track(task)
     uow.commit()

@@ -17,9 +17,7 @@ NOW = "2026-11-25T12:00:00.000Z"
 
 
 def cancel_one(order: Order, line_id: str) -> Order:
-    order.cancel_lines(
-        [LineCancellation(line_id, 1)], reason="r", actor="cs", now="2026-11-25T12:00Z", new_refund_id=str
-    )
+    order.cancel_lines([LineCancellation(line_id, 1)], reason="r", actor="cs", now="2026-11-25T12:00Z")
     return order
 
 

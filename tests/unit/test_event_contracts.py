@@ -70,10 +70,9 @@ def test_events_the_domain_produces_fit_their_contracts():
         reason="fraud",
         actor="cs",
         now="2026-11-25T12:00:00.000Z",
-        new_refund_id=lambda: "ref_1",
     )
     order.refund_answered(
-        "ref_1",
+        "ref_1_1",
         "succeeded",
         reference="psp-1",
         reason=None,
@@ -82,7 +81,7 @@ def test_events_the_domain_produces_fit_their_contracts():
         new_task_id=lambda: "task_1",
     )
     added = NewLine("3", "CAP", 1, Money(Decimal("5.00"), order.payment.amount.currency))
-    order.edit(OrderEdit(add_lines=(added,)), actor="cs", now="2026-11-25T12:10:00.000Z", new_refund_id=lambda: "ref_2")
+    order.edit(OrderEdit(add_lines=(added,)), actor="cs", now="2026-11-25T12:10:00.000Z")
     items = event_items(order)
     # Task events: tests/unit/test_tasks.py.
     # Workflow actions' events: tests/functional/test_workflow_tasks.py; the order's own workflow's:

@@ -35,16 +35,12 @@ def begun(definition: Definition, quantity: int) -> Order:
         [NewLine("1", "TEE", quantity, eur("10.00"))], Payment("paid", eur(f"{10 * quantity}.00")), at=NOW
     )
     tasks = iter(f"task_{n}" for n in range(100))
-    order.begin_workflow(
-        definition, 3, actor="channel:webshop", now=NOW, new_task_id=lambda: next(tasks), new_refund_id=lambda: "ref_1"
-    )
+    order.begin_workflow(definition, 3, actor="channel:webshop", now=NOW, new_task_id=lambda: next(tasks))
     return order
 
 
 def send(order: Order, definition: Definition, event: str) -> bool:
-    return order.order_event(
-        definition, event, actor="cs", now=NOW, new_task_id=lambda: "task_x", new_refund_id=lambda: "ref_2"
-    )
+    return order.order_event(definition, event, actor="cs", now=NOW, new_task_id=lambda: "task_x")
 
 
 def test_an_order_above_the_value_is_held_with_a_task_and_its_events_fit_their_contracts():

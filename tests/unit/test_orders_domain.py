@@ -43,7 +43,6 @@ def cancel(order: Order, *pairs: tuple[str, int]) -> None:
         reason="r",
         actor="cs",
         now="2026-11-25T11:00:00.000Z",
-        new_refund_id=lambda: "ref_1",
     )
 
 

@@ -95,10 +95,10 @@ def test_a_plan_with_holds_needs_task_ids():
 
 def test_cancelling_takes_held_units_first_and_releases_nothing():
     order = stored(sourced({"CAP": {"dc": 5}}))  # TEE x2 held
-    order.cancel_lines([LineCancellation("1", 1)], reason="r", actor="cs", now=T1, new_refund_id=lambda: "ref")
+    order.cancel_lines([LineCancellation("1", 1)], reason="r", actor="cs", now=T1)
     tee = order.lines[0]
     assert (tee.held_quantity, tee.hold_task_id, tee.status, order.stock_changes) == (1, "task_1", LineStatus.OPEN, [])
-    order.cancel_lines([LineCancellation("1", 1)], reason="r", actor="cs", now=T1, new_refund_id=lambda: "ref")
+    order.cancel_lines([LineCancellation("1", 1)], reason="r", actor="cs", now=T1)
     assert (tee.held_quantity, tee.hold_task_id, tee.status) == (0, None, LineStatus.CANCELLED)
     assert order.held_for("task_1") == []
 
@@ -140,9 +140,9 @@ def test_resource_hold_serves_exactly_the_held_units_or_backorders_them_and_neve
 
 def test_cancel_hold_refunds_when_paid():
     order = stored(sourced({"TEE": {"dc": 5}}, paid=True))
-    order.cancel_hold("task_1", reason="gone", actor="ops", now=T1, new_refund_id=lambda: "ref_1")
+    order.cancel_hold("task_1", reason="gone", actor="ops", now=T1)
     assert order.lines[1].status is LineStatus.CANCELLED
-    assert [(r.refund_id, str(r.amount.amount)) for r in order.refunds] == [("ref_1", "20.00")]
+    assert [(r.refund_id, str(r.amount.amount)) for r in order.refunds] == [("ref_1_1", "20.00")]
 
 
 def test_a_task_is_completed_once_with_an_outcome_of_its_kind():

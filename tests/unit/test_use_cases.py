@@ -141,7 +141,7 @@ def test_two_writers_of_one_order_do_not_overwrite_each_other() -> None:
     first, second = deps.uow(), deps.uow()
     a, b = first.orders.get(body["orderId"]), second.orders.get(body["orderId"])
     for order, line in ((a, "1"), (b, "2")):
-        order.cancel_lines([_cancel(line)], reason="r", actor="cs", now=deps.now(), new_refund_id=lambda: "ref_1")
+        order.cancel_lines([_cancel(line)], reason="r", actor="cs", now=deps.now())
     first.commit()
     commits = deps.memory.commits
     with pytest.raises(VersionMismatch):
@@ -155,9 +155,7 @@ def test_a_unit_of_work_stores_nothing_until_it_commits_and_commits_once() -> No
     deps = FakeDependencies()
     body = place(deps, ("TEE-WHITE-M", 1))
     uow = deps.uow()
-    uow.orders.get(body["orderId"]).cancel_lines(
-        [_cancel("1")], reason="r", actor="cs", now=deps.now(), new_refund_id=lambda: "ref_1"
-    )
+    uow.orders.get(body["orderId"]).cancel_lines([_cancel("1")], reason="r", actor="cs", now=deps.now())
     assert deps.uow().orders.get(body["orderId"]).lines[0].cancelled_quantity == 0
     uow.commit()
     with pytest.raises(RuntimeError):

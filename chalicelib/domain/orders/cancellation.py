@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 
 from chalicelib.domain.errors import Conflict, Invalid, error_at
@@ -33,7 +33,6 @@ class Cancellation(Refunding):
         reason: str,
         actor: str,
         now: str,
-        new_refund_id: Callable[[], str],
         exchange: tuple[str, Decimal] | None = None,
     ) -> None:
         """Cancel quantities of lines that have not shipped; all or nothing. An exchange's replacement
@@ -66,7 +65,6 @@ class Cancellation(Refunding):
             reason=reason,
             actor=actor,
             now=now,
-            new_refund_id=new_refund_id,
             stock_from=already,
             exchange=exchange,
         )
@@ -78,7 +76,6 @@ class Cancellation(Refunding):
         reason: str,
         actor: str,
         now: str,
-        new_refund_id: Callable[[], str],
         stock_from: int,
         exchange: tuple[str, Decimal] | None = None,
     ) -> None:
@@ -110,7 +107,6 @@ class Cancellation(Refunding):
                 reason=f"cancellation: {reason}",
                 actor=actor,
                 now=now,
-                new_refund_id=new_refund_id,
                 exchange=exchange,
             )
         self._refresh_status(actor, now)

@@ -10,7 +10,7 @@ owed: `amount_due`, for the payment side to collect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -65,7 +65,7 @@ class Editing(Cancellation):
         )
         return line.open_quantity - gone
 
-    def edit(self, edit: OrderEdit, *, actor: str, now: str, new_refund_id: Callable[[], str]) -> EditOutcome:
+    def edit(self, edit: OrderEdit, *, actor: str, now: str) -> EditOutcome:
         """Apply `edit`, all or nothing: a Conflict naming every line that has gone too far for it."""
         currency = self.payment.amount.currency
         cancel = self._edit_cancellations(edit)
@@ -81,7 +81,6 @@ class Editing(Cancellation):
                 reason="order edited",
                 actor=actor,
                 now=now,
-                new_refund_id=new_refund_id,
             )
         for change in edit.change_lines:
             line = self.line(change.line_id)

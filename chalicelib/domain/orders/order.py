@@ -286,7 +286,7 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
             plan = Plan((), tuple(Backorder(h.line_id, h.sku, h.quantity, reason) for h in held))
             self.apply_plan(plan, new_fulfilment_order_id=_no_fulfilment_order, actor=actor, now=now)
 
-    def cancel_hold(self, task_id: str, *, reason: str, actor: str, now: str, new_refund_id: Callable[[], str]) -> None:
+    def cancel_hold(self, task_id: str, *, reason: str, actor: str, now: str) -> None:
         """The team chose to cancel the held units: as a cancellation of them (a refund when paid)."""
         held = self.held_for(task_id)
         if held:
@@ -295,7 +295,6 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
                 reason=reason,
                 actor=actor,
                 now=now,
-                new_refund_id=new_refund_id,
             )
 
     def settle_given_back(
@@ -306,7 +305,6 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
         *,
         actor: str,
         now: str,
-        new_refund_id: Callable[[], str],
         stock_from: int,
     ) -> None:
         """Units a fulfilment order gave back with nowhere to go (`report_fulfilment`'s, its stock
@@ -315,7 +313,7 @@ class Order(Editing, Review, FulfilmentProgress, Returning):
         fo = self.fulfilment_order(fulfilment_order_id)
         why = f"given back by fulfilment order {fulfilment_order_id} ({event})"
         if fo.category is Category.CANCELLED:
-            self._cancelled(freed, reason=why, actor=actor, now=now, new_refund_id=new_refund_id, stock_from=stock_from)
+            self._cancelled(freed, reason=why, actor=actor, now=now, stock_from=stock_from)
             return
         backorders = tuple(Backorder(k, self.line(k).sku, q, why) for k, q in freed.items())
         self.apply_plan(

@@ -23,6 +23,7 @@ from chalicelib.domain.orders.refunds import (
     Executor,
     Refund,
     executor_for,
+    refund_id,
 )
 from chalicelib.domain.orders.state import OrderState
 from chalicelib.domain.returns.refund import ZERO, RefundQuote, RefundRules, RefundStep, refund_for
@@ -48,7 +49,6 @@ class Refunding(OrderState):
         reason: str,
         actor: str,
         now: str,
-        new_refund_id: Callable[[], str],
         method: str | None = None,
         exchange: tuple[str, Decimal] | None = None,
     ) -> Refund | None:
@@ -67,7 +67,7 @@ class Refunding(OrderState):
         kept = min(exchange[1], quote.total) if exchange else ZERO
         if exchange and kept > 0:
             credit = Refund(
-                new_refund_id(),
+                self._next_refund_id(),
                 Money(kept, self.payment.amount.currency),
                 CREDITED,
                 f"{reason}: credited to exchange {exchange[0]}",
@@ -82,7 +82,7 @@ class Refunding(OrderState):
         amount = Money(quote.total - kept, self.payment.amount.currency)
         executor = executor_for(method, channel=self.channel, terms=self.refund_terms)
         refund = Refund(
-            new_refund_id(),
+            self._next_refund_id(),
             amount,
             REQUESTED,
             reason,
@@ -168,6 +168,10 @@ class Refunding(OrderState):
         """What refunds have kept toward an exchange's new items so far."""
         kept = (r.amount.amount for r in self.refunds if r.executor == Executor.EXCHANGE and r.reference == exchange_id)
         return sum(kept, ZERO)
+
+    def _next_refund_id(self) -> str:
+        # Each refund is appended as soon as it is made, so the count numbers them without gaps.
+        return refund_id(self.order_id, len(self.refunds) + 1)
 
     def refund(self, refund_id: str) -> Refund:
         return one_of(

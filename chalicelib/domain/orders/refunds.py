@@ -18,6 +18,12 @@ MARKETPLACES = frozenset({"bol", "amazon", "zalando"})  # channel types that ref
 TILL_CHANNEL = "store"  # a sale at a store's till
 
 
+def refund_id(order_id: str, number: int) -> str:
+    """The order's `number`th refund: `ref_<order>_<n>`, so that the payment side's answer on a refund
+    leads to its order in one read (`ids.order_of_refund`). Refunds from before have `ref_<ULID>` ids."""
+    return f"ref_{order_id.removeprefix('ord_')}_{number}"
+
+
 class Executor(StrEnum):
     PAYMENT = "payment"  # the payment side, answering through POST /refunds/{id}/events
     TILL = "till"  # paid out at a store's counter: succeeded at once

@@ -7,7 +7,7 @@ and each names the order's channel, as the channel's other order events do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -104,7 +104,6 @@ class Returning(Refunding):
         *,
         actor: str,
         now: str,
-        new_refund_id: Callable[[], str],
         exchange: tuple[str, Decimal] | None = None,
     ) -> Refund | None:
         """Refund `units` of the return through the one refund function; its return shipping fee is
@@ -121,7 +120,6 @@ class Returning(Refunding):
             reason=f"return {ret.return_id}",
             actor=actor,
             now=now,
-            new_refund_id=new_refund_id,
             method=ret.refund_method,
             exchange=exchange,
         )
@@ -179,11 +177,10 @@ class Returning(Refunding):
         *,
         actor: str,
         now: str,
-        new_refund_id: Callable[[], str],
     ) -> None:
         """The exchange's return came back after its value was charged: the charge is given back."""
         refund = Refund(
-            new_refund_id(),
+            self._next_refund_id(),
             Money(amount, exchange.currency),
             REQUESTED,
             f"return {ret.return_id}: exchange {exchange.exchange_id}'s charge given back",
@@ -193,9 +190,7 @@ class Returning(Refunding):
         self.refunds.append(refund)
         self._pay_out(refund, actor, now)
 
-    def claim(
-        self, claim: Claim, rules: RefundRules, *, actor: str, now: str, new_refund_id: Callable[[], str]
-    ) -> None:
+    def claim(self, claim: Claim, rules: RefundRules, *, actor: str, now: str) -> None:
         """Units the customer got damaged, never got or got wrong: only units sent to them and still
         theirs (a 409 saying why otherwise); written off, and refunded when the claim asks for it
         (no fees: the merchant's fault, nothing comes back)."""
@@ -215,9 +210,7 @@ class Returning(Refunding):
             self.line(line_id).written_off_quantity += quantity
         if claim.resolution is Resolution.REFUND:
             step = RefundStep(StepKind.CLAIM, tuple(asked.items()), merchant_fault=True)
-            refund = self._refund(
-                step, rules, reason=f"claim {claim.claim_id}", actor=actor, now=now, new_refund_id=new_refund_id
-            )
+            refund = self._refund(step, rules, reason=f"claim {claim.claim_id}", actor=actor, now=now)
             claim.refund_id = refund.refund_id if refund else None
         self._record(
             "ClaimCreated",

@@ -45,7 +45,6 @@ class Review(Cancellation):
         actor: str,
         now: str,
         new_task_id: Callable[[], str],
-        new_refund_id: Callable[[], str],
     ) -> None:
         """A new order starts `definition` (as of `version` of the section) and is sent `placed`;
         where that leaves it held, every unit is held, nothing to source."""
@@ -59,7 +58,7 @@ class Review(Cancellation):
         if self.held:
             self.hold_everything(ORDER_HOLD, actor=actor, now=now)
         elif self.workflow_category in _ENDS:
-            self._cancel_held(actor, now, new_refund_id, every=True)
+            self._cancel_held(actor, now, every=True)
 
     def workflow_context(self, reason: str | None = None) -> dict[str, Any]:
         return {"order": self.order_facts(), "reason": reason}
@@ -73,7 +72,6 @@ class Review(Cancellation):
         now: str,
         reason: str | None = None,
         new_task_id: Callable[[], str],
-        new_refund_id: Callable[[], str],
     ) -> bool:
         """`event` moves the order under its workflow (a 409 naming the events allowed now, if it
         cannot). Returns whether this released a held order: its held units are then the caller's
@@ -94,7 +92,7 @@ class Review(Cancellation):
         was_held = self.held
         self._enter(result, definition, actor=actor, now=now, new_task_id=new_task_id, reason=reason)
         if self.workflow_category in _ENDS:
-            self._cancel_held(actor, now, new_refund_id, reason=f"{event} ({definition.id})")
+            self._cancel_held(actor, now, reason=f"{event} ({definition.id})")
             return False
         if was_held and not self.held and self.held_for(ORDER_HOLD):
             return True
@@ -161,9 +159,7 @@ class Review(Cancellation):
         self.updated_at = now
         self._touch()
 
-    def _cancel_held(
-        self, actor: str, now: str, new_refund_id: Callable[[], str], *, every: bool = False, reason: str = ""
-    ) -> None:
+    def _cancel_held(self, actor: str, now: str, *, every: bool = False, reason: str = "") -> None:
         """The workflow ended the order: what it held (at intake: everything) is cancelled."""
         cancelled = []
         for ln in self.lines:
@@ -172,6 +168,6 @@ class Review(Cancellation):
                 cancelled.append(LineCancellation(ln.line_id, quantity))
         if cancelled:
             why = reason or f"{self.workflow_state} ({self.workflow})"
-            self.cancel_lines(cancelled, reason=why, actor=actor, now=now, new_refund_id=new_refund_id)
+            self.cancel_lines(cancelled, reason=why, actor=actor, now=now)
         else:
             self._refresh_status(actor, now)
