@@ -65,11 +65,11 @@ TABLE_ACTIONS = (
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 # Channels' and partners' secrets (chalicelib/adapters/secrets.py): made, rotated and removed by
 # PUT /channels/{id} and PUT /locations/{id}, read to verify webhooks and sign partner dispatches.
-# TagResource: CreateSecret with Tags needs it. No ListSecrets, no RestoreSecret.
+# Exactly the calls that adapter makes (tests/infra/test_secrets.py records them), and TagResource:
+# CreateSecret with Tags needs it. No DescribeSecret or ListSecrets, no RestoreSecret.
 SECRET_ACTIONS = (
     "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret",
-    "secretsmanager:DescribeSecret",
     "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
     "secretsmanager:TagResource",
