@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import re
 import shutil
@@ -64,11 +65,11 @@ TABLE_ACTIONS = (
 STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 # Channels' and partners' secrets (chalicelib/adapters/secrets.py): made, rotated and removed by
 # PUT /channels/{id} and PUT /locations/{id}, read to verify webhooks and sign partner dispatches.
-# TagResource: CreateSecret with Tags needs it. No ListSecrets, no RestoreSecret.
+# Exactly the calls that adapter makes (tests/infra/test_secrets.py records them), and TagResource:
+# CreateSecret with Tags needs it. No DescribeSecret or ListSecrets, no RestoreSecret.
 SECRET_ACTIONS = (
     "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret",
-    "secretsmanager:DescribeSecret",
     "secretsmanager:GetSecretValue",
     "secretsmanager:PutSecretValue",
     "secretsmanager:TagResource",
@@ -91,6 +92,30 @@ DEAD_LETTER_ACTIONS = (
     "sqs:GetQueueUrl",
     "sqs:ReceiveMessage",
 )
+
+
+# One JSON line per request: enough to follow a failed call from the caller's x-amzn-RequestId to
+# the Lambda (X-Ray trace) and to tell API Gateway's own errors from the integration's. No caller or
+# user: the app resolves its bearer tokens itself, so API Gateway's identity fields stay empty.
+ACCESS_LOG_FIELDS = {
+    "requestId": apigateway.AccessLogField.context_request_id(),
+    "extendedRequestId": apigateway.AccessLogField.context_extended_request_id(),
+    "xrayTraceId": apigateway.AccessLogField.context_xray_trace_id(),
+    "ip": apigateway.AccessLogField.context_identity_source_ip(),
+    "userAgent": apigateway.AccessLogField.context_identity_user_agent(),
+    "requestTime": apigateway.AccessLogField.context_request_time(),
+    "httpMethod": apigateway.AccessLogField.context_http_method(),
+    "resourcePath": apigateway.AccessLogField.context_resource_path(),
+    "protocol": apigateway.AccessLogField.context_protocol(),
+    "status": apigateway.AccessLogField.context_status(),
+    "responseLength": apigateway.AccessLogField.context_response_length(),
+    "responseLatency": apigateway.AccessLogField.context_response_latency(),
+    "integrationLatency": apigateway.AccessLogField.context_integration_latency(),
+    "integrationStatus": apigateway.AccessLogField.context_integration_status(),
+    "integrationErrorMessage": apigateway.AccessLogField.context_integration_error_message(),
+    "errorMessage": apigateway.AccessLogField.context_error_message(),
+    "errorResponseType": apigateway.AccessLogField.context_error_response_type(),
+}
 
 
 @dataclass(frozen=True)
@@ -444,17 +469,7 @@ class OmsStack(cdk.Stack):
             "AccessLogSetting",
             {
                 "DestinationArn": access_logs.log_group_arn,
-                "Format": apigateway.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ).to_string(),
+                "Format": apigateway.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)).to_string(),
             },
         )
         # API Gateway writes logs through an account-wide role; kept when a stage is deleted.

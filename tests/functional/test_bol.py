@@ -151,14 +151,24 @@ def test_a_partial_cancellation_cancels_only_those_bol_items_one_call_each(
     assert dead_letters(client) == []
 
 
+def pushed_through_a_503(
+    client: Any, admin: dict[str, str], bol: FakeBol, aws: dict[str, str], order: str, *updates: dict[str, Any]
+) -> None:
+    """The bol channel holding the captured `order`, its `updates` queued and delivered while bol's
+    process-status poll answers 503 once: the retry must follow bol's process, never push again."""
+    setup(client, admin, bol, captured(order))
+    bol.fail_next(503, {"title": "Service Unavailable", "status": 503}, path="/shared/process-status/")
+    for update in updates:
+        queue_update(aws, **update)
+    pump_until_quiet(Pump(retry_delay_s=0))
+
+
 def test_a_partial_cancellation_is_never_pushed_twice_on_retry(
     client: Any, admin: dict[str, str], bol: FakeBol, aws: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    setup(client, admin, bol, captured("bol_order.json"))
     update = {"channelId": BOL, "externalId": OLD, "status": "cancelled"}
-    bol.fail_next(503, {"title": "Service Unavailable", "status": 503}, path="/shared/process-status/")
-    queue_update(aws, eventId="evt-c1", **update, lines=[{"lineId": "6107771545", "quantity": 1}])
-    pump_until_quiet(Pump(retry_delay_s=0))
+    first = {"eventId": "evt-c1", **update, "lines": [{"lineId": "6107771545", "quantity": 1}]}
+    pushed_through_a_503(client, admin, bol, aws, "bol_order.json", first)
     assert len(cancellations(bol)) == 1  # the retry found bol's process for it and followed that
 
     # Cancelled at bol by hand meanwhile, after the order was read: bol's FAILURE says "already".
@@ -178,14 +188,12 @@ def test_a_partial_cancellation_is_never_pushed_twice_on_retry(
 def test_a_received_return_of_a_bol_order_is_handled_at_bol(
     client: Any, admin: dict[str, str], bol: FakeBol, aws: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    setup(client, admin, bol, captured("bol_order_v10_from_spec_examples.json"))
     returned = {"channelId": BOL, "externalId": V10, "status": "returned"}
-    bol.fail_next(503, {"title": "Service Unavailable", "status": 503}, path="/shared/process-status/")
-    queue_update(aws, eventId="evt-r1", **returned, lines=[{"lineId": "2012345678", "quantity": 2}])
+    first = {"eventId": "evt-r1", **returned, "lines": [{"lineId": "2012345678", "quantity": 2}]}
     # The item's second receipt: one return made before it, so a new one is made for it.
-    second = [{"lineId": "2012345678", "quantity": 1, "unitsBefore": 2, "eventsBefore": 1}]
-    queue_update(aws, eventId="evt-r2", **returned, lines=second)
-    pump_until_quiet(Pump(retry_delay_s=0))
+    again = [{"lineId": "2012345678", "quantity": 1, "unitsBefore": 2, "eventsBefore": 1}]
+    second = {"eventId": "evt-r2", **returned, "lines": again}
+    pushed_through_a_503(client, admin, bol, aws, "bol_order_v10_from_spec_examples.json", first, second)
 
     assert bol.returns == [
         {"orderItemId": "2012345678", "quantityReturned": 2, "handlingResult": "RETURN_RECEIVED"},

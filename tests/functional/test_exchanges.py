@@ -54,6 +54,13 @@ def money_back(client: Any, admin: dict[str, str], order_id: str) -> list[tuple[
     return [(r["executor"], r["status"], r["amount"]["amount"]) for r in order(client, admin, order_id)["refunds"]]
 
 
+def delivered_expiring_in_14_days(client: Any, admin: dict[str, str], **settings: Any) -> dict[str, Any]:
+    """A delivered order under a return policy (with `settings`) whose approved returns expire after 14 days."""
+    got = delivered(client, admin)
+    policy(client, admin, approvedExpiry="P14D", **settings)
+    return got
+
+
 def test_an_exchange_for_a_dearer_item_waits_on_payment(client, admin):
     got = delivered(client, admin)
     dearer = [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("19.95")}]
@@ -110,8 +117,7 @@ def test_a_like_for_like_exchange_costs_what_the_returned_unit_was_paid(client, 
 
 
 def test_an_advance_exchange_whose_return_never_arrives_is_charged(client, admin, clock: ManualClock):
-    got = delivered(client, admin)
-    policy(client, admin, exchangeMode="advance", approvedExpiry="P14D")
+    got = delivered_expiring_in_14_days(client, admin, exchangeMode="advance")
     exc = exchanged(client, admin, got["orderId"], [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("12.00")}])
     assert (exc["status"], exc["mode"]) == ("released", "advance")
     assert len(order(client, admin, exc["replacementOrderId"])["fulfilmentOrders"]) == 1  # on its way at once
@@ -187,8 +193,7 @@ def test_a_held_exchange_whose_return_is_cancelled_cancels_its_replacement_refun
 def test_an_unpaid_exchange_whose_return_expires_cancels_its_replacement_and_refunds_nothing(
     client, admin, clock: ManualClock
 ):
-    got = delivered(client, admin)
-    policy(client, admin, approvedExpiry="P14D")
+    got = delivered_expiring_in_14_days(client, admin)
     exc = exchanged(client, admin, got["orderId"], [{"sku": "TEE-BLACK-L", "quantity": 1, "unitPrice": eur("19.95")}])
     assert exc["status"] == "awaiting_payment"
     fire(clock, 15 * DAY)
@@ -211,8 +216,7 @@ def test_an_advance_exchange_whose_return_is_cancelled_is_charged_at_once(client
 
 
 def test_a_return_arriving_after_its_exchange_was_charged_gets_the_charge_back(client, admin, clock: ManualClock):
-    got = delivered(client, admin)
-    policy(client, admin, approvedExpiry="P14D")
+    got = delivered_expiring_in_14_days(client, admin)
     exc = exchanged(client, admin, got["orderId"], TWELVE, mode="advance")
     shipped = post(client, f"/returns/{exc['returnId']}/events", {"type": "ship"}, admin)  # in transit: never expires
     assert shipped.status_code == 200, shipped.body
@@ -250,8 +254,7 @@ def test_an_exchanges_return_is_credited_when_it_is_received_whatever_the_refund
 
 
 def test_a_partly_received_advance_return_is_charged_only_for_what_did_not_come_back(client, admin, clock: ManualClock):
-    got = delivered(client, admin)
-    policy(client, admin, approvedExpiry="P14D")
+    got = delivered_expiring_in_14_days(client, admin)
     two = {"returnLines": [{"lineId": "1", "quantity": 2, "reason": "does_not_fit"}], "mode": "advance"}
     exc = exchanged(client, admin, got["orderId"], TWO_NEW, **two)
     dc = bearer(issue_token(f"dc:{DC}"))
@@ -306,8 +309,7 @@ def test_a_held_exchanges_return_with_a_unit_missing_cancels_the_replacement_and
 
 
 def test_a_charged_exchanges_return_arriving_short_gets_back_only_what_came_back(client, admin, clock: ManualClock):
-    got = delivered(client, admin)
-    policy(client, admin, approvedExpiry="P14D")
+    got = delivered_expiring_in_14_days(client, admin)
     exc = exchanged(client, admin, got["orderId"], TWO_NEW, mode="advance", **TWO_BACK)
     assert post(client, f"/returns/{exc['returnId']}/events", {"type": "ship"}, admin).status_code == 200
     fire(clock, 15 * DAY)
@@ -323,8 +325,7 @@ def test_a_charged_exchanges_return_arriving_short_gets_back_only_what_came_back
 
 
 def test_a_held_exchanges_return_whose_rest_never_follows_is_given_up(client, admin, clock: ManualClock):
-    got = delivered(client, admin)
-    policy(client, admin, approvedExpiry="P14D")
+    got = delivered_expiring_in_14_days(client, admin)
     exc = exchanged(client, admin, got["orderId"], TWO_NEW, **TWO_BACK)
     dc = bearer(issue_token(f"dc:{DC}"))
     one = {"type": "receive", "lines": [{"lineId": "1", "quantity": 1, "disposition": "restock"}]}

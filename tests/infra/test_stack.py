@@ -255,6 +255,18 @@ def test_the_api_is_throttled_traced_and_access_logged(template: Template) -> No
     template.resource_count_is("AWS::ApiGateway::Account", 1)
 
 
+def test_the_access_log_is_one_json_line_an_operator_can_trace_a_failure_by(template: Template) -> None:
+    [api] = template.find_resources("AWS::Serverless::Api").values()
+    fields = json.loads(api["Properties"]["AccessLogSetting"]["Format"])
+    assert fields["requestId"] == "$context.requestId"  # the x-amzn-RequestId the caller saw
+    assert fields["xrayTraceId"] == "$context.xrayTraceId"
+    assert fields["status"] == "$context.status"
+    assert fields["integrationStatus"] == "$context.integrationStatus"
+    assert fields["integrationErrorMessage"] == "$context.integrationErrorMessage"
+    assert fields["errorMessage"] == "$context.error.message"
+    assert {"httpMethod", "resourcePath", "requestTime", "responseLatency", "integrationLatency"} <= set(fields)
+
+
 def test_the_gateway_answers_problems_and_an_unknown_route_is_a_404(template: Template) -> None:
     problem_type = {"Headers": {"Content-Type": "'application/problem+json'"}}
     [api] = template.find_resources("AWS::Serverless::Api").values()

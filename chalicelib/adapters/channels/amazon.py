@@ -126,13 +126,12 @@ class Amazon(base.NoWebhooks, base.PolledWhole):
         return mapping.canonical(
             channel,
             external_id=external_id,
-            customer={
-                # Amazon names no buyer: its emails are per order
-                "id": mapping.customer_id(channel, None, external_id),
-                "email": mapping.text(buyer.get("buyerEmail")),
-                "name": mapping.text(buyer.get("buyerName")) or mapping.text(to.get("name")),
-                "phone": mapping.text(to.get("phone")),
-            },
+            buyer=mapping.Buyer(
+                platform_id=None,  # Amazon names no buyer: its emails are per order
+                email=buyer.get("buyerEmail"),
+                name=mapping.first_text(buyer.get("buyerName"), to.get("name")),
+                phone=to.get("phone"),
+            ),
             placed_at=mapping.utc(order.get("createdTime"), "createdTime"),
             updated_at=mapping.utc(order.get("lastUpdatedTime") or order.get("createdTime"), "lastUpdatedTime"),
             paid=status not in UNPAID,

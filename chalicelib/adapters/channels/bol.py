@@ -124,13 +124,12 @@ class Bol(base.NoWebhooks):
         return mapping.canonical(
             channel,
             external_id=external_id,
-            customer={
-                # bol names no customer: its emails are per order
-                "id": mapping.customer_id(channel, None, external_id),
-                "email": mapping.text(details.get("email")),
-                "name": mapping.full_name(details.get("firstName"), details.get("surname")),
-                "phone": mapping.text(details.get("deliveryPhoneNumber")),
-            },
+            buyer=mapping.Buyer(
+                platform_id=None,  # bol names no customer: its emails are per order
+                email=details.get("email"),
+                name=mapping.full_name(details.get("firstName"), details.get("surname")),
+                phone=details.get("deliveryPhoneNumber"),
+            ),
             placed_at=placed_at,
             updated_at=seen or max([placed_at, *changed]),
             paid=True,  # bol collects the payment before it passes the order on

@@ -55,13 +55,13 @@ class Magento(base.NoWebhooks, base.PolledWhole):
         return mapping.canonical(
             channel,
             external_id=external_id,
-            customer={
-                "id": mapping.customer_id(channel, None if guest else order.get("customer_id"), external_id),
-                "email": mapping.text(order.get("customer_email")) or mapping.text(billing.get("email")),
-                "name": mapping.full_name(order.get("customer_firstname"), order.get("customer_lastname"))
+            buyer=mapping.Buyer(
+                platform_id=None if guest else order.get("customer_id"),
+                email=mapping.first_text(order.get("customer_email"), billing.get("email")),
+                name=mapping.full_name(order.get("customer_firstname"), order.get("customer_lastname"))
                 or mapping.full_name(billing.get("firstname"), billing.get("lastname")),
-                "phone": mapping.text(ship_to.get("telephone")) or mapping.text(billing.get("telephone")),
-            },
+                phone=mapping.first_text(ship_to.get("telephone"), billing.get("telephone")),
+            ),
             placed_at=mapping.utc(order.get("created_at"), "created_at", naive_is_utc=True),
             updated_at=mapping.utc(order.get("updated_at") or order.get("created_at"), "updated_at", naive_is_utc=True),
             paid=order.get("state") in PAID,

@@ -170,6 +170,22 @@ def full_name(first: Any, last: Any) -> str | None:
     return text(joined(" ", first, last))
 
 
+def first_text(*values: Any) -> str | None:
+    """The first of a platform's optional texts that is there (where it keeps one in several places)."""
+    return next((found for found in map(text, values) if found), None)
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who placed the order, as the platform gives it: its own id for them (None for a guest, and on
+    platforms that name no customer: their emails are per order) and their optional contact texts."""
+
+    platform_id: Any
+    email: Any
+    name: Any
+    phone: Any
+
+
 def currency_of(platform_currency: Any, channel: Channel) -> str:
     """The order's own currency, else the channel's configured one."""
     found = text(platform_currency) or channel.currency
@@ -182,7 +198,7 @@ def canonical(
     channel: Channel,
     *,
     external_id: str,
-    customer: dict[str, Any],
+    buyer: Buyer,
     placed_at: datetime,
     updated_at: datetime,
     paid: bool,
@@ -203,7 +219,12 @@ def canonical(
     body = {
         "channel": channel.channel_id,
         "externalId": external_id,
-        "customer": customer,
+        "customer": {
+            "id": _customer_id(channel, buyer.platform_id, external_id),
+            "email": text(buyer.email),
+            "name": text(buyer.name),
+            "phone": text(buyer.phone),
+        },
         "placedAt": placed_at.isoformat(),
         "payment": {"status": "paid" if paid else "authorized", "amount": money.pop("payment_amount")},
         **money,
@@ -220,7 +241,7 @@ def canonical(
     )
 
 
-def customer_id(channel: Channel, platform_id: Any, external_id: str) -> str:
+def _customer_id(channel: Channel, platform_id: Any, external_id: str) -> str:
     """The channel's customer id, prefixed by the channel (ids of two shops may collide); a guest
     is known by the order only."""
     found = text(platform_id)

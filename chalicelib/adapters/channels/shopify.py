@@ -92,15 +92,14 @@ class Shopify(base.WebhookOnly):
         return mapping.canonical(
             channel,
             external_id=external_id,
-            customer={
-                "id": mapping.customer_id(channel, customer.get("id"), external_id),
-                "email": mapping.text(order.get("email"))
-                or mapping.text(order.get("contact_email"))
-                or mapping.text(customer.get("email")),
-                "name": mapping.full_name(customer.get("first_name"), customer.get("last_name"))
-                or mapping.text(shipping.get("name")),
-                "phone": mapping.text(order.get("phone")) or mapping.text(customer.get("phone")),
-            },
+            buyer=mapping.Buyer(
+                platform_id=customer.get("id"),
+                email=mapping.first_text(order.get("email"), order.get("contact_email"), customer.get("email")),
+                name=mapping.first_text(
+                    mapping.full_name(customer.get("first_name"), customer.get("last_name")), shipping.get("name")
+                ),
+                phone=mapping.first_text(order.get("phone"), customer.get("phone")),
+            ),
             placed_at=mapping.utc(order.get("created_at"), "created_at"),
             updated_at=mapping.utc(order.get("updated_at") or order.get("created_at"), "updated_at"),
             paid=order.get("financial_status") in PAID,

@@ -83,12 +83,12 @@ class WooCommerce(base.WebhookOnly):
         return mapping.canonical(
             channel,
             external_id=external_id,
-            customer={
-                "id": mapping.customer_id(channel, order.get("customer_id"), external_id),
-                "email": mapping.text(billing.get("email")),
-                "name": mapping.full_name(billing.get("first_name"), billing.get("last_name")),
-                "phone": mapping.text(billing.get("phone")),
-            },
+            buyer=mapping.Buyer(
+                platform_id=order.get("customer_id"),
+                email=billing.get("email"),
+                name=mapping.full_name(billing.get("first_name"), billing.get("last_name")),
+                phone=billing.get("phone"),
+            ),
             placed_at=mapping.utc(order.get("date_created_gmt"), "date_created_gmt", naive_is_utc=True),
             updated_at=mapping.utc(
                 order.get("date_modified_gmt") or order.get("date_created_gmt"), "date_modified_gmt", naive_is_utc=True

@@ -103,12 +103,12 @@ class Zalando(base.NoWebhooks, base.PolledWhole):
         return mapping.canonical(
             channel,
             external_id=external_id,
-            customer={
-                "id": mapping.customer_id(channel, attributes.get("customer_number"), external_id),
-                "email": mapping.text(attributes.get("customer_email")),
-                "name": mapping.full_name(ship_to.get("first_name"), ship_to.get("last_name")),
-                "phone": mapping.text(phone.get("number") if isinstance(phone, dict) else None),
-            },
+            buyer=mapping.Buyer(
+                platform_id=attributes.get("customer_number"),
+                email=attributes.get("customer_email"),
+                name=mapping.full_name(ship_to.get("first_name"), ship_to.get("last_name")),
+                phone=phone.get("number") if isinstance(phone, dict) else None,
+            ),
             placed_at=mapping.utc(attributes.get("order_date"), "order_date"),
             updated_at=_updated_at(attributes, included),
             paid=attributes.get("status") != "initial",  # initial: placed, not paid yet
