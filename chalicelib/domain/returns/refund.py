@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from chalicelib.domain.errors import Conflict, Invalid, error_at
+from chalicelib.domain.lookup import one_of
 from chalicelib.domain.orders.ledger import unit_amounts, units_worth
 
 ZERO = Decimal("0.00")
@@ -74,10 +75,11 @@ class Ledger:
         return sum((ln.paid for ln in self.lines), self.shipping)
 
     def line(self, line_id: str) -> LineMoney:
-        for line in self.lines:
-            if line.line_id == line_id:
-                return line
-        raise Invalid(f"no line {line_id!r}", errors=[error_at(["lines", line_id], "no such line")])
+        return one_of(
+            self.lines,
+            lambda line: line.line_id == line_id,
+            lambda: Invalid(f"no line {line_id!r}", errors=[error_at(["lines", line_id], "no such line")]),
+        )
 
     def after(self, quote: RefundQuote) -> Ledger:
         """The ledger once `quote` is refunded."""

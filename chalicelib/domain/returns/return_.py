@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.domain.aggregate import Aggregate
 from chalicelib.domain.errors import Conflict, Invalid, error_at
+from chalicelib.domain.lookup import one_of
 from chalicelib.domain.workflows import Accepted, Category, Definition, Position, Refused, Timer, start, step
 
 
@@ -130,10 +131,11 @@ class Return(Aggregate):
         return sum(ln.outstanding for ln in self.lines)
 
     def line(self, line_id: str) -> ReturnItem:
-        for ln in self.lines:
-            if ln.line_id == line_id:
-                return ln
-        raise Invalid(f"return {self.return_id} has no line {line_id!r}", errors=[error_at(["lines"], line_id)])
+        return one_of(
+            self.lines,
+            lambda ln: ln.line_id == line_id,
+            lambda: Invalid(f"return {self.return_id} has no line {line_id!r}", errors=[error_at(["lines"], line_id)]),
+        )
 
     def context(self, order_facts: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
         """What the workflow's guards may read."""
